@@ -1,0 +1,1 @@
+"""The Loopgate gateway: federation planner and executor, HTTP app, CLI."""

@@ -1,0 +1,65 @@
+"""Which database a command uses: ``LOOPGATE_MONGODB_URI``, or the embedded FerretDB."""
+
+from __future__ import annotations
+
+import argparse
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+from gateway.cli._console import CliError, console_err
+from gateway.config import Settings
+from gateway.embedded import server
+from gateway.embedded.build import BuildError
+from schema.kernel.mongo import DatabaseUnavailable, Mongo
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mongodb-uri", help="MongoDB URI (default: $LOOPGATE_MONGODB_URI, "
+                        "else the embedded FerretDB)")
+    parser.add_argument("--db", help="database name (default: $LOOPGATE_DB or 'loopgate')")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Environment settings with CLI flags laid over them."""
+    overrides = {key: value for key in ("mongodb_uri", "db", "host", "port")
+                 if (value := getattr(args, key, None)) is not None}
+    return Settings(**overrides)
+
+
+@contextmanager
+def database_uri(settings: Settings) -> Iterator[str]:
+    """The URI to use; with none configured, reuse or start the embedded FerretDB.
+
+    An instance started here is stopped when the block ends; one that was already running
+    (``loopgate db start``) is left running.
+    """
+    if settings.mongodb_uri:
+        yield settings.mongodb_uri
+        return
+    running = server.status(settings.state_dir)
+    if running is not None:
+        console_err.print(f"using the running embedded FerretDB on {running.uri}")
+        yield running.uri
+        return
+    try:
+        with console_err.status("starting the embedded FerretDB…") as status:
+            running = server.start(settings.state_dir, settings.cache_dir,
+                                   progress=lambda line: status.update(line[:100]))
+    except (BuildError, server.EmbeddedDbError) as exc:
+        raise CliError(str(exc)) from exc
+    console_err.print(f"embedded FerretDB on {running.uri} (data in {settings.state_dir})")
+    try:
+        yield running.uri
+    finally:
+        server.stop(settings.state_dir)
+        console_err.print("stopped the embedded FerretDB")
+
+
+async def connect(uri: str, settings: Settings) -> Mongo:
+    """Open and ping the database, or fail with one readable line."""
+    try:
+        mongo = Mongo.open(uri, settings.db, timeout_ms=settings.mongodb_timeout_ms)
+        await mongo.ping()
+    except DatabaseUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    return mongo

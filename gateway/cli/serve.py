@@ -1,0 +1,70 @@
+"""``loopgate serve``: the all-in-one server (gateway, platform subgraphs, OAuth)."""
+
+import argparse
+import asyncio
+import signal
+import socket
+import sys
+from types import FrameType
+
+import uvicorn
+
+from gateway.app import create_app
+from gateway.cli._console import CliError, console_err
+from gateway.cli._database import add_settings_arguments, connect, database_uri, settings_from
+from gateway.cli.seed import seed_demo
+from gateway.config import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("serve", help="run the all-in-one Loopgate server")
+    parser.add_argument("--demo", action="store_true", help="load demo data first (idempotent)")
+    parser.add_argument("--host", help="interface to bind (default $LOOPGATE_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default $LOOPGATE_PORT or 4000)")
+    add_settings_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail early, in one line, when another process holds the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise CliError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); is Loopgate already running? "
+                "pass --port or set LOOPGATE_PORT"
+            ) from exc
+
+
+async def _serve(uri: str, settings: Settings, demo: bool) -> None:
+    mongo = await connect(uri, settings)
+    try:
+        if demo:
+            await seed_demo(mongo.db)
+        app = create_app(settings, mongo)
+        config = uvicorn.Config(app, host=settings.host, port=settings.port,
+                                log_level="info", lifespan="on")
+        console_err.print(f"Loopgate on http://{settings.host}:{settings.port}/graphql")
+        await uvicorn.Server(config).serve()
+    finally:
+        await mongo.close()
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    """Turn SIGTERM into an exception, so clean-up (stopping the embedded database) runs.
+
+    uvicorn shuts down gracefully on SIGTERM and then re-raises the signal to this handler.
+    """
+    sys.exit(128 + signum)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    check_port_free(settings.host, settings.port)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    with database_uri(settings) as uri:
+        asyncio.run(_serve(uri, settings, args.demo))
+    return 0

@@ -1,0 +1,28 @@
+"""Configuration from the environment (DESIGN.md §3a); CLI flags override it."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """``LOOPGATE_*`` environment variables with the documented defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="LOOPGATE_", extra="ignore")
+
+    mongodb_uri: str | None = Field(
+        default=None, description="unset: use (or start) the embedded FerretDB"
+    )
+    db: str = "loopgate"
+    host: str = "127.0.0.1"
+    port: int = Field(default=4000, ge=0, le=65535)
+    state_dir: Path = Path("~/.local/state/loopgate").expanduser()
+    cache_dir: Path = Path("~/.cache/loopgate").expanduser()
+    issuer: str | None = Field(default=None, description="public base URL; default http://HOST:PORT")
+    mongodb_timeout_ms: int = Field(default=5000, ge=100)
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @property
+    def public_issuer(self) -> str:
+        return self.issuer or f"http://{self.host}:{self.port}"

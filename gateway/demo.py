@@ -1,0 +1,6 @@
+"""The ordered list of demo-data steps; each domain issue appends its own."""
+
+from partners.demo import PARTNER_SEED
+from schema.kernel.seeding import SeedStep
+
+DEMO_STEPS: tuple[SeedStep, ...] = (PARTNER_SEED,)

@@ -1,0 +1,1 @@
+"""How the executor reaches a subgraph: in-process or over HTTP, behind one protocol."""

@@ -1,0 +1,48 @@
+"""The contract between the executor and a subgraph transport.
+
+The executor builds one :class:`SubgraphRequest` per fetch and awaits
+:meth:`Transport.execute`; the transport returns the subgraph's GraphQL response as a plain
+``{"data": …, "errors": […]}`` mapping, or raises :class:`SubgraphUnavailable` when no
+response could be had (connection refused, timeout, non-GraphQL reply). The planner and the
+executor never know which transport they talk to.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from graphql import DocumentNode
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphRequest:
+    """One fetch of a query plan, addressed to one subgraph.
+
+    ``document`` is the parsed form of ``query``, built once when the plan is made, so an
+    in-process transport never parses; an HTTP transport sends ``query``.
+    ``context`` carries the caller's verified principal and request metadata.
+    """
+
+    subgraph: str
+    query: str
+    document: DocumentNode
+    variables: Mapping[str, Any]
+    operation_name: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+class SubgraphUnavailable(Exception):
+    """No GraphQL response could be obtained from a subgraph; the message says why."""
+
+    def __init__(self, subgraph: str, reason: str) -> None:
+        super().__init__(f"subgraph '{subgraph}' unavailable: {reason}")
+        self.subgraph = subgraph
+        self.reason = reason
+
+
+class Transport(Protocol):
+    """Executes subgraph requests for one subgraph."""
+
+    async def execute(self, request: SubgraphRequest) -> Mapping[str, Any]: ...
+
+    async def close(self) -> None: ...

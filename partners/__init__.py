@@ -1,0 +1,1 @@
+"""Partner registry, OAuth apps, webhooks and partner subgraphs."""

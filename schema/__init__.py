@@ -1,0 +1,1 @@
+"""Loopgate's platform subgraphs, one package per domain, over a shared kernel."""

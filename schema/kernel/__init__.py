@@ -1,0 +1,1 @@
+"""What every subgraph shares: ids, money, time, errors, pagination and MongoDB access."""

@@ -1,0 +1,86 @@
+"""Relay connections (DESIGN.md §5): ``first``/``after``, opaque cursors, ``pageInfo``.
+
+Cursors wrap the sort key of the last row seen (usually ``_id``), so the next page is a
+range query rather than a skip, and stays correct while rows are inserted.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import binascii
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+
+import orjson
+
+from schema.kernel.errors import bad_user_input
+
+T = TypeVar("T")
+N = TypeVar("N")
+
+DEFAULT_MAX_FIRST = 100
+
+
+def encode_cursor(key: Any) -> str:
+    """An opaque cursor for a sort key (any JSON value)."""
+    return urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Any:
+    """The sort key inside a cursor; a malformed cursor is a BAD_USER_INPUT error."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return orjson.loads(urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise bad_user_input(f"invalid cursor {cursor!r}", argument="after") from exc
+
+
+def check_first(first: int | None, *, default: int = 20, maximum: int = DEFAULT_MAX_FIRST) -> int:
+    """Validate a page size: 1 ≤ first ≤ maximum, else BAD_USER_INPUT."""
+    value = default if first is None else first
+    if value < 1 or value > maximum:
+        raise bad_user_input(f"first must be between 1 and {maximum}, got {value}",
+                             argument="first")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Edge(Generic[N]):
+    cursor: str
+    node: N
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[N]):
+    """One page of a connection, ready to be mapped onto a GraphQL connection type."""
+
+    edges: list[Edge[N]]
+    page_info: PageInfo
+
+
+def build_page(rows: Sequence[T], first: int, *, after_given: bool,
+               cursor_key: Callable[[T], Any],
+               to_node: Callable[[T], N]) -> Page[N]:
+    """Build a page from up to ``first + 1`` rows fetched past the cursor.
+
+    Fetching one extra row tells whether a next page exists without a count query.
+    """
+    visible = rows[:first]
+    edges = [Edge(encode_cursor(cursor_key(row)), to_node(row)) for row in visible]
+    return Page(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > first,
+            has_previous_page=after_given,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
