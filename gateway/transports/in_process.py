@@ -1,0 +1,70 @@
+"""A subgraph in the gateway's own process: its graphql-core schema executed directly.
+
+The fetch's document was parsed once when the plan was made, so nothing is parsed or
+serialized here: the executor gets the subgraph's result objects as they are. Each document
+is validated once against the subgraph schema (plans are cached, so their documents recur),
+which keeps a planner bug from reaching resolvers with an invalid operation.
+"""
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from inspect import isawaitable
+from typing import Any
+
+from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, execute, validate
+
+from gateway.transports.base import SubgraphRequest
+
+ContextFactory = Callable[[Mapping[str, Any]], Any]
+
+_VALIDATED_DOCUMENTS = 2048
+
+
+class InProcessTransport:
+    """Executes subgraph requests on a graphql-core schema (for Strawberry: ``schema._schema``).
+
+    ``context_factory`` turns the request's gateway context (principal, request metadata)
+    into the subgraph's own context value, e.g. a Strawberry context with repositories.
+    """
+
+    def __init__(self, schema: GraphQLSchema, context_factory: ContextFactory = dict) -> None:
+        self.schema = schema
+        self._context_factory = context_factory
+        self._validated: OrderedDict[int, tuple[DocumentNode, list[GraphQLError]]] = OrderedDict()
+
+    async def execute(self, request: SubgraphRequest) -> Mapping[str, Any]:
+        errors = self._validation_errors(request.document)
+        if errors:
+            return {"data": None, "errors": [error.formatted for error in errors]}
+        result = execute(
+            self.schema,
+            request.document,
+            context_value=self._context_factory(request.context),
+            variable_values=dict(request.variables),
+            operation_name=request.operation_name,
+        )
+        if isawaitable(result):
+            result = await result
+        return _response(result)
+
+    def _validation_errors(self, document: DocumentNode) -> list[GraphQLError]:
+        """Validation errors of ``document``, computed once per document object."""
+        key = id(document)
+        cached = self._validated.get(key)
+        if cached is not None and cached[0] is document:
+            return cached[1]
+        errors = validate(self.schema, document)
+        self._validated[key] = (document, errors)
+        if len(self._validated) > _VALIDATED_DOCUMENTS:
+            self._validated.popitem(last=False)
+        return errors
+
+    async def close(self) -> None:
+        """Nothing to release: the schema belongs to its subgraph package."""
+
+
+def _response(result: ExecutionResult) -> dict[str, Any]:
+    response: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        response["errors"] = [error.formatted for error in result.errors]
+    return response
