@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from gateway.cli._console import CliError, console_err
 from gateway.config import Settings
@@ -44,6 +44,7 @@ def database_uri(settings: Settings) -> Iterator[str]:
     try:
         with console_err.status("starting the embedded FerretDB…") as status:
             running = server.start(settings.state_dir, settings.cache_dir,
+                                   port=settings.embedded_port,
                                    progress=lambda line: status.update(line[:100]))
     except (BuildError, server.EmbeddedDbError) as exc:
         raise CliError(str(exc)) from exc

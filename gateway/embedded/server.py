@@ -22,8 +22,6 @@ from pymongo.errors import PyMongoError
 
 from gateway.embedded.build import Progress, ensure_binary
 
-DEFAULT_PORT = 27117
-
 
 class EmbeddedDbError(RuntimeError):
     """The embedded database could not be started or reached; the message says why."""
@@ -104,7 +102,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(state_dir: Path, cache_dir: Path, *, port: int = DEFAULT_PORT,
+def start(state_dir: Path, cache_dir: Path, *, port: int,
           progress: Progress = lambda _line: None, timeout_s: float = 30.0) -> RunningDb:
     """Start FerretDB (building it first if needed) and wait until it answers ``ping``.
 

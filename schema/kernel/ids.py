@@ -10,7 +10,8 @@ import re
 from ulid import ULID
 
 PREFIXES: frozenset[str] = frozenset(
-    "ptn app sto prd ord mem pay ref dea vch cmp evt whk sgr".split()
+    ("ptn", "app", "sto", "prd", "ord", "mem", "pay", "ref", "dea", "vch", "cmp", "evt", "whk",
+     "sgr")
 )
 
 _ID_PATTERN = re.compile(r"^(?P<prefix>[a-z]{3})_(?P<ulid>[0-9A-HJKMNP-TV-Z]{26})$")
@@ -32,7 +33,7 @@ def new_id(prefix: str) -> str:
 
 
 def stable_id(prefix: str, natural_key: str) -> str:
-    """The same id for the same natural key on every run: demo data and re-seeding stay idempotent."""
+    """The same id for the same natural key on every run, so re-seeding stays idempotent."""
     _check_prefix(prefix)
     digest = hashlib.sha256(f"{prefix}:{natural_key}".encode()).digest()
     return f"{prefix}_{ULID.from_bytes(digest[:16])}"

@@ -25,7 +25,7 @@ class IndexSpec:
 
     @classmethod
     def on(cls, collection: str, *fields: str, unique: bool = False) -> "IndexSpec":
-        """Ascending index over ``fields``, e.g. ``IndexSpec.on("products", "partnerId", "sku")``."""
+        """Ascending index over ``fields``: ``IndexSpec.on("products", "partnerId", "sku")``."""
         return cls(collection, tuple((f, ASCENDING) for f in fields), unique)
 
     @property

@@ -4,12 +4,11 @@ Cursors wrap the sort key of the last row seen (usually ``_id``), so the next pa
 range query rather than a skip, and stays correct while rows are inserted.
 """
 
+import binascii
+from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-
-import binascii
-from base64 import urlsafe_b64decode, urlsafe_b64encode
 
 import orjson
 

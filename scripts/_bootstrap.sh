@@ -1,0 +1,23 @@
+# Sourced by scripts/run and scripts/test: a virtualenv with Loopgate installed, refreshed
+# whenever pyproject.toml changes, and the embedded FerretDB binary built into the cache.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "error: Loopgate needs Python 3.11+ (found: $("$python" --version 2>&1))" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  echo "creating .venv" >&2
+  "$python" -m venv .venv
+fi
+stamp=.venv/.loopgate-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "installing Loopgate and its dependencies into .venv" >&2
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  echo "$want" > "$stamp"
+fi
+.venv/bin/loopgate db build >&2
