@@ -1,0 +1,277 @@
+"""The gateway as a service: a GraphQL request in, a GraphQL response out (DESIGN.md §2).
+
+:class:`Gateway` does the request-level work before the federation engine runs: parse
+(cached per query text), validate against the API schema (cached with the parse), select the
+operation, coerce variables, then plan (through the plan cache) and execute. A request that
+fails any step before planning never reaches a subgraph. The HTTP layer turns a
+:class:`GatewayResult`'s :class:`Outcome` into a status code; this module knows no HTTP.
+
+Everything that depends on the supergraph lives in one immutable :class:`_State`, replaced in
+a single assignment by :meth:`Gateway.replace_supergraph`, so a hot reload never mixes two
+schemas within one request.
+"""
+
+import asyncio
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    Source,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from gateway.federation import QueryPlan, QueryPlanner, Supergraph, execute_plan
+from gateway.plan_cache import PlanCache, PlanKey, operation_digest
+from gateway.transports.router import TransportRouter
+from schema.kernel.errors import ErrorCode
+
+GATEWAY_TIMEOUT = "GATEWAY_TIMEOUT"
+"""``extensions.code`` of a request that outlived its deadline (as Apollo Router names it)."""
+
+
+class Outcome(StrEnum):
+    """How far a request got; the HTTP layer maps each to a status code."""
+
+    EXECUTED = "executed"
+    BAD_REQUEST = "bad_request"
+    PARSE_FAILED = "parse_failed"
+    VALIDATION_FAILED = "validation_failed"
+    OPERATION_NOT_FOUND = "operation_not_found"
+    VARIABLES_INVALID = "variables_invalid"
+    MUTATION_NOT_ALLOWED = "mutation_not_allowed"
+    PLANNING_FAILED = "planning_failed"
+    TIMED_OUT = "timed_out"
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLRequest:
+    """The parameters of a GraphQL-over-HTTP request, already decoded."""
+
+    query: str | None
+    variables: Mapping[str, Any] | None = None
+    operation_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayResult:
+    outcome: Outcome
+    response: dict[str, Any]
+
+    @property
+    def executed(self) -> bool:
+        return self.outcome is Outcome.EXECUTED
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A query text parsed and validated once: the document-cache entry."""
+
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...]
+    outcome: Outcome
+    digest: str = ""
+    operations: Mapping[str | None, OperationDefinitionNode] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """Everything derived from one supergraph."""
+
+    supergraph: Supergraph
+    planner: QueryPlanner
+    router: TransportRouter
+    plans: PlanCache[QueryPlan]
+    documents: dict[str, _Prepared]
+
+
+class Gateway:
+    """Executes GraphQL requests against a supergraph through a transport router.
+
+    ``request_timeout`` bounds planning plus execution of one request, in seconds.
+    """
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        router: TransportRouter,
+        *,
+        request_timeout: float = 30.0,
+        plan_cache_size: int = 1024,
+        document_cache_size: int = 1024,
+    ) -> None:
+        self.request_timeout = request_timeout
+        self._plan_cache_size = plan_cache_size
+        self._document_cache_size = document_cache_size
+        self._state = self._build_state(supergraph, router)
+
+    @property
+    def supergraph(self) -> Supergraph:
+        return self._state.supergraph
+
+    @property
+    def router(self) -> TransportRouter:
+        return self._state.router
+
+    @property
+    def plan_cache(self) -> PlanCache[QueryPlan]:
+        return self._state.plans
+
+    def replace_supergraph(
+        self, supergraph: Supergraph, router: TransportRouter | None = None
+    ) -> TransportRouter:
+        """Serve ``supergraph`` from now on; returns the previous router.
+
+        The planner and fresh caches are built before the switch, which is one assignment:
+        requests already running finish on the state they started with. The previous router
+        is returned rather than closed because those requests may still be using it.
+        """
+        previous = self._state.router
+        self._state = self._build_state(supergraph, router or previous)
+        return previous
+
+    def _build_state(self, supergraph: Supergraph, router: TransportRouter) -> _State:
+        return _State(supergraph, QueryPlanner(supergraph), router,
+                      PlanCache(self._plan_cache_size), {})
+
+    async def execute(
+        self,
+        request: GraphQLRequest,
+        context: Mapping[str, Any] | None = None,
+        *,
+        auth_shape: Hashable = None,
+        allow_mutations: bool = True,
+    ) -> GatewayResult:
+        """Run one request; never raises for anything the caller or a subgraph did wrong.
+
+        ``allow_mutations=False`` is for GET requests, which must not mutate.
+        ``auth_shape`` is the caller's authorization shape, part of the plan-cache key.
+        """
+        state = self._state
+        if not isinstance(request.query, str) or not request.query.strip():
+            return _failure(Outcome.BAD_REQUEST, "the request has no GraphQL query",
+                            ErrorCode.BAD_USER_INPUT)
+        prepared = self._prepare(state, request.query)
+        if prepared.errors:
+            return GatewayResult(prepared.outcome, {"errors": _formatted(prepared.errors)})
+        operation = prepared.operations.get(request.operation_name)
+        if operation is None:
+            return _failure(Outcome.OPERATION_NOT_FOUND, _missing_operation(request, prepared),
+                            ErrorCode.BAD_USER_INPUT)
+        if operation.operation is OperationType.MUTATION and not allow_mutations:
+            return _failure(Outcome.MUTATION_NOT_ALLOWED,
+                            "mutations must be sent with POST, not GET", ErrorCode.BAD_USER_INPUT)
+        variables = get_variable_values(state.supergraph.api_schema,
+                                        operation.variable_definitions or (),
+                                        dict(request.variables or {}), max_errors=20)
+        if isinstance(variables, list):
+            return GatewayResult(Outcome.VARIABLES_INVALID,
+                                 {"errors": _formatted(variables, ErrorCode.BAD_USER_INPUT)})
+        name = operation.name.value if operation.name else None
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                return await self._run(state, prepared, name, variables.coerced, context or {},
+                                       auth_shape)
+        except TimeoutError:
+            return _failure(Outcome.TIMED_OUT,
+                            f"the request did not complete within {self.request_timeout:g} s",
+                            GATEWAY_TIMEOUT)
+
+    async def _run(
+        self,
+        state: _State,
+        prepared: _Prepared,
+        operation_name: str | None,
+        variables: dict[str, Any],
+        context: Mapping[str, Any],
+        auth_shape: Hashable,
+    ) -> GatewayResult:
+        key = PlanKey(prepared.digest, operation_name, auth_shape)
+        assert prepared.document is not None
+        document = prepared.document
+        try:
+            plan = state.plans.get_or_plan(key, lambda: state.planner.plan(document,
+                                                                           operation_name))
+        except Exception as exc:  # the planner's own error family: a bug, not the caller's
+            return _failure(Outcome.PLANNING_FAILED, f"query planning failed: {exc}",
+                            ErrorCode.INTERNAL_SERVER_ERROR)
+        response = await execute_plan(plan, variables, state.router.fetch, context=context)
+        return GatewayResult(Outcome.EXECUTED, dict(response))
+
+    def _prepare(self, state: _State, query: str) -> _Prepared:
+        """Parse and validate ``query``, once per distinct text for this supergraph."""
+        prepared = state.documents.get(query)
+        if prepared is None:
+            prepared = _parse_and_validate(state.supergraph, query)
+            documents = state.documents
+            if len(documents) >= self._document_cache_size:
+                del documents[next(iter(documents))]
+            documents[query] = prepared
+        return prepared
+
+    def plan(self, query: str, operation_name: str | None = None) -> QueryPlan:
+        """The plan for ``query`` (for ``loopgate plan``); raises GraphQLError if invalid."""
+        state = self._state
+        prepared = self._prepare(state, query)
+        if prepared.errors:
+            raise prepared.errors[0]
+        if operation_name not in prepared.operations:
+            raise GraphQLError(_missing_operation(GraphQLRequest(query, None, operation_name),
+                                                  prepared))
+        return state.planner.plan(prepared.document, operation_name)
+
+
+def _parse_and_validate(supergraph: Supergraph, query: str) -> _Prepared:
+    try:
+        document = parse(Source(query, "request"), no_location=False)
+    except GraphQLError as error:
+        return _Prepared(None, (_with_code(error, ErrorCode.GRAPHQL_PARSE_FAILED),),
+                         Outcome.PARSE_FAILED)
+    errors = validate(supergraph.api_schema, document)
+    if errors:
+        coded = tuple(_with_code(e, ErrorCode.GRAPHQL_VALIDATION_FAILED) for e in errors)
+        return _Prepared(document, coded, Outcome.VALIDATION_FAILED)
+    return _Prepared(document, (), Outcome.EXECUTED, operation_digest(document),
+                     _operations_by_name(document))
+
+
+def _operations_by_name(document: DocumentNode) -> dict[str | None, OperationDefinitionNode]:
+    """Operations by name; a lone operation is also reachable with no name given."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    by_name: dict[str | None, OperationDefinitionNode] = {
+        op.name.value: op for op in operations if op.name}
+    if len(operations) == 1:
+        by_name[None] = operations[0]
+    return by_name
+
+
+def _missing_operation(request: GraphQLRequest, prepared: _Prepared) -> str:
+    if request.operation_name is None:
+        return "the document has several operations: operationName must say which to run"
+    named = sorted(name for name in prepared.operations if name)
+    return (f"unknown operation named '{request.operation_name}'"
+            f" (the document has: {', '.join(named) or 'only an anonymous operation'})")
+
+
+def _with_code(error: GraphQLError, code: str) -> GraphQLError:
+    extensions = error.extensions or {}
+    if "code" in extensions:
+        return error
+    return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
+                        error.original_error, {**extensions, "code": str(code)})
+
+
+def _formatted(errors: Any, code: str | None = None) -> list[dict[str, Any]]:
+    return [(_with_code(error, code) if code else error).formatted for error in errors]
+
+
+def _failure(outcome: Outcome, message: str, code: str) -> GatewayResult:
+    return GatewayResult(outcome, {"errors": [{"message": message,
+                                               "extensions": {"code": str(code)}}]})
