@@ -1,0 +1,123 @@
+"""The interactive part of the authorization-code flow: sign in, consent, connected apps.
+
+``GET /oauth/authorize`` validates the request with authlib first: a bad client or redirect
+URI gets an error page (never a redirect to an unverified URI); other errors go back to the
+client's redirect URI. A signed-in member then sees the consent page, unless an earlier
+consent already covers the scopes. The consent form posts back to ``/oauth/authorize``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlencode
+
+from authlib.oauth2.rfc6749 import OAuth2Error
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from auth.members import Session
+from auth.metadata import AUTHORIZE_PATH, CONSENTS_PATH, LOGIN_PATH
+from auth.pages import consent_page, consents_page, error_page, login_page
+from auth.requests import LoopgateOAuth2Request, oauth_request
+from auth.responses import to_response
+from auth.service import AuthService
+
+SESSION_COOKIE = "loopgate_session"
+_PAGE_FIELDS = ("csrf", "decision")
+
+
+def _safe_next(value: object) -> str:
+    """Only our own pages may be the target after sign-in (no open redirect)."""
+    if isinstance(value, str) and value.startswith("/oauth/") and "//" not in value \
+            and "\\" not in value:
+        return value
+    return CONSENTS_PATH
+
+
+def _params(req: LoopgateOAuth2Request) -> list[tuple[str, str]]:
+    return [(k, v) for k, values in req.payload.datalist.items() for v in values]
+
+
+def _csrf_ok(session: Session, request_form: dict[str, str]) -> bool:
+    return hmac.compare_digest(session.csrf, request_form.get("csrf", ""))
+
+
+def authorization_routes(service: AuthService) -> list[Route]:
+    server = service.server
+    secure_cookie = service.issuer.startswith("https://")
+
+    async def session_of(request: Request) -> Session | None:
+        return await service.members.session(request.cookies.get(SESSION_COOKIE))
+
+    def error_response(req: LoopgateOAuth2Request, error: OAuth2Error) -> Response:
+        if error.redirect_uri:
+            return to_response(server.handle_error_response(req, error))
+        return error_page(error.error, error.get_error_description() or error.error)
+
+    async def authorize(request: Request) -> Response:
+        req = await oauth_request(request, service.issuer, drop=_PAGE_FIELDS)
+        try:
+            grant = await service.run(server.get_consent_grant, req)
+        except OAuth2Error as error:
+            return error_response(req, error)
+        session = await session_of(request)
+        if session is None:
+            return login_page(f"{AUTHORIZE_PATH}?{urlencode(_params(req))}")
+        client = grant.request.client
+        scopes = set(grant.request.scope.split())
+        if request.method == "GET":
+            if not await service.consents.covers(session.member_id, client.client_id, scopes):
+                return consent_page(client.name, scopes, _params(req), session.csrf)
+            member: str | None = session.member_id
+        else:
+            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+            if not _csrf_ok(session, form):
+                return error_page("invalid_request", "the form expired; start again", 403)
+            member = session.member_id if form.get("decision") == "approve" else None
+            if member is not None:
+                await service.consents.grant(member, client.client_id, scopes)
+        answer = await service.run(server.create_authorization_response, req, member, grant)
+        return to_response(answer)
+
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        next_url = _safe_next(form.get("next"))
+        username, password = form.get("username"), form.get("password")
+        member_id = None
+        if isinstance(username, str) and isinstance(password, str):
+            member_id = await service.members.authenticate(username, password)
+        if member_id is None:
+            return login_page(next_url, error="Wrong member name or password.")
+        response = RedirectResponse(next_url, status_code=303)
+        response.set_cookie(SESSION_COOKIE, await service.members.open_session(member_id),
+                            path="/oauth", httponly=True, samesite="lax", secure=secure_cookie)
+        return response
+
+    async def consents(request: Request) -> Response:
+        session = await session_of(request)
+        if session is None:
+            return login_page(CONSENTS_PATH)
+        apps = []
+        for consent in await service.consents.for_member(session.member_id):
+            client = await service.clients.get(consent.client_id)
+            apps.append((consent.client_id, client.name if client else consent.client_id,
+                         consent.scopes))
+        return consents_page(apps, session.csrf)
+
+    async def revoke_consent(request: Request) -> Response:
+        session = await session_of(request)
+        if session is None:
+            return login_page(CONSENTS_PATH)
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        if not _csrf_ok(session, form):
+            return error_page("invalid_request", "the form expired; start again", 403)
+        await service.consents.revoke(session.member_id, form.get("client_id", ""))
+        return RedirectResponse(CONSENTS_PATH, status_code=303)
+
+    return [
+        Route(AUTHORIZE_PATH, authorize, methods=["GET", "POST"]),
+        Route(LOGIN_PATH, login, methods=["POST"]),
+        Route(CONSENTS_PATH, consents, methods=["GET"]),
+        Route(f"{CONSENTS_PATH}/revoke", revoke_consent, methods=["POST"]),
+    ]

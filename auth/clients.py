@@ -1,0 +1,184 @@
+"""OAuth clients (partner apps): registration, lookup, secret rotation with overlap.
+
+A client belongs to one partner (``app_…`` id, DESIGN.md §5). Its secret is shown once, at
+creation or rotation, and stored only as a hash. Rotation keeps the previous secret valid for
+an overlap window, so a partner can roll a fleet of servers to the new secret without downtime.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from authlib.oauth2.rfc6749 import ClientMixin
+from pymongo.asynchronous.database import AsyncDatabase
+
+from auth.collections import CLIENTS
+from auth.hashing import new_secret, token_hash
+from auth.scopes import parse_scopes
+from schema.kernel.ids import new_id, parse_id
+from schema.kernel.time import as_utc, utcnow
+
+GRANT_TYPES: frozenset[str] = frozenset({"client_credentials", "authorization_code",
+                                          "refresh_token"})
+DEFAULT_SECRET_OVERLAP = timedelta(hours=24)
+
+
+class ClientRegistrationError(ValueError):
+    """A client cannot be registered or changed as asked; the message says what to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecretHash:
+    """One accepted secret: its hash and, for a rotated-out secret, when it stops working."""
+
+    hash: str
+    created_at: datetime
+    expires_at: datetime | None = None
+
+    def accepts(self, secret: str, now: datetime) -> bool:
+        alive = self.expires_at is None or as_utc(self.expires_at) > now
+        return alive and hmac.compare_digest(self.hash, token_hash(secret))
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthClient(ClientMixin):
+    """A registered OAuth client, shaped as authlib's ``ClientMixin`` wants it."""
+
+    client_id: str
+    partner_id: str
+    name: str
+    scopes: tuple[str, ...]
+    grant_types: tuple[str, ...]
+    redirect_uris: tuple[str, ...] = ()
+    public: bool = False
+    resource_server: bool = False
+    sandbox: bool = False
+    secrets: tuple[SecretHash, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> OAuthClient:
+        return cls(
+            client_id=doc["_id"], partner_id=doc["partnerId"], name=doc["name"],
+            scopes=tuple(doc["scopes"]), grant_types=tuple(doc["grantTypes"]),
+            redirect_uris=tuple(doc.get("redirectUris", ())), public=doc.get("public", False),
+            resource_server=doc.get("resourceServer", False), sandbox=doc.get("sandbox", False),
+            secrets=tuple(SecretHash(s["hash"], s["createdAt"], s.get("expiresAt"))
+                          for s in doc.get("secrets", ())),
+        )
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        return self.redirect_uris[0] if self.redirect_uris else None
+
+    def get_allowed_scope(self, scope: str | None) -> str | None:
+        """The scope to grant: all of the client's scopes when none asked, None when not allowed."""
+        if not scope:
+            return " ".join(self.scopes)
+        asked = set(scope.split())
+        return " ".join(sorted(asked)) if asked <= set(self.scopes) else None
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        """Exact string match (RFC 9700 §4.1.3): no prefix or wildcard matching."""
+        return redirect_uri in self.redirect_uris
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        now = utcnow()
+        return any(secret.accepts(client_secret, now) for secret in self.secrets)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if self.public:
+            return method == "none"
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code" and "authorization_code" in self.grant_types
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedClient:
+    """A new client and its secret in clear, which is never shown again."""
+
+    client: OAuthClient
+    client_secret: str | None
+
+
+def _validated(scopes: str | list[str], grant_types: list[str], redirect_uris: list[str],
+               public: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    try:
+        scope_names = parse_scopes(scopes)
+    except ValueError as exc:
+        raise ClientRegistrationError(str(exc)) from exc
+    unknown = sorted(set(grant_types) - GRANT_TYPES)
+    if unknown or not grant_types:
+        raise ClientRegistrationError(
+            f"grant types must be among {sorted(GRANT_TYPES)}, got {grant_types}")
+    if "authorization_code" in grant_types and not redirect_uris:
+        raise ClientRegistrationError("an authorization_code client needs a redirect URI")
+    if public and "client_credentials" in grant_types:
+        raise ClientRegistrationError("a public client cannot use client_credentials")
+    return scope_names, tuple(sorted(set(grant_types)))
+
+
+class ClientRegistry:
+    """Clients in ``oauth_clients``; every lookup is an ``_id`` point read."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._clients = db[CLIENTS]
+
+    async def create(self, *, partner_id: str, name: str, scopes: str | list[str],
+                     grant_types: list[str] | None = None, redirect_uris: list[str] = (),
+                     public: bool = False, resource_server: bool = False,
+                     sandbox: bool = False, created_by: str | None = None) -> IssuedClient:
+        """Register a client for ``partner_id``; returns the one-time clear secret."""
+        parse_id(partner_id, "ptn")
+        grants = grant_types or ["client_credentials"]
+        scope_names, grants_sorted = _validated(scopes, grants, list(redirect_uris), public)
+        now = utcnow()
+        secret = None if public else new_secret()
+        doc = {
+            "_id": new_id("app"), "partnerId": partner_id, "name": name,
+            "scopes": list(scope_names), "grantTypes": list(grants_sorted),
+            "redirectUris": list(redirect_uris), "public": public,
+            "resourceServer": resource_server, "sandbox": sandbox,
+            "secrets": [] if secret is None else [{"hash": token_hash(secret), "createdAt": now}],
+            "createdAt": now, "createdBy": created_by,
+        }
+        await self._clients.insert_one(doc)
+        return IssuedClient(OAuthClient.from_document(doc), secret)
+
+    async def get(self, client_id: str) -> OAuthClient | None:
+        if not isinstance(client_id, str):
+            return None
+        doc = await self._clients.find_one({"_id": client_id})
+        return None if doc is None else OAuthClient.from_document(doc)
+
+    async def list_for_partner(self, partner_id: str) -> list[OAuthClient]:
+        cursor = self._clients.find({"partnerId": partner_id}).sort("_id", 1)
+        return [OAuthClient.from_document(doc) async for doc in cursor]
+
+    async def rotate_secret(self, client_id: str,
+                            overlap: timedelta = DEFAULT_SECRET_OVERLAP) -> str:
+        """Issue a new secret; the current ones keep working for ``overlap``, older ones stop."""
+        doc = await self._clients.find_one({"_id": client_id})
+        if doc is None:
+            raise ClientRegistrationError(f"no client {client_id}")
+        if doc.get("public"):
+            raise ClientRegistrationError("a public client has no secret to rotate")
+        now = utcnow()
+        deadline = now + overlap
+        kept = [{**s, "expiresAt": min(as_utc(s["expiresAt"]), deadline)
+                 if s.get("expiresAt") else deadline}
+                for s in doc.get("secrets", ()) if not s.get("expiresAt")
+                or as_utc(s["expiresAt"]) > now]
+        secret = new_secret()
+        kept.append({"hash": token_hash(secret), "createdAt": now})
+        await self._clients.update_one({"_id": client_id}, {"$set": {"secrets": kept}})
+        return secret

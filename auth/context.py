@@ -1,0 +1,72 @@
+"""The gateway→subgraph context token (``Loopgate-Context`` header, DESIGN.md §2).
+
+Subgraphs never see the client's bearer token. Over HTTP the gateway sends the verified
+principal as a short-lived JWT it signs itself, with ``aud`` = the subgraph's name, so a token
+captured on the way to one subgraph is useless at another and expires within a minute.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ulid import ULID
+
+from auth.errors import MissingToken
+from auth.keys import KeyRing
+from auth.signing import Claims, sign, verify
+from auth.tokens import principal_from_claims
+from schema.kernel.principal import Principal
+
+CONTEXT_HEADER = "Loopgate-Context"
+CONTEXT_TOKEN_TYPE = "loopgate-context+jwt"
+CONTEXT_LIFETIME = timedelta(seconds=60)
+ANONYMOUS_CLIENT = "anonymous"
+
+
+@dataclass(frozen=True, slots=True)
+class ContextTokenSigner:
+    """Signs principals for subgraphs (the gateway side)."""
+
+    keyring: KeyRing
+    issuer: str
+    lifetime: timedelta = CONTEXT_LIFETIME
+
+    def sign(self, principal: Principal | None, subgraph: str) -> str:
+        """A context token for ``subgraph``; ``None`` (anonymous) is signed too, as such."""
+        now = int(time.time())
+        claims: Claims = {"iss": self.issuer, "aud": subgraph, "iat": now,
+                          "exp": now + int(self.lifetime.total_seconds()), "jti": str(ULID())}
+        if principal is None:
+            claims.update(client_id=ANONYMOUS_CLIENT, sub=ANONYMOUS_CLIENT, anonymous=True)
+        else:
+            claims.update(client_id=principal.client_id,
+                          sub=principal.member_id or principal.client_id,
+                          scope=principal.scope_string(), partner_id=principal.partner_id)
+            if principal.sandbox:
+                claims["sandbox"] = True
+        return sign(self.keyring, CONTEXT_TOKEN_TYPE, claims)
+
+    def headers(self, principal: Principal | None, subgraph: str) -> dict[str, str]:
+        return {CONTEXT_HEADER: self.sign(principal, subgraph)}
+
+
+@dataclass(frozen=True, slots=True)
+class ContextTokenVerifier:
+    """Checks context tokens (the subgraph side); ``audience`` is this subgraph's name."""
+
+    keyring: KeyRing
+    issuer: str
+    audience: str
+
+    async def verify(self, token: str | None) -> Principal | None:
+        """The principal the gateway vouches for; None for an anonymous caller."""
+        if not token:
+            raise MissingToken(f"calls to this subgraph need a {CONTEXT_HEADER} header "
+                               "from the gateway")
+        claims = await verify(self.keyring, token, typ=CONTEXT_TOKEN_TYPE, issuer=self.issuer,
+                              audience=self.audience, required=("iat", "jti", "client_id"))
+        if claims.get("anonymous") is True:
+            return None
+        return principal_from_claims(claims)

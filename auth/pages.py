@@ -1,0 +1,78 @@
+"""The member-facing HTML pages: sign in, consent, and the list of apps holding consent.
+
+Rendered from ``templates/layout.html`` with :class:`string.Template`; every value is
+HTML-escaped here, so nothing a client sends (app name, state) can inject markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from html import escape
+from importlib.resources import files
+from string import Template
+
+from starlette.responses import HTMLResponse
+
+from auth.metadata import AUTHORIZE_PATH, CONSENTS_PATH, LOGIN_PATH
+from auth.scopes import describe
+
+
+@cache
+def _layout() -> Template:
+    return Template(files("auth").joinpath("templates/layout.html").read_text("utf-8"))
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    html = _layout().substitute(title=escape(title), body=body)
+    return HTMLResponse(html, status_code=status, headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "DENY",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                   "form-action 'self'"})
+
+
+def _hidden(fields: Iterable[tuple[str, str]]) -> str:
+    return "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+                   for k, v in fields)
+
+
+def login_page(next_url: str, error: str | None = None) -> HTMLResponse:
+    message = f'<p class="error">{escape(error)}</p>' if error else ""
+    body = f"""<h1>Sign in to Loopgate</h1>{message}
+<form method="post" action="{LOGIN_PATH}">{_hidden([("next", next_url)])}
+<label for="username">Member name</label><input type="text" id="username" name="username" required>
+<label for="password">Password</label><input type="password" id="password" name="password" required>
+<button type="submit">Sign in</button></form>"""
+    return _page("Sign in", body, 401 if error else 200)
+
+
+def consent_page(app_name: str, scopes: Iterable[str], params: Iterable[tuple[str, str]],
+                 csrf: str) -> HTMLResponse:
+    items = "".join(f"<li>{escape(text)} <code>{escape(name)}</code></li>"
+                    for name, text in describe(scopes))
+    body = f"""<h1>{escape(app_name)} would like to</h1>
+<ul class="scopes">{items}</ul>
+<p>You can withdraw this at any time under <a href="{CONSENTS_PATH}">your connected apps</a>.</p>
+<form method="post" action="{AUTHORIZE_PATH}">{_hidden([*params, ("csrf", csrf)])}
+<button type="submit" name="decision" value="approve">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button></form>"""
+    return _page("Allow access", body)
+
+
+def consents_page(apps: Iterable[tuple[str, str, Iterable[str]]], csrf: str) -> HTMLResponse:
+    """``apps`` holds (client id, app name, scopes) for each app the member has consented to."""
+    rows = "".join(
+        f"""<li><strong>{escape(name)}</strong><ul>{"".join(
+            f"<li>{escape(text)}</li>" for _, text in describe(scopes))}</ul>
+<form method="post" action="{CONSENTS_PATH}/revoke">{_hidden([("client_id", client_id),
+                                                                 ("csrf", csrf)])}
+<button type="submit">Disconnect</button></form></li>"""
+        for client_id, name, scopes in apps)
+    body = f"<h1>Your connected apps</h1><ul>{rows or '<li>No apps are connected.</li>'}</ul>"
+    return _page("Connected apps", body)
+
+
+def error_page(error: str, description: str, status: int = 400) -> HTMLResponse:
+    body = f"<h1>This request cannot be completed</h1><p><code>{escape(error)}</code></p>" \
+           f"<p>{escape(description)}</p>"
+    return _page("Error", body, status)

@@ -1,0 +1,72 @@
+"""The OAuth HTTP endpoints (DESIGN.md §6), as Starlette routes over one :class:`AuthService`.
+
+Mount with ``routes=[*oauth_routes(service), …]`` and call ``await service.start()`` in the
+app's lifespan. Every malformed request gets an RFC 6749 error code, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from authlib.oauth2.rfc6749 import InvalidRequestError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from auth.authorize import authorization_routes
+from auth.metadata import (
+    INTROSPECT_PATH,
+    JWKS_PATH,
+    METADATA_PATH,
+    REVOKE_PATH,
+    TOKEN_PATH,
+    server_metadata,
+)
+from auth.requests import LoopgateOAuth2Request, oauth_request
+from auth.responses import oauth_error, to_response
+from auth.service import AuthService
+
+
+def _malformed(req: LoopgateOAuth2Request, required: str) -> InvalidRequestError | None:
+    """RFC 6749 §3.2: a missing required parameter or any repeated one is invalid_request."""
+    repeated = sorted(k for k, v in req.payload.datalist.items() if len(v) > 1)
+    if repeated:
+        return InvalidRequestError(f"repeated parameter(s): {', '.join(repeated)}")
+    if not req.form.get(required):
+        return InvalidRequestError(f"missing '{required}' (send it form-encoded in the body)")
+    return None
+
+
+def oauth_routes(service: AuthService) -> list[Route]:
+    """Token, revocation, introspection, metadata, JWKS, and the member pages."""
+    server = service.server
+
+    async def token(request: Request) -> Response:
+        req = await oauth_request(request, service.issuer)
+        if (error := _malformed(req, "grant_type")) is not None:
+            return oauth_error(error)
+        return to_response(await service.run(server.create_token_response, req))
+
+    def endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
+        async def handle(request: Request) -> Response:
+            req = await oauth_request(request, service.issuer)
+            if (error := _malformed(req, "token")) is not None:
+                return oauth_error(error)
+            return to_response(await service.run(server.create_endpoint_response, name, req))
+        return handle
+
+    async def metadata(_request: Request) -> Response:
+        return JSONResponse(server_metadata(service.issuer))
+
+    async def jwks(_request: Request) -> Response:
+        await service.keyring.refresh()
+        return JSONResponse(service.keyring.jwks(), headers={"Cache-Control": "max-age=60"})
+
+    return [
+        Route(TOKEN_PATH, token, methods=["POST"]),
+        Route(REVOKE_PATH, endpoint("revocation"), methods=["POST"]),
+        Route(INTROSPECT_PATH, endpoint("introspection"), methods=["POST"]),
+        Route(METADATA_PATH, metadata, methods=["GET"]),
+        Route(JWKS_PATH, jwks, methods=["GET"]),
+        *authorization_routes(service),
+    ]

@@ -1,0 +1,85 @@
+"""Everything the auth side of one process needs, built once and started at start-up.
+
+``AuthService.create(db, issuer=…)`` wires the stores, the key ring, the token issuer and
+verifier and the authlib server; ``await service.start()`` creates indexes and the first
+signing key (when the database has none) and loads the keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+import anyio.to_thread
+from pymongo.asynchronous.database import AsyncDatabase
+
+from auth.clients import ClientRegistry
+from auth.codes import CodeStore
+from auth.collections import AUTH_INDEXES
+from auth.consents import Consents
+from auth.keys import MAX_TOKEN_LIFETIME, KeyRing, KeyStore
+from auth.members import MemberLogins
+from auth.refresh import RefreshTokens
+from auth.revocation import RevocationList
+from auth.server import LoopgateAuthorizationServer
+from auth.tokens import AccessTokenIssuer
+from auth.verify import TokenVerifier
+from schema.kernel.indexes import ensure_indexes
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class AuthService:
+    """The authorization server and token verifier over one database."""
+
+    db: AsyncDatabase
+    issuer: str
+    clients: ClientRegistry
+    keys: KeyStore
+    keyring: KeyRing
+    revocations: RevocationList
+    refresh_tokens: RefreshTokens
+    consents: Consents
+    members: MemberLogins
+    verifier: TokenVerifier
+    server: LoopgateAuthorizationServer
+
+    @classmethod
+    def create(cls, db: AsyncDatabase, *, issuer: str,
+               access_token_lifetime: timedelta = MAX_TOKEN_LIFETIME) -> AuthService:
+        issuer = issuer.rstrip("/")
+        keys = KeyStore(db)
+        keyring = KeyRing(keys)
+        revocations = RevocationList(db)
+        refresh_tokens = RefreshTokens(db, revocations)
+        clients = ClientRegistry(db)
+        verifier = TokenVerifier(keyring, revocations, issuer)
+        server = LoopgateAuthorizationServer(
+            clients=clients, codes=CodeStore(db), refresh_tokens=refresh_tokens,
+            revocations=revocations,
+            issuer=AccessTokenIssuer(keyring, issuer, access_token_lifetime),
+            verifier=verifier)
+        return cls(db=db, issuer=issuer, clients=clients, keys=keys, keyring=keyring,
+                   revocations=revocations, refresh_tokens=refresh_tokens,
+                   consents=Consents(db, refresh_tokens), members=MemberLogins(db),
+                   verifier=verifier, server=server)
+
+    async def start(self) -> None:
+        """Idempotent start-up: indexes, a signing key if there is none, keys loaded."""
+        await ensure_indexes(self.db, AUTH_INDEXES)
+        await self.keys.ensure_active()
+        await self.keyring.refresh(force=True)
+
+    async def rotate_keys(self) -> str:
+        """Start signing with a new key; the previous one verifies until its tokens expire."""
+        kid = await self.keys.rotate()
+        await self.keyring.refresh(force=True)
+        return kid
+
+    async def run(self, function: Callable[..., T], *args: object) -> T:
+        """Run a synchronous authlib call in a worker thread, keys fresh beforehand."""
+        await self.keyring.refresh()
+        return await anyio.to_thread.run_sync(function, *args)

@@ -1,0 +1,70 @@
+"""JWT access tokens (RFC 9068) and the Principal they stand for.
+
+``sub`` is the member for a delegated (authorization-code) token and the client itself for a
+client-credentials token, as RFC 9068 §2.2 says; ``partner_id`` is always the app's owner.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ulid import ULID
+
+from auth.keys import MAX_TOKEN_LIFETIME, KeyRing
+from auth.signing import Claims, sign
+from schema.kernel.principal import Principal
+
+AUDIENCE = "loopgate"
+ACCESS_TOKEN_TYPE = "at+jwt"
+REQUIRED_CLAIMS = ("iat", "jti", "client_id", "sub")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedAccessToken:
+    token: str
+    jti: str
+    expires_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccessTokenIssuer:
+    """Mints access tokens for ``issuer`` with the key ring's current key."""
+
+    keyring: KeyRing
+    issuer: str
+    lifetime: timedelta = MAX_TOKEN_LIFETIME
+
+    def __post_init__(self) -> None:
+        if not timedelta(0) < self.lifetime <= MAX_TOKEN_LIFETIME:
+            raise ValueError(f"access tokens live at most {MAX_TOKEN_LIFETIME}")
+
+    def issue(self, *, client_id: str, partner_id: str, scope: str, member_id: str | None,
+              sandbox: bool = False) -> IssuedAccessToken:
+        now = int(time.time())
+        expires_in = int(self.lifetime.total_seconds())
+        jti = str(ULID())
+        claims: Claims = {
+            "iss": self.issuer, "aud": AUDIENCE, "iat": now, "nbf": now,
+            "exp": now + expires_in, "jti": jti, "client_id": client_id,
+            "sub": member_id or client_id, "scope": scope, "partner_id": partner_id,
+        }
+        if sandbox:
+            claims["sandbox"] = True
+        return IssuedAccessToken(sign(self.keyring, ACCESS_TOKEN_TYPE, claims), jti, expires_in)
+
+
+def principal_from_claims(claims: Claims) -> Principal:
+    """The caller a verified access (or context) token stands for."""
+    sub = claims.get("sub")
+    member_id = sub if isinstance(sub, str) and sub.startswith("mem_") else None
+    scope = claims.get("scope") or ""
+    partner_id = claims.get("partner_id")
+    return Principal(
+        client_id=str(claims["client_id"]),
+        scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
+        partner_id=partner_id if isinstance(partner_id, str) else None,
+        member_id=member_id,
+        sandbox=claims.get("sandbox") is True,
+    )

@@ -1,0 +1,60 @@
+"""Bearer-token verification for the gateway: ``Authorization`` header → :class:`Principal`.
+
+Checks, in order: the header's form, the JWT's ``alg``/``typ``/``kid``, the signature against
+the key ring, ``iss``, ``aud``, ``exp`` (with a minute of clock skew), then revocation by
+``jti``. Every refusal is an :class:`~auth.errors.AuthError` (``UNAUTHENTICATED``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auth.errors import InvalidToken, MissingToken
+from auth.keys import KeyRing
+from auth.revocation import RevocationList
+from auth.signing import Claims, verify
+from auth.tokens import ACCESS_TOKEN_TYPE, AUDIENCE, REQUIRED_CLAIMS, principal_from_claims
+from schema.kernel.principal import Principal
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header; None when there is no header."""
+    if authorization is None or not authorization.strip():
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenVerifier:
+    """Verifies Loopgate access tokens; one per process, shared by every request."""
+
+    keyring: KeyRing
+    revocations: RevocationList
+    issuer: str
+    audience: str = AUDIENCE
+
+    async def claims(self, token: str) -> Claims:
+        """The verified claims of ``token`` (signature, iss, aud, exp, typ, not revoked)."""
+        claims = await verify(self.keyring, token, typ=ACCESS_TOKEN_TYPE, issuer=self.issuer,
+                              audience=self.audience, required=REQUIRED_CLAIMS)
+        if await self.revocations.is_revoked(str(claims["jti"])):
+            raise InvalidToken("the token has been revoked")
+        return claims
+
+    async def verify(self, token: str) -> Principal:
+        return principal_from_claims(await self.claims(token))
+
+    async def authenticate(self, authorization: str | None) -> Principal | None:
+        """The caller of a request: None when anonymous, AuthError when the token is bad."""
+        token = bearer_token(authorization)
+        return None if token is None else await self.verify(token)
+
+    async def require(self, authorization: str | None) -> Principal:
+        """Like :meth:`authenticate`, but a missing token is refused too."""
+        principal = await self.authenticate(authorization)
+        if principal is None:
+            raise MissingToken("this endpoint needs an access token (Authorization: Bearer …)")
+        return principal
