@@ -19,7 +19,7 @@ from starlette.routing import Route
 from auth.members import Session
 from auth.metadata import AUTHORIZE_PATH, CONSENTS_PATH, LOGIN_PATH
 from auth.pages import consent_page, consents_page, error_page, login_page
-from auth.requests import LoopgateOAuth2Request, oauth_request
+from auth.requests import LoopgateOAuth2Request, MalformedForm, oauth_request, read_form
 from auth.responses import to_response
 from auth.service import AuthService
 
@@ -40,7 +40,7 @@ def _params(req: LoopgateOAuth2Request) -> list[tuple[str, str]]:
 
 
 def _csrf_ok(session: Session, request_form: dict[str, str]) -> bool:
-    return hmac.compare_digest(session.csrf, request_form.get("csrf", ""))
+    return hmac.compare_digest(session.csrf.encode(), request_form.get("csrf", "").encode())
 
 
 def authorization_routes(service: AuthService) -> list[Route]:
@@ -55,8 +55,17 @@ def authorization_routes(service: AuthService) -> list[Route]:
             return to_response(server.handle_error_response(req, error))
         return error_page(error.error, error.get_error_description() or error.error)
 
+    async def form_of(request: Request) -> dict[str, str]:
+        try:
+            return dict(reversed(await read_form(request)))
+        except MalformedForm:
+            return {}
+
     async def authorize(request: Request) -> Response:
-        req = await oauth_request(request, service.issuer, drop=_PAGE_FIELDS)
+        try:
+            req = await oauth_request(request, service.issuer, drop=_PAGE_FIELDS)
+        except MalformedForm as exc:
+            return error_page("invalid_request", str(exc))
         try:
             grant = await service.run(server.get_consent_grant, req)
         except OAuth2Error as error:
@@ -71,7 +80,7 @@ def authorization_routes(service: AuthService) -> list[Route]:
                 return consent_page(client.name, scopes, _params(req), session.csrf)
             member: str | None = session.member_id
         else:
-            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+            form = await form_of(request)
             if not _csrf_ok(session, form):
                 return error_page("invalid_request", "the form expired; start again", 403)
             member = session.member_id if form.get("decision") == "approve" else None
@@ -81,12 +90,10 @@ def authorization_routes(service: AuthService) -> list[Route]:
         return to_response(answer)
 
     async def login(request: Request) -> Response:
-        form = await request.form()
+        form = await form_of(request)
         next_url = _safe_next(form.get("next"))
-        username, password = form.get("username"), form.get("password")
-        member_id = None
-        if isinstance(username, str) and isinstance(password, str):
-            member_id = await service.members.authenticate(username, password)
+        member_id = await service.members.authenticate(form.get("username", ""),
+                                                       form.get("password", ""))
         if member_id is None:
             return login_page(next_url, error="Wrong member name or password.")
         response = RedirectResponse(next_url, status_code=303)
@@ -109,7 +116,7 @@ def authorization_routes(service: AuthService) -> list[Route]:
         session = await session_of(request)
         if session is None:
             return login_page(CONSENTS_PATH)
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        form = await form_of(request)
         if not _csrf_ok(session, form):
             return error_page("invalid_request", "the form expired; start again", 403)
         await service.consents.revoke(session.member_id, form.get("client_id", ""))

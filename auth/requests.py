@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from urllib.parse import parse_qsl
 
 from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
 from starlette.requests import Request
@@ -53,6 +54,29 @@ class LoopgateOAuth2Request(OAuth2Request):
         return self._form
 
 
+class MalformedForm(ValueError):
+    """A body that is not valid UTF-8 ``application/x-www-form-urlencoded``."""
+
+
+async def read_form(request: Request) -> Pairs:
+    """The url-encoded body of a POST, as pairs; other content types read as empty.
+
+    Parsed here rather than with ``request.form()`` (which needs python-multipart) because
+    OAuth only ever sends url-encoded forms (RFC 6749 §4.1.3, §4.4.2).
+    """
+    if request.method != "POST":
+        return []
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        return []
+    body = await request.body()
+    try:
+        return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
+                         max_num_fields=200)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedForm("the body is not a valid url-encoded form") from exc
+
+
 async def oauth_request(request: Request, issuer: str, *, drop: Iterable[str] = ()) -> \
         LoopgateOAuth2Request:
     """Read ``request`` (query and url-encoded form) into an authlib request.
@@ -61,13 +85,7 @@ async def oauth_request(request: Request, issuer: str, *, drop: Iterable[str] = 
     """
     dropped = set(drop)
     query = [(k, v) for k, v in request.query_params.multi_items() if k not in dropped]
-    form: Pairs = []
-    if request.method == "POST":
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            data = await request.form()
-            form = [(k, v) for k, v in data.multi_items()
-                    if isinstance(v, str) and k not in dropped]
+    form = [(k, v) for k, v in await read_form(request) if k not in dropped]
     uri = issuer.rstrip("/") + request.url.path
     if request.url.query:
         uri += "?" + request.url.query

@@ -22,7 +22,7 @@ from auth.metadata import (
     TOKEN_PATH,
     server_metadata,
 )
-from auth.requests import LoopgateOAuth2Request, oauth_request
+from auth.requests import LoopgateOAuth2Request, MalformedForm, oauth_request
 from auth.responses import oauth_error, to_response
 from auth.service import AuthService
 
@@ -42,14 +42,20 @@ def oauth_routes(service: AuthService) -> list[Route]:
     server = service.server
 
     async def token(request: Request) -> Response:
-        req = await oauth_request(request, service.issuer)
+        try:
+            req = await oauth_request(request, service.issuer)
+        except MalformedForm as exc:
+            return oauth_error(InvalidRequestError(str(exc)))
         if (error := _malformed(req, "grant_type")) is not None:
             return oauth_error(error)
         return to_response(await service.run(server.create_token_response, req))
 
     def endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
-            req = await oauth_request(request, service.issuer)
+            try:
+                req = await oauth_request(request, service.issuer)
+            except MalformedForm as exc:
+                return oauth_error(InvalidRequestError(str(exc)))
             if (error := _malformed(req, "token")) is not None:
                 return oauth_error(error)
             return to_response(await service.run(server.create_endpoint_response, name, req))
