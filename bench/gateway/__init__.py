@@ -1,0 +1,1 @@
+"""Gateway benchmark: Loopgate vs direct calls vs Apollo Gateway (``python -m bench.gateway``)."""
