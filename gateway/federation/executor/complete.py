@@ -1,0 +1,88 @@
+"""Rebuilding the client response from the merged subgraph answers (the hot path).
+
+Only the non-null wrapper produces ``_INVALID``; every nullable position turns it into
+``None``, which is how a null bubbles to the nearest nullable parent.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from .shape import LEAF, LIST, NON_NULL, OBJECT, PASSTHROUGH, FieldShape, ObjectShape
+
+_INVALID = object()
+
+
+def complete_root(
+    shape: ObjectShape, data: Mapping[str, Any], variables: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    result = _object(shape, data, variables, shape.type_name)
+    return None if result is _INVALID else result  # type: ignore[return-value]
+
+
+def _object(shape: ObjectShape, value: Any, variables: Mapping[str, Any], type_name: str) -> Any:
+    if shape.abstract:
+        type_name = value.get("__typename") or type_name
+    out: dict[str, Any] = {}
+    for field in shape.fields_for(type_name):
+        descriptor = field.descriptor
+        if field.occurrences is not None:
+            descriptor = _conditional(field, variables)
+            if descriptor is None:
+                continue
+        if field.name == "__typename":
+            out[field.key] = type_name
+            continue
+        result = _value(descriptor, value.get(field.key), variables)
+        if result is _INVALID:
+            return _INVALID
+        out[field.key] = result
+    return out
+
+
+def _value(descriptor: tuple[Any, ...], value: Any, variables: Mapping[str, Any]) -> Any:
+    kind = descriptor[0]
+    if kind == NON_NULL:
+        result = _value(descriptor[1], value, variables)
+        return _INVALID if result is None or result is _INVALID else result
+    if value is None or kind in (LEAF, PASSTHROUGH):
+        return value
+    if kind == LIST:
+        if not isinstance(value, list):
+            return None
+        inner = descriptor[1]
+        items = []
+        for item in value:
+            result = _value(inner, item, variables)
+            if result is _INVALID:
+                return None
+            items.append(result)
+        return items
+    if kind == OBJECT:
+        if not isinstance(value, dict):
+            return None
+        result = _object(descriptor[1], value, variables, descriptor[2])
+        return None if result is _INVALID else result
+    return value
+
+
+def _conditional(field: FieldShape, variables: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The descriptor for a field selected under ``@skip``/``@include``, or ``None`` if skipped."""
+    included = [
+        selection_set
+        for conditions, selection_set in field.occurrences or ()
+        if all((variables.get(name) is True) == include for name, include in conditions)
+    ]
+    if not included:
+        return None
+    sets = tuple(s for s in included if s is not None)
+    return _rebind(field.descriptor, sets)
+
+
+def _rebind(descriptor: tuple[Any, ...], sets: tuple[Any, ...]) -> tuple[Any, ...]:
+    kind = descriptor[0]
+    if kind in (NON_NULL, LIST):
+        return (kind, _rebind(descriptor[1], sets))
+    if kind == OBJECT:
+        compiler = descriptor[3]
+        return (OBJECT, compiler.shape_for(descriptor[2], sets), descriptor[2], compiler)
+    return descriptor

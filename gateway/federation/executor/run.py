@@ -1,0 +1,128 @@
+"""Running a query plan: fetches in order, in parallel where the plan allows, merged in place."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from graphql import execute_sync
+
+from ...transports.base import SubgraphRequest, SubgraphUnavailable
+from ..plan import Fetch, Flatten, PlanNode, QueryPlan, Sequence
+from .complete import complete_root
+from .entities import collect, merge, representations
+from .errors import entity_errors, root_errors, unavailable_error
+
+FetchFunction = Callable[[SubgraphRequest], Awaitable[Mapping[str, Any]]]
+
+
+class _Run:
+    """The state of one execution: the merged data tree and the errors so far."""
+
+    __slots__ = ("context", "data", "errors", "fetch", "variables")
+
+    def __init__(
+        self, fetch: FetchFunction, variables: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> None:
+        self.fetch = fetch
+        self.variables = variables
+        self.context = context
+        self.data: dict[str, Any] = {}
+        self.errors: list[dict[str, Any]] = []
+
+    async def node(self, node: PlanNode) -> None:
+        if isinstance(node, Fetch):
+            await self.root_fetch(node)
+        elif isinstance(node, Flatten):
+            await self.entity_fetch(node)
+        elif isinstance(node, Sequence):
+            for child in node.nodes:
+                await self.node(child)
+        else:
+            await asyncio.gather(*(self.node(child) for child in node.nodes))
+
+    async def request(self, fetch: Fetch, variables: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        request = SubgraphRequest(
+            subgraph=fetch.subgraph,
+            query=fetch.operation,
+            document=fetch.document,
+            variables=variables,
+            operation_name=fetch.operation_name,
+            context=self.context,
+        )
+        try:
+            return await self.fetch(request)
+        except SubgraphUnavailable as error:
+            self.errors.append(unavailable_error(fetch.subgraph, str(error)))
+            return None
+
+    async def root_fetch(self, fetch: Fetch) -> None:
+        variables = {
+            name: self.variables[name] for name in fetch.variable_names if name in self.variables
+        }
+        response = await self.request(fetch, variables)
+        if response is None:
+            return
+        self.errors.extend(root_errors(response.get("errors"), fetch.subgraph))
+        data = response.get("data")
+        if isinstance(data, dict):
+            merge(self.data, data)
+
+    async def entity_fetch(self, node: Flatten) -> None:
+        fetch = node.node
+        reps, targets = representations(collect(self.data, node.path), fetch.inputs or {})
+        if not reps:
+            return
+        variables = {
+            name: self.variables[name] for name in fetch.variable_names if name in self.variables
+        }
+        variables["representations"] = reps
+        response = await self.request(fetch, variables)
+        if response is None:
+            return
+        self.errors.extend(entity_errors(response.get("errors"), targets, fetch.subgraph))
+        data = response.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        if not isinstance(entities, list):
+            return
+        for index, entity in enumerate(entities[: len(targets)]):
+            if isinstance(entity, dict):
+                for obj, _ in targets[index]:
+                    merge(obj, entity)
+
+
+def with_defaults(plan: QueryPlan, variables: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(plan.variable_defaults)
+    merged.update(variables)
+    return merged
+
+
+async def execute_plan(
+    plan: QueryPlan,
+    variables: Mapping[str, Any],
+    fetch: FetchFunction,
+    *,
+    context: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run ``plan`` and return the client response (``errors`` only when there are some).
+
+    Subgraph failures never raise: they become errors next to whatever data could be had.
+    """
+    values = with_defaults(plan, variables)
+    run = _Run(fetch, values, context or {})
+    if plan.node is not None:
+        await run.node(plan.node)
+    if plan.introspection is not None:
+        _introspect(plan, values, run)
+    data = complete_root(plan.shape, run.data, values)
+    response: dict[str, Any] = {"data": data}
+    if run.errors:
+        response["errors"] = run.errors
+    return response
+
+
+def _introspect(plan: QueryPlan, variables: Mapping[str, Any], run: _Run) -> None:
+    result = execute_sync(plan.shape.compiler.schema, plan.introspection, variable_values=variables)  # type: ignore[arg-type]
+    if result.errors:
+        run.errors.extend(error.formatted for error in result.errors)
+    if result.data:
+        run.data.update(result.data)

@@ -1,0 +1,95 @@
+"""Query plan nodes: Fetch, Flatten, Sequence, Parallel; immutable, with text and JSON forms.
+
+A plan is built once per operation and cached; executing it never changes it.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import DocumentNode
+
+
+@dataclass(frozen=True, slots=True)
+class InputField:
+    """One field copied from a response object into a representation.
+
+    ``key`` is where the value sits in the response (an alias for planner-added fields with
+    arguments), ``name`` what the representation calls it.
+    """
+
+    name: str
+    key: str
+    children: tuple["InputField", ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityInputSpec:
+    """How objects of one response typename become representations for a fetch."""
+
+    typename: str
+    fields: tuple[InputField, ...]
+    key_names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """One request to one subgraph; ``inputs`` is set for ``_entities`` fetches."""
+
+    id: int
+    subgraph: str
+    operation: str
+    document: DocumentNode = field(repr=False, compare=False)
+    operation_name: str | None
+    variable_names: tuple[str, ...]
+    inputs: Mapping[str, EntityInputSpec] | None = None
+
+    kind = "Fetch"
+
+
+@dataclass(frozen=True, slots=True)
+class Flatten:
+    """Run ``node`` for the objects found at ``path`` (``@`` = each list item, ``|[T]`` = type)."""
+
+    path: tuple[str, ...]
+    node: Fetch
+
+    kind = "Flatten"
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    nodes: tuple["PlanNode", ...]
+
+    kind = "Sequence"
+
+
+@dataclass(frozen=True, slots=True)
+class Parallel:
+    nodes: tuple["PlanNode", ...]
+
+    kind = "Parallel"
+
+
+PlanNode = Fetch | Flatten | Sequence | Parallel
+
+
+@dataclass(frozen=True, eq=False)
+class QueryPlan:
+    """A planned operation: the fetch tree plus what the executor needs to shape the response."""
+
+    node: PlanNode | None
+    shape: Any = field(repr=False)
+    operation_kind: str = "query"
+    variable_defaults: Mapping[str, Any] = field(default_factory=dict)
+    introspection: DocumentNode | None = field(default=None, repr=False)
+
+    def to_text(self) -> str:
+        from .printing import plan_to_text
+
+        return plan_to_text(self)
+
+    def to_json(self) -> dict[str, Any]:
+        from .printing import plan_to_json
+
+        return plan_to_json(self)

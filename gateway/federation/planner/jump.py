@@ -1,0 +1,188 @@
+"""Entity jumps: moving a field into an ``_entities`` fetch of another subgraph.
+
+A target is a subgraph resolving the field with a resolvable key for the type (or for an
+interface the type implements, when that subgraph sees it as an ``@interfaceObject``).
+Targets whose key the current fetch already holds win; otherwise the key fields are placed
+first (a chain of jumps). ``@requires`` fields are placed at the same position before the
+jump, and the new fetch depends on every fetch they landed in.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from graphql import FieldNode, InlineFragmentNode, SelectionSetNode
+
+from ..errors import PlanningError
+from ..supergraph import EntityKey, FieldModel
+from .groups import EntityInput
+from .internal import internal_selections
+from .operation import NField, NFragment, NSelection
+from .position import Position
+from .scoring import score
+
+if TYPE_CHECKING:
+    from .walk import Walker
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    subgraph: str
+    key: EntityKey
+    type_name: str
+    field: FieldModel
+
+
+def jump(walker: "Walker", pos: Position, field: NField, model: FieldModel) -> None:
+    targets = _targets(walker, pos, model)
+    if not targets:
+        raise PlanningError(
+            f"no subgraph can resolve it from subgraph '{pos.group.subgraph}'",
+            pos.type_name,
+            field.name,
+        )
+    ranked = sorted(
+        enumerate(targets),
+        key=lambda item: (
+            not _key_local(walker, pos, item[1].key.selection),
+            item[1].field.graphs[item[1].subgraph].requires is not None,
+            -score(walker.index, item[1].subgraph, pos.type_name, field.selections),
+            item[0],
+        ),
+    )
+    failure: PlanningError | None = None
+    for _, target in ranked:
+        guard = (pos.type_name, field.name, target.subgraph)
+        if guard in walker.in_progress:
+            continue
+        walker.in_progress.add(guard)
+        try:
+            _jump_to(walker, pos, field, target)
+            return
+        except PlanningError as error:
+            failure = error
+        finally:
+            walker.in_progress.discard(guard)
+    raise failure or PlanningError("cyclic entity requirements", pos.type_name, field.name)
+
+
+def jump_to_interface(walker: "Walker", pos: Position, selections: tuple[NSelection, ...]) -> None:
+    """From an ``@interfaceObject`` to a subgraph that knows the interface's implementations."""
+    name = pos.type_name
+    model = walker.index.types[name]
+    options = [
+        (graph, key)
+        for graph, info in model.graphs.items()
+        if not info.interface_object
+        for key in info.resolvable_keys
+    ]
+    options.sort(key=lambda option: not _key_local(walker, pos, option[1].selection))
+    if not options:
+        raise PlanningError("no subgraph resolves the interface's implementations", name)
+    graph, key = options[0]
+    child = _prepare(walker, pos, graph, key, name, None)
+    sub = _conditioned(child.tree.fragment(name), pos)
+    walker.walk(Position(child, sub, name, pos.path), selections)
+
+
+def _jump_to(walker: "Walker", pos: Position, field: NField, target: _Target) -> None:
+    requires = target.field.graphs[target.subgraph].requires
+    child = _prepare(walker, pos, target.subgraph, target.key, target.type_name, requires)
+    sub = _conditioned(child.tree.fragment(target.type_name), pos)
+    walker.walk_field(Position(child, sub, target.type_name, pos.path, requires_ok=True), field)
+
+
+def _prepare(
+    walker: "Walker",
+    pos: Position,
+    subgraph: str,
+    key: EntityKey,
+    target_type: str,
+    requires: SelectionSetNode | None,
+):  # type: ignore[no-untyped-def]
+    """Place key (and required) fields at ``pos`` and return the entity fetch to jump into."""
+    plain = pos.at(conditions=(), requires_ok=False)
+    key_selections = internal_selections(key.selection)
+    deps = walker.place_tracked(plain, key_selections)
+    walker.mark(pos.group)
+    pos.tree.add_typename()
+    required = internal_selections(requires) if requires is not None else ()
+    if required:
+        deps |= walker.place_tracked(plain, required)
+    child = walker.registry.entity_child(pos.group, subgraph, pos.path, deps)
+    entity_input = child.inputs.setdefault(pos.type_name, EntityInput(target_type))
+    _add_input(entity_input.fields, key_selections)
+    _add_input(entity_input.fields, required)
+    entity_input.key_names.update(_top_names(key.selection))
+    return child
+
+
+def _conditioned(tree, pos: Position):  # type: ignore[no-untyped-def]
+    for directives, key in pos.conditions:
+        tree = tree.fragment(None, directives, key)
+    return tree
+
+
+def _add_input(tree, selections: tuple[NSelection, ...]) -> None:  # type: ignore[no-untyped-def]
+    for selection in selections:
+        if isinstance(selection, NFragment):
+            _add_input(tree.fragment(selection.type_condition), selection.selections)
+            continue
+        entry = tree.add_field(
+            selection.key, selection.name, selection.alias, has_children=bool(selection.selections)
+        )
+        if entry.sub is not None:
+            _add_input(entry.sub, selection.selections)
+
+
+def _top_names(selection_set: SelectionSetNode) -> list[str]:
+    return [n.name.value for n in selection_set.selections if isinstance(n, FieldNode)]
+
+
+def _targets(walker: "Walker", pos: Position, model: FieldModel) -> list[_Target]:
+    types = walker.index.types
+    here = pos.group.subgraph
+    found: list[_Target] = []
+    for graph, info in model.graphs.items():
+        if not info.resolvable or (graph == here and info.requires is None):
+            continue
+        type_info = types[pos.type_name].graphs.get(graph)
+        for key in type_info.resolvable_keys if type_info else ():
+            found.append(_Target(graph, key, pos.type_name, model))
+    for interface in walker.index.interfaces.get(pos.type_name, ()):
+        interface_field = walker.supergraph.field(interface, model.name)
+        if interface_field is None:
+            continue
+        for graph, info in interface_field.graphs.items():
+            type_info = types[interface].graphs.get(graph)
+            if info.resolvable and type_info and type_info.interface_object:
+                for key in type_info.resolvable_keys:
+                    found.append(_Target(graph, key, interface, interface_field))
+    return found
+
+
+def _key_local(walker: "Walker", pos: Position, selection_set: SelectionSetNode) -> bool:
+    """Whether the current fetch can select these key fields itself, without a jump."""
+    return _local(walker, pos.group.subgraph, pos.type_name, selection_set, pos.provided)
+
+
+def _local(walker, graph, type_name, selection_set, provided) -> bool:  # type: ignore[no-untyped-def]
+    for node in selection_set.selections:
+        if isinstance(node, InlineFragmentNode):
+            if not _local(walker, graph, type_name, node.selection_set, provided):
+                return False
+            continue
+        if not isinstance(node, FieldNode) or node.name.value == "__typename":
+            continue
+        model = walker.supergraph.field(type_name, node.name.value)
+        if model is None:
+            return False
+        info = model.graphs.get(graph)
+        provided_here = provided is not None and node.name.value in provided
+        if info is None or info.requires is not None or not (info.resolvable or provided_here):
+            return False
+        if node.selection_set is not None:
+            child_type, _ = walker.index.field_types[(type_name, node.name.value)]
+            child_provided = provided.get(node.name.value) if provided else None
+            if not _local(walker, graph, child_type, node.selection_set, child_provided):
+                return False
+    return True

@@ -1,0 +1,60 @@
+"""``@join__field``: which subgraphs resolve a field, and its requires/provides/external.
+
+A field without ``@join__field`` is resolved by every subgraph defining its parent type.
+``@join__field`` without a graph marks a field that only an ``@interfaceObject`` resolves.
+Overrides: the overridden subgraph loses the field (``usedOverridden`` keeps it only as a key);
+with a progressive ``overrideLabel`` the overriding subgraph wins outright (documented choice:
+no percentage routing, so plans stay deterministic and cacheable).
+"""
+
+from typing import Any
+
+from graphql import GraphQLField, GraphQLInputField
+
+from ..errors import SupergraphError
+from ._directives import applied
+from .fieldset import parse_field_set
+from .model import FieldInGraph, SubgraphInfo
+
+
+def read_field_graphs(
+    owner: str,
+    name: str,
+    field: GraphQLField | GraphQLInputField,
+    type_graphs: list[str],
+    join: str,
+    graphs: dict[str, SubgraphInfo],
+) -> dict[str, FieldInGraph]:
+    """Per subgraph, how it defines ``owner.name``."""
+    entries = list(applied([field.ast_node], f"{join}__field"))
+    if not entries:
+        return {graph: FieldInGraph(graph) for graph in type_graphs}
+    overridden = {
+        entry["override"] for entry in entries if entry.get("override") and entry.get("graph")
+    }
+    result: dict[str, FieldInGraph] = {}
+    for entry in entries:
+        if entry.get("graph") is None:
+            continue
+        if entry["graph"] not in graphs:
+            raise SupergraphError(f"unknown graph {entry['graph']!r}", f"{owner}.{name}")
+        graph = graphs[entry["graph"]].name
+        result[graph] = _field_in_graph(owner, name, graph, entry, graph in overridden)
+    return result
+
+
+def _field_in_graph(
+    owner: str, name: str, graph: str, entry: dict[str, Any], overridden: bool
+) -> FieldInGraph:
+    external = bool(entry.get("external"))
+    where = f"{owner}.{name}"
+    requires = entry.get("requires")
+    provides = entry.get("provides")
+    return FieldInGraph(
+        graph=graph,
+        resolvable=not (external or entry.get("usedOverridden") or overridden),
+        external=external,
+        requires=parse_field_set(requires, f"{where} @requires") if requires else None,
+        provides=parse_field_set(provides, f"{where} @provides") if provides else None,
+        type=entry.get("type"),
+    )
