@@ -1,0 +1,142 @@
+"""Stage 1b: each subgraph's ``@key``, ``@requires`` and ``@provides`` checked on its own."""
+
+from graphql import Node
+
+from gateway.compose import errors
+from gateway.compose.errors import CompositionError, line_of
+from gateway.compose.fieldset import FieldSetSyntaxError, Selected, parse_field_set, selected_fields
+from gateway.compose.model import Field, Subgraph
+from gateway.compose.types import base_name
+
+_COMPOSITE = ("object", "interface", "union")
+
+
+def check_field_sets(subgraph: Subgraph) -> list[CompositionError]:
+    found: list[CompositionError] = []
+
+    def error(code: str, message: str, node: Node | None, hint: str) -> None:
+        found.append(CompositionError(code, f"[{subgraph.name}] {message}", subgraph.name,
+                                      subgraph.file, line_of(node), hint))
+
+    for typedef in subgraph.types.values():
+        for key in typedef.keys:
+            prefix = f'On type "{typedef.name}", for @key(fields: "{key.fields}"): '
+            for code, message, hint in _key_problems(subgraph, typedef.name, key.fields):
+                error(code, prefix + message, key.node, hint)
+        for field in typedef.fields.values():
+            coordinate = f"{typedef.name}.{field.name}"
+            if field.requires is not None:
+                prefix = f'On field "{coordinate}", for @requires(fields: "{field.requires}"): '
+                for code, message, hint in _requires_problems(subgraph, typedef.name, field):
+                    error(code, prefix + message, field.node, hint)
+            if field.provides is not None:
+                prefix = f'On field "{coordinate}", for @provides(fields: "{field.provides}"): '
+                for code, message, hint in _provides_problems(subgraph, field, coordinate):
+                    error(code, prefix + message, field.node, hint)
+    return found
+
+
+Problem = tuple[str, str, str]
+
+
+def _selection(subgraph: Subgraph, parent: str, fields: str, code: str
+               ) -> tuple[list[Selected], list[Problem]]:
+    try:
+        selection_set = parse_field_set(fields)
+    except FieldSetSyntaxError as exc:
+        return [], [(code, str(exc), "write the field set as a GraphQL selection, e.g. \"id\"")]
+    return list(selected_fields(selection_set, parent, subgraph.types)), []
+
+
+def _key_problems(subgraph: Subgraph, parent: str, fields: str) -> list[Problem]:
+    selected, problems = _selection(subgraph, parent, fields, errors.KEY_INVALID_FIELDS)
+    for item in selected:
+        if item.field is None:
+            problems.append((errors.KEY_INVALID_FIELDS,
+                             f'Cannot query field "{item.name}" on type "{item.parent}" (the field '
+                             "should either be added to this subgraph or, if it should not be "
+                             "resolved by this subgraph, you need to add it to this subgraph with "
+                             "@external).", f'add "{item.name}" to "{item.parent}" in this '
+                             "subgraph, or fix the key"))
+            continue
+        kind = _kind(subgraph, item.field)
+        coordinate = f"{item.parent}.{item.name}"
+        if item.field.args:
+            problems.append((errors.KEY_FIELDS_HAS_ARGS,
+                             f"field {coordinate} cannot be included because it has arguments "
+                             "(fields with argument are not allowed in @key)",
+                             "key on fields without arguments"))
+        elif kind in ("interface", "union"):
+            problems.append((errors.KEY_FIELDS_SELECT_INVALID_TYPE,
+                             f'field "{coordinate}" is a {kind.capitalize()} type which is not '
+                             "allowed in @key", "key on scalar, enum or object fields"))
+        problems += _selection_shape(item, kind, errors.KEY_INVALID_FIELDS)
+    return problems
+
+
+def _requires_problems(subgraph: Subgraph, parent: str, field: Field) -> list[Problem]:
+    assert field.requires is not None
+    selected, problems = _selection(subgraph, parent, field.requires,
+                                    errors.REQUIRES_INVALID_FIELDS)
+    for item in selected:
+        if item.field is None:
+            problems.append((errors.REQUIRES_INVALID_FIELDS,
+                             f'Cannot query field "{item.name}" on type "{item.parent}" (if the '
+                             "field is defined in another subgraph, you need to add it to this "
+                             "subgraph with @external).",
+                             f'add `{item.name}: <type> @external` to "{item.parent}"'))
+        elif item.parent == parent and not item.field.external:
+            problems.append((errors.REQUIRES_FIELDS_MISSING_EXTERNAL,
+                             f'field "{item.parent}.{item.name}" should not be part of a @requires '
+                             "since it is already provided by this subgraph (it is not marked "
+                             "@external)", f'mark "{item.parent}.{item.name}" @external, or drop '
+                             "it from @requires"))
+        else:
+            problems += _selection_shape(item, _kind(subgraph, item.field),
+                                         errors.REQUIRES_INVALID_FIELDS)
+    return problems
+
+
+def _provides_problems(subgraph: Subgraph, field: Field, coordinate: str) -> list[Problem]:
+    assert field.provides is not None
+    target = base_name(field.type)
+    if target not in subgraph.types or subgraph.types[target].kind not in _COMPOSITE:
+        return [(errors.PROVIDES_ON_NON_OBJECT_FIELD,
+                 f'Invalid @provides directive on field "{coordinate}": field has type '
+                 f'"{field.type and base_name(field.type)}" which is not a Composite Type',
+                 "use @provides only on fields returning an object type")]
+    selected, problems = _selection(subgraph, target, field.provides,
+                                    errors.PROVIDES_INVALID_FIELDS)
+    for item in selected:
+        if item.field is None:
+            problems.append((errors.PROVIDES_INVALID_FIELDS,
+                             f'Cannot query field "{item.name}" on type "{item.parent}" (if the '
+                             "field is defined in another subgraph, you need to add it to this "
+                             "subgraph with @external).",
+                             f'add `{item.name}: <type> @external` to "{item.parent}"'))
+        elif item.parent == target and not item.field.external:
+            problems.append((errors.PROVIDES_FIELDS_MISSING_EXTERNAL,
+                             f'field "{item.parent}.{item.name}" should not be part of a @provides '
+                             "since it is already provided by this subgraph (it is not marked "
+                             "@external)", f'mark "{item.parent}.{item.name}" @external, or drop '
+                             "it from @provides"))
+    return problems
+
+
+def _selection_shape(item: Selected, kind: str, code: str) -> list[Problem]:
+    assert item.field is not None
+    coordinate = f"{item.parent}.{item.name}"
+    if kind in _COMPOSITE and item.node.selection_set is None:
+        return [(code, f'Invalid empty selection set for field "{coordinate}" of non-leaf type '
+                 f"{base_name(item.field.type)}",
+                 f'select the sub-fields of "{coordinate}", e.g. "{item.name} {{ id }}"')]
+    if kind not in _COMPOSITE and item.node.selection_set is not None:
+        return [(code, f'Field "{item.name}" must not have a selection since type '
+                 f'"{base_name(item.field.type)}" has no subfields.',
+                 f'remove the selection after "{item.name}"')]
+    return []
+
+
+def _kind(subgraph: Subgraph, field: Field) -> str:
+    found = subgraph.types.get(base_name(field.type))
+    return found.kind if found else "scalar"

@@ -1,0 +1,169 @@
+"""Reads the directives applied in one subgraph: federation ones become attributes, the ones
+the supergraph keeps are renamed to their canonical names, unknown ones are errors."""
+
+from dataclasses import replace
+
+from graphql import (
+    BooleanValueNode,
+    DirectiveDefinitionNode,
+    DirectiveNode,
+    DocumentNode,
+    FieldDefinitionNode,
+    InputValueDefinitionNode,
+    NameNode,
+    Node,
+    StringValueNode,
+)
+
+from gateway.compose import errors
+from gateway.compose.errors import CompositionError, ErrorFactory
+from gateway.compose.links import FEDERATION_DIRECTIVES, Links
+from gateway.compose.model import Argument, ComposedDirective, Field, Key, Subgraph, TypeDef
+
+BUILTIN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf", "include", "skip"})
+KEPT_FEDERATION = frozenset({"tag", "inaccessible", "authenticated", "requiresScopes", "policy"})
+AUTH_DIRECTIVES = frozenset({"authenticated", "requiresScopes", "policy"})
+EXECUTABLE_LOCATIONS = frozenset({
+    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT", "VARIABLE_DEFINITION",
+})
+
+
+class DirectiveReader:
+    """Turns one subgraph's applied directives into model attributes, collecting errors."""
+
+    def __init__(self, links: Links, document: DocumentNode, subgraph: Subgraph,
+                 error: ErrorFactory) -> None:
+        self.links = links
+        self.subgraph = subgraph
+        self.error = error
+        self.errors: list[CompositionError] = []
+        self.defined = {
+            d.name.value: d for d in document.definitions if isinstance(d, DirectiveDefinitionNode)
+        }
+        self.composed = self._composed_names()
+
+    def is_spec_type(self, name: str) -> bool:
+        """Types that belong to the federation or link specs themselves."""
+        return name.startswith(("link__", "federation__")) or name in ("Import", "Purpose")
+
+    def record_definition(self, node: DirectiveDefinitionNode) -> None:
+        name = node.name.value
+        if name in BUILTIN_DIRECTIVES or name == self.links.link_name:
+            return
+        if self.links.canonical(name) is not None:
+            return
+        if name in self.composed:
+            url, imported = self.links.foreign.get(name, (None, None))
+            self.subgraph.composed[name] = ComposedDirective(name, node, url, imported)
+        elif any(location.value in EXECUTABLE_LOCATIONS for location in node.locations):
+            self.subgraph.executable_directives[name] = node
+
+    def read_type_directives(self, typedef: TypeDef, node: Node, is_extension: bool) -> bool:
+        """Apply a type definition's directives; True when this definition is ``@shareable``."""
+        shareable = False
+        for directive in getattr(node, "directives", None) or ():
+            canonical = self.links.canonical(directive.name.value)
+            if canonical == "key":
+                typedef.keys.append(self._key(directive, is_extension or typedef.extends))
+            elif canonical == "shareable":
+                shareable = typedef.shareable = True
+            elif canonical == "interfaceObject":
+                typedef.interface_object = True
+            elif canonical == "extends":
+                typedef.extends = typedef.has_extension = True
+                typedef.keys = [replace(key, extension=True) for key in typedef.keys]
+            else:
+                typedef.directives.extend(self.kept([directive]))
+        return shareable
+
+    def read_field(self, node: FieldDefinitionNode | InputValueDefinitionNode,
+                   in_extension: bool, shareable: bool) -> Field:
+        field = Field(node.name.value, node.type,
+                      node.description.value if node.description else None, node,
+                      default=getattr(node, "default_value", None), in_extension=in_extension,
+                      shareable=shareable)
+        for argument in getattr(node, "arguments", None) or ():
+            field.args[argument.name.value] = Argument(
+                argument.name.value, argument.type, argument.default_value,
+                argument.description.value if argument.description else None,
+                self.kept(argument.directives), argument)
+        for directive in node.directives or ():
+            canonical = self.links.canonical(directive.name.value)
+            if canonical == "external":
+                field.external = True
+            elif canonical == "shareable":
+                field.shareable = True
+            elif canonical == "requires":
+                field.requires = _string(directive, "fields")
+            elif canonical == "provides":
+                field.provides = _string(directive, "fields")
+            elif canonical == "override":
+                field.override_from = _string(directive, "from")
+                field.override_label = _string(directive, "label")
+            else:
+                field.directives.extend(self.kept([directive]))
+        return field
+
+    def kept(self, directives: tuple[DirectiveNode, ...] | list[DirectiveNode] | None
+             ) -> list[DirectiveNode]:
+        """The directives the supergraph carries, renamed; reports unknown ones."""
+        kept = []
+        for directive in directives or ():
+            local = directive.name.value
+            canonical = self.links.canonical(local)
+            if canonical in KEPT_FEDERATION:
+                self.subgraph.auth_used.update({canonical} & AUTH_DIRECTIVES)
+                kept.append(DirectiveNode(name=NameNode(value=canonical),
+                                          arguments=directive.arguments, loc=directive.loc))
+            elif local in BUILTIN_DIRECTIVES or local in self.composed:
+                kept.append(directive)
+            elif canonical is None and local not in self.defined:
+                self.errors.append(self._unknown(directive))
+        return kept
+
+    def _unknown(self, directive: DirectiveNode) -> CompositionError:
+        name = directive.name.value
+        message = f'Unknown directive "@{name}".'
+        hint = f"define it with `directive @{name} ... on ...`, or remove it"
+        if self.links.fed2 and name in FEDERATION_DIRECTIVES:
+            message = (f'Unknown directive "@{name}". If you meant the "@{name}" federation '
+                       f'directive, you should use fully-qualified name '
+                       f'"@{self.links.namespace}__{name}" or add "@{name}" to the `import` '
+                       'argument of the @link to the federation specification.')
+            hint = f'add "@{name}" to the `import` list of the federation @link'
+        return self.error(errors.INVALID_GRAPHQL, message, directive, hint)
+
+    def _key(self, directive: DirectiveNode, extension: bool) -> Key:
+        resolvable = next((a.value for a in directive.arguments or ()
+                           if a.name.value == "resolvable"), None)
+        return Key(_string(directive, "fields") or "",
+                   not (isinstance(resolvable, BooleanValueNode) and not resolvable.value),
+                   extension, directive)
+
+    def _composed_names(self) -> set[str]:
+        names = set()
+        for name, directive in self.links.compose_directives:
+            local = name.lstrip("@")
+            if local not in self.defined:
+                self.errors.append(self.error(
+                    errors.DIRECTIVE_COMPOSITION_ERROR,
+                    f'Could not find matching directive definition for argument to '
+                    f'@composeDirective "{name}" in subgraph "{self.subgraph.name}".',
+                    directive, f"add a `directive {name}(...) on ...` definition"))
+            elif local not in self.links.foreign:
+                self.errors.append(self.error(
+                    errors.DIRECTIVE_COMPOSITION_ERROR,
+                    f'Directive "{name}" in subgraph "{self.subgraph.name}" cannot be composed '
+                    f'because it is not a member of a core feature',
+                    directive, f'import "{name}" with `@link(url: "<your spec URL>", '
+                    f'import: ["{name}"])`'))
+            names.add(local)
+        return names
+
+
+def _string(directive: DirectiveNode, name: str) -> str | None:
+    for argument in directive.arguments or ():
+        if argument.name.value == name and isinstance(argument.value, StringValueNode):
+            return argument.value.value
+    return None

@@ -1,0 +1,160 @@
+"""Stage 2: normalised subgraphs merged into one ``Supergraph`` (Apollo's merge rules)."""
+
+from gateway.compose import errors
+from gateway.compose.applied import REPEATABLE, merge_applied
+from gateway.compose.merge_fields import merge_composite_fields
+from gateway.compose.merge_leaves import merge_enum, merge_input, merge_union
+from gateway.compose.model import TypeDef
+from gateway.compose.report import mismatch
+from gateway.compose.state import MergeState, graph_enums, most_common_description
+from gateway.compose.supergraph import JoinField, JoinType, MergedField, MergedType, Supergraph
+
+_KIND_NAMES = {"object": "Object Type", "interface": "Interface Type", "union": "Union Type",
+               "enum": "Enum Type", "input": "Input Object Type", "scalar": "Scalar Type"}
+_FEATURES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy")
+
+
+def merge_subgraphs(state: MergeState) -> None:
+    """Fill ``state.supergraph`` from ``state.subgraphs``, collecting errors in ``state``."""
+    by_name = _sources_by_type(state)
+    kinds = {name: _kind(state, name, sources) for name, sources in by_name.items()}
+    if any(kind is None for kind in kinds.values()):
+        return
+    state.enum_names = {name for name, kind in kinds.items() if kind == "enum"}
+    _collect_subtyping(state, by_name)
+    ordered = sorted(by_name, key=lambda name: kinds[name] == "enum")
+    for name in ordered:
+        state.supergraph.types[name] = MergedType(kinds[name] or "", name)
+    for name in ordered:
+        _merge_type(state, by_name[name], state.supergraph.types[name])
+    _add_interface_object_fields(state)
+    if "Query" not in state.supergraph.types:
+        state.error(errors.NO_QUERIES, "No queries found in any subgraph: a supergraph must "
+                    "have a query root type.", hint="add a Query type with at least one field")
+    state.supergraph.features = _features(state.supergraph)
+
+
+def new_state(subgraphs: list) -> MergeState:
+    ordered = sorted(subgraphs, key=lambda s: s.name)
+    supergraph = Supergraph(graph_enums(ordered), join_version=_join_version(ordered))
+    repeatable = set(REPEATABLE)
+    for subgraph in ordered:
+        for name, composed in subgraph.composed.items():
+            supergraph.composed.setdefault(name, composed)
+            if composed.definition.repeatable:
+                repeatable.add(name)
+    state = MergeState(ordered, supergraph)
+    state.repeatable = frozenset(repeatable)
+    return state
+
+
+def _join_version(subgraphs: list) -> str:
+    latest = max((s.version for s in subgraphs if s.fed2), default=(2, 0))
+    return "0.5" if latest >= (2, 8) else "0.4" if latest >= (2, 7) else "0.3"
+
+
+def _sources_by_type(state: MergeState) -> dict[str, dict[int, TypeDef]]:
+    by_name: dict[str, dict[int, TypeDef]] = {}
+    for index, subgraph in enumerate(state.subgraphs):
+        for name, typedef in subgraph.types.items():
+            by_name.setdefault(name, {})[index] = typedef
+    return by_name
+
+
+def _kind(state: MergeState, name: str, sources: dict[int, TypeDef]) -> str | None:
+    kinds = {i: "interface" if t.interface_object else t.kind for i, t in sources.items()}
+    first = next(iter(kinds.values()))
+    if len(set(kinds.values())) == 1:
+        return first
+    state.error(errors.TYPE_KIND_MISMATCH, mismatch(
+        f'Type "{name}" has mismatched kind: it is defined as ', _KIND_NAMES[first],
+        [(state.names[i], _KIND_NAMES[k]) for i, k in kinds.items()]),
+        next(iter(sources)), None, f'define "{name}" as the same kind of type in every subgraph')
+    return None
+
+
+def _collect_subtyping(state: MergeState, by_name: dict[str, dict[int, TypeDef]]) -> None:
+    for name, sources in by_name.items():
+        for typedef in sources.values():
+            for interface in typedef.interfaces:
+                state.implementations.setdefault(interface, set()).add(name)
+            for member in typedef.members:
+                state.union_members.setdefault(name, set()).add(member)
+
+
+def _merge_type(state: MergeState, sources: dict[int, TypeDef], dest: MergedType) -> None:
+    _check_extension_has_base(state, sources, dest)
+    dest.description = most_common_description({i: t.description for i, t in sources.items()})
+    dest.directives = merge_applied((t.directives for t in sources.values()), state.repeatable)
+    dest.joins = [join for i, t in sources.items() for join in _join_types(state, i, t)]
+    for index, typedef in sources.items():
+        dest.interfaces += [i for i in typedef.interfaces if i not in dest.interfaces]
+        dest.implements += [(state.graph(index), i) for i in typedef.interfaces]
+    if dest.kind in ("object", "interface"):
+        merge_composite_fields(state, sources, dest)
+    elif dest.kind == "union":
+        merge_union(state, sources, dest)
+    elif dest.kind == "enum":
+        merge_enum(state, sources, dest)
+    elif dest.kind == "input":
+        merge_input(state, sources, dest)
+
+
+def _join_types(state: MergeState, index: int, typedef: TypeDef) -> list[JoinType]:
+    graph = state.graph(index)
+    if not typedef.keys:
+        return [JoinType(graph, interface_object=typedef.interface_object)]
+    return [JoinType(graph, key.fields, key.extension, key.resolvable, typedef.interface_object)
+            for key in typedef.keys]
+
+
+def _check_extension_has_base(state: MergeState, sources: dict[int, TypeDef],
+                              dest: MergedType) -> None:
+    if dest.name in ("Query", "Mutation", "Subscription"):
+        return
+    fed2 = {i: t for i, t in sources.items() if state.subgraphs[i].fed2}
+    if not fed2 or len(fed2) < len(sources) or any(t.has_definition for t in fed2.values()):
+        return
+    for index, typedef in fed2.items():
+        state.error(errors.EXTENSION_WITH_NO_BASE,
+                    f'[{state.names[index]}] Type "{dest.name}" is an extension type, but there '
+                    f'is no type definition for "{dest.name}" in any subgraph.', index,
+                    typedef.node, f'define "{dest.name}" with `type {dest.name}` (not `extend '
+                    'type`) in the subgraph that owns it')
+
+
+def _add_interface_object_fields(state: MergeState) -> None:
+    """Fields an @interfaceObject adds to an interface appear on all its implementations."""
+    types = state.supergraph.types
+    for dest in [t for t in types.values() if t.kind == "object"]:
+        for interface in dest.interfaces:
+            for name, field in types[interface].fields.items():
+                if name not in dest.fields and _provided_by_interface_object(state, interface,
+                                                                              name):
+                    dest.fields[name] = MergedField(
+                        name, field.type, field.description, dict(field.args),
+                        directives=list(field.directives), joins=[JoinField(None)])
+
+
+def _provided_by_interface_object(state: MergeState, interface: str, field: str) -> bool:
+    for subgraph in state.subgraphs:
+        typedef = subgraph.types.get(interface)
+        if typedef is not None and typedef.interface_object and field in typedef.fields \
+                and not typedef.fields[field].external:
+            return True
+    return False
+
+
+def _features(supergraph: Supergraph) -> set[str]:
+    used = set()
+    for merged in supergraph.types.values():
+        directives = list(merged.directives)
+        for field in merged.fields.values():
+            directives += field.directives
+            for argument in field.args.values():
+                directives += argument.directives
+        for value in merged.values.values():
+            directives += value.directives
+        used |= {d.name.value for d in directives}
+    return used & set(_FEATURES)
+

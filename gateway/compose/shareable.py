@@ -1,0 +1,45 @@
+"""Which fields a subgraph may resolve alongside other subgraphs (Apollo's ``@shareable`` rules).
+
+A field is shareable when it, or its type definition, carries ``@shareable``, when it is part
+of a ``@key`` (keys are how subgraphs meet), or when it is external yet ``@provides``-ed.
+"""
+
+from gateway.compose.fieldset import field_coordinates
+from gateway.compose.model import Subgraph
+from gateway.compose.types import base_name
+
+
+def mark_shareable(subgraph: Subgraph) -> None:
+    shared = set()
+    for typedef in subgraph.types.values():
+        for key in typedef.keys:
+            shared |= field_coordinates(key.fields, typedef.name, subgraph.types)
+        for field in typedef.fields.values():
+            if field.provides is not None:
+                shared |= field_coordinates(field.provides, base_name(field.type), subgraph.types)
+    for typedef in subgraph.types.values():
+        for field in typedef.fields.values():
+            if f"{typedef.name}.{field.name}" in shared:
+                field.shareable = True
+
+
+def provided_fields(subgraph: Subgraph) -> set[str]:
+    """Coordinates of the external fields some ``@provides`` in this subgraph selects."""
+    provided = set()
+    for typedef in subgraph.types.values():
+        for field in typedef.fields.values():
+            if field.provides is not None:
+                provided |= field_coordinates(field.provides, base_name(field.type), subgraph.types)
+    return provided
+
+
+def used_fields(subgraph: Subgraph) -> set[str]:
+    """Coordinates named by any ``@key``, ``@requires`` or ``@provides`` of the subgraph."""
+    used = provided_fields(subgraph)
+    for typedef in subgraph.types.values():
+        for key in typedef.keys:
+            used |= field_coordinates(key.fields, typedef.name, subgraph.types)
+        for field in typedef.fields.values():
+            if field.requires is not None:
+                used |= field_coordinates(field.requires, typedef.name, subgraph.types)
+    return used
