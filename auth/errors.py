@@ -19,7 +19,7 @@ class AuthError(Exception):
 
     def www_authenticate(self) -> str:
         """The RFC 6750 ``WWW-Authenticate`` header value for a 401 response."""
-        description = self.reason.replace('"', "'")
+        description = self.reason.replace('"', "'").encode("ascii", "replace").decode()
         return f'Bearer error="invalid_token", error_description="{description}"'
 
 

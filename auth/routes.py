@@ -6,9 +6,11 @@ app's lifespan. Every malformed request gets an RFC 6749 error code, never a 500
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable
 
-from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -37,6 +39,18 @@ def _malformed(req: LoopgateOAuth2Request, required: str) -> InvalidRequestError
     return None
 
 
+def _unreadable_basic_auth(req: LoopgateOAuth2Request) -> InvalidClientError | None:
+    """A Basic header that is not base64 of UTF-8 text is invalid_client (authlib would crash)."""
+    scheme, _, credentials = str(req.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return InvalidClientError(status_code=401, description="unreadable Basic credentials")
+    return None
+
+
 def oauth_routes(service: AuthService) -> list[Route]:
     """Token, revocation, introspection, metadata, JWKS, and the member pages."""
     server = service.server
@@ -46,7 +60,7 @@ def oauth_routes(service: AuthService) -> list[Route]:
             req = await oauth_request(request, service.issuer)
         except MalformedForm as exc:
             return oauth_error(InvalidRequestError(str(exc)))
-        if (error := _malformed(req, "grant_type")) is not None:
+        if (error := _unreadable_basic_auth(req) or _malformed(req, "grant_type")) is not None:
             return oauth_error(error)
         return to_response(await service.run(server.create_token_response, req))
 
@@ -56,7 +70,7 @@ def oauth_routes(service: AuthService) -> list[Route]:
                 req = await oauth_request(request, service.issuer)
             except MalformedForm as exc:
                 return oauth_error(InvalidRequestError(str(exc)))
-            if (error := _malformed(req, "token")) is not None:
+            if (error := _unreadable_basic_auth(req) or _malformed(req, "token")) is not None:
                 return oauth_error(error)
             return to_response(await service.run(server.create_endpoint_response, name, req))
         return handle

@@ -56,5 +56,5 @@ class TokenVerifier:
         """Like :meth:`authenticate`, but a missing token is refused too."""
         principal = await self.authenticate(authorization)
         if principal is None:
-            raise MissingToken("this endpoint needs an access token (Authorization: Bearer …)")
+            raise MissingToken("an access token is required (Authorization: Bearer <token>)")
         return principal
