@@ -33,7 +33,7 @@ class _Target:
 
 
 def jump(walker: "Walker", pos: Position, field: NField, model: FieldModel) -> None:
-    targets = _targets(walker, pos, model)
+    targets = targets_for(walker, pos.type_name, pos.group.subgraph, model)
     if not targets:
         raise PlanningError(
             f"no subgraph can resolve it from subgraph '{pos.group.subgraph}'",
@@ -138,17 +138,17 @@ def _top_names(selection_set: SelectionSetNode) -> list[str]:
     return [n.name.value for n in selection_set.selections if isinstance(n, FieldNode)]
 
 
-def _targets(walker: "Walker", pos: Position, model: FieldModel) -> list[_Target]:
+def targets_for(walker: "Walker", type_name: str, here: str, model: FieldModel) -> list[_Target]:
+    """Subgraphs (with key and target type) an entity fetch for ``model`` could go to."""
     types = walker.index.types
-    here = pos.group.subgraph
     found: list[_Target] = []
     for graph, info in model.graphs.items():
         if not info.resolvable or (graph == here and info.requires is None):
             continue
-        type_info = types[pos.type_name].graphs.get(graph)
+        type_info = types[type_name].graphs.get(graph)
         for key in type_info.resolvable_keys if type_info else ():
-            found.append(_Target(graph, key, pos.type_name, model))
-    for interface in walker.index.interfaces.get(pos.type_name, ()):
+            found.append(_Target(graph, key, type_name, model))
+    for interface in walker.index.interfaces.get(type_name, ()):
         interface_field = walker.supergraph.field(interface, model.name)
         if interface_field is None:
             continue

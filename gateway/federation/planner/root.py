@@ -5,6 +5,8 @@ their order: consecutive fields of one subgraph share a fetch, any change starts
 Shared (shareable) root fields go where most of their selection resolves without a jump.
 """
 
+from collections.abc import Mapping
+
 from ..errors import PlanningError
 from .groups import FetchGroup, GroupRegistry
 from .operation import NField, NFragment, NSelection
@@ -22,7 +24,8 @@ def plan_root(
     selections: tuple[NSelection, ...],
     mutation: bool,
 ) -> None:
-    roots: dict[str, FetchGroup] = {}
+    roots = walker.roots
+    walker.mutation = mutation
     last: FetchGroup | None = None
     for field, conditions in _root_fields(walker, root_type, selections, ()):
         if field.name in INTROSPECTION:
@@ -38,19 +41,29 @@ def plan_root(
                 )
             group = last
         else:
-            existing = [graph for graph in resolvers if graph in roots]
-            graph = existing[0] if existing else _best(walker, root_type, field, resolvers)
-            group = roots.get(graph) or roots.setdefault(graph, registry.root(graph, 0))
+            graph = _best(walker, root_type, field, resolvers, roots)
+            group = walker.root_group(graph, 0)
         tree = group.tree
         for directives, key in conditions:
             tree = tree.fragment(None, directives, key)
         walker.walk_field(Position(group, tree, root_type, (), conditions=conditions), field)
 
 
-def _best(walker: Walker, root_type: str, field: NField, resolvers: tuple[str, ...]) -> str:
+def _best(
+    walker: Walker,
+    root_type: str,
+    field: NField,
+    resolvers: tuple[str, ...],
+    existing: Mapping[str, FetchGroup] | None = None,
+) -> str:
+    """The resolver answering most of the field's selection; ties go to an existing fetch."""
     ranked = sorted(
         enumerate(resolvers),
-        key=lambda item: (-score(walker.index, item[1], root_type, (field,)), item[0]),
+        key=lambda item: (
+            -score(walker.index, item[1], root_type, (field,)),
+            not existing or item[1] not in existing,
+            item[0],
+        ),
     )
     return ranked[0][1]
 

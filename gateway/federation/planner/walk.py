@@ -6,12 +6,15 @@ placing the entity key and any ``@requires`` fields. Abstract positions are expa
 the object types the current subgraph can return, so each type can jump on its own.
 """
 
+from dataclasses import replace
+
 from ..errors import PlanningError
 from ..supergraph import FieldModel
 from .groups import FetchGroup, GroupRegistry
-from .index import SchemaIndex
+from .index import Provided, SchemaIndex
 from .operation import NField, NFragment, NSelection
 from .position import Position
+from .scoring import score
 
 TYPENAME = NField("__typename", "__typename", None, (), (), ())
 
@@ -25,6 +28,16 @@ class Walker:
         self.registry = registry
         self._touched: list[set[FetchGroup]] = []
         self.in_progress: set[tuple[str, str, str]] = set()
+        self.roots: dict[str, FetchGroup] = {}
+        self.mutation = False
+
+    def root_group(self, subgraph: str, root_index: int) -> FetchGroup:
+        """The query's root fetch for ``subgraph`` (queries share one per subgraph)."""
+        group = self.roots.get(subgraph)
+        if group is None:
+            group = self.registry.root(subgraph, root_index)
+            self.roots[subgraph] = group
+        return group
 
     def walk(self, pos: Position, selections: tuple[NSelection, ...]) -> None:
         model = self.index.types[pos.type_name]
@@ -81,6 +94,10 @@ class Walker:
         return touched
 
     def _place_local(self, pos: Position, field: NField, model: FieldModel) -> None:
+        if field.selections:
+            field = self._split(pos, field, model)
+            if field is None:
+                return
         self.mark(pos.group)
         entry = pos.tree.add_field(
             field.key,
@@ -94,12 +111,83 @@ class Walker:
         if not field.selections or entry.sub is None:
             return
         child_type, depth = self.index.field_types[(pos.type_name, field.name)]
-        own = self.index.provided.get((pos.type_name, field.name, pos.group.subgraph))
-        inherited = pos.provided.get(field.name) if pos.provided else None
+        provided = self._provided(pos, field.name)
         child = Position(
-            pos.group, entry.sub, child_type, pos.child_path(field.key, depth), own or inherited
+            pos.group, entry.sub, child_type, pos.child_path(field.key, depth), provided
         )
         self.walk(child, field.selections)
+
+    def _provided(self, pos: Position, name: str) -> Provided | None:
+        own = self.index.provided.get((pos.type_name, name, pos.group.subgraph))
+        inherited = pos.provided.get(name) if pos.provided else None
+        return own or inherited
+
+    def _split(self, pos: Position, field: NField, model: FieldModel) -> NField | None:
+        """Move the part of a local field's selection this subgraph can't reach elsewhere.
+
+        A child the current subgraph neither resolves nor can jump from (a value type, or an
+        entity without a key here) is fetched by selecting the same field in another subgraph
+        (another root fetch, or an entity jump from the parent). Returns what stays here.
+        """
+        child_type, _ = self.index.field_types[(pos.type_name, field.name)]
+        if self.index.is_abstract(child_type):
+            return field
+        provided = self._provided(pos, field.name)
+        graph = pos.group.subgraph
+        keep = tuple(s for s in field.selections if self._feasible(graph, child_type, s, provided))
+        if len(keep) == len(field.selections):
+            return field
+        moved = tuple(s for s in field.selections if s not in keep)
+        self._relocate(pos, replace(field, selections=moved), model)
+        return replace(field, selections=keep) if keep else None
+
+    def _feasible(
+        self, graph: str, type_name: str, selection: NSelection, provided: Provided | None
+    ) -> bool:
+        if isinstance(selection, NFragment):
+            if not self.index.applies(selection.type_condition, type_name):
+                return True
+            return all(self._feasible(graph, type_name, s, provided) for s in selection.selections)
+        if selection.name == "__typename":
+            return True
+        model = self.supergraph.field(type_name, selection.name)
+        if model is None:
+            return True
+        info = model.graphs.get(graph)
+        if info is not None and info.requires is None:
+            if info.resolvable or (provided is not None and selection.name in provided):
+                return True
+        from .jump import targets_for
+
+        return bool(targets_for(self, type_name, graph, model))
+
+    def _relocate(self, pos: Position, field: NField, model: FieldModel) -> None:
+        if pos.group.is_entity or pos.path:
+            from .jump import jump
+
+            jump(self, pos, field, model)
+            return
+        here = pos.group.subgraph
+        others = [graph for graph in model.resolvers if graph != here]
+        if not others or self.mutation:
+            raise PlanningError(
+                "no other subgraph resolves the rest of its selection", pos.type_name, field.name
+            )
+        graph = max(others, key=lambda g: score(self.index, g, pos.type_name, (field,)))
+        guard = (pos.type_name, field.name, graph)
+        if guard in self.in_progress:
+            raise PlanningError("cyclic field split", pos.type_name, field.name)
+        self.in_progress.add(guard)
+        try:
+            group = self.root_group(graph, 0)
+            tree = group.tree
+            for directives, key in pos.conditions:
+                tree = tree.fragment(None, directives, key)
+            self.walk_field(
+                Position(group, tree, pos.type_name, (), conditions=pos.conditions), field
+            )
+        finally:
+            self.in_progress.discard(guard)
 
     def _walk_abstract(self, pos: Position, selections: tuple[NSelection, ...]) -> None:
         self.mark(pos.group)

@@ -9,23 +9,27 @@ no percentage routing, so plans stay deterministic and cacheable).
 
 from typing import Any
 
-from graphql import GraphQLField, GraphQLInputField
+from graphql import FieldNode, GraphQLField, GraphQLInputField
 
 from ..errors import SupergraphError
 from ._directives import applied
 from .fieldset import parse_field_set
-from .model import FieldInGraph, SubgraphInfo
+from .model import FieldInGraph, SubgraphInfo, TypeInGraph
 
 
 def read_field_graphs(
     owner: str,
     name: str,
     field: GraphQLField | GraphQLInputField,
-    type_graphs: list[str],
+    type_graphs: dict[str, TypeInGraph],
     join: str,
     graphs: dict[str, SubgraphInfo],
 ) -> dict[str, FieldInGraph]:
-    """Per subgraph, how it defines ``owner.name``."""
+    """Per subgraph, how it defines ``owner.name``.
+
+    An ``@external`` field that is part of the subgraph's own key is still resolvable there:
+    the subgraph receives it in every representation (the federation 1 ``@extends`` idiom).
+    """
     entries = list(applied([field.ast_node], f"{join}__field"))
     if not entries:
         return {graph: FieldInGraph(graph) for graph in type_graphs}
@@ -39,14 +43,23 @@ def read_field_graphs(
         if entry["graph"] not in graphs:
             raise SupergraphError(f"unknown graph {entry['graph']!r}", f"{owner}.{name}")
         graph = graphs[entry["graph"]].name
-        result[graph] = _field_in_graph(owner, name, graph, entry, graph in overridden)
+        in_key = _in_own_key(name, type_graphs.get(graph))
+        result[graph] = _field_in_graph(owner, name, graph, entry, graph in overridden, in_key)
     return result
 
 
+def _in_own_key(name: str, info: TypeInGraph | None) -> bool:
+    return info is not None and any(
+        isinstance(node, FieldNode) and node.name.value == name
+        for key in info.keys
+        for node in key.selection.selections
+    )
+
+
 def _field_in_graph(
-    owner: str, name: str, graph: str, entry: dict[str, Any], overridden: bool
+    owner: str, name: str, graph: str, entry: dict[str, Any], overridden: bool, in_key: bool
 ) -> FieldInGraph:
-    external = bool(entry.get("external"))
+    external = bool(entry.get("external")) and not in_key
     where = f"{owner}.{name}"
     requires = entry.get("requires")
     provides = entry.get("provides")

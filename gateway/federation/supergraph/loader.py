@@ -43,7 +43,7 @@ def load_types(
         fields = {}
         if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
             fields = {
-                field_name: _field_model(name, field_name, field, list(per_graph), join, graphs)
+                field_name: _field_model(name, field_name, field, per_graph, join, graphs)
                 for field_name, field in named.fields.items()
             }
         types[name] = TypeModel(name, kind, per_graph, fields, members.get(name, {}))
