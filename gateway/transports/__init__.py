@@ -1,7 +1,7 @@
 """How the executor reaches a subgraph: in-process or over HTTP, behind one protocol."""
 
 from gateway.transports.base import SubgraphRequest, SubgraphUnavailable, Transport
-from gateway.transports.http import HttpTransport, http_client
+from gateway.transports.http import HttpTransport, http_session
 from gateway.transports.in_process import InProcessTransport
 from gateway.transports.router import TransportRouter
 
@@ -12,5 +12,5 @@ __all__ = [
     "SubgraphUnavailable",
     "Transport",
     "TransportRouter",
-    "http_client",
+    "http_session",
 ]

@@ -8,7 +8,7 @@ all-in-one server puts in-process transports for the platform subgraphs in the s
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-import httpx
+import aiohttp
 from graphql import parse
 
 from gateway.transports.base import SubgraphRequest, SubgraphUnavailable, Transport
@@ -33,12 +33,12 @@ class TransportRouter:
     def over_http(
         cls,
         subgraphs: Iterable[_Subgraph],
-        client: httpx.AsyncClient,
+        session: aiohttp.ClientSession,
         *,
         headers_for: HeadersFor | None = None,
     ) -> "TransportRouter":
-        """Every subgraph over HTTP at its supergraph URL, sharing ``client``'s pool."""
-        return cls({subgraph.name: HttpTransport(subgraph.name, subgraph.url, client=client,
+        """Every subgraph over HTTP at its supergraph URL, sharing ``session``'s pool."""
+        return cls({subgraph.name: HttpTransport(subgraph.name, subgraph.url, session=session,
                                                  headers_for=headers_for)
                     for subgraph in subgraphs})
 

@@ -4,10 +4,12 @@ The ``router`` fixture is parametrized over both transports, so every test that 
 runs the same behaviour against in-process and HTTP subgraphs (STYLE.md).
 """
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
 
+import aiohttp
 import brotli
-import httpx
 import orjson
 import pytest
 from starlette.applications import Starlette
@@ -16,7 +18,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from gateway.transports import HttpTransport, InProcessTransport, TransportRouter, http_client
+from gateway.transports import (
+    HttpTransport,
+    InProcessTransport,
+    SubgraphRequest,
+    TransportRouter,
+    http_session,
+)
 from tests.gateway.servers import serving
 from tests.gateway.subgraphs import SCHEMAS, viewer_context
 
@@ -60,27 +68,55 @@ def subgraph_base_url() -> Iterator[str]:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with http_client(timeout=5.0) as pooled:
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with http_session(timeout=5.0) as pooled:
         yield pooled
 
 
-def in_process_router() -> TransportRouter:
+def in_process_router(names: Iterable[str] = tuple(SCHEMAS)) -> TransportRouter:
+    """In-process transports for the named test subgraphs (by default all three)."""
     return TransportRouter({
-        name: InProcessTransport(schema._schema,
+        name: InProcessTransport(SCHEMAS[name]._schema,
                                  viewer_context if name == "users" else dict)
-        for name, schema in SCHEMAS.items()})
+        for name in names})
 
 
-def http_router(base_url: str, client: httpx.AsyncClient) -> TransportRouter:
-    return TransportRouter({name: HttpTransport(name, f"{base_url}/{name}", client=client)
+def http_router(base_url: str, session: aiohttp.ClientSession) -> TransportRouter:
+    return TransportRouter({name: HttpTransport(name, f"{base_url}/{name}", session=session)
                             for name in SCHEMAS})
 
 
 @pytest.fixture(params=["in_process", "http"])
 def router(request: pytest.FixtureRequest, subgraph_base_url: str,
-           client: httpx.AsyncClient) -> TransportRouter:
+           session: aiohttp.ClientSession) -> TransportRouter:
     """The three test subgraphs behind each kind of transport in turn."""
     if request.param == "in_process":
         return in_process_router()
-    return http_router(subgraph_base_url, client)
+    return http_router(subgraph_base_url, session)
+
+
+SUPERGRAPH = Path(__file__).with_name("supergraph.graphql")
+_COMPOSED_BASE_URL = "http://127.0.0.1:4101"
+
+
+def supergraph_sdl(base_url: str = _COMPOSED_BASE_URL) -> str:
+    """The test supergraph with its subgraph URLs pointing at ``base_url``."""
+    return SUPERGRAPH.read_text().replace(_COMPOSED_BASE_URL, base_url)
+
+
+class CountingRouter(TransportRouter):
+    """A router that records every subgraph request it routes."""
+
+    def __init__(self, inner: TransportRouter) -> None:
+        super().__init__({})
+        self.inner = inner
+        self.requests: list[SubgraphRequest] = []
+
+    async def fetch(self, request: SubgraphRequest) -> Mapping[str, Any]:
+        self.requests.append(request)
+        return await self.inner.fetch(request)
+
+
+@pytest.fixture
+def counting_router(router: TransportRouter) -> CountingRouter:
+    return CountingRouter(router)

@@ -43,6 +43,14 @@ class ProductsQuery:
         return "done"
 
 
+@strawberry.type
+class ProductsMutation:
+    @strawberry.mutation
+    def touch(self, upc: str) -> Product | None:
+        """A mutation without side effects, so tests can send one."""
+        return Product.resolve_reference(upc)
+
+
 @strawberry.federation.type(keys=["id"], name="User")
 class ReviewUser:
     id: strawberry.ID
@@ -111,7 +119,7 @@ class UsersQuery:
 
 
 SCHEMAS = {
-    "products": Schema(query=ProductsQuery, types=[Product]),
+    "products": Schema(query=ProductsQuery, mutation=ProductsMutation, types=[Product]),
     "reviews": Schema(query=ReviewsQuery, types=[ReviewedProduct, Review, ReviewUser]),
     "users": Schema(query=UsersQuery, types=[User]),
 }

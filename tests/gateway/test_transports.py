@@ -3,7 +3,7 @@
 import asyncio
 import re
 
-import httpx
+import aiohttp
 import pytest
 from graphql import parse
 
@@ -13,7 +13,7 @@ from gateway.transports import (
     SubgraphRequest,
     SubgraphUnavailable,
     TransportRouter,
-    http_client,
+    http_session,
 )
 from tests.gateway.servers import free_port
 from tests.gateway.subgraphs import SCHEMAS, viewer_context
@@ -81,8 +81,8 @@ async def test_in_process_rejects_a_document_invalid_for_the_subgraph() -> None:
 
 
 async def test_http_posts_orjson_body_with_extra_headers(subgraph_base_url: str,
-                                                         client: httpx.AsyncClient) -> None:
-    transport = HttpTransport("echo", f"{subgraph_base_url}/echo", client=client,
+                                                         session: aiohttp.ClientSession) -> None:
+    transport = HttpTransport("echo", f"{subgraph_base_url}/echo", session=session,
                               headers_for=lambda request: {"loopgate-context": request.subgraph})
     response = await transport.execute(fetch("echo", "query Q($a: Int) { x(a: $a) }", {"a": 1},
                                              "Q"))
@@ -96,24 +96,24 @@ async def test_http_posts_orjson_body_with_extra_headers(subgraph_base_url: str,
 
 
 async def test_http_decodes_brotli_responses(subgraph_base_url: str,
-                                             client: httpx.AsyncClient) -> None:
-    transport = HttpTransport("br", f"{subgraph_base_url}/brotli", client=client)
+                                             session: aiohttp.ClientSession) -> None:
+    transport = HttpTransport("br", f"{subgraph_base_url}/brotli", session=session)
     assert await transport.execute(fetch("br", "{ compressed }")) == {"data": {"compressed": True}}
 
 
 async def test_http_accepts_a_graphql_body_on_4xx(subgraph_base_url: str,
-                                                  client: httpx.AsyncClient) -> None:
-    transport = HttpTransport("strict", f"{subgraph_base_url}/graphql-400", client=client)
+                                                  session: aiohttp.ClientSession) -> None:
+    transport = HttpTransport("strict", f"{subgraph_base_url}/graphql-400", session=session)
     response = await transport.execute(fetch("strict", "{ x }"))
     assert response == {"errors": [{"message": "bad operation"}]}
 
 
 async def test_http_non_graphql_replies_are_unavailable(subgraph_base_url: str,
-                                                        client: httpx.AsyncClient) -> None:
-    not_json = HttpTransport("html", f"{subgraph_base_url}/not-json", client=client)
+                                                        session: aiohttp.ClientSession) -> None:
+    not_json = HttpTransport("html", f"{subgraph_base_url}/not-json", session=session)
     with pytest.raises(SubgraphUnavailable, match="invalid JSON in response"):
         await not_json.execute(fetch("html", "{ x }"))
-    missing = HttpTransport("missing", f"{subgraph_base_url}/nowhere", client=client)
+    missing = HttpTransport("missing", f"{subgraph_base_url}/nowhere", session=session)
     with pytest.raises(SubgraphUnavailable, match="HTTP 404 Not Found from"):
         await missing.execute(fetch("missing", "{ x }"))
 
@@ -129,8 +129,8 @@ async def test_http_connection_refused_is_unavailable() -> None:
 
 
 async def test_http_timeout_is_unavailable_and_quick(subgraph_base_url: str) -> None:
-    async with http_client(timeout=0.2) as impatient:
-        transport = HttpTransport("products", f"{subgraph_base_url}/products", client=impatient)
+    async with http_session(timeout=0.2) as impatient:
+        transport = HttpTransport("products", f"{subgraph_base_url}/products", session=impatient)
         started = asyncio.get_running_loop().time()
         with pytest.raises(SubgraphUnavailable, match="timed out"):
             await transport.execute(fetch("products", "{ slow(seconds: 2) }"))
