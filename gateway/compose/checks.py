@@ -70,7 +70,8 @@ def _key_problems(subgraph: Subgraph, parent: str, fields: str) -> list[Problem]
             problems.append((errors.KEY_FIELDS_SELECT_INVALID_TYPE,
                              f'field "{coordinate}" is a {kind.capitalize()} type which is not '
                              "allowed in @key", "key on scalar, enum or object fields"))
-        problems += _selection_shape(item, kind, errors.KEY_INVALID_FIELDS)
+        else:
+            problems += _selection_shape(item, kind, errors.KEY_INVALID_FIELDS)
     return problems
 
 

@@ -134,11 +134,8 @@ def _add_type(subgraph: Subgraph, node: Node, roots: dict[str, str],
 
 
 def _drop_federation_root_fields(subgraph: Subgraph) -> None:
-    query = subgraph.types.get("Query")
-    if query is None:
-        return
+    """Drop ``_service``/``_entities``; keep Query, which every federated subgraph has."""
+    query = subgraph.types.setdefault("Query", TypeDef("object", "Query", None, None))
+    query.has_definition = True
     for name in _FEDERATION_ROOT_FIELDS:
         query.fields.pop(name, None)
-    if not query.fields:
-        del subgraph.types["Query"]
-

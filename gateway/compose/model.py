@@ -64,7 +64,7 @@ class TypeDef:
     kind: str
     name: str
     description: str | None
-    node: Node
+    node: Node | None
     fields: dict[str, Field] = field(default_factory=dict)
     interfaces: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)

@@ -40,9 +40,12 @@ def print_supergraph(supergraph: Supergraph) -> str:
 
 
 def _sort_key(block: str) -> tuple[int, str]:
-    match = re.search(r"^(?:\"\"\"[\s\S]*?\"\"\"\n)?(directive @|\w+ )(\w+)", block)
-    assert match is not None
-    return (0 if match.group(1) == "directive @" else 1, match.group(2).lower())
+    """Directives first, then types, each by name ignoring case (descriptions skipped)."""
+    for line in block.splitlines():
+        match = re.match(r"(directive @|(?:type|interface|union|enum|input|scalar) )(\w+)", line)
+        if match:
+            return (0 if match.group(1) == "directive @" else 1, match.group(2).lower())
+    raise ValueError(f"not a definition: {block[:60]!r}")
 
 
 def _schema(supergraph: Supergraph) -> str:
@@ -61,7 +64,7 @@ def _spec_definitions(supergraph: Supergraph) -> list[str]:
     definitions = join_definitions(supergraph.join_version) + LINK_DEFINITIONS
     for name in supergraph.features:
         definitions += [d for d in FEATURES[name][1:] if d]
-    definitions += [print_ast(c.definition) for c in supergraph.composed.values()]
+    definitions += [_directive_definition(c.definition) for c in supergraph.composed.values()]
     definitions += supergraph.executable_directives
     graphs = "".join(f"  {g.enum} @join__graph(name: {_string(g.name)}, url: {_string(g.url)})\n"
                      for g in supergraph.graphs)
@@ -72,9 +75,16 @@ def _spec_definitions(supergraph: Supergraph) -> list[str]:
 def executable_definition(node: DirectiveDefinitionNode) -> str:
     """A directive definition cut down to its executable locations."""
     locations = [loc for loc in node.locations if loc.value in _EXECUTABLE]
-    return print_ast(node.__class__(
+    return _directive_definition(node.__class__(
         name=node.name, description=node.description, arguments=node.arguments,
         repeatable=node.repeatable, locations=tuple(locations)))
+
+
+def _directive_definition(node: DirectiveDefinitionNode) -> str:
+    description = node.description.value if node.description else None
+    bare = node.__class__(name=node.name, arguments=node.arguments,
+                          repeatable=node.repeatable, locations=node.locations)
+    return _description(description, "") + print_ast(bare)
 
 
 def _type(merged: MergedType) -> str:
