@@ -7,7 +7,7 @@ Only the non-null wrapper produces ``_INVALID``; every nullable position turns i
 from collections.abc import Mapping
 from typing import Any
 
-from .shape import LEAF, LIST, NON_NULL, OBJECT, PASSTHROUGH, FieldShape, ObjectShape
+from .shape import ENUM, LEAF, LIST, NON_NULL, OBJECT, PASSTHROUGH, FieldShape, ObjectShape
 
 _INVALID = object()
 
@@ -46,6 +46,8 @@ def _value(descriptor: tuple[Any, ...], value: Any, variables: Mapping[str, Any]
         return _INVALID if result is None or result is _INVALID else result
     if value is None or kind in (LEAF, PASSTHROUGH):
         return value
+    if kind == ENUM:
+        return value if value in descriptor[1] else None
     if kind == LIST:
         if not isinstance(value, list):
             return None

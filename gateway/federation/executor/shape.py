@@ -16,6 +16,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLAbstractType,
+    GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -26,7 +27,7 @@ from graphql import (
 )
 
 Condition = tuple[str, bool]
-LEAF, OBJECT, LIST, NON_NULL, PASSTHROUGH = range(5)
+LEAF, OBJECT, LIST, NON_NULL, PASSTHROUGH, ENUM = range(6)
 INTROSPECTION_FIELDS = frozenset(("__schema", "__type"))
 
 
@@ -149,6 +150,8 @@ class ShapeCompiler:
                 else None
             )
             return (OBJECT, shape, type_.name, self)
+        if isinstance(type_, GraphQLEnumType):
+            return (ENUM, frozenset(type_.values))
         return (LEAF,)
 
     def _collect(

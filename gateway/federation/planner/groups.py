@@ -32,7 +32,7 @@ class FetchGroup:
     deps: set["FetchGroup"] = field(default_factory=set)
     tree: SelectionTree = field(default_factory=SelectionTree)
     inputs: dict[str, EntityInput] = field(default_factory=dict)
-    children: dict[tuple[str, tuple[str, ...], frozenset[int]], "FetchGroup"] = field(
+    children: dict[tuple[str, tuple[str, ...], frozenset[int], int], "FetchGroup"] = field(
         default_factory=dict
     )
     root_index: int = 0
@@ -61,9 +61,12 @@ class GroupRegistry:
         subgraph: str,
         path: tuple[str, ...],
         deps: set[FetchGroup],
+        variant: int = 0,
     ) -> FetchGroup:
+        """The entity fetch below ``parent``; ``variant`` separates fetches whose
+        representations would need the same field with different arguments."""
         deps = {dep for dep in deps if dep is not parent}
-        key = (subgraph, path, frozenset(dep.id for dep in deps))
+        key = (subgraph, path, frozenset(dep.id for dep in deps), variant)
         group = parent.children.get(key)
         if group is None:
             group = FetchGroup(

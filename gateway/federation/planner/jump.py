@@ -108,12 +108,24 @@ def _prepare(
     required = internal_selections(requires) if requires is not None else ()
     if required:
         deps |= walker.place_tracked(plain, required)
-    child = walker.registry.entity_child(pos.group, subgraph, pos.path, deps)
+    variant = 0
+    while True:
+        child = walker.registry.entity_child(pos.group, subgraph, pos.path, deps, variant)
+        existing = child.inputs.get(pos.type_name)
+        if existing is None or not _conflicts(existing.fields, required):
+            break
+        variant += 1
     entity_input = child.inputs.setdefault(pos.type_name, EntityInput(target_type))
     _add_input(entity_input.fields, key_selections)
     _add_input(entity_input.fields, required)
     entity_input.key_names.update(_top_names(key.selection))
     return child
+
+
+def _conflicts(tree, selections: tuple[NSelection, ...]) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a representation already takes one of these fields from another response key."""
+    taken = {entry.name: key for (key, _), entry in tree.fields.items()}
+    return any(isinstance(s, NField) and taken.get(s.name, s.key) != s.key for s in selections)
 
 
 def _conditioned(tree, pos: Position):  # type: ignore[no-untyped-def]

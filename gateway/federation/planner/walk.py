@@ -111,11 +111,24 @@ class Walker:
         if not field.selections or entry.sub is None:
             return
         child_type, depth = self.index.field_types[(pos.type_name, field.name)]
+        local_type = self._local_type(pos.group.subgraph, model)
+        if local_type is not None and local_type != child_type:
+            entry.sub.add_typename()
+            child_type = local_type
         provided = self._provided(pos, field.name)
         child = Position(
             pos.group, entry.sub, child_type, pos.child_path(field.key, depth), provided
         )
         self.walk(child, field.selections)
+
+    def _local_type(self, graph: str, model: FieldModel) -> str | None:
+        """The object type a subgraph declares where the supergraph has an abstract one."""
+        info = model.graphs.get(graph)
+        if info is None or not info.type:
+            return None
+        named = info.type.strip("[]!")
+        found = self.index.types.get(named)
+        return named if found is not None and found.kind == "object" else None
 
     def _provided(self, pos: Position, name: str) -> Provided | None:
         own = self.index.provided.get((pos.type_name, name, pos.group.subgraph))
