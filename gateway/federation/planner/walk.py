@@ -167,9 +167,9 @@ class Walker:
         if model is None:
             return True
         info = model.graphs.get(graph)
-        if info is not None and info.requires is None:
-            if info.resolvable or (provided is not None and selection.name in provided):
-                return True
+        provided_here = provided is not None and selection.name in provided
+        if info is not None and info.requires is None and (info.resolvable or provided_here):
+            return True
         from .jump import targets_for
 
         return bool(targets_for(self, type_name, graph, model))
