@@ -29,6 +29,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from gateway.federation import QueryPlan, QueryPlanner, Supergraph, execute_plan
+from gateway.federation.errors import FederationError
 from gateway.plan_cache import PlanCache, PlanKey, operation_digest
 from gateway.transports.router import TransportRouter
 from schema.kernel.errors import ErrorCode
@@ -193,17 +194,21 @@ class Gateway:
         context: Mapping[str, Any],
         auth_shape: Hashable,
     ) -> GatewayResult:
-        key = PlanKey(prepared.digest, operation_name, auth_shape)
-        assert prepared.document is not None
-        document = prepared.document
         try:
-            plan = state.plans.get_or_plan(key, lambda: state.planner.plan(document,
-                                                                           operation_name))
-        except Exception as exc:  # the planner's own error family: a bug, not the caller's
+            plan = self._cached_plan(state, prepared, operation_name, auth_shape)
+        except FederationError as exc:
             return _failure(Outcome.PLANNING_FAILED, f"query planning failed: {exc}",
                             ErrorCode.INTERNAL_SERVER_ERROR)
         response = await execute_plan(plan, variables, state.router.fetch, context=context)
         return GatewayResult(Outcome.EXECUTED, dict(response))
+
+    @staticmethod
+    def _cached_plan(state: _State, prepared: _Prepared, operation_name: str | None,
+                     auth_shape: Hashable) -> QueryPlan:
+        document = prepared.document
+        assert document is not None, "only valid documents are planned"
+        key = PlanKey(prepared.digest, operation_name, auth_shape)
+        return state.plans.get_or_plan(key, lambda: state.planner.plan(document, operation_name))
 
     def _prepare(self, state: _State, query: str) -> _Prepared:
         """Parse and validate ``query``, once per distinct text for this supergraph."""
@@ -216,16 +221,22 @@ class Gateway:
             documents[query] = prepared
         return prepared
 
-    def plan(self, query: str, operation_name: str | None = None) -> QueryPlan:
-        """The plan for ``query`` (for ``loopgate plan``); raises GraphQLError if invalid."""
+    def plan(self, query: str, operation_name: str | None = None,
+             auth_shape: Hashable = None) -> QueryPlan:
+        """The (cached) plan for ``query``, as ``loopgate plan`` prints it.
+
+        Raises GraphQLError for an invalid operation and FederationError if planning fails.
+        """
         state = self._state
         prepared = self._prepare(state, query)
         if prepared.errors:
             raise prepared.errors[0]
-        if operation_name not in prepared.operations:
+        operation = prepared.operations.get(operation_name)
+        if operation is None:
             raise GraphQLError(_missing_operation(GraphQLRequest(query, None, operation_name),
                                                   prepared))
-        return state.planner.plan(prepared.document, operation_name)
+        name = operation.name.value if operation.name else None
+        return self._cached_plan(state, prepared, name, auth_shape)
 
 
 def _parse_and_validate(supergraph: Supergraph, query: str) -> _Prepared:

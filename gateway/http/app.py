@@ -23,8 +23,8 @@ OnShutdown = Callable[[], Awaitable[None]]
 
 def graphql_route(gateway: Gateway, path: str = "/graphql", **options: object) -> Route:
     """The GraphQL-over-HTTP route; ``options`` go to :class:`GraphQLEndpoint`."""
-    return Route(path, GraphQLEndpoint(gateway, **options),  # type: ignore[arg-type]
-                 methods=["GET", "POST"])
+    endpoint = GraphQLEndpoint(gateway, **options)  # type: ignore[arg-type]
+    return Route(path, endpoint.handle, methods=["GET", "POST"])
 
 
 def cors_middleware(origins: Sequence[str]) -> Middleware:

@@ -66,7 +66,8 @@ class GraphQLEndpoint:
         self._context_for = context_for
         self._auth_shape_for = auth_shape_for
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
+        """The Starlette request handler (a bound method, so routes treat it as one)."""
         is_get = request.method in ("GET", "HEAD")
         offered = _GET_TYPES if is_get and self.graphiql else _GRAPHQL_TYPES
         media = accepted(request.headers.get("accept"), offered)

@@ -1,0 +1,82 @@
+"""``loopgate gateway --supergraph FILE``: the gateway alone in front of any supergraph.
+
+Like Apollo Router or Hive Gateway: every subgraph is reached over HTTP at its
+``join__Graph`` URL, and the gateway serves ``/graphql``, ``/healthz`` and ``/readyz``.
+"""
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import uvicorn
+
+from gateway.cli._console import CliError, console_err
+from gateway.cli.serve import check_port_free
+from gateway.config import Settings
+from gateway.federation import Supergraph, SupergraphError
+from gateway.http.app import create_gateway_app
+from gateway.http.endpoint import DEFAULT_MAX_BODY_BYTES
+from gateway.service import Gateway
+from gateway.transports.http import http_session
+from gateway.transports.router import TransportRouter
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "gateway", help="serve a supergraph file over HTTP subgraphs (like Apollo Router)")
+    add_supergraph_argument(parser)
+    parser.add_argument("--host", help="interface to bind (default $LOOPGATE_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default $LOOPGATE_PORT or 4000)")
+    parser.add_argument("--cors-origin", action="append", dest="cors_origins", metavar="ORIGIN",
+                        help="allow browser calls from ORIGIN (repeatable; default "
+                             "$LOOPGATE_CORS_ORIGINS)")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="deadline of one request in seconds (default 30)")
+    parser.add_argument("--subgraph-timeout", type=float, default=10.0,
+                        help="timeout of one subgraph call in seconds (default 10)")
+    parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
+                        help=f"largest accepted request (default {DEFAULT_MAX_BODY_BYTES})")
+    parser.set_defaults(run=run)
+
+
+def add_supergraph_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--supergraph", required=True, type=Path, metavar="FILE",
+                        help="supergraph SDL (Apollo format, e.g. from `loopgate compose`)")
+
+
+def load_supergraph(path: Path) -> Supergraph:
+    """Read and parse a supergraph file, or fail with one line saying what is wrong."""
+    try:
+        sdl = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise CliError(f"supergraph file '{path}' does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read supergraph file '{path}': {exc}") from exc
+    try:
+        return Supergraph.parse(sdl)
+    except SupergraphError as exc:
+        raise CliError(f"invalid supergraph '{path}': {exc}") from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = {key: value for key in ("host", "port", "cors_origins")
+                 if (value := getattr(args, key, None)) is not None}
+    settings = Settings(**overrides)
+    supergraph = load_supergraph(args.supergraph)
+    check_port_free(settings.host, settings.port)
+    asyncio.run(_serve(supergraph, settings, args))
+    return 0
+
+
+async def _serve(supergraph: Supergraph, settings: Settings, args: argparse.Namespace) -> None:
+    session = http_session(timeout=args.subgraph_timeout)
+    router = TransportRouter.over_http(supergraph.subgraphs.values(), session)
+    gateway = Gateway(supergraph, router, request_timeout=args.timeout)
+    app = create_gateway_app(gateway, cors_origins=settings.cors_origins,
+                             max_body_bytes=args.max_body_bytes, on_shutdown=session.close)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                            lifespan="on")
+    names = ", ".join(sorted(supergraph.subgraphs))
+    console_err.print(f"Loopgate gateway on http://{settings.host}:{settings.port}/graphql "
+                      f"(subgraphs: {names})", highlight=False)
+    await uvicorn.Server(config).serve()
