@@ -69,7 +69,8 @@ def _kind(state: MergeState, name: str, sources: dict[int, TypeDef]) -> str | No
     state.error(errors.TYPE_KIND_MISMATCH, mismatch(
         f'Type "{name}" has mismatched kind: it is defined as ', _KIND_NAMES[first],
         [(state.names[i], _KIND_NAMES[k]) for i, k in kinds.items()]),
-        next(iter(sources)), None, f'define "{name}" as the same kind of type in every subgraph')
+        next(iter(sources)), next(iter(sources.values())).node,
+        f'define "{name}" as the same kind of type in every subgraph')
     return None
 
 

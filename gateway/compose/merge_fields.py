@@ -101,7 +101,7 @@ def _merge_arguments(state: MergeState, coordinate: str, sources: dict[int, Fiel
                             f'Argument "{arg_coordinate}" is required in some subgraphs but does '
                             f'not appear in all subgraphs: it is required in '
                             f'{subgraph_names(required)} but does not appear in '
-                            f'{subgraph_names(missing)}', None, None,
+                            f'{subgraph_names(missing)}', *_first_required(state, arguments),
                             f'add the argument to "{coordinate}" in {subgraph_names(missing)}, '
                             "or make it optional")
             continue
@@ -129,7 +129,7 @@ def _validate_external(state: MergeState, coordinate: str, present: dict[int, Fi
                 f'Type of field "{coordinate}" is incompatible across subgraphs (where marked '
                 f'@external): it has ', f'type "{type_str(merged.type)}"',
                 [(state.names[i], f'type "{type_str(f.type)}"') for i, f in present.items()]),
-                None, None,
+                _index_of(present, field), field.node,
                 "declare the @external field with the type of the subgraph that resolves it")
             return
 
@@ -231,3 +231,14 @@ def merged_node(state: MergeState, index: int, type_name: str, field_name: str) 
 
 def _human_list(items: list[str]) -> str:
     return ("subgraph " if len(items) == 1 else "subgraphs ") + join_strings(items)
+
+
+def _first_required(state: MergeState, arguments: dict) -> tuple[int | None, Node | None]:
+    for index, argument in arguments.items():
+        if argument is not None and type_str(argument.type).endswith("!"):
+            return index, argument.node
+    return None, None
+
+
+def _index_of(present: dict[int, Field], field: Field) -> int:
+    return next(i for i, f in present.items() if f is field)

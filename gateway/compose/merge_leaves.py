@@ -46,7 +46,8 @@ def merge_enum(state: MergeState, sources: dict[int, TypeDef], dest: MergedType)
                         f'type of "{usage.examples["Output"]}"), but value "{name}" is not '
                         f'defined in all the subgraphs defining "{dest.name}": "{name}" is '
                         f'defined in {subgraph_names([state.names[i] for i in having])} but not '
-                        f'in {subgraph_names(missing)}', next(iter(having)), None,
+                        f'in {subgraph_names(missing)}', next(iter(having)),
+                        next(iter(having.values())).node,
                         f'add "{name}" to "{dest.name}" in {subgraph_names(missing)}, or mark '
                         "it @inaccessible")
         elif "Input" in positions:
@@ -55,7 +56,8 @@ def merge_enum(state: MergeState, sources: dict[int, TypeDef], dest: MergedType)
         state.error(errors.EMPTY_MERGED_ENUM_TYPE,
                     f'None of the values of enum type "{dest.name}" are defined consistently in '
                     f'all the subgraphs defining that type. As only values common to all '
-                    f'subgraphs are merged, this would result in an empty type.', None, None,
+                    f'subgraphs are merged, this would result in an empty type.',
+                    next(iter(sources)), next(iter(sources.values())).node,
                     f'define at least one value of "{dest.name}" in every subgraph defining it')
 
 
@@ -77,7 +79,8 @@ def merge_input(state: MergeState, sources: dict[int, TypeDef], dest: MergedType
         state.error(errors.EMPTY_MERGED_INPUT_TYPE,
                     f'None of the fields of input object type "{dest.name}" are consistently '
                     f'defined in all the subgraphs defining that type. As only fields common to '
-                    f'all subgraphs are merged, this would result in an empty type.', None, None,
+                    f'all subgraphs are merged, this would result in an empty type.',
+                    next(iter(sources)), next(iter(sources.values())).node,
                     f'define at least one field of "{dest.name}" in every subgraph defining it')
 
 
@@ -105,10 +108,12 @@ def _report_missing_input_field(state: MergeState, coordinate: str,
     if not required:
         return
     missing = [state.names[i] for i, f in fields.items() if f is None]
+    index, node = next((i, f.node) for i, f in fields.items()
+                       if f is not None and state.names[i] in required)
     state.error(errors.REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH,
                 f'Input object field "{coordinate}" is required in some subgraphs but does not '
                 f'appear in all subgraphs: it is required in {subgraph_names(required)} but does '
-                f'not appear in {subgraph_names(missing)}', None, None,
+                f'not appear in {subgraph_names(missing)}', index, node,
                 f'add "{coordinate}" to {subgraph_names(missing)}, or make it optional')
 
 

@@ -6,7 +6,7 @@ most specific, so every subgraph can answer and every subgraph can accept what c
 
 from collections.abc import Mapping
 
-from graphql import ConstValueNode, TypeNode, print_ast
+from graphql import ConstValueNode, Node, TypeNode, print_ast
 
 from gateway.compose import errors
 from gateway.compose.report import mismatch
@@ -41,8 +41,9 @@ def merge_type_reference(state: MergeState, coordinate: str, sources: Mapping[in
             f'Type of {kind} "{coordinate}" is incompatible across subgraphs: it has ',
             f'type "{type_str(merged)}"',
             [(state.names[i], f'type "{type_str(t)}"') for i, t in sources.items()]),
-            _first(sources), hint="declare the same type in every subgraph (a non-null output "
-            "type may narrow a nullable one)")
+            _first(sources), _first_node(sources),
+            hint="declare the same type in every subgraph (a non-null output type may narrow a "
+            "nullable one)")
         return merged, False
     return merged, not subtypes
 
@@ -67,7 +68,8 @@ def merge_default(state: MergeState, coordinate: str, sources: Mapping[int, Cons
             f'{kind} "{coordinate}" has incompatible default values across subgraphs: it has ',
             _default_text(merged),
             [(state.names[i], _default_text(d)) for i, d in sources.items()]),
-            _first(sources), hint="use the same default value in every subgraph")
+            _first(sources), _first_node(sources),
+            hint="use the same default value in every subgraph")
     return merged if (not inconsistent or incompatible) else None
 
 
@@ -77,3 +79,7 @@ def _default_text(default: ConstValueNode | None) -> str:
 
 def _first(sources: Mapping[int, object]) -> int | None:
     return next(iter(sources), None)
+
+
+def _first_node(sources: Mapping[int, Node | None]) -> Node | None:
+    return next((node for node in sources.values() if node is not None), None)

@@ -1,0 +1,76 @@
+"""Subgraph SDL fetched for a config entry: from a file, an in-process schema, or over HTTP."""
+
+import importlib
+from typing import Any
+
+import httpx
+from graphql import GraphQLSchema, print_schema
+
+from gateway.compose.config import ConfigError, SubgraphSpec
+from gateway.compose.source import SubgraphSource
+
+SERVICE_QUERY = "{ _service { sdl } }"
+
+
+def load_source(spec: SubgraphSpec, timeout: float = 10.0) -> SubgraphSource:
+    if spec.sdl_file is not None:
+        try:
+            return SubgraphSource(spec.name, spec.sdl_file.read_text(), spec.url,
+                                  str(spec.sdl_file))
+        except OSError as exc:
+            raise ConfigError(f"subgraph {spec.name!r}: cannot read {spec.sdl_file} "
+                              f"({exc.strerror})") from exc
+    if spec.module is not None:
+        return source_from_schema(spec.name, _import(spec.name, spec.module), spec.url,
+                                  spec.module)
+    assert spec.introspect_url is not None
+    return SubgraphSource(spec.name, introspect(spec.name, spec.introspect_url, timeout),
+                          spec.url, spec.introspect_url)
+
+
+def source_from_schema(name: str, schema: Any, url: str = "", origin: str | None = None
+                       ) -> SubgraphSource:
+    """A subgraph from an in-process schema: a Strawberry federation schema (asked for its
+    ``_service { sdl }``), a graphql-core schema, or an SDL string."""
+    if isinstance(schema, str):
+        return SubgraphSource(name, schema, url, origin)
+    if hasattr(schema, "execute_sync"):
+        result = schema.execute_sync(SERVICE_QUERY)
+        if result.errors or not result.data:
+            raise ConfigError(f"subgraph {name!r}: {origin or 'schema'} did not answer "
+                              f"{SERVICE_QUERY} (is it a strawberry.federation.Schema?)")
+        return SubgraphSource(name, result.data["_service"]["sdl"], url, origin)
+    if isinstance(schema, GraphQLSchema):
+        return SubgraphSource(name, print_schema(schema), url, origin)
+    raise ConfigError(f"subgraph {name!r}: {origin or 'object'} is a {type(schema).__name__}, "
+                      "not a Strawberry schema, graphql-core schema or SDL string")
+
+
+def introspect(name: str, url: str, timeout: float = 10.0) -> str:
+    """``{ _service { sdl } }`` from a running subgraph."""
+    try:
+        response = httpx.post(url, json={"query": SERVICE_QUERY}, timeout=timeout)
+        response.raise_for_status()
+        return response.json()["data"]["_service"]["sdl"]
+    except httpx.HTTPError as exc:
+        raise ConfigError(f"subgraph {name!r}: fetching {SERVICE_QUERY} from {url} failed: "
+                          f"{exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"subgraph {name!r}: {url} did not answer {SERVICE_QUERY} with an "
+                          "SDL (is it a federation subgraph?)") from exc
+
+
+def _import(name: str, reference: str) -> Any:
+    module_name, _, attribute = reference.partition(":")
+    if not attribute:
+        raise ConfigError(f"subgraph {name!r}: module {reference!r} must be "
+                          "`package.module:attribute`")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"subgraph {name!r}: cannot import {module_name!r} ({exc})") from exc
+    try:
+        return getattr(module, attribute)
+    except AttributeError as exc:
+        raise ConfigError(f"subgraph {name!r}: {module_name!r} has no attribute "
+                          f"{attribute!r}") from exc
