@@ -1,0 +1,58 @@
+"""Writing the removed fields back into a response: null plus an error at each place.
+
+Paths expand through lists (``["stores", "inventory"]`` becomes ``["stores", 0,
+"inventory"]``, ``["stores", 1, "inventory"]``, …), objects that are null are skipped (their
+own error explains them), and a removal under a type condition only touches objects whose
+``__typename`` matches. ``__typename`` selections the transform added are stripped last.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.authorization.transform import AuthorizationResult, Path, RemovedField
+from schema.kernel.errors import ErrorCode
+
+ResponsePath = list[str | int]
+
+
+def _objects_at(value: Any, path: Path, concrete: ResponsePath) -> list[tuple[dict, ResponsePath]]:
+    """Every object reached by following ``path`` from ``value``, with its concrete path."""
+    if isinstance(value, list):
+        found = []
+        for index, item in enumerate(value):
+            found.extend(_objects_at(item, path, [*concrete, index]))
+        return found
+    if not isinstance(value, dict):
+        return []
+    if not path:
+        return [(value, concrete)]
+    return _objects_at(value.get(path[0]), path[1:], [*concrete, path[0]])
+
+
+def _error(removed: RemovedField, path: ResponsePath) -> dict[str, Any]:
+    return {"message": f"Unauthorized field or type: {removed.coordinate} needs "
+                       f"{removed.requirement}",
+            "path": path, "extensions": {"code": str(ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE)}}
+
+
+def apply_unauthorized(result: AuthorizationResult, response: dict[str, Any]) -> dict[str, Any]:
+    """Add null and an ``UNAUTHORIZED_FIELD_OR_TYPE`` error for each removed field, in place."""
+    if not result.removed and not result.typename_added:
+        return response
+    data = response.get("data")
+    errors: list[dict[str, Any]] = []
+    for removed in result.removed:
+        key = removed.path[-1]
+        for parent, concrete in _objects_at(data, removed.path[:-1], []):
+            if removed.runtime_types is not None \
+                    and parent.get("__typename") not in removed.runtime_types:
+                continue
+            parent[key] = None
+            errors.append(_error(removed, [*concrete, key]))
+    for path in result.typename_added:
+        for parent, _ in _objects_at(data, path, []):
+            parent.pop("__typename", None)
+    if errors:
+        response["errors"] = [*response.get("errors", ()), *errors]
+    return response
