@@ -25,7 +25,8 @@ def test_sdl_that_does_not_parse() -> None:
 
 def test_unknown_directive() -> None:
     [error] = compose(("stores", LINK + "type Query {\n  store: Int @cached(ttl: 5)\n}\n"))
-    assert (error.code, error.message) == ("INVALID_GRAPHQL", '[stores] Unknown directive "@cached".')
+    assert error.code == "INVALID_GRAPHQL"
+    assert error.message == '[stores] Unknown directive "@cached".'
     assert (error.file, error.line) == ("stores.graphql", 3)
     assert error.hint is not None and "directive @cached" in error.hint
 

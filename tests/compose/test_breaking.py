@@ -5,7 +5,9 @@ import pytest
 from gateway.compose import breaking_changes
 
 PREVIOUS = """
-type Query { store(id: ID!, near: String): Store stores(first: Int): [Store!]! hidden: Int @inaccessible }
+type Query {
+  store(id: ID!, near: String): Store stores(first: Int): [Store!]! hidden: Int @inaccessible
+}
 type Store { id: ID! name: String! rating: Float kind: Kind tags: [String!] }
 enum Kind { SHOP KIOSK }
 union Result = Store | Kiosk
