@@ -51,13 +51,16 @@ def build_subgraph(
         isinstance(node, ObjectTypeDefinitionNode) and node.name.value == "Query"
         for node in document.definitions
     )
-    extra = (
-        "scalar _Any\n"
-        f"union _Entity = {' | '.join(entity_types)}\n"
-        f"{'extend type' if has_query else 'type'} Query "
-        "{ _entities(representations: [_Any!]!): [_Entity]! }\n"
-    )
-    schema = build_ast_schema(concat_ast([document, parse(extra)]), assume_valid_sdl=True)
+    parts = [document]
+    if entity_types:
+        extra = (
+            "scalar _Any\n"
+            f"union _Entity = {' | '.join(entity_types)}\n"
+            f"{'extend type' if has_query else 'type'} Query "
+            "{ _entities(representations: [_Any!]!): [_Entity]! }\n"
+        )
+        parts.append(parse(extra))
+    schema = build_ast_schema(concat_ast(parts), assume_valid_sdl=True)
     for named in schema.type_map.values():
         if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
             named.resolve_type = _typename

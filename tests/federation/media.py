@@ -24,16 +24,24 @@ def _catalog() -> tuple[Any, ...]:
 
     root = {
         "media": lambda _info: list(MEDIA.values()),
-        "search": lambda _info, term: [m for m in MEDIA.values() if term.lower() in m["title"].lower()],
+        "search": lambda _info, term: [
+            m for m in MEDIA.values() if term.lower() in m["title"].lower()
+        ],
     }
-    return build_subgraph("media", "catalog", root, {"Media": entity, "Book": entity, "Movie": entity})
+    return build_subgraph(
+        "media", "catalog", root, {"Media": entity, "Book": entity, "Movie": entity}
+    )
 
 
 def _ratings() -> tuple[Any, ...]:
     def media(rep: dict[str, Any]) -> dict[str, Any]:
         return {"__typename": "Media", "id": rep["id"], "rating": RATINGS[rep["id"]]}
 
-    root = {"topRated": lambda _info: [media({"id": i}) for i in sorted(RATINGS, key=RATINGS.get, reverse=True)]}
+    root = {
+        "topRated": lambda _info: [
+            media({"id": i}) for i in sorted(RATINGS, key=RATINGS.get, reverse=True)
+        ]
+    }
     return build_subgraph("media", "ratings", root, {"Media": media})
 
 
@@ -48,7 +56,10 @@ def _people() -> tuple[Any, ...]:
         return {**person, "favourite": {"__typename": "Book", **person["favourite"]}}
 
     root = {"people": lambda _info: [favourite(p) for p in PEOPLE.values()]}
-    by_id = {"Author": lambda rep: PEOPLE.get(rep["id"]), "Critic": lambda rep: PEOPLE.get(rep["id"])}
+    by_id = {
+        "Author": lambda rep: PEOPLE.get(rep["id"]),
+        "Critic": lambda rep: PEOPLE.get(rep["id"]),
+    }
     return build_subgraph("media", "people", root, {"Book": book, **by_id})
 
 

@@ -12,9 +12,33 @@ from graphql import GraphQLError
 from .harness import Subgraphs, build_subgraph
 
 PRODUCTS = {
-    "p1": {"id": "p1", "name": "Table", "price": 100, "weight": 10, "h": 2, "w": 3, "category": "FOOD"},
-    "p2": {"id": "p2", "name": "Chair", "price": 50, "weight": 5, "h": 1, "w": 1, "category": "DRINK"},
-    "p3": {"id": "p3", "name": "Lamp", "price": 30, "weight": 2, "h": 4, "w": 5, "category": "INTERNAL"},
+    "p1": {
+        "id": "p1",
+        "name": "Table",
+        "price": 100,
+        "weight": 10,
+        "h": 2,
+        "w": 3,
+        "category": "FOOD",
+    },
+    "p2": {
+        "id": "p2",
+        "name": "Chair",
+        "price": 50,
+        "weight": 5,
+        "h": 1,
+        "w": 1,
+        "category": "DRINK",
+    },
+    "p3": {
+        "id": "p3",
+        "name": "Lamp",
+        "price": 30,
+        "weight": 2,
+        "h": 4,
+        "w": 5,
+        "category": "INTERNAL",
+    },
 }
 USERS = {
     "u1": {"id": "u1", "email": "ada@example.com", "username": "ada", "name": "Ada"},
@@ -118,7 +142,7 @@ def _review(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reviews(added: list[dict[str, Any]]) -> tuple[Any, ...]:
-    def add_review(_info: Any, productId: str, body: str) -> dict[str, Any]:  # noqa: N803
+    def add_review(_info: Any, productId: str, body: str) -> dict[str, Any]:
         item = {"id": f"r{len(REVIEWS) + len(added) + 1}", "product": productId, "author": "u1"}
         item.update(body=body, rating=5)
         added.append(item)
@@ -127,7 +151,12 @@ def _reviews(added: list[dict[str, Any]]) -> tuple[Any, ...]:
     def product(rep: dict[str, Any]) -> dict[str, Any]:
         mine = [r for r in REVIEWS + added if r["product"] == rep["id"]]
         reviews = [_review(r) for r in mine]
-        return {"__typename": "Product", "id": rep["id"], "reviews": reviews, "reviewCount": len(mine)}
+        return {
+            "__typename": "Product",
+            "id": rep["id"],
+            "reviews": reviews,
+            "reviewCount": len(mine),
+        }
 
     def user(rep: dict[str, Any]) -> dict[str, Any]:
         mine = [_review(r) for r in REVIEWS + added if r["author"] == rep["id"]]

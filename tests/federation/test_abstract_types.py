@@ -19,7 +19,7 @@ async def test_interface_fragments_and_typename(media: Gateway) -> None:
 
 async def test_abstract_selection_jumps_per_concrete_type(media: Gateway) -> None:
     """Book.author lives in people; only the books among the results jump there."""
-    query = "{ search(term: \"e\") { ... on Book { title author { name } } ... on Movie { title } } }"
+    query = '{ search(term: "e") { ... on Book { title author { name } } ... on Movie { title } } }'
     result = await media.run(query)
     assert result == {
         "data": {
@@ -44,7 +44,11 @@ async def test_union_of_entities_with_named_fragments(media: Gateway) -> None:
         "data": {
             "people": [
                 {"__typename": "Author", "name": "Herbert"},
-                {"__typename": "Critic", "name": "Roger", "favourite": {"title": "Dune", "pages": 412}},
+                {
+                    "__typename": "Critic",
+                    "name": "Roger",
+                    "favourite": {"title": "Dune", "pages": 412},
+                },
             ]
         }
     }

@@ -16,7 +16,9 @@ async def test_jump_from_root_to_other_subgraph(shop: Gateway) -> None:
 
 
 async def test_chain_of_jumps_and_back(shop: Gateway) -> None:
-    query = "{ product(id: \"p1\") { name reviews { rating author { name reviews { product { name } } } } } }"
+    query = """
+      { product(id: "p1") { name reviews { rating author { name reviews { product { name } } } } } }
+    """
     result = await shop.run(query)
     first = result["data"]["product"]["reviews"][0]
     assert result["data"]["product"]["name"] == "Table"
@@ -61,7 +63,9 @@ async def test_independent_fetches_share_a_parallel_step(shop: Gateway) -> None:
 
 async def test_entity_fetch_operations_only_use_the_subgraphs_types(shop: Gateway) -> None:
     """The harness validates every fetch against its subgraph schema; this crosses four."""
-    result = await shop.run("{ me { username reviews { product { name inStock deliveryLabel } } } }")
+    result = await shop.run(
+        "{ me { username reviews { product { name inStock deliveryLabel } } } }"
+    )
     names = [r["product"]["name"] for r in result["data"]["me"]["reviews"]]
     assert names == ["Table", "Chair"]
     assert "errors" not in result

@@ -49,4 +49,8 @@ async def test_null_keys_and_null_entities_are_not_sent(shop: Gateway) -> None:
 
 async def test_inaccessible_enum_value_becomes_null(shop: Gateway) -> None:
     result = await shop.run("{ topProducts { category } }")
-    assert result["data"]["topProducts"] == [{"category": "FOOD"}, {"category": "DRINK"}, {"category": None}]
+    assert result["data"]["topProducts"] == [
+        {"category": "FOOD"},
+        {"category": "DRINK"},
+        {"category": None},
+    ]

@@ -6,7 +6,13 @@ from .harness import Gateway
 async def test_interface_object_field_on_concrete_types(media: Gateway) -> None:
     result = await media.run("{ media { title rating } }")
     assert result == {
-        "data": {"media": [{"title": "Dune", "rating": 5}, {"title": "Alien", "rating": 4}, {"title": "Emma", "rating": 3}]}
+        "data": {
+            "media": [
+                {"title": "Dune", "rating": 5},
+                {"title": "Alien", "rating": 4},
+                {"title": "Emma", "rating": 3},
+            ]
+        }
     }
     reps = media.subgraphs.called("ratings")[0].variables["representations"]
     assert {rep["__typename"] for rep in reps} == {"Media"}

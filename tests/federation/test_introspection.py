@@ -13,7 +13,9 @@ async def test_type_introspection_hides_federation_machinery(shop: Gateway) -> N
 
 async def test_schema_introspection_mixed_with_data(shop: Gateway) -> None:
     result = await shop.run('{ __schema { queryType { name } } product(id: "p1") { name } }')
-    assert result == {"data": {"__schema": {"queryType": {"name": "Query"}}, "product": {"name": "Table"}}}
+    assert result == {
+        "data": {"__schema": {"queryType": {"name": "Query"}}, "product": {"name": "Table"}}
+    }
     types = await shop.run("{ __schema { types { name } } }")
     names = {t["name"] for t in types["data"]["__schema"]["types"]}
     assert "Product" in names

@@ -4,13 +4,17 @@ from .harness import Gateway
 
 
 async def test_aliases_survive_entity_jumps(shop: Gateway) -> None:
-    query = '{ a: product(id: "p1") { label: name stock: inStock } b: product(id: "p2") { label: name } }'
+    query = """
+      { a: product(id: "p1") { label: name stock: inStock } b: product(id: "p2") { label: name } }
+    """
     result = await shop.run(query)
     assert result == {"data": {"a": {"label": "Table", "stock": True}, "b": {"label": "Chair"}}}
 
 
 async def test_variables_and_their_defaults_are_forwarded(shop: Gateway) -> None:
-    query = "query Top($n: Int = 1, $id: ID!) { topProducts(first: $n) { id } product(id: $id) { name } }"
+    query = """
+      query Top($n: Int = 1, $id: ID!) { topProducts(first: $n) { id } product(id: $id) { name } }
+    """
     result = await shop.run(query, {"id": "p2"})
     assert result == {"data": {"topProducts": [{"id": "p1"}], "product": {"name": "Chair"}}}
     assert shop.subgraphs.calls[0].variables == {"n": 1, "id": "p2"}
@@ -40,7 +44,10 @@ async def test_literal_skip_removes_the_fetch(shop: Gateway) -> None:
 
 async def test_named_fragments_and_typename_everywhere(shop: Gateway) -> None:
     query = """
-      query { __typename product(id: "p1") { __typename ...Stock reviews { __typename author { __typename } } } }
+      query {
+        __typename
+        product(id: "p1") { __typename ...Stock reviews { __typename author { __typename } } }
+      }
       fragment Stock on Product { inStock name }
     """
     result = await shop.run(query)

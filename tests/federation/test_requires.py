@@ -10,7 +10,9 @@ async def test_requires_sends_required_fields_from_another_subgraph(shop: Gatewa
     assert reps == [{"__typename": "Product", "id": "p1", "price": 100, "weight": 10}]
 
 
-async def test_requires_with_arguments_does_not_clash_with_the_clients_selection(shop: Gateway) -> None:
+async def test_requires_with_arguments_does_not_clash_with_the_clients_selection(
+    shop: Gateway,
+) -> None:
     query = '{ product(id: "p1") { priceIn(currency: "CNY") insurance } }'
     result = await shop.run(query)
     assert result == {"data": {"product": {"priceIn": 100, "insurance": 20}}}
