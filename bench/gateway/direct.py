@@ -7,7 +7,8 @@ stitched answer is also what both gateways must return.
 
 from typing import Any
 
-import httpx
+import aiohttp
+import orjson
 
 PRODUCTS = "query($first: Int!) { topProducts(first: $first) { __typename upc name price } }"
 REVIEWS = """query($representations: [_Any!]!) { _entities(representations: $representations) {
@@ -19,16 +20,17 @@ USERS = """query($representations: [_Any!]!) { _entities(representations: $repre
 class DirectClient:
     """Calls the subgraphs at ``urls`` (name → URL) the way a gateway plan would."""
 
-    def __init__(self, client: httpx.AsyncClient, urls: dict[str, str], first: int) -> None:
-        self._client = client
+    def __init__(self, session: aiohttp.ClientSession, urls: dict[str, str], first: int) -> None:
+        self._session = session
         self._urls = urls
         self._first = first
 
     async def _call(self, subgraph: str, query: str, variables: dict[str, Any]) -> Any:
-        reply = await self._client.post(self._urls[subgraph],
-                                        json={"query": query, "variables": variables})
-        reply.raise_for_status()
-        return reply.json()["data"]
+        body = orjson.dumps({"query": query, "variables": variables})
+        async with self._session.post(self._urls[subgraph], data=body,
+                                      headers={"content-type": "application/json"}) as reply:
+            reply.raise_for_status()
+            return orjson.loads(await reply.read())["data"]
 
     async def query(self) -> dict[str, Any]:
         products = (await self._call("products", PRODUCTS, {"first": self._first}))["topProducts"]
