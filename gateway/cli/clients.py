@@ -1,0 +1,124 @@
+"""``loopgate clients create|rotate-secret|list``: OAuth clients (partner apps) for local work."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from auth.clients import GRANT_TYPES, ClientRegistrationError, ClientRegistry
+from gateway.cli._console import CliError, console, console_err
+from gateway.cli._database import add_settings_arguments, connect, database_uri, settings_from
+from schema.kernel.ids import InvalidId, parse_id
+
+T = TypeVar("T")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("clients", help="register and manage OAuth clients")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    create = actions.add_parser("create", help="register a client; prints its secret once")
+    create.add_argument("--partner", required=True, help="partner id (ptn_…) or slug")
+    create.add_argument("--scopes", required=True, help='space-separated, e.g. "stores:read"')
+    create.add_argument("--name", help="app name shown on the consent page")
+    create.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris",
+                        help="allowed redirect URI (repeatable; needed for authorization_code)")
+    create.add_argument("--grant", action="append", choices=sorted(GRANT_TYPES), dest="grants",
+                        help="allowed grant type (repeatable; default client_credentials)")
+    create.add_argument("--public", action="store_true",
+                        help="a public client (no secret; PKCE only)")
+    create.add_argument("--resource-server", action="store_true",
+                        help="may call the introspection endpoint")
+    create.set_defaults(run=run_create)
+
+    rotate = actions.add_parser("rotate-secret", help="issue a new secret; the old one keeps "
+                                "working during the overlap")
+    rotate.add_argument("client_id")
+    rotate.add_argument("--overlap-hours", type=float, default=24.0)
+    rotate.set_defaults(run=run_rotate)
+
+    listing = actions.add_parser("list", help="a partner's clients")
+    listing.add_argument("--partner", required=True, help="partner id (ptn_…) or slug")
+    listing.set_defaults(run=run_list)
+
+    for sub in (create, rotate, listing):
+        add_settings_arguments(sub)
+
+
+def _with_db(args: argparse.Namespace, work: Callable[[AsyncDatabase], Awaitable[T]]) -> T:
+    settings = settings_from(args)
+
+    async def _run(uri: str) -> T:
+        mongo = await connect(uri, settings)
+        try:
+            return await work(mongo.db)
+        finally:
+            await mongo.close()
+
+    with database_uri(settings) as uri:
+        return asyncio.run(_run(uri))
+
+
+async def resolve_partner(db: AsyncDatabase, partner: str) -> str:
+    """A partner id from an id or a slug; the partner must exist."""
+    try:
+        query = {"_id": parse_id(partner, "ptn")}
+    except InvalidId:
+        query = {"slug": partner}
+    doc = await db["partners"].find_one(query, {"_id": 1})
+    if doc is None:
+        raise CliError(f"no partner {partner!r}; pass a ptn_ id or slug of an existing partner "
+                       "(`loopgate seed` loads the demo partners)")
+    return str(doc["_id"])
+
+
+def run_create(args: argparse.Namespace) -> int:
+    async def create(db: AsyncDatabase) -> tuple[str, str | None]:
+        partner_id = await resolve_partner(db, args.partner)
+        try:
+            issued = await ClientRegistry(db).create(
+                partner_id=partner_id, name=args.name or f"{args.partner} app",
+                scopes=args.scopes, grant_types=args.grants or ["client_credentials"],
+                redirect_uris=args.redirect_uris, public=args.public,
+                resource_server=args.resource_server, created_by="cli")
+        except ClientRegistrationError as exc:
+            raise CliError(str(exc)) from exc
+        return issued.client.client_id, issued.client_secret
+
+    client_id, secret = _with_db(args, create)
+    console.print(f"client_id     {client_id}", highlight=False)
+    if secret is not None:
+        console.print(f"client_secret {secret}", highlight=False)
+        console_err.print("[yellow]store the secret now: it is not shown again[/]")
+    return 0
+
+
+def run_rotate(args: argparse.Namespace) -> int:
+    async def rotate(db: AsyncDatabase) -> str:
+        try:
+            return await ClientRegistry(db).rotate_secret(
+                args.client_id, overlap=timedelta(hours=args.overlap_hours))
+        except ClientRegistrationError as exc:
+            raise CliError(str(exc)) from exc
+
+    secret = _with_db(args, rotate)
+    console.print(f"client_secret {secret}", highlight=False)
+    console_err.print(f"the previous secret keeps working for {args.overlap_hours:g} h; "
+                      "store the new one now: it is not shown again")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    async def listing(db: AsyncDatabase) -> list[tuple[str, str, str, str]]:
+        partner_id = await resolve_partner(db, args.partner)
+        return [(c.client_id, c.name, " ".join(c.grant_types), " ".join(c.scopes))
+                for c in await ClientRegistry(db).list_for_partner(partner_id)]
+
+    for client_id, name, grants, scopes in _with_db(args, listing):
+        console.print(f"{client_id}  {name}  [{grants}]  {scopes}", highlight=False)
+    return 0
