@@ -10,49 +10,67 @@ from ..plan import EntityInputSpec, InputField
 Path = tuple[str | int, ...]
 
 
-def collect(data: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], Path]]:
-    """Objects at ``path`` in the merged response, with their concrete response paths."""
-    found: list[tuple[dict[str, Any], Path]] = []
-    _collect(data, path, 0, (), found)
+def collect(data: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Objects at ``path`` in the merged response (lists flattened, type filters applied)."""
+    found: list[dict[str, Any]] = []
+    _collect(data, path, 0, found)
     return found
 
 
-def _collect(
-    value: Any,
-    path: tuple[str, ...],
-    index: int,
-    at: Path,
-    found: list[tuple[dict[str, Any], Path]],
-) -> None:
-    if value is None:
-        return
+def _collect(value: Any, path: tuple[str, ...], index: int, found: list[dict[str, Any]]) -> None:
     if isinstance(value, list):
-        for position, item in enumerate(value):
-            _collect(item, path, index, (*at, position), found)
+        for item in value:
+            _collect(item, path, index, found)
         return
     if not isinstance(value, dict):
         return
     while index < len(path) and path[index] == "@":
         index += 1
     if index == len(path):
-        found.append((value, at))
+        found.append(value)
         return
     segment = path[index]
-    if segment.startswith("|["):
+    if segment[0] == "|":
         if value.get("__typename") in segment[2:-1].split(","):
-            _collect(value, path, index + 1, at, found)
+            _collect(value, path, index + 1, found)
         return
-    _collect(value.get(segment), path, index + 1, (*at, segment), found)
+    _collect(value.get(segment), path, index + 1, found)
+
+
+def response_paths(data: Any, path: tuple[str, ...]) -> dict[int, Path]:
+    """``id(object)`` → response path of each object at ``path``; only computed for errors."""
+    found: dict[int, Path] = {}
+    _paths(data, path, 0, (), found)
+    return found
+
+
+def _paths(value: Any, path: tuple[str, ...], index: int, at: Path, found: dict[int, Path]) -> None:
+    if isinstance(value, list):
+        for position, item in enumerate(value):
+            _paths(item, path, index, (*at, position), found)
+        return
+    if not isinstance(value, dict):
+        return
+    while index < len(path) and path[index] == "@":
+        index += 1
+    if index == len(path):
+        found.setdefault(id(value), at)
+        return
+    segment = path[index]
+    if segment[0] == "|":
+        _paths(value, path, index + 1, at, found)
+        return
+    _paths(value.get(segment), path, index + 1, (*at, segment), found)
 
 
 def representations(
-    objects: list[tuple[dict[str, Any], Path]], inputs: Mapping[str, EntityInputSpec]
-) -> tuple[list[dict[str, Any]], list[list[tuple[dict[str, Any], Path]]]]:
+    objects: list[dict[str, Any]], inputs: Mapping[str, EntityInputSpec]
+) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
     """De-duplicated representations, and for each the response objects it stands for."""
     reps: list[dict[str, Any]] = []
-    targets: list[list[tuple[dict[str, Any], Path]]] = []
+    targets: list[list[dict[str, Any]]] = []
     seen: dict[bytes, int] = {}
-    for obj, at in objects:
+    for obj in objects:
         spec = inputs.get(obj.get("__typename"))  # type: ignore[arg-type]
         if spec is None:
             continue
@@ -65,9 +83,9 @@ def representations(
         if index is None:
             seen[marker] = len(reps)
             reps.append(rep)
-            targets.append([(obj, at)])
+            targets.append([obj])
         else:
-            targets[index].append((obj, at))
+            targets[index].append(obj)
     return reps, targets
 
 

@@ -20,7 +20,7 @@ def root_errors(errors: Any, subgraph: str) -> list[dict[str, Any]]:
 
 
 def entity_errors(
-    errors: Any, targets: list[list[tuple[dict[str, Any], Path]]], subgraph: str
+    errors: Any, targets: list[list[dict[str, Any]]], paths: dict[int, Path], subgraph: str
 ) -> list[dict[str, Any]]:
     """``_entities.<i>.rest`` becomes ``<response path of entity i>.rest``."""
     if not isinstance(errors, list):
@@ -37,8 +37,9 @@ def entity_errors(
             and path[0] == "_entities"
             and isinstance(path[1], int)
         ):
-            if path[1] < len(targets):
-                rewritten["path"] = [*targets[path[1]][0][1], *path[2:]]
+            at = paths.get(id(targets[path[1]][0])) if path[1] < len(targets) else None
+            if at is not None:
+                rewritten["path"] = [*at, *path[2:]]
             else:
                 rewritten.pop("path", None)
         else:

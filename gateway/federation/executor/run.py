@@ -9,7 +9,7 @@ from graphql import execute_sync
 from ...transports.base import SubgraphRequest, SubgraphUnavailable
 from ..plan import Fetch, Flatten, PlanNode, QueryPlan, Sequence
 from .complete import complete_root
-from .entities import collect, merge, representations
+from .entities import collect, merge, representations, response_paths
 from .errors import entity_errors, root_errors, unavailable_error
 
 FetchFunction = Callable[[SubgraphRequest], Awaitable[Mapping[str, Any]]]
@@ -79,14 +79,17 @@ class _Run:
         response = await self.request(fetch, variables)
         if response is None:
             return
-        self.errors.extend(entity_errors(response.get("errors"), targets, fetch.subgraph))
+        errors = response.get("errors")
+        if errors:
+            paths = response_paths(self.data, node.path)
+            self.errors.extend(entity_errors(errors, targets, paths, fetch.subgraph))
         data = response.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
         if not isinstance(entities, list):
             return
         for index, entity in enumerate(entities[: len(targets)]):
             if isinstance(entity, dict):
-                for obj, _ in targets[index]:
+                for obj in targets[index]:
                     merge(obj, entity)
 
 
