@@ -18,6 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from gateway.federation import Supergraph
+from gateway.service import Gateway
 from gateway.transports import (
     HttpTransport,
     InProcessTransport,
@@ -120,3 +122,9 @@ class CountingRouter(TransportRouter):
 @pytest.fixture
 def counting_router(router: TransportRouter) -> CountingRouter:
     return CountingRouter(router)
+
+
+@pytest.fixture
+def gateway(counting_router: CountingRouter, subgraph_base_url: str) -> Gateway:
+    """The gateway over the test supergraph, through each transport in turn."""
+    return Gateway(Supergraph.parse(supergraph_sdl(subgraph_base_url)), counting_router)

@@ -6,13 +6,6 @@ from gateway.federation import Supergraph
 from gateway.service import Gateway, GraphQLRequest, Outcome
 from tests.gateway.conftest import CountingRouter, in_process_router, supergraph_sdl
 
-
-@pytest.fixture
-def gateway(counting_router: CountingRouter, subgraph_base_url: str) -> Gateway:
-    """The gateway over the test supergraph, through each transport in turn."""
-    return Gateway(Supergraph.parse(supergraph_sdl(subgraph_base_url)), counting_router)
-
-
 NESTED = """query Nested($first: Int!) {
   topProducts(first: $first) { upc name reviews { body author { id username } } }
 }"""
