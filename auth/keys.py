@@ -26,6 +26,7 @@ ALGORITHM = "RS256"
 MAX_TOKEN_LIFETIME = timedelta(minutes=15)
 CLOCK_SKEW = timedelta(seconds=60)
 REFRESH_INTERVAL_S = 60.0
+KEY_MAX_AGE = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +79,29 @@ class KeyStore:
             await self._insert_new()
 
     async def rotate(self, overlap: timedelta = MAX_TOKEN_LIFETIME + CLOCK_SKEW) -> str:
-        """A new signing key; the old ones stop signing and verify for ``overlap`` more."""
+        """A new signing key; older ones stop signing and verify for ``overlap`` more.
+
+        Only keys created before the new one are retired, so two processes rotating at once
+        leave the newest key active (and the other new key verifying through the overlap).
+        """
+        kid, created_at = await self._insert_new()
         now = utcnow()
-        kid = await self._insert_new()
         await self._keys.update_many(
-            {"_id": {"$ne": kid}, "retiredAt": None},
+            {"_id": {"$ne": kid}, "retiredAt": None, "createdAt": {"$lte": created_at}},
             {"$set": {"retiredAt": now, "verifyUntil": now + overlap}})
         return kid
 
-    async def _insert_new(self) -> str:
+    async def rotate_if_older(self, max_age: timedelta = KEY_MAX_AGE) -> str | None:
+        """Rotate when the newest active key is older than ``max_age``; the new kid or None."""
+        newest = await self._keys.find_one({"retiredAt": None}, sort=[("createdAt", -1)])
+        if newest is not None and as_utc(newest["createdAt"]) > utcnow() - max_age:
+            return None
+        return await self.rotate()
+
+    async def _insert_new(self) -> tuple[str, datetime]:
         doc = await asyncio.to_thread(_generate_document, utcnow())
         await self._keys.insert_one(doc)
-        return doc["_id"]
+        return doc["_id"], doc["createdAt"]
 
 
 @dataclass

@@ -19,11 +19,12 @@ from auth.clients import ClientRegistry
 from auth.codes import CodeStore
 from auth.collections import AUTH_INDEXES
 from auth.consents import Consents
-from auth.keys import MAX_TOKEN_LIFETIME, KeyRing, KeyStore
+from auth.keys import KEY_MAX_AGE, MAX_TOKEN_LIFETIME, KeyRing, KeyStore
 from auth.members import MemberLogins
 from auth.refresh import RefreshTokens
 from auth.revocation import RevocationList
 from auth.server import LoopgateAuthorizationServer
+from auth.sweeper import sweep_expired
 from auth.tokens import AccessTokenIssuer
 from auth.verify import TokenVerifier
 from schema.kernel.indexes import ensure_indexes
@@ -78,6 +79,16 @@ class AuthService:
         kid = await self.keys.rotate()
         await self.keyring.refresh(force=True)
         return kid
+
+    async def maintain(self, *, key_max_age: timedelta = KEY_MAX_AGE) -> None:
+        """One round of upkeep: rotate an old signing key, delete expired documents.
+
+        The host calls this periodically (e.g. every few minutes from its lifespan); it is
+        safe to run from several processes at once.
+        """
+        if await self.keys.rotate_if_older(key_max_age) is not None:
+            await self.keyring.refresh(force=True)
+        await sweep_expired(self.db)
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
         """Run a synchronous authlib call in a worker thread, keys fresh beforehand."""

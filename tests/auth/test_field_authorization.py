@@ -9,16 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graphql import (
-    DirectiveDefinitionNode,
-    DocumentNode,
-    GraphQLSchema,
-    build_ast_schema,
-    execute,
-    parse,
-    print_ast,
-    validate,
-)
+from graphql import execute, parse, print_ast, validate
 
 from gateway.authorization import (
     AuthDirectiveError,
@@ -28,21 +19,12 @@ from gateway.authorization import (
     authorize_operation,
     read_requirements,
 )
+from gateway.federation.supergraph import Supergraph
 from schema.kernel.principal import Principal
 
-SUPERGRAPH = parse((Path(__file__).parent / "supergraph_auth.graphql").read_text())
-
-
-def _api_schema(supergraph: DocumentNode) -> GraphQLSchema:
-    """The client-facing schema: the supergraph without join/link machinery."""
-    hidden = ("join__", "link__", "requiresScopes__")
-    definitions = [d for d in supergraph.definitions
-                   if not isinstance(d, DirectiveDefinitionNode)
-                   and not getattr(getattr(d, "name", None), "value", "").startswith(hidden)]
-    return build_ast_schema(DocumentNode(definitions=tuple(definitions)), assume_valid_sdl=True)
-
-
-API = _api_schema(SUPERGRAPH)
+SDL = (Path(__file__).parent / "supergraph_auth.graphql").read_text()
+SUPERGRAPH = parse(SDL)
+API = Supergraph.parse(SDL).api_schema
 POLICY = AuthorizationPolicy.from_supergraph(SUPERGRAPH, API)
 
 DATA: dict[str, Any] = {

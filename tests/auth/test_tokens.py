@@ -129,3 +129,27 @@ async def test_metadata_and_jwks_describe_the_server(auth_server: AuthServer) ->
     assert "platform:admin" in metadata["scopes_supported"]
     assert jwks["keys"]
     assert {key["kty"] for key in jwks["keys"]} == {"RSA"}
+
+
+async def test_concurrent_rotations_leave_one_newest_signing_key(
+        auth_server: AuthServer, mint_token: TokenFactory) -> None:
+    import asyncio
+
+    service = auth_server.service
+    kids = await asyncio.gather(service.keys.rotate(), service.keys.rotate())
+    await service.keyring.refresh(force=True)
+    active = [k for k in service.keyring.keys.values() if k.retired_at is None]
+    assert active
+    assert service.keyring.signing_key().kid in kids
+    minted = await mint_token("stores:read")
+    assert await _status(auth_server, minted.access_token) == 200
+
+
+async def test_maintenance_rotates_only_old_keys(auth_server: AuthServer) -> None:
+    from datetime import timedelta
+
+    service = auth_server.service
+    assert await service.keys.rotate_if_older(timedelta(days=1)) is None
+    kid = await service.keys.rotate_if_older(timedelta(0))
+    await service.keyring.refresh(force=True)
+    assert service.keyring.signing_key().kid == kid
