@@ -9,10 +9,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 import aiohttp
-from graphql import parse
+from graphql import GraphQLSchema, parse
 
 from gateway.transports.base import SubgraphRequest, SubgraphUnavailable, Transport
 from gateway.transports.http import HeadersFor, HttpTransport
+from gateway.transports.in_process import ContextFactory, InProcessTransport
 
 _PROBE = "query __LoopgateProbe { __typename }"
 _PROBE_DOCUMENT = parse(_PROBE)
@@ -41,6 +42,14 @@ class TransportRouter:
         return cls({subgraph.name: HttpTransport(subgraph.name, subgraph.url, session=session,
                                                  headers_for=headers_for)
                     for subgraph in subgraphs})
+
+    @classmethod
+    def in_process(
+        cls, schemas: Mapping[str, GraphQLSchema], context_factory: ContextFactory = dict
+    ) -> "TransportRouter":
+        """Every subgraph executed in this process (for Strawberry: ``schema._schema``)."""
+        return cls({name: InProcessTransport(schema, context_factory)
+                    for name, schema in schemas.items()})
 
     @property
     def subgraphs(self) -> frozenset[str]:

@@ -5,9 +5,12 @@ from collections.abc import AsyncIterator
 import httpx
 import orjson
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
 
 from gateway.federation import Supergraph
-from gateway.http.app import create_gateway_app
+from gateway.http.app import create_gateway_app, graphql_route
+from gateway.http.errors import RequestRejected
 from gateway.service import Gateway
 from tests.gateway.conftest import CountingRouter, in_process_router, supergraph_sdl
 
@@ -189,3 +192,41 @@ async def test_not_ready_while_a_subgraph_is_unreachable() -> None:
         reply = await client.get("/readyz")
     assert reply.status_code == 503
     assert "subgraph 'users' unavailable" in reply.json()["reasons"]["subgraphs"]
+
+
+async def test_context_and_auth_shape_hooks(router: CountingRouter) -> None:
+    """The auth layer's integration point: a context per request, an auth shape per caller."""
+    gateway = Gateway(Supergraph.parse(supergraph_sdl()), router)
+
+    async def context_for(request: Request) -> dict[str, str]:
+        viewer = request.headers.get("x-viewer")
+        if viewer is None:
+            raise RequestRejected(401, "no viewer", "UNAUTHENTICATED",
+                                  {"www-authenticate": "Bearer"})
+        return {"viewer": viewer}
+
+    app = Starlette(routes=[graphql_route(gateway, context_for=context_for,
+                                          auth_shape_for=lambda context: context["viewer"])])
+    query = {"query": '{ user(id: "u1") { viewer } }'}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                 base_url="http://gateway") as client:
+        refused = await client.post("/graphql", json=query)
+        grace = await client.post("/graphql", json=query, headers={"x-viewer": "grace"})
+        alan = await client.post("/graphql", json=query, headers={"x-viewer": "alan"})
+    assert (refused.status_code, codes(refused)) == (401, ["UNAUTHENTICATED"])
+    assert refused.headers["www-authenticate"] == "Bearer"
+    assert grace.json() == {"data": {"user": {"viewer": "grace"}}}
+    assert alan.json() == {"data": {"user": {"viewer": "alan"}}}
+    assert len(gateway.plan_cache) == 2
+
+
+async def test_request_deadline_is_504_or_200_by_media_type(router: CountingRouter) -> None:
+    gateway = Gateway(Supergraph.parse(supergraph_sdl()), router, request_timeout=0.05)
+    app = create_gateway_app(gateway)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                 base_url="http://gateway") as client:
+        strict = await client.post("/graphql", json={"query": "{ slow(seconds: 1) }"})
+        legacy = await client.post("/graphql", json={"query": "{ slow(seconds: 1) }"},
+                                   headers={"accept": "application/json"})
+    assert (strict.status_code, codes(strict)) == (504, ["GATEWAY_TIMEOUT"])
+    assert (legacy.status_code, codes(legacy)) == (200, ["GATEWAY_TIMEOUT"])
