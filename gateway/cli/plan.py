@@ -8,6 +8,7 @@ from graphql import GraphQLError
 
 from gateway.cli._console import CliError, console
 from gateway.cli.gateway import add_supergraph_argument, load_supergraph
+from gateway.federation import FederationError
 from gateway.service import Gateway
 from gateway.transports.router import TransportRouter
 
@@ -39,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         plan = gateway.plan(read_query(args.query), args.operation_name)
     except GraphQLError as exc:
         raise CliError(f"invalid operation: {_located(exc)}") from exc
+    except FederationError as exc:
+        raise CliError(f"cannot plan the operation: {exc}") from exc
     if args.json:
         console.print(orjson.dumps(plan.to_json(), option=orjson.OPT_INDENT_2).decode(),
                       highlight=False, markup=False)
