@@ -33,6 +33,16 @@ class EntityInputSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Rename:
+    """In a fetch's answer, objects of ``typename`` at ``path`` hold ``key`` under ``alias``."""
+
+    path: tuple[str, ...]
+    typename: str
+    alias: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Fetch:
     """One request to one subgraph; ``inputs`` is set for ``_entities`` fetches."""
 
@@ -43,6 +53,7 @@ class Fetch:
     operation_name: str | None
     variable_names: tuple[str, ...]
     inputs: Mapping[str, EntityInputSpec] | None = None
+    renames: tuple[Rename, ...] = ()
 
     kind = "Fetch"
 

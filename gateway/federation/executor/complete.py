@@ -22,6 +22,8 @@ def complete_root(
 def _object(shape: ObjectShape, value: Any, variables: Mapping[str, Any], type_name: str) -> Any:
     if shape.abstract:
         type_name = value.get("__typename") or type_name
+        if type_name not in shape.runtime_types and type_name not in shape.compiler.schema.type_map:
+            return None
     out: dict[str, Any] = {}
     for field in shape.fields_for(type_name):
         descriptor = field.descriptor

@@ -5,7 +5,7 @@ from typing import Any
 
 import orjson
 
-from ..plan import EntityInputSpec, InputField
+from ..plan import EntityInputSpec, InputField, Rename
 
 Path = tuple[str | int, ...]
 
@@ -123,3 +123,11 @@ def merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
                     existing[index] = item
         else:
             target[key] = value
+
+
+def apply_renames(value: Any, renames: tuple[Rename, ...]) -> None:
+    """Move aliased conflicting fields back to their response keys (deepest paths first)."""
+    for rename in renames:
+        for obj in collect(value, rename.path):
+            if obj.get("__typename") == rename.typename and rename.alias in obj:
+                obj[rename.key] = obj.pop(rename.alias)

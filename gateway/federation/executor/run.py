@@ -9,7 +9,7 @@ from graphql import execute_sync
 from ...transports.base import SubgraphRequest, SubgraphUnavailable
 from ..plan import Fetch, Flatten, PlanNode, QueryPlan, Sequence
 from .complete import complete_root
-from .entities import collect, merge, representations, response_paths
+from .entities import apply_renames, collect, merge, representations, response_paths
 from .errors import entity_errors, root_errors, unavailable_error
 
 FetchFunction = Callable[[SubgraphRequest], Awaitable[Mapping[str, Any]]]
@@ -65,6 +65,8 @@ class _Run:
         self.errors.extend(root_errors(response.get("errors"), fetch.subgraph))
         data = response.get("data")
         if isinstance(data, dict):
+            if fetch.renames:
+                apply_renames(data, fetch.renames)
             merge(self.data, data)
 
     async def entity_fetch(self, node: Flatten) -> None:
@@ -87,6 +89,8 @@ class _Run:
         entities = data.get("_entities") if isinstance(data, dict) else None
         if not isinstance(entities, list):
             return
+        if fetch.renames:
+            apply_renames(entities, fetch.renames)
         for index, entity in enumerate(entities[: len(targets)]):
             if isinstance(entity, dict):
                 for obj in targets[index]:

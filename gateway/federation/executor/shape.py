@@ -52,7 +52,7 @@ class FieldShape:
 class ObjectShape:
     """The selection on one object position; fields per runtime type are compiled on demand."""
 
-    __slots__ = ("_by_type", "abstract", "compiler", "selection_sets", "type_name")
+    __slots__ = ("_by_type", "abstract", "compiler", "runtime_types", "selection_sets", "type_name")
 
     def __init__(
         self,
@@ -62,7 +62,13 @@ class ObjectShape:
     ) -> None:
         self.compiler = compiler
         self.type_name = type_name
-        self.abstract = not isinstance(compiler.schema.type_map[type_name], GraphQLObjectType)
+        named = compiler.schema.type_map[type_name]
+        self.abstract = not isinstance(named, GraphQLObjectType)
+        self.runtime_types = (
+            frozenset(t.name for t in compiler.schema.get_possible_types(named))  # type: ignore[arg-type]
+            if self.abstract
+            else frozenset((type_name,))
+        )
         self.selection_sets = selection_sets
         self._by_type: dict[str, tuple[FieldShape, ...]] = {}
 

@@ -65,7 +65,7 @@ class QueryPlanner:
             api_root.name, operation.selection_set
         )
         return QueryPlan(
-            node=build_node(registry.groups, kind.value, name, variables),
+            node=build_node(self.supergraph, registry.groups, kind.value, name, variables),
             shape=shape,
             operation_kind=kind.value,
             variable_defaults={

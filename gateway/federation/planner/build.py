@@ -28,6 +28,8 @@ from graphql import (
 )
 
 from ..plan import EntityInputSpec, Fetch, Flatten, InputField, Parallel, PlanNode, Sequence
+from ..supergraph import Supergraph
+from .conflicts import resolve_conflicts
 from .groups import FetchGroup
 from .tree import SelectionTree
 
@@ -41,13 +43,14 @@ _REPRESENTATIONS = VariableDefinitionNode(
 
 
 def build_node(
+    supergraph: Supergraph,
     groups: list[FetchGroup],
     operation_kind: str,
     operation_name: str | None,
     variables: Mapping[str, VariableDefinitionNode],
 ) -> PlanNode | None:
     nodes = {
-        group.id: _wrap(_fetch(group, operation_kind, operation_name, variables), group)
+        group.id: _wrap(_fetch(supergraph, group, operation_kind, operation_name, variables), group)
         for group in groups
     }
     steps = sorted({group.root_index for group in groups})
@@ -81,11 +84,13 @@ def _wrap(fetch: Fetch, group: FetchGroup) -> PlanNode:
 
 
 def _fetch(
+    supergraph: Supergraph,
     group: FetchGroup,
     operation_kind: str,
     operation_name: str | None,
     variables: Mapping[str, VariableDefinitionNode],
 ) -> Fetch:
+    renames = resolve_conflicts(group.tree, group.subgraph, supergraph)
     selection = group.tree.to_ast()
     used = _variables_used(selection)
     definitions = [variables[name] for name in used if name in variables]
@@ -123,6 +128,7 @@ def _fetch(
         }
         if group.is_entity
         else None,
+        renames=renames,
     )
 
 

@@ -206,10 +206,20 @@ class Walker:
         self.mark(pos.group)
         pos.tree.add_typename()
         possible = self.supergraph.possible_in_graph.get((pos.type_name, pos.group.subgraph), ())
+        if not possible:
+            self._walk_interface_fields(pos, selections)
         for type_name in sorted(possible):
             if _selects_fields(self.index, selections, type_name):
                 sub = pos.tree.fragment(type_name)
                 self.walk(pos.at(tree=sub, type_name=type_name, type_filter=type_name), selections)
+
+    def _walk_interface_fields(self, pos: Position, selections: tuple[NSelection, ...]) -> None:
+        """No implementation is known here: interface fields are planned on the interface."""
+        for selection in selections:
+            if isinstance(selection, NField):
+                self.walk_field(pos, selection)
+            elif selection.type_condition in (None, pos.type_name):
+                self._walk_interface_fields(_enter(pos, selection), selection.selections)
 
     def _walk_interface_object(self, pos: Position, selections: tuple[NSelection, ...]) -> None:
         """``pos.type_name`` is an interface the current subgraph only sees as an object.
