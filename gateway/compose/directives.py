@@ -139,7 +139,7 @@ class DirectiveReader:
                            if a.name.value == "resolvable"), None)
         return Key(_string(directive, "fields") or "",
                    not (isinstance(resolvable, BooleanValueNode) and not resolvable.value),
-                   extension, directive)
+                   extension, directive, resolvable is not None)
 
     def _composed_names(self) -> set[str]:
         names = set()

@@ -105,7 +105,8 @@ def _join_types(state: MergeState, index: int, typedef: TypeDef) -> list[JoinTyp
     graph = state.graph(index)
     if not typedef.keys:
         return [JoinType(graph, interface_object=typedef.interface_object)]
-    return [JoinType(graph, key.fields, key.extension, key.resolvable, typedef.interface_object)
+    return [JoinType(graph, key.fields, key.extension,
+                     key.resolvable if key.resolvable_given else None, typedef.interface_object)
             for key in typedef.keys]
 
 

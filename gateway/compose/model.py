@@ -55,6 +55,7 @@ class Key:
     resolvable: bool
     extension: bool
     node: Node
+    resolvable_given: bool = False
 
 
 @dataclass

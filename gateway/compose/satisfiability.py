@@ -1,13 +1,15 @@
 """Stage 3: every field of the API schema can be reached by some chain of subgraph fetches.
 
 A walk over states "type T, being resolved in subgraph S". From a state, a field is
-resolvable when S (or a subgraph S can jump to through a resolvable ``@key`` whose fields S
-can provide, possibly over several hops) defines it without ``@external``, with its
-``@requires`` fields obtainable. A field no state can resolve is a SATISFIABILITY_ERROR,
-reported with the query that reaches it, as Apollo reports it.
+resolvable when S, or a subgraph S can jump to through a resolvable ``@key`` whose fields S
+can provide (possibly over several hops), defines it without ``@external`` and with its
+``@requires`` fields obtainable. A field no state can resolve is a SATISFIABILITY_ERROR; a
+shared field whose abstract type has no common runtime type across the subgraphs resolving it
+is SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES. Both come with a witness query, as Apollo's do.
 
 Simplifications against Apollo's query-graph validation: ``@provides`` is not tracked per
-path (provided fields count as unavailable), and ``@requires`` is checked one level deep.
+path, ``@requires`` selections are checked on their top-level fields, progressive
+``@override`` labels are not split into their two worlds, and each field is reported once.
 """
 
 from collections import deque
@@ -17,15 +19,21 @@ from gateway.compose import errors
 from gateway.compose.errors import CompositionError
 from gateway.compose.fieldset import FieldSetSyntaxError, parse_field_set, selected_fields
 from gateway.compose.model import Field, Subgraph
-from gateway.compose.supergraph import MergedType, Supergraph
+from gateway.compose.report import join_strings
+from gateway.compose.satisfiability_reasons import move_reasons, resolution_reason
+from gateway.compose.supergraph import MergedField, MergedType, Supergraph
 from gateway.compose.types import base_name
+from gateway.compose.witness import field_step, print_witness
+
+_COMPOSITE = ("object", "interface", "union")
 
 
 @dataclass(frozen=True)
 class _State:
     type: str
     subgraph: int
-    path: tuple[str, ...]
+    operation: str
+    steps: tuple[str, ...]
 
 
 def check_satisfiability(supergraph: Supergraph, subgraphs: list[Subgraph]
@@ -45,9 +53,7 @@ class _Walk:
 
     def run(self) -> list[CompositionError]:
         for operation, root in self.supergraph.roots():
-            for index, subgraph in enumerate(self.subgraphs):
-                if root in subgraph.types:
-                    self._push(_State(root, index, (operation,)))
+            self._push(_State(root, 0, operation, ()))
         while self.queue:
             self._visit(self.queue.popleft())
         return self.errors
@@ -58,36 +64,55 @@ class _Walk:
             self.queue.append(state)
 
     def _visit(self, state: _State) -> None:
-        merged = self.supergraph.types.get(state.type)
-        if merged is None or _inaccessible(merged.directives):
-            return
+        merged = self.supergraph.types[state.type]
         reachable = self._closure(state)
         abstract = merged.kind in ("interface", "union")
         for name, field in merged.fields.items():
-            if _inaccessible(field.directives) or _hidden(self.supergraph, field.type):
+            if _inaccessible(field.directives) or self._hidden(field):
                 continue
             resolving = [i for i in reachable if self._resolves(i, merged, name, reachable)]
-            for index in resolving:
-                self._push(_State(base_name(field.type), index, (*state.path, name)))
+            step = field_step(self.supergraph, field)
             if not resolving and not abstract:
-                self._report(state, merged, name)
+                self._report_unsatisfiable(state, merged, field, reachable)
+            elif len(resolving) > 1 and not self._runtime_types_intersect(field, resolving):
+                self._report_runtime_types(state, merged, field, resolving)
+                continue
+            target = self.supergraph.types.get(base_name(field.type))
+            if target is None or target.kind not in _COMPOSITE:
+                continue
+            for index in resolving:
+                self._push(_State(target.name, index, state.operation, (*state.steps, step)))
         if abstract:
             self._explode(state, merged, reachable)
 
     def _explode(self, state: _State, merged: MergedType, reachable: list[int]) -> None:
         """From an interface or union, go on with each implementation the subgraph knows."""
         for index in reachable:
-            local = self.subgraphs[index].types.get(merged.name)
-            if local is None or local.interface_object:
-                continue
-            for name, typedef in self.subgraphs[index].types.items():
-                member = merged.name in typedef.interfaces or name in local.members
-                if member and typedef.kind == "object":
-                    self._push(_State(name, index, (*state.path, f"... on {name}")))
+            for name in self._runtime_types(index, merged.name):
+                self._push(_State(name, index, state.operation,
+                                  (*state.steps, f"... on {name}")))
+
+    def _runtime_types(self, index: int, abstract: str) -> list[str]:
+        """Objects subgraph ``index`` may return for ``abstract`` (sorted)."""
+        subgraph = self.subgraphs[index]
+        local = subgraph.types.get(abstract)
+        if local is None or local.interface_object:
+            return []
+        return sorted(name for name, typedef in subgraph.types.items() if typedef.kind == "object"
+                      and (abstract in typedef.interfaces or name in local.members))
+
+    def _runtime_types_intersect(self, field: MergedField, resolving: list[int]) -> bool:
+        target = self.supergraph.types.get(base_name(field.type))
+        if target is None or target.kind not in ("interface", "union"):
+            return True
+        per_subgraph = [set(self._runtime_types(i, target.name)) for i in resolving]
+        if not any(per_subgraph):
+            return True
+        return bool(set.intersection(*per_subgraph))
 
     def _closure(self, state: _State) -> list[int]:
         """Subgraphs reachable for ``state.type`` from ``state.subgraph`` through keys."""
-        if state.type in dict(self.supergraph.roots()).values() and len(state.path) == 1:
+        if not state.steps:
             return [i for i, s in enumerate(self.subgraphs) if state.type in s.types]
         reachable = [state.subgraph]
         grew = True
@@ -100,25 +125,19 @@ class _Walk:
         return reachable
 
     def _can_enter(self, index: int, type_name: str, reachable: list[int]) -> bool:
-        for owner, keys in self._entry_keys(index, type_name):
-            for fields in keys:
-                if any(self._provides_fields(i, owner if i == index else type_name, fields)
-                       or self._provides_fields(i, type_name, fields) for i in reachable):
-                    return True
-        return False
+        return any(self._provides_fields(source, type_name, key)
+                   for key in self.entry_keys(index, type_name) for source in reachable)
 
-    def _entry_keys(self, index: int, type_name: str) -> list[tuple[str, list[str]]]:
-        """Resolvable keys by which subgraph ``index`` accepts ``type_name`` (or an interface
-        object standing for it)."""
+    def entry_keys(self, index: int, type_name: str) -> list[str]:
+        """Resolvable keys by which subgraph ``index`` accepts ``type_name`` (directly, or
+        through an ``@interfaceObject`` standing for one of its interfaces)."""
         subgraph = self.subgraphs[index]
-        entries = []
-        names = [type_name, *self._interfaces_of(type_name)]
-        for name in names:
+        keys = []
+        for name in [type_name, *self._interfaces_of(type_name)]:
             typedef = subgraph.types.get(name)
-            if typedef is None or (name != type_name and not typedef.interface_object):
-                continue
-            entries.append((name, [k.fields for k in typedef.keys if k.resolvable]))
-        return entries
+            if typedef is not None and (name == type_name or typedef.interface_object):
+                keys += [k.fields for k in typedef.keys if k.resolvable]
+        return keys
 
     def _interfaces_of(self, type_name: str) -> list[str]:
         merged = self.supergraph.types.get(type_name)
@@ -135,85 +154,94 @@ class _Walk:
         selected = list(selected_fields(selection, type_name, subgraph.types))
         return all(s.field is not None and not s.field.external for s in selected)
 
-    def _local_field(self, index: int, merged: MergedType, name: str) -> Field | None:
+    def local_field(self, index: int, type_name: str, name: str) -> Field | None:
+        """The field as subgraph ``index`` resolves it (maybe through an interface object)."""
         subgraph = self.subgraphs[index]
-        for type_name in [merged.name, *self._interfaces_of(merged.name)]:
-            typedef = subgraph.types.get(type_name)
-            if typedef is None or (type_name != merged.name and not typedef.interface_object):
+        for owner in [type_name, *self._interfaces_of(type_name)]:
+            typedef = subgraph.types.get(owner)
+            if typedef is None or (owner != type_name and not typedef.interface_object):
                 continue
             if name in typedef.fields and not typedef.fields[name].external:
                 return typedef.fields[name]
         return None
 
     def _resolves(self, index: int, merged: MergedType, name: str, reachable: list[int]) -> bool:
-        field = self._local_field(index, merged, name)
-        if field is None:
-            return False
-        if field.requires is None:
-            return True
+        field = self.local_field(index, merged.name, name)
+        if field is None or field.requires is None:
+            return field is not None
         try:
             selection = parse_field_set(field.requires)
         except FieldSetSyntaxError:
             return False
         required = [s.name for s in selected_fields(selection, merged.name,
-                                                    self.subgraphs[index].types)]
-        return all(any(self._local_field(i, merged, r) for i in reachable) for r in required)
+                                                    self.subgraphs[index].types)
+                    if s.parent == merged.name]
+        return all(any(self.local_field(i, merged.name, r) for i in reachable) for r in required)
 
-    def _report(self, state: _State, merged: MergedType, name: str) -> None:
-        coordinate = f"{merged.name}.{name}"
+    def _hidden(self, field: MergedField) -> bool:
+        target = self.supergraph.types.get(base_name(field.type))
+        return target is not None and _inaccessible(target.directives)
+
+    def _witness(self, state: _State, field: MergedField) -> str:
+        target = self.supergraph.types.get(base_name(field.type))
+        composite = target is not None and target.kind in _COMPOSITE
+        return print_witness(state.operation,
+                             [*state.steps, field_step(self.supergraph, field)], composite)
+
+    def _report_unsatisfiable(self, state: _State, merged: MergedType, field: MergedField,
+                              reachable: list[int]) -> None:
+        coordinate = f"{merged.name}.{field.name}"
         if coordinate in self.reported:
             return
         self.reported.add(coordinate)
-        subgraph = self.subgraphs[state.subgraph]
-        reasons = [self._local_reason(state.subgraph, merged, name)]
-        for index, other in enumerate(self.subgraphs):
-            if index != state.subgraph and self._local_field(index, merged, name) is not None:
-                reasons += self._move_reasons(other, subgraph, merged.name, coordinate)
-        query = _print_path((*state.path, name))
-        message = (f"The following supergraph API query:\n{query}\ncannot be satisfied by the "
-                   f'subgraphs because:\n- from subgraph "{subgraph.name}":\n'
-                   + "\n".join(f"  - {reason}" for reason in reasons))
+        blocks = []
+        for position, index in enumerate(reachable):
+            reasons = [resolution_reason(self.subgraphs[index], merged.name, field.name)]
+            if position == 0:
+                reasons += move_reasons(self, index, merged.name, field.name, reachable)
+            blocks.append(_block(self.subgraphs[index].name, reasons))
+        entry = self.subgraphs[state.subgraph]
         self.errors.append(CompositionError(
-            errors.SATISFIABILITY_ERROR, message, subgraph.name, subgraph.file, None,
-            f'add a @key to "{merged.name}" in the subgraph that resolves "{coordinate}" whose '
-            f'fields "{subgraph.name}" can provide, or resolve "{coordinate}" in '
-            f'"{subgraph.name}"'))
+            errors.SATISFIABILITY_ERROR,
+            f"The following supergraph API query:\n{self._witness(state, field)}\ncannot be "
+            "satisfied by the subgraphs because:\n" + "\n".join(blocks),
+            entry.name, entry.file, None,
+            f'resolve "{coordinate}" in a subgraph the query can reach: add a resolvable @key '
+            f'on "{merged.name}" there with fields "{entry.name}" can provide, or define the '
+            f'field in "{entry.name}"'))
 
-    def _local_reason(self, index: int, merged: MergedType, name: str) -> str:
-        typedef = self.subgraphs[index].types.get(merged.name)
-        coordinate = f"{merged.name}.{name}"
-        if typedef is not None and name in typedef.fields and typedef.fields[name].external:
-            return f'field "{coordinate}" is not resolvable because marked @external.'
-        if typedef is not None and name in typedef.fields:
-            return f'cannot satisfy @require conditions on field "{coordinate}".'
-        return f'cannot find field "{coordinate}".'
+    def _report_runtime_types(self, state: _State, merged: MergedType, field: MergedField,
+                              resolving: list[int]) -> None:
+        coordinate = f"{merged.name}.{field.name}"
+        if coordinate in self.reported:
+            return
+        self.reported.add(coordinate)
+        target = base_name(field.type)
+        lines = []
+        for index in resolving:
+            names = self._runtime_types(index, target)
+            described = (("types " if len(names) > 1 else "type ")
+                         + join_strings([f'"{n}"' for n in names])) if names \
+                else "no runtime type is defined"
+            lines.append(f' - in subgraph "{self.subgraphs[index].name}", {described}')
+        entry = self.subgraphs[state.subgraph]
+        self.errors.append(CompositionError(
+            errors.SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES,
+            f"For the following supergraph API query:\n{self._witness(state, field)}\nShared "
+            f'field "{coordinate}" return type "{target}" has a non-intersecting set of possible '
+            "runtime types across subgraphs. Runtime types in subgraphs are:\n"
+            + ";\n".join(lines) + ".\nThis is not allowed as shared fields must resolve the same "
+            "way in all subgraphs, and that implies at least some common runtime types between "
+            "the subgraphs.", entry.name, entry.file, None,
+            f'make the subgraphs resolving "{coordinate}" share at least one implementation of '
+            f'"{target}", or stop sharing the field'))
 
-    def _move_reasons(self, other: Subgraph, current: Subgraph, type_name: str,
-                      coordinate: str) -> list[str]:
-        typedef = other.types.get(type_name)
-        keys = [k for k in typedef.keys if k.resolvable] if typedef else []
-        if not keys:
-            return [f'cannot move to subgraph "{other.name}", which has field "{coordinate}", '
-                    f'because type "{type_name}" has no @key defined in subgraph "{other.name}".']
-        return [f'cannot move to subgraph "{other.name}" using @key(fields: "{k.fields}") of '
-                f'"{type_name}", the key field(s) cannot be resolved from subgraph '
-                f'"{current.name}".' for k in keys]
+
+def _block(subgraph: str, reasons: list[str]) -> str:
+    if len(reasons) == 1:
+        return f'- from subgraph "{subgraph}": {reasons[0]}'
+    return f'- from subgraph "{subgraph}":\n' + "\n".join(f"  - {r}" for r in reasons)
 
 
 def _inaccessible(directives: list) -> bool:
     return any(d.name.value == "inaccessible" for d in directives)
-
-
-def _hidden(supergraph: Supergraph, type_node: object) -> bool:
-    merged = supergraph.types.get(base_name(type_node))  # type: ignore[arg-type]
-    return merged is not None and _inaccessible(merged.directives)
-
-
-def _print_path(path: tuple[str, ...]) -> str:
-    operation, steps = path[0], path[1:]
-    lines = ["{" if operation == "query" else f"{operation} {{"]
-    for depth, step in enumerate(steps, start=1):
-        suffix = " {" if depth < len(steps) else ""
-        lines.append("  " * depth + step + suffix)
-    lines += ["  " * depth + "}" for depth in range(len(steps) - 1, -1, -1)]
-    return "\n".join(lines)

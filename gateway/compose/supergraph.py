@@ -21,7 +21,7 @@ class JoinType:
     graph: str
     key: str | None = None
     extension: bool = False
-    resolvable: bool = True
+    resolvable: bool | None = None
     interface_object: bool = False
 
 

@@ -1,0 +1,53 @@
+"""Why a field cannot be reached from a subgraph, in Apollo's words."""
+
+from typing import Protocol
+
+from gateway.compose.model import Field, Subgraph
+
+
+class _Walk(Protocol):
+    subgraphs: list[Subgraph]
+
+    def entry_keys(self, index: int, type_name: str) -> list[str]: ...
+
+    def local_field(self, index: int, type_name: str, name: str) -> Field | None: ...
+
+
+def resolution_reason(subgraph: Subgraph, type_name: str, name: str) -> str:
+    """Why ``subgraph`` itself does not resolve ``type_name.name``."""
+    coordinate = f"{type_name}.{name}"
+    typedef = subgraph.types.get(type_name)
+    found = typedef.fields.get(name) if typedef else None
+    if found is None:
+        return f'cannot find field "{coordinate}".'
+    if found.external:
+        return f'field "{coordinate}" is not resolvable because marked @external.'
+    return f'cannot satisfy @require conditions on field "{coordinate}".'
+
+
+def move_reasons(walk: _Walk, index: int, type_name: str, name: str,
+                 reachable: list[int]) -> list[str]:
+    """Why the subgraphs that do resolve the field cannot be reached from ``index``."""
+    coordinate = f"{type_name}.{name}"
+    current = walk.subgraphs[index].name
+    reasons = []
+    for other, subgraph in enumerate(walk.subgraphs):
+        if other in reachable or walk.local_field(other, type_name, name) is None:
+            continue
+        typedef = subgraph.types.get(type_name)
+        keys = typedef.keys if typedef else []
+        resolvable = walk.entry_keys(other, type_name)
+        if not keys:
+            reasons.append(f'cannot move to subgraph "{subgraph.name}", which has field '
+                           f'"{coordinate}", because type "{type_name}" has no @key defined in '
+                           f'subgraph "{subgraph.name}".')
+        elif not resolvable:
+            reasons.append(f'cannot move to subgraph "{subgraph.name}", which has field '
+                           f'"{coordinate}", because none of the @key defined on type '
+                           f'"{type_name}" in subgraph "{subgraph.name}" are resolvable (they '
+                           'are all declared with their "resolvable" argument set to false).')
+        else:
+            reasons += [f'cannot move to subgraph "{subgraph.name}" using @key(fields: "{key}") '
+                        f'of "{type_name}", the key field(s) cannot be resolved from subgraph '
+                        f'"{current}".' for key in resolvable]
+    return reasons
