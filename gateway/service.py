@@ -12,7 +12,7 @@ schemas within one request.
 """
 
 import asyncio
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -279,7 +279,7 @@ def _with_code(error: GraphQLError, code: str) -> GraphQLError:
                         error.original_error, {**extensions, "code": str(code)})
 
 
-def _formatted(errors: Any, code: str | None = None) -> list[dict[str, Any]]:
+def _formatted(errors: Iterable[GraphQLError], code: str | None = None) -> list[dict[str, Any]]:
     return [(_with_code(error, code) if code else error).formatted for error in errors]
 
 

@@ -21,9 +21,8 @@ from gateway.transports.base import SubgraphUnavailable
 OnShutdown = Callable[[], Awaitable[None]]
 
 
-def graphql_route(gateway: Gateway, path: str = "/graphql", **options: object) -> Route:
-    """The GraphQL-over-HTTP route; ``options`` go to :class:`GraphQLEndpoint`."""
-    endpoint = GraphQLEndpoint(gateway, **options)  # type: ignore[arg-type]
+def graphql_route(endpoint: GraphQLEndpoint, path: str = "/graphql") -> Route:
+    """The GraphQL-over-HTTP route (GET and POST) serving ``endpoint``."""
     return Route(path, endpoint.handle, methods=["GET", "POST"])
 
 
@@ -68,6 +67,6 @@ def create_gateway_app(
             await on_shutdown()
 
     routes = [*health_routes({"subgraphs": subgraphs_ready(gateway)}),
-              graphql_route(gateway, max_body_bytes=max_body_bytes)]
+              graphql_route(GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes))]
     middleware = [cors_middleware(cors_origins)] if cors_origins else []
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

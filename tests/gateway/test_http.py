@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from gateway.federation import Supergraph
 from gateway.http.app import create_gateway_app, graphql_route
+from gateway.http.endpoint import GraphQLEndpoint
 from gateway.http.errors import RequestRejected
 from gateway.service import Gateway
 from tests.gateway.conftest import CountingRouter, in_process_router, supergraph_sdl
@@ -205,8 +206,9 @@ async def test_context_and_auth_shape_hooks(router: CountingRouter) -> None:
                                   {"www-authenticate": "Bearer"})
         return {"viewer": viewer}
 
-    app = Starlette(routes=[graphql_route(gateway, context_for=context_for,
-                                          auth_shape_for=lambda context: context["viewer"])])
+    endpoint = GraphQLEndpoint(gateway, context_for=context_for,
+                               auth_shape_for=lambda context: context["viewer"])
+    app = Starlette(routes=[graphql_route(endpoint)])
     query = {"query": '{ user(id: "u1") { viewer } }'}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
                                  base_url="http://gateway") as client:
