@@ -102,7 +102,9 @@ def _prepare(
     """Place key (and required) fields at ``pos`` and return the entity fetch to jump into."""
     plain = pos.at(conditions=(), requires_ok=False)
     key_selections = internal_selections(key.selection)
-    deps = walker.place_tracked(plain, key_selections)
+    deps = set()
+    if not _in_inputs(pos, key.selection):
+        deps = walker.place_tracked(plain, key_selections)
     walker.mark(pos.group)
     pos.tree.add_typename()
     required = internal_selections(requires) if requires is not None else ()
@@ -174,7 +176,23 @@ def targets_for(walker: "Walker", type_name: str, here: str, model: FieldModel) 
 
 def _key_local(walker: "Walker", pos: Position, selection_set: SelectionSetNode) -> bool:
     """Whether the current fetch can select these key fields itself, without a jump."""
-    return _local(walker, pos.group.subgraph, pos.type_name, selection_set, pos.provided)
+    return _in_inputs(pos, selection_set) or _local(
+        walker, pos.group.subgraph, pos.type_name, selection_set, pos.provided
+    )
+
+
+def _in_inputs(pos: Position, selection_set: SelectionSetNode) -> bool:
+    """At the top of an entity fetch, fields sent in the representation are already in the
+    response tree (the parent fetched them), even where this subgraph marks them external."""
+    if not pos.requires_ok or not pos.group.is_entity:
+        return False
+    entity_input = pos.group.inputs.get(pos.type_name)
+    if entity_input is None:
+        return False
+    present = {
+        entry.name for (key, _), entry in entity_input.fields.fields.items() if key == entry.name
+    }
+    return all(name in present for name in _top_names(selection_set))
 
 
 def _local(walker, graph, type_name, selection_set, provided) -> bool:  # type: ignore[no-untyped-def]

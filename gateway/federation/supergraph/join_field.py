@@ -59,7 +59,7 @@ def _in_own_key(name: str, info: TypeInGraph | None) -> bool:
 def _field_in_graph(
     owner: str, name: str, graph: str, entry: dict[str, Any], overridden: bool, in_key: bool
 ) -> FieldInGraph:
-    external = bool(entry.get("external")) and not in_key
+    external = bool(entry.get("external"))
     where = f"{owner}.{name}"
     requires = entry.get("requires")
     provides = entry.get("provides")
