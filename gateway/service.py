@@ -38,6 +38,13 @@ GATEWAY_TIMEOUT = "GATEWAY_TIMEOUT"
 """``extensions.code`` of a request that outlived its deadline (as Apollo Router names it)."""
 
 
+_MAX_TOKENS = 50_000
+"""Parsing stops beyond this many tokens, so a huge document cannot monopolise the CPU."""
+
+_MAX_CACHED_QUERY_CHARS = 100_000
+"""Longer query texts are parsed each time rather than pinned in the document cache."""
+
+
 class Outcome(StrEnum):
     """How far a request got; the HTTP layer maps each to a status code."""
 
@@ -215,6 +222,8 @@ class Gateway:
         prepared = state.documents.get(query)
         if prepared is None:
             prepared = _parse_and_validate(state.supergraph, query)
+            if len(query) > _MAX_CACHED_QUERY_CHARS:
+                return prepared
             documents = state.documents
             if len(documents) >= self._document_cache_size:
                 del documents[next(iter(documents))]
@@ -241,7 +250,8 @@ class Gateway:
 
 def _parse_and_validate(supergraph: Supergraph, query: str) -> _Prepared:
     try:
-        document = parse(Source(query, "request"), no_location=False)
+        document = parse(Source(query, "request"), max_tokens=_MAX_TOKENS,
+                         allow_empty_selection_sets=False)
     except GraphQLError as error:
         return _Prepared(None, (_with_code(error, ErrorCode.GRAPHQL_PARSE_FAILED),),
                          Outcome.PARSE_FAILED)
