@@ -4,6 +4,7 @@ The ``router`` fixture is parametrized over both transports, so every test that 
 runs the same behaviour against in-process and HTTP subgraphs (STYLE.md).
 """
 
+import gzip
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,15 @@ async def _echo(request: Request) -> Response:
 
 
 async def _brotli(_request: Request) -> Response:
-    payload = brotli.compress(orjson.dumps({"data": {"compressed": True}}))
+    payload = brotli.compress(orjson.dumps({"data": {"compressed": "br"}}))
     return Response(payload, media_type="application/json",
                     headers={"content-encoding": "br"})
+
+
+async def _gzip(_request: Request) -> Response:
+    payload = gzip.compress(orjson.dumps({"data": {"compressed": "gzip"}}))
+    return Response(payload, media_type="application/json",
+                    headers={"content-encoding": "gzip"})
 
 
 async def _not_json(_request: Request) -> Response:
@@ -57,6 +64,7 @@ def subgraphs_app() -> Starlette:
     routes = [Route(f"/{name}", GraphQL(schema, graphql_ide=None), methods=["GET", "POST"])
               for name, schema in SCHEMAS.items()]
     routes += [Route("/echo", _echo, methods=["POST"]), Route("/brotli", _brotli, methods=["POST"]),
+               Route("/gzip", _gzip, methods=["POST"]),
                Route("/not-json", _not_json, methods=["POST"]),
                Route("/graphql-400", _graphql_400, methods=["POST"])]
     return Starlette(routes=routes)

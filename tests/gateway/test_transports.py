@@ -95,10 +95,13 @@ async def test_http_posts_orjson_body_with_extra_headers(subgraph_base_url: str,
     assert "gzip" in echoed["headers"]["accept-encoding"]
 
 
-async def test_http_decodes_brotli_responses(subgraph_base_url: str,
-                                             session: aiohttp.ClientSession) -> None:
-    transport = HttpTransport("br", f"{subgraph_base_url}/brotli", session=session)
-    assert await transport.execute(fetch("br", "{ compressed }")) == {"data": {"compressed": True}}
+@pytest.mark.parametrize(("route", "encoding"), [("brotli", "br"), ("gzip", "gzip")])
+async def test_http_decodes_compressed_responses(subgraph_base_url: str,
+                                                 session: aiohttp.ClientSession,
+                                                 route: str, encoding: str) -> None:
+    transport = HttpTransport(route, f"{subgraph_base_url}/{route}", session=session)
+    response = await transport.execute(fetch(route, "{ compressed }"))
+    assert response == {"data": {"compressed": encoding}}
 
 
 async def test_http_accepts_a_graphql_body_on_4xx(subgraph_base_url: str,
