@@ -30,8 +30,10 @@ _COMPOSITE = ("object", "interface", "union")
 
 @dataclass(frozen=True)
 class _State:
+    """A query path: the type reached and every subgraph the path may be in (its options)."""
+
     type: str
-    subgraph: int
+    options: tuple[int, ...]
     operation: str
     steps: tuple[str, ...]
 
@@ -48,24 +50,26 @@ class _Walk:
         self.subgraphs = subgraphs
         self.errors: list[CompositionError] = []
         self.reported: set[str] = set()
-        self.visited: set[tuple[str, int]] = set()
+        self.visited: set[tuple[str, tuple[int, ...]]] = set()
         self.queue: deque[_State] = deque()
 
     def run(self) -> list[CompositionError]:
         for operation, root in self.supergraph.roots():
-            self._push(_State(root, 0, operation, ()))
+            options = tuple(i for i, s in enumerate(self.subgraphs) if root in s.types)
+            self._push(_State(root, options, operation, ()))
         while self.queue:
             self._visit(self.queue.popleft())
         return self.errors
 
     def _push(self, state: _State) -> None:
-        if (state.type, state.subgraph) not in self.visited:
-            self.visited.add((state.type, state.subgraph))
+        if (state.type, state.options) not in self.visited:
+            self.visited.add((state.type, state.options))
             self.queue.append(state)
 
     def _visit(self, state: _State) -> None:
         merged = self.supergraph.types[state.type]
-        reachable = self._closure(state)
+        closures = {option: self._closure(state, option) for option in state.options}
+        reachable = list(dict.fromkeys(i for c in closures.values() for i in c))
         abstract = merged.kind in ("interface", "union")
         for name, field in merged.fields.items():
             if _inaccessible(field.directives) or self._hidden(field):
@@ -73,24 +77,26 @@ class _Walk:
             resolving = [i for i in reachable if self._resolves(i, merged, name, reachable)]
             step = field_step(self.supergraph, field)
             if not resolving and not abstract:
-                self._report_unsatisfiable(state, merged, field, reachable)
+                self._report_unsatisfiable(state, merged, field, closures)
             elif len(resolving) > 1 and not self._runtime_types_intersect(field, resolving):
                 self._report_runtime_types(state, merged, field, resolving)
                 continue
             target = self.supergraph.types.get(base_name(field.type))
             if target is None or target.kind not in _COMPOSITE:
                 continue
-            for index in resolving:
-                self._push(_State(target.name, index, state.operation, (*state.steps, step)))
+            self._push(_State(target.name, tuple(resolving), state.operation, (*state.steps, step)))
         if abstract:
             self._explode(state, merged, reachable)
 
     def _explode(self, state: _State, merged: MergedType, reachable: list[int]) -> None:
         """From an interface or union, go on with each implementation the subgraph knows."""
+        by_type: dict[str, list[int]] = {}
         for index in reachable:
             for name in self._runtime_types(index, merged.name):
-                self._push(_State(name, index, state.operation,
-                                  (*state.steps, f"... on {name}")))
+                by_type.setdefault(name, []).append(index)
+        for name, options in by_type.items():
+            self._push(_State(name, tuple(options), state.operation,
+                              (*state.steps, f"... on {name}")))
 
     def _runtime_types(self, index: int, abstract: str) -> list[str]:
         """Objects subgraph ``index`` may return for ``abstract`` (sorted)."""
@@ -110,11 +116,11 @@ class _Walk:
             return True
         return bool(set.intersection(*per_subgraph))
 
-    def _closure(self, state: _State) -> list[int]:
-        """Subgraphs reachable for ``state.type`` from ``state.subgraph`` through keys."""
+    def _closure(self, state: _State, option: int) -> list[int]:
+        """Subgraphs reachable for ``state.type`` from subgraph ``option`` through keys."""
         if not state.steps:
-            return [i for i, s in enumerate(self.subgraphs) if state.type in s.types]
-        reachable = [state.subgraph]
+            return [option]
+        reachable = [option]
         grew = True
         while grew:
             grew = False
@@ -189,22 +195,23 @@ class _Walk:
                              [*state.steps, field_step(self.supergraph, field)], composite)
 
     def _report_unsatisfiable(self, state: _State, merged: MergedType, field: MergedField,
-                              reachable: list[int]) -> None:
+                              closures: dict[int, list[int]]) -> None:
         coordinate = f"{merged.name}.{field.name}"
         if coordinate in self.reported:
             return
         self.reported.add(coordinate)
-        blocks = []
-        for position, index in enumerate(reachable):
-            reasons = [resolution_reason(self.subgraphs[index], merged.name, field.name)]
-            if position == 0:
-                reasons += move_reasons(self, index, merged.name, field.name, reachable)
-            blocks.append(_block(self.subgraphs[index].name, reasons))
-        entry = self.subgraphs[state.subgraph]
+        blocks: dict[int, str] = {}
+        for option, reachable in closures.items():
+            for index in reachable:
+                reasons = [resolution_reason(self.subgraphs[index], merged.name, field.name)]
+                if index == option:
+                    reasons += move_reasons(self, index, merged.name, field.name, reachable)
+                blocks.setdefault(index, _block(self.subgraphs[index].name, reasons))
+        entry = self.subgraphs[state.options[0]]
         self.errors.append(CompositionError(
             errors.SATISFIABILITY_ERROR,
             f"The following supergraph API query:\n{self._witness(state, field)}\ncannot be "
-            "satisfied by the subgraphs because:\n" + "\n".join(blocks),
+            "satisfied by the subgraphs because:\n" + "\n".join(blocks.values()),
             entry.name, entry.file, None,
             f'resolve "{coordinate}" in a subgraph the query can reach: add a resolvable @key '
             f'on "{merged.name}" there with fields "{entry.name}" can provide, or define the '
@@ -224,7 +231,7 @@ class _Walk:
                          + join_strings([f'"{n}"' for n in names])) if names \
                 else "no runtime type is defined"
             lines.append(f' - in subgraph "{self.subgraphs[index].name}", {described}')
-        entry = self.subgraphs[state.subgraph]
+        entry = self.subgraphs[state.options[0]]
         self.errors.append(CompositionError(
             errors.SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES,
             f"For the following supergraph API query:\n{self._witness(state, field)}\nShared "
