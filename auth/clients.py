@@ -24,6 +24,7 @@ from schema.kernel.time import as_utc, utcnow
 GRANT_TYPES: frozenset[str] = frozenset({"client_credentials", "authorization_code",
                                           "refresh_token"})
 DEFAULT_SECRET_OVERLAP = timedelta(hours=24)
+SECRET_PREFIX = "lgs"
 
 
 class ClientRegistrationError(ValueError):
@@ -142,7 +143,7 @@ class ClientRegistry:
         grants = grant_types or ["client_credentials"]
         scope_names, grants_sorted = _validated(scopes, grants, list(redirect_uris), public)
         now = utcnow()
-        secret = None if public else new_secret()
+        secret = None if public else new_secret(SECRET_PREFIX)
         doc = {
             "_id": new_id("app"), "partnerId": partner_id, "name": name,
             "scopes": list(scope_names), "grantTypes": list(grants_sorted),
@@ -178,7 +179,7 @@ class ClientRegistry:
                  if s.get("expiresAt") else deadline}
                 for s in doc.get("secrets", ()) if not s.get("expiresAt")
                 or as_utc(s["expiresAt"]) > now]
-        secret = new_secret()
+        secret = new_secret(SECRET_PREFIX)
         kept.append({"hash": token_hash(secret), "createdAt": now})
         await self._clients.update_one({"_id": client_id}, {"$set": {"secrets": kept}})
         return secret

@@ -12,9 +12,13 @@ import secrets
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 
-def new_secret() -> str:
-    """A fresh 256-bit URL-safe random value (client secrets, codes, refresh tokens)."""
-    return secrets.token_urlsafe(32)
+def new_secret(prefix: str) -> str:
+    """A fresh 256-bit URL-safe random value after a kind prefix, e.g. ``lgs_…``.
+
+    The prefix lets secret scanners recognise leaked credentials, and means a value never
+    starts with ``-`` (which a command line would take for an option).
+    """
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
 
 
 def token_hash(value: str) -> str:

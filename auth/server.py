@@ -73,7 +73,7 @@ class LoopgateAuthorizationServer(AuthorizationServer):
         token = {"token_type": "Bearer", "access_token": issued.token,
                  "expires_in": issued.expires_in, "scope": granted}
         if include_refresh_token and user is not None:
-            token["refresh_token"] = new_secret()
+            token["refresh_token"] = new_secret("lgr")
         return token
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
