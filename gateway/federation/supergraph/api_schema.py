@@ -6,7 +6,6 @@ auth directives) are stripped from every element, and @inaccessible types, field
 enum values and input fields disappear along with their references.
 """
 
-from copy import copy
 from typing import Any
 
 from graphql import (
@@ -84,18 +83,16 @@ class _ApiVisitor(Visitor):
         return None
 
     def _without_hidden_references(self, node: Node) -> Any:
-        changed = copy(node)
-        touched = False
+        changes = {}
         for attribute in ("interfaces", "types"):
             refs = getattr(node, attribute, None)
             if refs and any(ref.name.value in self.hidden_types for ref in refs):
-                setattr(
-                    changed,
-                    attribute,
-                    tuple(ref for ref in refs if ref.name.value not in self.hidden_types),
-                )
-                touched = True
-        return changed if touched else None
+                kept = tuple(ref for ref in refs if ref.name.value not in self.hidden_types)
+                changes[attribute] = kept
+        if not changes:
+            return None
+        values = {key: getattr(node, key) for key in node.keys if key != "loc"}
+        return node.__class__(**{**values, **changes})
 
 
 _HIDEABLE = {
