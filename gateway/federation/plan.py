@@ -44,7 +44,11 @@ class Rename:
 
 @dataclass(frozen=True, slots=True)
 class Fetch:
-    """One request to one subgraph; ``inputs`` is set for ``_entities`` fetches."""
+    """One request to one subgraph; ``inputs`` is set for ``_entities`` fetches.
+
+    ``condition`` lists ``(variable, include_when)`` pairs that must all hold for the fetch
+    to be sent (its whole selection is under those ``@include``/``@skip``).
+    """
 
     id: int
     subgraph: str
@@ -54,6 +58,7 @@ class Fetch:
     variable_names: tuple[str, ...]
     inputs: Mapping[str, EntityInputSpec] | None = None
     renames: tuple[Rename, ...] = ()
+    condition: tuple[tuple[str, bool], ...] = ()
 
     kind = "Fetch"
 

@@ -38,7 +38,10 @@ def _node_text(node: PlanNode, depth: int, lines: list[str]) -> None:
         _node_text(node.node, depth + 1, lines)
         lines.append(f"{pad}}},")
     else:
-        lines.append(f'{pad}Fetch(service: "{node.subgraph}") {{')
+        condition = "".join(
+            f', {"include" if include else "skip"}: "${name}"' for name, include in node.condition
+        )
+        lines.append(f'{pad}Fetch(service: "{node.subgraph}"{condition}) {{')
         inner = pad + _INDENT
         if node.inputs:
             lines.append(f"{inner}{{")
@@ -87,6 +90,10 @@ def _fetch_json(node: Fetch) -> dict[str, Any]:
         "operationName": node.operation_name,
         "variableUsages": list(node.variable_names),
     }
+    if node.condition:
+        result["condition"] = [
+            {"variable": name, "include": include} for name, include in node.condition
+        ]
     if node.inputs:
         result["requires"] = [
             {"typename": typename, "as": spec.typename, "fields": _fields_text(spec.fields)}

@@ -37,6 +37,18 @@ async def test_skip_and_include_with_variables(shop: Gateway) -> None:
     assert with_stock == {"data": {"product": {"inStock": True, "reviewCount": 2}}}
 
 
+async def test_fetch_wholly_under_an_excluded_condition_is_not_sent(shop: Gateway) -> None:
+    query = """
+      query ($stock: Boolean!) { product(id: "p1") { name ... @include(if: $stock) { inStock } } }
+    """
+    assert 'Fetch(service: "inventory", include: "$stock")' in shop.plan(query).to_text()
+    result = await shop.run(query, {"stock": False})
+    assert result == {"data": {"product": {"name": "Table"}}}
+    assert [c.subgraph for c in shop.subgraphs.calls] == ["products"]
+    included = await shop.run(query, {"stock": True})
+    assert included == {"data": {"product": {"name": "Table", "inStock": True}}}
+
+
 async def test_literal_skip_removes_the_fetch(shop: Gateway) -> None:
     plan = shop.plan('{ product(id: "p1") { name inStock @skip(if: true) } }')
     assert "inventory" not in plan.to_text()

@@ -40,6 +40,11 @@ class _Run:
         else:
             await asyncio.gather(*(self.node(child) for child in node.nodes))
 
+    def excluded(self, fetch: Fetch) -> bool:
+        return any(
+            (self.variables.get(name) is True) != include for name, include in fetch.condition
+        )
+
     async def request(self, fetch: Fetch, variables: Mapping[str, Any]) -> Mapping[str, Any] | None:
         request = SubgraphRequest(
             subgraph=fetch.subgraph,
@@ -56,6 +61,8 @@ class _Run:
             return None
 
     async def root_fetch(self, fetch: Fetch) -> None:
+        if fetch.condition and self.excluded(fetch):
+            return
         variables = {
             name: self.variables[name] for name in fetch.variable_names if name in self.variables
         }
@@ -71,6 +78,8 @@ class _Run:
 
     async def entity_fetch(self, node: Flatten) -> None:
         fetch = node.node
+        if fetch.condition and self.excluded(fetch):
+            return
         reps, targets = representations(collect(self.data, node.path), fetch.inputs or {})
         if not reps:
             return

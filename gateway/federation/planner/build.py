@@ -29,6 +29,7 @@ from graphql import (
 
 from ..plan import EntityInputSpec, Fetch, Flatten, InputField, Parallel, PlanNode, Sequence
 from ..supergraph import Supergraph
+from .condition import fetch_condition
 from .conflicts import resolve_conflicts
 from .groups import FetchGroup
 from .tree import SelectionTree
@@ -91,6 +92,7 @@ def _fetch(
     variables: Mapping[str, VariableDefinitionNode],
 ) -> Fetch:
     renames = resolve_conflicts(group.tree, group.subgraph, supergraph)
+    condition = fetch_condition(group.tree)
     selection = group.tree.to_ast()
     used = _variables_used(selection)
     definitions = [variables[name] for name in used if name in variables]
@@ -129,6 +131,7 @@ def _fetch(
         if group.is_entity
         else None,
         renames=renames,
+        condition=condition,
     )
 
 
