@@ -2,13 +2,16 @@
 
 Repeatable directives keep every distinct application; ``@requiresScopes`` and ``@policy``
 applied in several subgraphs must all hold, so their requirement lists are combined as a
-conjunction (Apollo's rule); other non-repeatable directives keep their first application.
+conjunction (Apollo's rule); demand control (``@cost``, ``@listSize``) keeps the most
+expensive estimate; other non-repeatable directives keep their first application.
 """
 
 from collections.abc import Iterable, Sequence
 from itertools import product
 
 from graphql import ArgumentNode, DirectiveNode, ListValueNode, NameNode, StringValueNode, print_ast
+
+from gateway.compose.cost import merge_cost
 
 REPEATABLE = frozenset({"tag"})
 _DNF_ARGUMENTS = {"requiresScopes": "scopes", "policy": "policies"}
@@ -24,6 +27,8 @@ def merge_applied(sources: Iterable[Sequence[DirectiveNode]],
     for name, applications in by_name.items():
         if name in _DNF_ARGUMENTS:
             merged.append(_conjunction(name, applications))
+        elif name in ("cost", "listSize"):
+            merged.append(merge_cost(name, applications))
         elif name in repeatable:
             merged += _distinct(applications)
         else:

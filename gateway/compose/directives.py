@@ -21,7 +21,8 @@ from gateway.compose.links import FEDERATION_DIRECTIVES, Links
 from gateway.compose.model import Argument, ComposedDirective, Field, Key, Subgraph, TypeDef
 
 BUILTIN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf", "include", "skip"})
-KEPT_FEDERATION = frozenset({"tag", "inaccessible", "authenticated", "requiresScopes", "policy"})
+KEPT_FEDERATION = frozenset({"tag", "inaccessible", "authenticated", "requiresScopes", "policy",
+                             "cost", "listSize"})
 AUTH_DIRECTIVES = frozenset({"authenticated", "requiresScopes", "policy"})
 EXECUTABLE_LOCATIONS = frozenset({
     "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
@@ -93,7 +94,7 @@ class DirectiveReader:
             if canonical == "external":
                 field.external = True
             elif canonical == "shareable":
-                field.shareable = True
+                field.shareable = field.shareable_applied = True
             elif canonical == "requires":
                 field.requires = _string(directive, "fields")
             elif canonical == "provides":

@@ -112,6 +112,11 @@ def _add_type(subgraph: Subgraph, node: Node, roots: dict[str, str],
         typedef = TypeDef(kind, name, None, node)
         subgraph.types[name] = typedef
     is_extension = isinstance(node, TypeExtensionNode)
+    if not is_extension and typedef.has_definition and name not in _ROOTS.values():
+        reader.errors.append(reader.error(errors.INVALID_GRAPHQL,
+                                          f'There can be only one type named "{name}"', node,
+                                          f'merge the two definitions of "{name}", or use '
+                                          f"`extend type {name}` for the second"))
     if is_extension:
         typedef.has_extension = True
     else:

@@ -1,7 +1,10 @@
 """Stage 2: normalised subgraphs merged into one ``Supergraph`` (Apollo's merge rules)."""
 
 from gateway.compose import errors
+from gateway.compose.access_control import propagate_access_control
 from gateway.compose.applied import REPEATABLE, merge_applied
+from gateway.compose.executable import merge_executable_directives
+from gateway.compose.interfaces import check_interfaces
 from gateway.compose.merge_fields import merge_composite_fields
 from gateway.compose.merge_leaves import merge_enum, merge_input, merge_union
 from gateway.compose.model import TypeDef
@@ -11,7 +14,8 @@ from gateway.compose.supergraph import JoinField, JoinType, MergedField, MergedT
 
 _KIND_NAMES = {"object": "Object Type", "interface": "Interface Type", "union": "Union Type",
                "enum": "Enum Type", "input": "Input Object Type", "scalar": "Scalar Type"}
-_FEATURES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy")
+_FEATURES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost",
+             "listSize")
 
 
 def merge_subgraphs(state: MergeState) -> None:
@@ -28,6 +32,9 @@ def merge_subgraphs(state: MergeState) -> None:
     for name in ordered:
         _merge_type(state, by_name[name], state.supergraph.types[name])
     _add_interface_object_fields(state)
+    check_interfaces(state)
+    propagate_access_control(state)
+    state.supergraph.executable_directives = merge_executable_directives(state.subgraphs)
     if "Query" not in state.supergraph.types:
         state.error(errors.NO_QUERIES, "No queries found in any subgraph: a supergraph must "
                     "have a query root type.", hint="add a Query type with at least one field")

@@ -33,6 +33,18 @@ def merge_composite_fields(state: MergeState, sources: dict[int, TypeDef],
         _merge_field(state, dest, field_sources, merged, overrides)
         if dest.kind == "object":
             validate_sharing(state, dest, field_sources, merged, overrides)
+        if dest.name == "Subscription":
+            _validate_subscription_field(state, field_sources)
+
+
+def _validate_subscription_field(state: MergeState, sources: FieldSources) -> None:
+    """Each subscription event comes from one subgraph: root subscription fields never share."""
+    shared = [(i, f) for i, f in sources.items() if f is not None and f.shareable_applied]
+    if shared:
+        state.error(errors.INVALID_FIELD_SHARING,
+                    "Fields on root level subscription object cannot be marked as shareable",
+                    shared[0][0], shared[0][1].node,
+                    "remove @shareable from this subscription field")
 
 
 def _abstracting_subgraphs(state: MergeState, dest: MergedType) -> set[int]:

@@ -34,6 +34,7 @@ class Field:
     directives: list[DirectiveNode] = field(default_factory=list)
     external: bool = False
     shareable: bool = False
+    shareable_applied: bool = False
     requires: str | None = None
     provides: str | None = None
     override_from: str | None = None

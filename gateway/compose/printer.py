@@ -9,6 +9,8 @@ import re
 from graphql import DirectiveDefinitionNode, StringValueNode, print_ast
 from graphql.language.block_string import print_block_string
 
+from gateway.compose.cost import cost_definitions, cost_link
+from gateway.compose.directives import EXECUTABLE_LOCATIONS
 from gateway.compose.spec_definitions import (
     FEATURE_ORDER,
     FEATURES,
@@ -26,9 +28,6 @@ from gateway.compose.supergraph import (
     Supergraph,
 )
 from gateway.compose.types import type_str
-
-_EXECUTABLE = {"QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION",
-               "FRAGMENT_SPREAD", "INLINE_FRAGMENT", "VARIABLE_DEFINITION"}
 
 
 def print_supergraph(supergraph: Supergraph) -> str:
@@ -51,6 +50,8 @@ def _sort_key(block: str) -> tuple[int, str]:
 def _schema(supergraph: Supergraph) -> str:
     links = [f"@link(url: \"{LINK_URL}\")", join_link(supergraph.join_version)]
     links += [FEATURES[name][0] for name in FEATURE_ORDER if name in supergraph.features]
+    if supergraph.features & {"cost", "listSize"}:
+        links.append(cost_link(supergraph.features))
     for composed in supergraph.composed.values():
         if composed.link_url and f'"{composed.link_url}"' not in " ".join(links):
             imports = [f'"@{c.link_import}"' for c in supergraph.composed.values()
@@ -62,8 +63,10 @@ def _schema(supergraph: Supergraph) -> str:
 
 def _spec_definitions(supergraph: Supergraph) -> list[str]:
     definitions = join_definitions(supergraph.join_version) + LINK_DEFINITIONS
-    for name in supergraph.features:
+    for name in supergraph.features & set(FEATURES):
         definitions += [d for d in FEATURES[name][1:] if d]
+    if supergraph.features & {"cost", "listSize"}:
+        definitions += cost_definitions(supergraph.features)
     definitions += [_directive_definition(c.definition) for c in supergraph.composed.values()]
     definitions += supergraph.executable_directives
     graphs = "".join(f"  {g.enum} @join__graph(name: {_string(g.name)}, url: {_string(g.url)})\n"
@@ -74,7 +77,7 @@ def _spec_definitions(supergraph: Supergraph) -> list[str]:
 
 def executable_definition(node: DirectiveDefinitionNode) -> str:
     """A directive definition cut down to its executable locations."""
-    locations = [loc for loc in node.locations if loc.value in _EXECUTABLE]
+    locations = [loc for loc in node.locations if loc.value in EXECUTABLE_LOCATIONS]
     return _directive_definition(node.__class__(
         name=node.name, description=node.description, arguments=node.arguments,
         repeatable=node.repeatable, locations=tuple(locations)))
