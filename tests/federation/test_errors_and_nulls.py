@@ -1,6 +1,8 @@
 """Partial failures: subgraph errors at client paths, unavailable subgraphs, null bubbling,
 null keys and null entities."""
 
+from gateway.federation import execute_plan
+
 from .harness import Gateway
 
 
@@ -54,3 +56,20 @@ async def test_inaccessible_enum_value_becomes_null(shop: Gateway) -> None:
         {"category": "DRINK"},
         {"category": None},
     ]
+
+
+async def test_a_fetch_function_crash_becomes_an_error_not_an_exception(shop: Gateway) -> None:
+    async def broken(request):  # type: ignore[no-untyped-def]
+        if request.subgraph == "inventory":
+            raise RuntimeError("boom")
+        return await shop.subgraphs.fetch(request)
+
+    plan = shop.plan("{ topProducts(first: 1) { name stockLabel } }")
+    result = await execute_plan(plan, {}, broken)
+    assert result["data"] == {"topProducts": [{"name": "Table", "stockLabel": None}]}
+    assert "boom" in result["errors"][0]["message"]
+
+
+async def test_context_reaches_every_subgraph_request(shop: Gateway) -> None:
+    await shop.run("{ topProducts(first: 1) { name inStock } }", context={"principal": "p"})
+    assert [dict(c.context) for c in shop.subgraphs.calls] == [{"principal": "p"}] * 2

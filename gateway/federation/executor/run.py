@@ -55,10 +55,19 @@ class _Run:
             context=self.context,
         )
         try:
-            return await self.fetch(request)
+            response = await self.fetch(request)
         except SubgraphUnavailable as error:
             self.errors.append(unavailable_error(fetch.subgraph, str(error)))
             return None
+        except Exception as error:  # a transport bug must not fail the whole response
+            self.errors.append(
+                unavailable_error(fetch.subgraph, f"{type(error).__name__}: {error}")
+            )
+            return None
+        if not isinstance(response, Mapping):
+            self.errors.append(unavailable_error(fetch.subgraph, "not a GraphQL response"))
+            return None
+        return response
 
     async def root_fetch(self, fetch: Fetch) -> None:
         if fetch.condition and self.excluded(fetch):
