@@ -10,7 +10,7 @@ from graphql import print_ast
 
 from ..plan import Rename
 from ..supergraph import Supergraph
-from .tree import SelectionTree
+from .tree import FieldEntry, SelectionTree
 
 
 def resolve_conflicts(
@@ -53,7 +53,7 @@ def _resolve(
             _resolve(sub, graph, supergraph, path, out)
 
 
-def _arguments(entry) -> str:  # type: ignore[no-untyped-def]
+def _arguments(entry: FieldEntry) -> str:
     return ",".join(print_ast(argument) for argument in entry.arguments)
 
 

@@ -14,11 +14,13 @@ from graphql import FieldNode, InlineFragmentNode, SelectionSetNode
 
 from ..errors import PlanningError
 from ..supergraph import EntityKey, FieldModel
-from .groups import EntityInput
+from .groups import EntityInput, FetchGroup
+from .index import Provided
 from .internal import internal_selections
 from .operation import NField, NFragment, NSelection
 from .position import Position
 from .scoring import score
+from .tree import SelectionTree
 
 if TYPE_CHECKING:
     from .walk import Walker
@@ -98,7 +100,7 @@ def _prepare(
     key: EntityKey,
     target_type: str,
     requires: SelectionSetNode | None,
-):  # type: ignore[no-untyped-def]
+) -> FetchGroup:
     """Place key (and required) fields at ``pos`` and return the entity fetch to jump into."""
     plain = pos.at(conditions=(), requires_ok=False)
     key_selections = internal_selections(key.selection)
@@ -124,19 +126,19 @@ def _prepare(
     return child
 
 
-def _conflicts(tree, selections: tuple[NSelection, ...]) -> bool:  # type: ignore[no-untyped-def]
+def _conflicts(tree: SelectionTree, selections: tuple[NSelection, ...]) -> bool:
     """Whether a representation already takes one of these fields from another response key."""
     taken = {entry.name: key for (key, _), entry in tree.fields.items()}
     return any(isinstance(s, NField) and taken.get(s.name, s.key) != s.key for s in selections)
 
 
-def _conditioned(tree, pos: Position):  # type: ignore[no-untyped-def]
+def _conditioned(tree: SelectionTree, pos: Position) -> SelectionTree:
     for directives, key in pos.conditions:
         tree = tree.fragment(None, directives, key)
     return tree
 
 
-def _add_input(tree, selections: tuple[NSelection, ...]) -> None:  # type: ignore[no-untyped-def]
+def _add_input(tree: SelectionTree, selections: tuple[NSelection, ...]) -> None:
     for selection in selections:
         if isinstance(selection, NFragment):
             _add_input(tree.fragment(selection.type_condition), selection.selections)
@@ -195,7 +197,13 @@ def _in_inputs(pos: Position, selection_set: SelectionSetNode) -> bool:
     return all(name in present for name in _top_names(selection_set))
 
 
-def _local(walker, graph, type_name, selection_set, provided) -> bool:  # type: ignore[no-untyped-def]
+def _local(
+    walker: "Walker",
+    graph: str,
+    type_name: str,
+    selection_set: SelectionSetNode,
+    provided: Provided | None,
+) -> bool:
     for node in selection_set.selections:
         if isinstance(node, InlineFragmentNode):
             if not _local(walker, graph, type_name, node.selection_set, provided):

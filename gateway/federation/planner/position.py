@@ -1,6 +1,7 @@
 """Where the walk is: a fetch group, a spot in its selection tree, and the response path."""
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from graphql import DirectiveNode
 
@@ -34,5 +35,5 @@ class Position:
         filtered = (f"|[{self.type_filter}]",) if self.type_filter else ()
         return (*self.path, *filtered, key, *("@",) * list_depth)
 
-    def at(self, **changes: object) -> "Position":
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def at(self, **changes: Any) -> "Position":
+        return replace(self, **changes)

@@ -12,6 +12,7 @@ from ..errors import PlanningError
 from ..supergraph import FieldModel
 from .groups import FetchGroup, GroupRegistry
 from .index import Provided, SchemaIndex
+from .jump import jump, jump_to_interface, targets_for
 from .operation import NField, NFragment, NSelection
 from .position import Position
 from .scoring import score
@@ -67,8 +68,6 @@ class Walker:
         if self.is_local(pos, model):
             self._place_local(pos, field, model)
             return
-        from .jump import jump
-
         jump(self, pos, field, model)
 
     def is_local(self, pos: Position, model: FieldModel) -> bool:
@@ -170,14 +169,10 @@ class Walker:
         provided_here = provided is not None and selection.name in provided
         if info is not None and info.requires is None and (info.resolvable or provided_here):
             return True
-        from .jump import targets_for
-
         return bool(targets_for(self, type_name, graph, model))
 
     def _relocate(self, pos: Position, field: NField, model: FieldModel) -> None:
         if pos.group.is_entity or pos.path:
-            from .jump import jump
-
             jump(self, pos, field, model)
             return
         here = pos.group.subgraph
@@ -244,8 +239,6 @@ class Walker:
                 continue
             self.walk_field(pos, selection)
         if remote:
-            from .jump import jump_to_interface
-
             jump_to_interface(self, pos, (TYPENAME, *remote))
 
 
