@@ -66,6 +66,8 @@ def authorization_routes(service: AuthService) -> list[Route]:
             req = await oauth_request(request, service.issuer, drop=_PAGE_FIELDS)
         except MalformedForm as exc:
             return error_page("invalid_request", str(exc))
+        if (unprintable := req.unprintable_parameter()) is not None:
+            return error_page("invalid_request", f"'{unprintable}' must be printable ASCII")
         try:
             grant = await service.run(server.get_consent_grant, req)
         except OAuth2Error as error:

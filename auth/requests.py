@@ -7,6 +7,7 @@ issuer, so a deployment behind a TLS-terminating proxy passes authlib's HTTPS ch
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl
@@ -35,6 +36,12 @@ class FormPayload(OAuth2Payload):
         return self._datalist
 
 
+_VSCHAR = re.compile(r"^[\x20-\x7e]*$")
+_UNDESCRIBABLE = re.compile(r'[^\x20-\x21\x23-\x5b\x5d-\x7e]')
+_DESCRIBABLE = re.compile(r'^[\x20-\x21\x23-\x5b\x5d-\x7e]*$')
+_ECHOED = frozenset({"grant_type", "response_type", "redirect_uri"})
+
+
 class LoopgateOAuth2Request(OAuth2Request):
     """An ``OAuth2Request`` over plain, already-parsed data."""
 
@@ -52,6 +59,23 @@ class LoopgateOAuth2Request(OAuth2Request):
     @property
     def form(self) -> dict[str, str]:
         return self._form
+
+    def unprintable_parameter(self) -> str | None:
+        """The first parameter outside RFC 6749's printable-ASCII syntax (Appendix A), if any.
+
+        Checked before authlib sees the request: it echoes grant_type, response_type and
+        redirect_uri into error descriptions and cannot build those with ``"`` or ``\\``.
+        """
+        for key, values in self.payload.datalist.items():
+            syntax = _DESCRIBABLE if key in _ECHOED else _VSCHAR
+            if not _VSCHAR.match(key) or not all(syntax.match(v) for v in values):
+                return describable(key)
+        return None
+
+
+def describable(text: str) -> str:
+    """``text`` reduced to the characters an OAuth ``error_description`` may hold."""
+    return _UNDESCRIBABLE.sub("?", text)[:64]
 
 
 class MalformedForm(ValueError):

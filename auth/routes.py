@@ -24,14 +24,16 @@ from auth.metadata import (
     TOKEN_PATH,
     server_metadata,
 )
-from auth.requests import LoopgateOAuth2Request, MalformedForm, oauth_request
+from auth.requests import LoopgateOAuth2Request, MalformedForm, describable, oauth_request
 from auth.responses import oauth_error, to_response
 from auth.service import AuthService
 
 
 def _malformed(req: LoopgateOAuth2Request, required: str) -> InvalidRequestError | None:
     """RFC 6749 §3.2: a missing required parameter or any repeated one is invalid_request."""
-    repeated = sorted(k for k, v in req.payload.datalist.items() if len(v) > 1)
+    if (unprintable := req.unprintable_parameter()) is not None:
+        return InvalidRequestError(f"'{unprintable}' must be printable ASCII")
+    repeated = sorted(describable(k) for k, v in req.payload.datalist.items() if len(v) > 1)
     if repeated:
         return InvalidRequestError(f"repeated parameter(s): {', '.join(repeated)}")
     if not req.form.get(required):

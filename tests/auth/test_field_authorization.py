@@ -19,12 +19,14 @@ from gateway.authorization import (
     authorize_operation,
     read_requirements,
 )
+from gateway.federation import QueryPlanner
 from gateway.federation.supergraph import Supergraph
 from schema.kernel.principal import Principal
 
 SDL = (Path(__file__).parent / "supergraph_auth.graphql").read_text()
 SUPERGRAPH = parse(SDL)
 API = Supergraph.parse(SDL).api_schema
+PLANNER = QueryPlanner(Supergraph.parse(SDL))
 POLICY = AuthorizationPolicy.from_supergraph(SUPERGRAPH, API)
 
 DATA: dict[str, Any] = {
@@ -54,6 +56,7 @@ def _caller(scopes: str | None) -> Principal | None:
 def _run(query: str, scopes: str | None, variables: dict | None = None) -> dict[str, Any]:
     result = authorize_operation(POLICY, parse(query), POLICY.shape(_caller(scopes)))
     assert validate(API, result.document) == [], print_ast(result.document)
+    PLANNER.plan(result.document, None)
     executed = execute(API, result.document, root_value=DATA, variable_values=variables)
     assert executed.errors is None, executed.errors
     response = apply_unauthorized(result, {"data": executed.data})

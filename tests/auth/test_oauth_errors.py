@@ -127,3 +127,60 @@ async def test_authorization_endpoint_errors(auth_server: AuthServer) -> None:
     assert query_of(token_type.headers["location"])["error"] == "unsupported_response_type"
     assert query_of(bad_scope.headers["location"])["error"] == "invalid_scope"
     assert query_of(not_allowed.headers["location"])["error"] == "unauthorized_client"
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/oauth/authorize", {"response_type": "é", "client_id": "x"}),
+    ("/oauth/authorize", {"response_type": '"', "client_id": "x"}),
+    ("/oauth/token", {"grant_type": '"quoted'}),
+    ("/oauth/token", {"grant_type": "client_credentials", "scope": "\x00"}),
+    ("/oauth/authorize", {"response_type": "code", "redirect_uri": 'http://"x"'}),
+], ids=["non-ascii", "quote-response-type", "quote-grant-type", "nul-scope", "quote-uri"])
+async def test_values_authlib_cannot_echo_are_invalid_request(
+        auth_server: AuthServer, app_client, path: str, params: dict) -> None:
+    async with httpx.AsyncClient() as http:
+        if path == "/oauth/token":
+            response = await http.post(auth_server.url(path), data=params, headers=_basic(
+                app_client.client.client_id, app_client.client_secret))
+            assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+        else:
+            response = await http.get(auth_server.url(path),
+                                      params={**params, "client_id": app_client.client.client_id})
+            assert response.status_code == 400
+            assert "invalid_request" in response.text
+
+
+_KEYS = ["grant_type", "client_id", "client_secret", "code", "code_verifier", "redirect_uri",
+         "refresh_token", "scope", "token", "token_type_hint", "response_type", "code_challenge",
+         "code_challenge_method", "state", "username", "password", "next", "csrf", "decision",
+         '"q', "é"]
+_VALUES = ["", "x", "client_credentials", "authorization_code", "refresh_token", "code",
+           "S256", "plain", "a.b.c", "\x00", "é", '"', "\\", "%", "stores:read", "x" * 3000,
+           "access_token", "approve", "//evil", REDIRECT_URI]
+_PATHS = ["/oauth/token", "/oauth/revoke", "/oauth/introspect", "/oauth/authorize",
+          "/oauth/login", "/oauth/consents/revoke", "/oauth/consents"]
+
+
+async def test_random_malformed_requests_never_get_a_500(auth_server: AuthServer) -> None:
+    import random
+
+    issued = await auth_server.register(
+        "stores:read", grants=("authorization_code", "refresh_token", "client_credentials"),
+        redirect_uris=(REDIRECT_URI,))
+    auths = [_basic(issued.client.client_id, issued.client_secret), {}, {},
+             {"Authorization": "Basic Og=="}, {"Authorization": "Bearer x"}]
+    rnd = random.Random(20261125)
+    failures = []
+    async with httpx.AsyncClient() as http:
+        for _ in range(300):
+            path = rnd.choice(_PATHS)
+            params = {rnd.choice(_KEYS): rnd.choice([*_VALUES, issued.client.client_id])
+                      for _ in range(rnd.randint(0, 6))}
+            headers = rnd.choice(auths)
+            if rnd.random() < 0.5:
+                response = await http.get(auth_server.url(path), params=params, headers=headers)
+            else:
+                response = await http.post(auth_server.url(path), data=params, headers=headers)
+            if response.status_code >= 500:
+                failures.append((path, params, response.status_code))
+    assert failures == []
