@@ -19,6 +19,7 @@ from auth.collections import CLIENTS
 from auth.hashing import new_secret, token_hash
 from auth.scopes import parse_scopes
 from schema.kernel.ids import new_id, parse_id
+from schema.kernel.principal import Principal
 from schema.kernel.time import as_utc, utcnow
 
 GRANT_TYPES: frozenset[str] = frozenset({"client_credentials", "authorization_code",
@@ -29,6 +30,13 @@ SECRET_PREFIX = "lgs"
 
 class ClientRegistrationError(ValueError):
     """A client cannot be registered or changed as asked; the message says what to fix."""
+
+
+class RegistrationForbidden(PermissionError):
+    """The caller may not register or change clients for that partner, or with that scope."""
+
+
+PLATFORM_ONLY_SCOPES: frozenset[str] = frozenset({"platform:admin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +162,27 @@ class ClientRegistry:
         }
         await self._clients.insert_one(doc)
         return IssuedClient(OAuthClient.from_document(doc), secret)
+
+    async def create_for(self, principal: Principal, *, partner_id: str, name: str,
+                         scopes: str | list[str], **options: Any) -> IssuedClient:
+        """Register a client on behalf of ``principal``: the platform admin for any partner,
+        a partner for its own apps only, and never with a platform-only scope."""
+        if not principal.owns(partner_id):
+            raise RegistrationForbidden("a partner may only register apps for itself")
+        asked = set(scopes.split() if isinstance(scopes, str) else scopes)
+        if asked & PLATFORM_ONLY_SCOPES and not principal.is_admin:
+            raise RegistrationForbidden(
+                f"only the platform admin may grant {' '.join(sorted(PLATFORM_ONLY_SCOPES))}")
+        return await self.create(partner_id=partner_id, name=name, scopes=scopes,
+                                 created_by=principal.client_id, **options)
+
+    async def rotate_secret_for(self, principal: Principal, client_id: str,
+                                overlap: timedelta = DEFAULT_SECRET_OVERLAP) -> str:
+        """Rotate a secret on behalf of ``principal``, who must own the client."""
+        client = await self.get(client_id)
+        if client is None or not principal.owns(client.partner_id):
+            raise RegistrationForbidden(f"no client {client_id} of yours")
+        return await self.rotate_secret(client_id, overlap)
 
     async def get(self, client_id: str) -> OAuthClient | None:
         if not isinstance(client_id, str):

@@ -27,8 +27,9 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     html = _layout().substitute(title=escape(title), body=body)
     return HTMLResponse(html, status_code=status, headers={
         "Cache-Control": "no-store", "X-Frame-Options": "DENY",
+        # no form-action: the consent form's answer redirects to the app's own origin
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                   "form-action 'self'"})
+                                   "frame-ancestors 'none'"})
 
 
 def _hidden(fields: Iterable[tuple[str, str]]) -> str:
