@@ -45,7 +45,7 @@ def _distinct(applications: list[DirectiveNode]) -> list[DirectiveNode]:
 
 def _conjunction(name: str, applications: list[DirectiveNode]) -> DirectiveNode:
     argument = _DNF_ARGUMENTS[name]
-    disjunctions = [_dnf(application, argument) for application in _distinct(applications)]
+    disjunctions = [dnf(application, argument) for application in _distinct(applications)]
     combined: list[list[str]] = []
     for choice in product(*disjunctions):
         clause = sorted({item for part in choice for item in part})
@@ -59,7 +59,7 @@ def _conjunction(name: str, applications: list[DirectiveNode]) -> DirectiveNode:
                          arguments=(ArgumentNode(name=NameNode(value=argument), value=value),))
 
 
-def _dnf(directive: DirectiveNode, argument: str) -> list[list[str]]:
+def dnf(directive: DirectiveNode, argument: str) -> list[list[str]]:
     for node in directive.arguments or ():
         if node.name.value == argument and isinstance(node.value, ListValueNode):
             return [

@@ -1,7 +1,7 @@
 """Reads the directives applied in one subgraph: federation ones become attributes, the ones
 the supergraph keeps are renamed to their canonical names, unknown ones are errors."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from graphql import (
     BooleanValueNode,
@@ -28,6 +28,14 @@ EXECUTABLE_LOCATIONS = frozenset({
     "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
     "INLINE_FRAGMENT", "VARIABLE_DEFINITION",
 })
+
+
+@dataclass
+class DefinitionFlags:
+    """Type-level ``@shareable``/``@external``: they apply to the fields of that definition."""
+
+    shareable: bool = False
+    external: bool = False
 
 
 class DirectiveReader:
@@ -60,15 +68,18 @@ class DirectiveReader:
         elif any(location.value in EXECUTABLE_LOCATIONS for location in node.locations):
             self.subgraph.executable_directives[name] = node
 
-    def read_type_directives(self, typedef: TypeDef, node: Node, is_extension: bool) -> bool:
-        """Apply a type definition's directives; True when this definition is ``@shareable``."""
-        shareable = False
+    def read_type_directives(self, typedef: TypeDef, node: Node, is_extension: bool
+                             ) -> DefinitionFlags:
+        """Apply a type definition's directives; returns what they say about its fields."""
+        flags = DefinitionFlags()
         for directive in getattr(node, "directives", None) or ():
             canonical = self.links.canonical(directive.name.value)
             if canonical == "key":
                 typedef.keys.append(self._key(directive, is_extension or typedef.extends))
             elif canonical == "shareable":
-                shareable = typedef.shareable = True
+                flags.shareable = typedef.shareable = True
+            elif canonical == "external":
+                flags.external = True
             elif canonical == "interfaceObject":
                 typedef.interface_object = True
             elif canonical == "extends":
@@ -76,7 +87,7 @@ class DirectiveReader:
                 typedef.keys = [replace(key, extension=True) for key in typedef.keys]
             else:
                 typedef.directives.extend(self.kept([directive]))
-        return shareable
+        return flags
 
     def read_field(self, node: FieldDefinitionNode | InputValueDefinitionNode,
                    in_extension: bool, shareable: bool) -> Field:

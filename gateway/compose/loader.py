@@ -37,7 +37,7 @@ from gateway.compose.federation1 import upgrade_federation1
 from gateway.compose.links import LinkError, read_links
 from gateway.compose.model import EnumValue, Subgraph, TypeDef
 from gateway.compose.references import unknown_type_errors
-from gateway.compose.shareable import mark_shareable
+from gateway.compose.shareable import mark_shareable, unmark_fake_externals
 from gateway.compose.source import SubgraphSource
 
 _ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
@@ -83,6 +83,7 @@ def load_subgraph(source: SubgraphSource) -> tuple[Subgraph | None, list[Composi
         elif isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
             _add_type(subgraph, definition, roots, reader)
     _drop_federation_root_fields(subgraph)
+    unmark_fake_externals(subgraph)
     if not links.fed2:
         upgrade_federation1(subgraph)
     mark_shareable(subgraph)
@@ -124,7 +125,7 @@ def _add_type(subgraph: Subgraph, node: Node, roots: dict[str, str],
         typedef.node = node
         description = getattr(node, "description", None)
         typedef.description = description.value if description else typedef.description
-    shareable = reader.read_type_directives(typedef, node, is_extension)
+    flags = reader.read_type_directives(typedef, node, is_extension)
     for interface in getattr(node, "interfaces", None) or ():
         typedef.interfaces.append(interface.name.value)
     for member in getattr(node, "types", None) or ():
@@ -134,8 +135,9 @@ def _add_type(subgraph: Subgraph, node: Node, roots: dict[str, str],
             value.name.value, value.description.value if value.description else None,
             reader.kept(value.directives), value)
     for field_node in getattr(node, "fields", None) or ():
-        typedef.fields[field_node.name.value] = reader.read_field(
-            field_node, is_extension, shareable)
+        field = reader.read_field(field_node, is_extension, flags.shareable)
+        field.external = field.external or flags.external
+        typedef.fields[field_node.name.value] = field
 
 
 def _drop_federation_root_fields(subgraph: Subgraph) -> None:

@@ -11,6 +11,7 @@ from gateway.compose.model import TypeDef
 from gateway.compose.report import mismatch
 from gateway.compose.state import MergeState, graph_enums, most_common_description
 from gateway.compose.supergraph import JoinField, JoinType, MergedField, MergedType, Supergraph
+from gateway.compose.transitive_auth import check_transitive_auth
 
 _KIND_NAMES = {"object": "Object Type", "interface": "Interface Type", "union": "Union Type",
                "enum": "Enum Type", "input": "Input Object Type", "scalar": "Scalar Type"}
@@ -34,6 +35,7 @@ def merge_subgraphs(state: MergeState) -> None:
     _add_interface_object_fields(state)
     check_interfaces(state)
     propagate_access_control(state)
+    check_transitive_auth(state)
     state.supergraph.executable_directives = merge_executable_directives(state.subgraphs)
     if "Query" not in state.supergraph.types:
         state.error(errors.NO_QUERIES, "No queries found in any subgraph: a supergraph must "

@@ -9,6 +9,19 @@ from gateway.compose.model import Subgraph
 from gateway.compose.types import base_name
 
 
+def unmark_fake_externals(subgraph: Subgraph) -> None:
+    """Key fields an ``extend type`` (or ``@extends``) marks ``@external`` are resolvable:
+    the old idiom for "this entity is owned elsewhere", not a real external field."""
+    for typedef in subgraph.types.values():
+        for key in typedef.keys:
+            if not key.extension:
+                continue
+            for coordinate in field_coordinates(key.fields, typedef.name, subgraph.types):
+                owner, _, name = coordinate.partition(".")
+                if owner == typedef.name and name in typedef.fields:
+                    typedef.fields[name].external = False
+
+
 def mark_shareable(subgraph: Subgraph) -> None:
     shared = set()
     for typedef in subgraph.types.values():

@@ -1,6 +1,7 @@
 """The gateway plans the same fetches on our supergraph as on Apollo's, for every fixture.
 
-Also that ``gateway.federation.Supergraph.parse`` (the engine) loads what we print.
+Also that ``gateway.federation.Supergraph.parse`` (the engine) loads what we print, and that
+the gateway's own test subgraphs compose to the supergraph its tests run on.
 """
 
 from pathlib import Path
@@ -18,11 +19,26 @@ from graphql import (
 )
 
 from gateway.compose import compose_supergraph
+from gateway.compose.fetch import source_from_schema
 from gateway.federation import QueryPlanner, Supergraph
 from gateway.federation.printing import plan_to_text
+from tests.compose.normalize import facts
 from tests.compose.test_conformance import SUPERGRAPH_CASES, sources
 
 MAX_DEPTH = 3
+GATEWAY_TESTS = Path(__file__).parents[1] / "gateway"
+
+
+def test_gateway_test_subgraphs_compose_to_their_apollo_supergraph() -> None:
+    from tests.gateway.subgraphs import SCHEMAS
+
+    result = compose_supergraph([
+        source_from_schema(name, schema, f"http://127.0.0.1:4101/{name}")
+        for name, schema in SCHEMAS.items()
+    ])
+    assert result.supergraph_sdl is not None, result.errors
+    expected = (GATEWAY_TESTS / "supergraph.graphql").read_text()
+    assert facts(result.supergraph_sdl) == facts(expected)
 
 
 @pytest.mark.parametrize("case", SUPERGRAPH_CASES, ids=lambda p: p.name)
