@@ -8,6 +8,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+import aiohttp
 import uvicorn
 import uvloop
 
@@ -35,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="deadline of one request in seconds (default 30)")
     parser.add_argument("--subgraph-timeout", type=float, default=10.0,
                         help="timeout of one subgraph call in seconds (default 10)")
+    parser.add_argument("--hot-reload", action="store_true",
+                        help="watch the supergraph file and switch to each valid new version")
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
                         help=f"largest accepted request (default {DEFAULT_MAX_BODY_BYTES})")
     parser.set_defaults(run=run)
@@ -83,4 +86,39 @@ async def _serve(supergraph: Supergraph, settings: Settings, args: argparse.Name
     names = ", ".join(sorted(supergraph.subgraphs))
     console_err.print(f"Loopgate gateway on http://{settings.host}:{settings.port}/graphql "
                       f"(subgraphs: {names})", highlight=False)
-    await uvicorn.Server(config).serve()
+    watcher = (asyncio.create_task(_watch(args.supergraph, gateway, session))
+               if args.hot_reload else None)
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+
+
+async def _watch(path: Path, gateway: Gateway, session: aiohttp.ClientSession,
+                 interval: float = 0.5) -> None:
+    """Switch to each new valid version of the supergraph file; keep serving on a bad one."""
+    seen = _modified(path)
+    while True:
+        await asyncio.sleep(interval)
+        modified = _modified(path)
+        if modified == seen:
+            continue
+        seen = modified
+        try:
+            supergraph = load_supergraph(path)
+        except CliError as exc:
+            console_err.print(f"hot reload skipped, still serving the previous supergraph: {exc}",
+                              highlight=False, markup=False)
+            continue
+        gateway.replace_supergraph(
+            supergraph, TransportRouter.over_http(supergraph.subgraphs.values(), session))
+        console_err.print(f"supergraph reloaded from {path} (subgraphs: "
+                          f"{', '.join(sorted(supergraph.subgraphs))})", highlight=False)
+
+
+def _modified(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None

@@ -6,7 +6,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -66,24 +67,60 @@ def test_gateway_port_in_use(supergraph_file: Path, busy_port: int) -> None:
     assert_one_line_failure(result, f"cannot listen on 127.0.0.1:{busy_port}")
 
 
-def test_gateway_serves_the_supergraph_over_http_subgraphs(supergraph_file: Path) -> None:
+@contextmanager
+def gateway_process(supergraph_file: Path, *options: str) -> Iterator[tuple[str, list[str]]]:
+    """``loopgate gateway`` on a free port until the block ends.
+
+    Yields the base URL and a list that receives the process's stderr lines once stopped.
+    """
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "gateway", "--supergraph", str(supergraph_file),
-         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--port", str(port), *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
     base = f"http://127.0.0.1:{port}"
+    stderr: list[str] = []
     try:
         _wait_ready(base, process)
+        yield base, stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+        stderr.extend(err.splitlines())
+
+
+def test_gateway_serves_the_supergraph_over_http_subgraphs(supergraph_file: Path) -> None:
+    with gateway_process(supergraph_file) as (base, stderr):
         answer = httpx.post(f"{base}/graphql", json={"query": QUERY})
         assert answer.json() == {"data": {"topProducts": [
             {"name": "Table", "reviews": [{"author": {"username": "ada"}},
                                           {"author": {"username": "alan"}}]}]}}
         assert httpx.get(f"{base}/healthz").status_code == 200
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _out, err = process.communicate(timeout=30)
-    assert "Traceback" not in err
-    assert f"http://127.0.0.1:{port}/graphql" in err
+    assert not any("Traceback" in line for line in stderr)
+    assert f"{base}/graphql" in stderr[0]
+
+
+def test_gateway_hot_reloads_the_supergraph_file(supergraph_file: Path) -> None:
+    query = {"query": '{ user(id: "u2") { username } }'}
+    original = supergraph_file.read_text()
+    with gateway_process(supergraph_file, "--hot-reload") as (base, stderr):
+        assert httpx.post(f"{base}/graphql", json=query).json() == {
+            "data": {"user": {"username": "alan"}}}
+        supergraph_file.write_text("not a supergraph")
+        time.sleep(1.5)
+        assert httpx.post(f"{base}/graphql", json=query).status_code == 200
+        supergraph_file.write_text(original.replace(
+            "username: String! @join__field(graph: USERS)", ""))
+        _eventually(lambda: httpx.post(f"{base}/graphql", json=query).status_code == 400)
+    assert any("hot reload skipped" in line for line in stderr)
+    assert any("supergraph reloaded" in line for line in stderr)
+
+
+def _eventually(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
 
 
 def _wait_ready(base: str, process: subprocess.Popen[str], timeout: float = 30) -> None:
