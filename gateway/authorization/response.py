@@ -3,14 +3,19 @@
 Paths expand through lists (``["stores", "inventory"]`` becomes ``["stores", 0,
 "inventory"]``, ``["stores", 1, "inventory"]``, …), objects that are null are skipped (their
 own error explains them), and a removal under a type condition only touches objects whose
-``__typename`` matches. ``__typename`` selections the transform added are stripped last.
+``__typename`` matches. The ``__typename`` the transform added is stripped last.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from gateway.authorization.transform import AuthorizationResult, Path, RemovedField
+from gateway.authorization.transform import (
+    TYPENAME_ALIAS,
+    AuthorizationResult,
+    Path,
+    RemovedField,
+)
 from schema.kernel.errors import ErrorCode
 
 ResponsePath = list[str | int]
@@ -45,14 +50,14 @@ def apply_unauthorized(result: AuthorizationResult, response: dict[str, Any]) ->
     for removed in result.removed:
         key = removed.path[-1]
         for parent, concrete in _objects_at(data, removed.path[:-1], []):
-            if removed.runtime_types is not None \
-                    and parent.get("__typename") not in removed.runtime_types:
+            runtime_type = parent.get(TYPENAME_ALIAS, parent.get("__typename"))
+            if removed.runtime_types is not None and runtime_type not in removed.runtime_types:
                 continue
             parent[key] = None
             errors.append(_error(removed, [*concrete, key]))
     for path in result.typename_added:
         for parent, _ in _objects_at(data, path, []):
-            parent.pop("__typename", None)
+            parent.pop(TYPENAME_ALIAS, None)
     if errors:
         response["errors"] = [*response.get("errors", ()), *errors]
     return response

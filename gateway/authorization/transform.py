@@ -3,9 +3,10 @@
 The result is a valid operation for the same API schema: unauthorized fields are dropped,
 a field whose whole selection became unauthorized is dropped too (it will be null), named
 fragments are inlined (the same fragment may be pruned differently at different places),
-variables that are no longer used lose their definitions, and ``__typename`` is added where
-the response writer needs it (an empty root selection; removals under a type condition) and
-stripped again by :func:`gateway.authorization.response.apply_unauthorized`.
+variables that are no longer used lose their definitions, and ``__typename`` is added (under
+:data:`TYPENAME_ALIAS`) where the response writer needs it (an empty root selection;
+removals under a type condition) and stripped again by
+:func:`gateway.authorization.response.apply_unauthorized`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from gateway.authorization.policy import AuthorizationPolicy
 from gateway.authorization.requirements import AuthShape, Requirement
 
 Path = tuple[str, ...]
+TYPENAME_ALIAS = "_loopgateAuthTypename"
+"""Response key of the ``__typename`` the transform adds; the response writer removes it."""
 
 
 class OperationNotFound(ValueError):
@@ -90,7 +93,7 @@ class _Walk:
         selections = self.selections(parent, node, path, None)
         conditional = any(r.runtime_types is not None and r.path[:-1] == path
                           for r in self.removed[start:])
-        if selections and conditional and not _selects_typename(selections):
+        if selections and conditional:
             selections.append(_typename())
             self.typename_added.append(path)
         return selections
@@ -184,15 +187,9 @@ def _response_keys(node: SelectionSetNode, fragments: dict[str, FragmentDefiniti
 
 
 def _typename() -> FieldNode:
-    return FieldNode(name=NameNode(value="__typename"), arguments=(), directives=())
-
-
-def _selects_typename(selections: list[SelectionNode]) -> bool:
-    for selection in selections:
-        if isinstance(selection, FieldNode) and selection.alias is None \
-                and selection.name.value == "__typename" and not selection.directives:
-            return True
-    return False
+    """``__typename`` under :data:`TYPENAME_ALIAS`, so it never collides with the client's."""
+    return FieldNode(alias=NameNode(value=TYPENAME_ALIAS), name=NameNode(value="__typename"),
+                     arguments=(), directives=())
 
 
 def _with_selections(node: FieldNode, selections: list[SelectionNode]) -> FieldNode:

@@ -209,3 +209,11 @@ def test_renamed_directives_through_link_imports() -> None:
 def test_a_malformed_directive_names_its_coordinate() -> None:
     with pytest.raises(AuthDirectiveError, match=r"Query\.c"):
         read_requirements(parse("type Query { c: Int @requiresScopes }"))
+
+
+def test_the_clients_own_typename_survives_the_added_one() -> None:
+    query = ('{ search(text: "x") { ... on Store { __typename name phone } '
+             '... on Member { displayName } } }')
+    response = _run(query, None)
+    assert response["data"]["search"] == [
+        {"__typename": "Store", "name": "North", "phone": None}, {"displayName": None}]
