@@ -1,6 +1,7 @@
 """Running a query plan: fetches in order, in parallel where the plan allows, merged in place."""
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -18,12 +19,17 @@ FetchFunction = Callable[[SubgraphRequest], Awaitable[Mapping[str, Any]]]
 class _Run:
     """The state of one execution: the merged data tree and the errors so far."""
 
-    __slots__ = ("context", "data", "errors", "fetch", "variables")
+    __slots__ = ("context", "data", "deadline", "errors", "fetch", "variables")
 
     def __init__(
-        self, fetch: FetchFunction, variables: Mapping[str, Any], context: Mapping[str, Any]
+        self,
+        fetch: FetchFunction,
+        variables: Mapping[str, Any],
+        context: Mapping[str, Any],
+        deadline: float | None,
     ) -> None:
         self.fetch = fetch
+        self.deadline = deadline
         self.variables = variables
         self.context = context
         self.data: dict[str, Any] = {}
@@ -55,7 +61,16 @@ class _Run:
             context=self.context,
         )
         try:
-            response = await self.fetch(request)
+            if self.deadline is None:
+                response = await self.fetch(request)
+            else:
+                remaining = self.deadline - time.monotonic()
+                if remaining <= 0:
+                    raise SubgraphUnavailable(fetch.subgraph, "request deadline exceeded")
+                response = await asyncio.wait_for(self.fetch(request), remaining)
+        except TimeoutError:
+            self.errors.append(unavailable_error(fetch.subgraph, "request deadline exceeded"))
+            return None
         except SubgraphUnavailable as error:
             self.errors.append(unavailable_error(fetch.subgraph, str(error)))
             return None
@@ -127,13 +142,16 @@ async def execute_plan(
     fetch: FetchFunction,
     *,
     context: Mapping[str, Any] | None = None,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
     """Run ``plan`` and return the client response (``errors`` only when there are some).
 
     Subgraph failures never raise: they become errors next to whatever data could be had.
+    ``deadline`` (a ``time.monotonic()`` instant) bounds every fetch; fetches that would
+    start or finish after it are abandoned with an error, and the partial data is returned.
     """
     values = with_defaults(plan, variables)
-    run = _Run(fetch, values, context or {})
+    run = _Run(fetch, values, context or {}, deadline)
     if plan.node is not None:
         await run.node(plan.node)
     if plan.introspection is not None:

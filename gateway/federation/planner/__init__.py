@@ -37,8 +37,18 @@ class QueryPlanner:
         self.supergraph = supergraph
         self.index = SchemaIndex(supergraph)
 
-    def plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
-        """Plan an operation already validated against ``supergraph.api_schema``."""
+    def plan(
+        self,
+        document: DocumentNode,
+        operation_name: str | None = None,
+        *,
+        deadline: float | None = None,
+    ) -> QueryPlan:
+        """Plan an operation already validated against ``supergraph.api_schema``.
+
+        ``deadline`` (a ``time.monotonic()`` instant) stops an oversized operation cleanly
+        with a :class:`PlanningError` instead of planning on and on.
+        """
         operation = select_operation(document, operation_name)
         kind = operation.operation
         if kind == OperationType.SUBSCRIPTION:
@@ -48,7 +58,7 @@ class QueryPlanner:
         if root is None or api_root is None:
             raise PlanningError(f"the schema has no {kind.value} type")
         registry = GroupRegistry()
-        walker = Walker(self.index, registry)
+        walker = Walker(self.index, registry, deadline)
         plan_root(
             walker,
             registry,

@@ -6,6 +6,7 @@ placing the entity key and any ``@requires`` fields. Abstract positions are expa
 the object types the current subgraph can return, so each type can jump on its own.
 """
 
+import time
 from dataclasses import replace
 
 from ..errors import PlanningError
@@ -23,8 +24,11 @@ TYPENAME = NField("__typename", "__typename", None, (), (), ())
 class Walker:
     """Plans one operation's selections into fetch groups."""
 
-    def __init__(self, index: SchemaIndex, registry: GroupRegistry) -> None:
+    def __init__(
+        self, index: SchemaIndex, registry: GroupRegistry, deadline: float | None = None
+    ) -> None:
         self.index = index
+        self.deadline = deadline
         self.supergraph = index.supergraph
         self.registry = registry
         self._touched: list[set[FetchGroup]] = []
@@ -56,6 +60,8 @@ class Walker:
                 self.walk_field(pos, selection)
 
     def walk_field(self, pos: Position, field: NField) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise PlanningError("planning exceeded its deadline", pos.type_name, field.name)
         if field.name == "__typename":
             self.mark(pos.group)
             pos.tree.add_field(
