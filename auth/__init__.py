@@ -1,1 +1,20 @@
-"""OAuth 2.0 authorization server, tokens and the scope checks the gateway applies."""
+"""OAuth 2.0 authorization server, tokens and the scope checks the gateway applies (DESIGN §6).
+
+Public surface:
+
+* :class:`auth.service.AuthService` — built once per process over the database;
+  ``await service.start()`` at start-up, ``service.upkeep_forever()`` as a background task.
+* :func:`auth.routes.oauth_routes` — the Starlette routes: ``/oauth/authorize``,
+  ``/oauth/token``, ``/oauth/revoke``, ``/oauth/introspect``, ``/oauth/login``,
+  ``/oauth/consents``, ``/.well-known/oauth-authorization-server``, ``/.well-known/jwks.json``.
+* ``service.verifier`` (:class:`auth.verify.TokenVerifier`) — bearer token → ``Principal``,
+  raising :class:`auth.errors.AuthError` (``UNAUTHENTICATED``).
+* :class:`auth.context.ContextTokenSigner` / :class:`auth.context.ContextTokenVerifier` and
+  :class:`auth.middleware.RequireContextToken` — the ``Loopgate-Context`` header between the
+  gateway and HTTP subgraphs.
+* ``service.clients`` (:class:`auth.clients.ClientRegistry`) — partner apps, secrets shown once.
+* :mod:`auth.scopes` — the scope catalogue with plain-word descriptions.
+
+authlib's synchronous server core runs in worker threads and reaches the async stores through
+:mod:`auth.bridge`; the event loop is never blocked. Collections: :mod:`auth.collections`.
+"""

@@ -7,6 +7,8 @@ signing key (when the database has none) and loads the keys.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +16,7 @@ from typing import TypeVar
 
 import anyio.to_thread
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from auth.clients import ClientRegistry
 from auth.codes import CodeStore
@@ -30,6 +33,7 @@ from auth.verify import TokenVerifier
 from schema.kernel.indexes import ensure_indexes
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,15 @@ class AuthService:
         if await self.keys.rotate_if_older(key_max_age) is not None:
             await self.keyring.refresh(force=True)
         await sweep_expired(self.db)
+
+    async def upkeep_forever(self, interval_s: float = 300.0) -> None:
+        """:meth:`maintain` every ``interval_s`` until cancelled; a failed round is logged."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.maintain()
+            except PyMongoError:
+                logger.exception("auth upkeep failed; retrying in %s s", interval_s)
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
         """Run a synchronous authlib call in a worker thread, keys fresh beforehand."""
