@@ -24,6 +24,7 @@ BUILTIN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf", "include",
 KEPT_FEDERATION = frozenset({"tag", "inaccessible", "authenticated", "requiresScopes", "policy",
                              "cost", "listSize"})
 AUTH_DIRECTIVES = frozenset({"authenticated", "requiresScopes", "policy"})
+_UNSUPPORTED = frozenset({"context", "fromContext"})
 EXECUTABLE_LOCATIONS = frozenset({
     "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
     "INLINE_FRAGMENT", "VARIABLE_DEFINITION",
@@ -130,6 +131,11 @@ class DirectiveReader:
                                           arguments=directive.arguments, loc=directive.loc))
             elif local in BUILTIN_DIRECTIVES or local in self.composed:
                 kept.append(directive)
+            elif canonical in _UNSUPPORTED:
+                self.errors.append(self.error(
+                    errors.UNSUPPORTED_FEATURE,
+                    f"@{canonical} is not supported by Loopgate's composition yet.", directive,
+                    "pass the value as a field argument or through @requires instead"))
             elif canonical is None and local not in self.defined:
                 self.errors.append(self._unknown(directive))
         return kept

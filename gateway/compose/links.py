@@ -25,6 +25,7 @@ FEDERATION_DIRECTIVES = {
     "authenticated": (2, 5), "requiresScopes": (2, 5), "policy": (2, 6),
     "context": (2, 8), "fromContext": (2, 8), "cost": (2, 9), "listSize": (2, 9),
 }
+LATEST_FEDERATION = (2, 12)
 FEDERATION1_DIRECTIVES = (
     "key", "external", "requires", "provides", "extends", "tag", "inaccessible",
 )
@@ -35,9 +36,12 @@ _LINK_URL = re.compile(r"^https://specs\.apollo\.dev/link/v\d+\.\d+$")
 class LinkError(ValueError):
     """A malformed ``@link`` (bad URL or import), reported with its directive node."""
 
-    def __init__(self, message: str, node: DirectiveNode) -> None:
+    def __init__(self, message: str, node: DirectiveNode, hint: str,
+                 code: str = "INVALID_LINK_DIRECTIVE_USAGE") -> None:
         super().__init__(message)
         self.node = node
+        self.hint = hint
+        self.code = code
 
 
 @dataclass
@@ -89,6 +93,12 @@ def _read_federation_link(links: Links, directive: DirectiveNode) -> None:
     assert match is not None
     links.fed2 = True
     links.version = (int(match.group(1)), int(match.group(2)))
+    if not (2, 0) <= links.version <= LATEST_FEDERATION:
+        latest = ".".join(map(str, LATEST_FEDERATION))
+        raise LinkError(f"Invalid version v{match.group(1)}.{match.group(2)} for the federation "
+                        "feature in @link directive on schema", directive,
+                        f"link a federation version from v2.0 to v{latest}",
+                        "UNKNOWN_FEDERATION_LINK_VERSION")
     namespace = _argument(directive, "as") or "federation"
     imports = _imports(directive)
     imported_names = {imported for _, imported in imports}
@@ -97,14 +107,13 @@ def _read_federation_link(links: Links, directive: DirectiveNode) -> None:
     links.namespace = namespace
     for local, imported in imports:
         if imported not in FEDERATION_DIRECTIVES:
-            raise LinkError(f'Cannot import unknown element "@{imported}".', directive)
+            raise LinkError(f'Cannot import unknown element "@{imported}".', directive,
+                            "import only federation directives (@key, @shareable, ...)")
         if FEDERATION_DIRECTIVES[imported] > links.version:
             version = ".".join(map(str, FEDERATION_DIRECTIVES[imported]))
-            raise LinkError(
-                f'Cannot import "@{imported}": it requires federation v{version} or later '
-                f'(this @link asks for v{links.version[0]}.{links.version[1]}).',
-                directive,
-            )
+            raise LinkError(f'Cannot import unknown element "@{imported}".', directive,
+                            f"@{imported} needs federation v{version} or later: raise the "
+                            "version in the federation @link URL")
         links.names[local] = imported
 
 
@@ -124,10 +133,11 @@ def _imports(directive: DirectiveNode) -> list[tuple[str, str]]:
                 alias_node, StringValueNode
             ):
                 raise LinkError("Invalid @link import: expected {name: String, as: String}",
-                                directive)
+                                directive, 'write imports as "@key" or {name: "@key", as: "@k"}')
             name, alias = name_node.value, alias_node.value
         else:
-            raise LinkError("Invalid @link import: expected a string or an object", directive)
+            raise LinkError("Invalid @link import: expected a string or an object", directive,
+                            'write imports as "@key" or {name: "@key", as: "@k"}')
         if name.startswith("@"):
             pairs.append((alias.lstrip("@"), name.lstrip("@")))
     return pairs

@@ -72,8 +72,7 @@ def load_subgraph(source: SubgraphSource) -> tuple[Subgraph | None, list[Composi
     try:
         links = read_links(document)
     except LinkError as exc:
-        return None, [error(errors.INVALID_LINK_IDENTIFIER, str(exc), exc.node,
-                            "import only directives of the federation version you @link")]
+        return None, [error(exc.code, str(exc), exc.node, exc.hint)]
     subgraph = Subgraph(source.name, source.url, source.file, links.fed2, links.version, {})
     reader = DirectiveReader(links, document, subgraph, error)
     roots = _root_names(document)
