@@ -2,6 +2,8 @@
 null keys and null entities."""
 
 from gateway.federation import execute_plan
+from gateway.federation.executor.entities import representations
+from gateway.federation.plan import EntityInputSpec, InputField
 
 from .harness import Gateway
 
@@ -73,3 +75,14 @@ async def test_a_fetch_function_crash_becomes_an_error_not_an_exception(shop: Ga
 async def test_context_reaches_every_subgraph_request(shop: Gateway) -> None:
     await shop.run("{ topProducts(first: 1) { name inStock } }", context={"principal": "p"})
     assert [dict(c.context) for c in shop.subgraphs.calls] == [{"principal": "p"}] * 2
+
+
+def test_representations_skip_null_keys_and_share_duplicates() -> None:
+    spec = EntityInputSpec("User", (InputField("id", "id"),), ("id",))
+    first = {"__typename": "User", "id": "u1"}
+    second = {"__typename": "User", "id": "u1"}
+    null_key = {"__typename": "User", "id": None}
+    other = {"__typename": "Bot", "id": "b"}
+    reps, targets = representations([first, second, null_key, other], {"User": spec})
+    assert reps == [{"__typename": "User", "id": "u1"}]
+    assert targets == [[first, second]]

@@ -207,12 +207,36 @@ class Walker:
         self.mark(pos.group)
         pos.tree.add_typename()
         possible = self.supergraph.possible_in_graph.get((pos.type_name, pos.group.subgraph), ())
-        if not possible:
+        if not possible or self._uniform(pos, possible, selections):
             self._walk_interface_fields(pos, selections)
+            return
         for type_name in sorted(possible):
             if _selects_fields(self.index, selections, type_name):
                 sub = pos.tree.fragment(type_name)
                 self.walk(pos.at(tree=sub, type_name=type_name, type_filter=type_name), selections)
+
+    def _uniform(
+        self, pos: Position, possible: frozenset[str], selections: tuple[NSelection, ...]
+    ) -> bool:
+        """Whether the selection can stay on the abstract type: only interface fields that this
+        subgraph resolves for every implementation it can return (no per-type jump needed)."""
+        graph = pos.group.subgraph
+        for selection in selections:
+            if isinstance(selection, NFragment):
+                if selection.type_condition not in (None, pos.type_name):
+                    return False
+                if not self._uniform(pos, possible, selection.selections):
+                    return False
+                continue
+            if selection.name == "__typename":
+                continue
+            provided = pos.provided is not None and selection.name in pos.provided
+            for type_name in (pos.type_name, *possible):
+                model = self.supergraph.field(type_name, selection.name)
+                info = model.graphs.get(graph) if model else None
+                if info is None or info.requires is not None or not (info.resolvable or provided):
+                    return False
+        return True
 
     def _walk_interface_fields(self, pos: Position, selections: tuple[NSelection, ...]) -> None:
         """No implementation is known here: interface fields are planned on the interface."""
