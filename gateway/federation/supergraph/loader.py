@@ -13,7 +13,7 @@ from graphql import (
 from .join_field import read_field_graphs
 from .join_membership import read_members
 from .join_type import read_type_graphs
-from .model import SubgraphInfo, TypeInGraph, TypeModel
+from .model import FieldModel, SubgraphInfo, TypeInGraph, TypeModel
 
 _KINDS = (
     (GraphQLObjectType, "object"),
@@ -40,20 +40,18 @@ def load_types(
     for name, per_graph in type_graphs.items():
         named = schema.type_map[name]
         kind = next(label for cls, label in _KINDS if isinstance(named, cls))
-        fields = {}
+        fields: dict[str, FieldModel] = {}
         if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
             fields = {
-                field_name: _field_model(name, field_name, field, per_graph, join, graphs)
+                field_name: FieldModel(
+                    name,
+                    field_name,
+                    read_field_graphs(name, field_name, field, per_graph, join, graphs),
+                )
                 for field_name, field in named.fields.items()
             }
         types[name] = TypeModel(name, kind, per_graph, fields, members.get(name, {}))
     return types
-
-
-def _field_model(owner, name, field, type_graphs, join, graphs):
-    from .model import FieldModel
-
-    return FieldModel(owner, name, read_field_graphs(owner, name, field, type_graphs, join, graphs))
 
 
 def possible_types_per_graph(
