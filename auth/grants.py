@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6749.grants import (
     AuthorizationCodeGrant,
+    BaseGrant,
     ClientCredentialsGrant,
     RefreshTokenGrant,
 )
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
 CONFIDENTIAL = ["client_secret_basic", "client_secret_post"]
 
 
-def _stores(grant: object) -> LoopgateAuthorizationServer:
-    return grant.server  # type: ignore[attr-defined,no-any-return]
+def _stores(grant: BaseGrant) -> LoopgateAuthorizationServer:
+    server: LoopgateAuthorizationServer = grant.server
+    return server
 
 
 class ClientCredentials(ClientCredentialsGrant):

@@ -47,7 +47,20 @@ class LoopgateOAuth2Request(OAuth2Request):
 
     def __init__(self, method: str, uri: str, headers: Mapping[str, str], query: Pairs,
                  form: Pairs) -> None:
-        super().__init__(method=method, uri=uri, headers=headers)
+        # authlib's own __init__ refuses plain-HTTP URIs per request; transport security is
+        # a deployment matter here (TLS ends at a proxy), checked once on the issuer at
+        # start-up (AuthService.create), so the same attributes are set without that check.
+        self.method = method
+        self.uri = uri
+        self.headers = headers
+        self._body = None
+        self.client = None
+        self.auth_method = None
+        self.user = None
+        self.authorization_code = None
+        self.refresh_token = None
+        self.credential = None
+        self._scope = None
         self._args = dict(reversed(query))
         self._form = dict(reversed(form))
         self.payload = FormPayload([*query, *form])

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 import anyio.to_thread
+from authlib.common.security import is_secure_transport
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
@@ -56,6 +57,9 @@ class AuthService:
     def create(cls, db: AsyncDatabase, *, issuer: str,
                access_token_lifetime: timedelta = MAX_TOKEN_LIFETIME) -> AuthService:
         issuer = issuer.rstrip("/")
+        if not is_secure_transport(issuer):
+            logger.warning("OAuth issuer %s is plain HTTP on a non-loopback host; set "
+                           "LOOPGATE_ISSUER to the public https:// URL in production", issuer)
         keys = KeyStore(db)
         keyring = KeyRing(keys)
         revocations = RevocationList(db)

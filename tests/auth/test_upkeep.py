@@ -2,14 +2,16 @@
 
 from datetime import timedelta
 
+import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from auth.collections import CODES, REVOKED, SESSIONS
 from auth.demo import AUTH_SEED, DEMO_APP_ID, DEMO_PASSWORD, DEMO_USERNAME
+from auth.direct import client_credentials_token
 from auth.members import MemberLogins
 from auth.service import AuthService
 from auth.sweeper import sweep_expired
-from schema.kernel.ids import stable_id
+from schema.kernel.ids import new_id, stable_id
 from schema.kernel.time import utcnow
 
 
@@ -44,3 +46,18 @@ async def test_start_is_idempotent_and_creates_one_key(db: AsyncDatabase) -> Non
     assert await db["oauth_signing_keys"].count_documents({}) == 1
     await service.maintain()
     assert await db["oauth_signing_keys"].count_documents({}) == 1
+
+
+async def test_plain_http_issuer_behind_a_proxy_still_serves_and_warns(
+        db: AsyncDatabase, caplog: pytest.LogCaptureFixture) -> None:
+    service = AuthService.create(db, issuer="http://0.0.0.0:4000")
+    assert "plain HTTP" in caplog.text
+    await service.start()
+    issued = await service.clients.create(partner_id=new_id("ptn"), name="A",
+                                          scopes="stores:read")
+    assert issued.client_secret is not None
+    answer = await client_credentials_token(service, issued.client.client_id,
+                                            issued.client_secret)
+    assert answer.status == 200
+    principal = await service.verifier.verify(answer.body["access_token"])
+    assert principal.client_id == issued.client.client_id
