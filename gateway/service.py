@@ -6,13 +6,18 @@ operation, coerce variables, then plan (through the plan cache) and execute. A r
 fails any step before planning never reaches a subgraph. The HTTP layer turns a
 :class:`GatewayResult`'s :class:`Outcome` into a status code; this module knows no HTTP.
 
+Field authorization (``@authenticated``/``@requiresScopes``) happens between validation and
+planning: the operation is pruned for the caller's auth shape and the removed fields are
+written back as null with an error after execution. Pruning and plan are cached together,
+keyed by the auth shape, so callers with the same rights share both.
+
 Everything that depends on the supergraph lives in one immutable :class:`_State`, replaced in
 a single assignment by :meth:`Gateway.replace_supergraph`, so a hot reload never mixes two
 schemas within one request.
 """
 
 import asyncio
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -28,6 +33,13 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from gateway.authorization import (
+    AuthorizationPolicy,
+    AuthorizationResult,
+    AuthShape,
+    apply_unauthorized,
+    authorize_operation,
+)
 from gateway.federation import QueryPlan, QueryPlanner, Supergraph, execute_plan
 from gateway.federation.errors import FederationError
 from gateway.plan_cache import PlanCache, PlanKey, operation_digest
@@ -90,13 +102,22 @@ class _Prepared:
 
 
 @dataclass(frozen=True, slots=True)
+class _Planned:
+    """A plan-cache entry: the plan and, for a guarded caller, what auth removed."""
+
+    plan: QueryPlan
+    authorized: AuthorizationResult | None
+
+
+@dataclass(frozen=True, slots=True)
 class _State:
     """Everything derived from one supergraph."""
 
     supergraph: Supergraph
     planner: QueryPlanner
+    authorization: AuthorizationPolicy
     router: TransportRouter
-    plans: PlanCache[QueryPlan]
+    plans: PlanCache[_Planned]
     documents: dict[str, _Prepared]
 
 
@@ -129,8 +150,13 @@ class Gateway:
         return self._state.router
 
     @property
-    def plan_cache(self) -> PlanCache[QueryPlan]:
+    def plan_cache(self) -> PlanCache[_Planned]:
         return self._state.plans
+
+    @property
+    def authorization(self) -> AuthorizationPolicy:
+        """The current supergraph's field-authorization policy (for ``auth_shape_for``)."""
+        return self._state.authorization
 
     def replace_supergraph(
         self, supergraph: Supergraph, router: TransportRouter | None = None
@@ -146,7 +172,8 @@ class Gateway:
         return previous
 
     def _build_state(self, supergraph: Supergraph, router: TransportRouter) -> _State:
-        return _State(supergraph, QueryPlanner(supergraph), router,
+        policy = AuthorizationPolicy.from_supergraph(parse(supergraph.sdl), supergraph.api_schema)
+        return _State(supergraph, QueryPlanner(supergraph), policy, router,
                       PlanCache(self._plan_cache_size), {})
 
     async def execute(
@@ -154,13 +181,14 @@ class Gateway:
         request: GraphQLRequest,
         context: Mapping[str, Any] | None = None,
         *,
-        auth_shape: Hashable = None,
+        auth_shape: AuthShape | None = None,
         allow_mutations: bool = True,
     ) -> GatewayResult:
         """Run one request; never raises for anything the caller or a subgraph did wrong.
 
         ``allow_mutations=False`` is for GET requests, which must not mutate.
-        ``auth_shape`` is the caller's authorization shape, part of the plan-cache key.
+        ``auth_shape`` is the caller's shape under :attr:`authorization` (part of the
+        plan-cache key); None means a trusted caller: nothing is pruned.
         """
         state = self._state
         if not isinstance(request.query, str) or not request.query.strip():
@@ -199,23 +227,36 @@ class Gateway:
         operation_name: str | None,
         variables: dict[str, Any],
         context: Mapping[str, Any],
-        auth_shape: Hashable,
+        auth_shape: AuthShape | None,
     ) -> GatewayResult:
         try:
-            plan = self._cached_plan(state, prepared, operation_name, auth_shape)
+            planned = self._cached_plan(state, prepared, operation_name, auth_shape)
         except FederationError as exc:
             return _failure(Outcome.PLANNING_FAILED, f"query planning failed: {exc}",
                             ErrorCode.INTERNAL_SERVER_ERROR)
-        response = await execute_plan(plan, variables, state.router.fetch, context=context)
-        return GatewayResult(Outcome.EXECUTED, dict(response))
+        response = dict(await execute_plan(planned.plan, variables, state.router.fetch,
+                                           context=context))
+        if planned.authorized is not None:
+            apply_unauthorized(planned.authorized, response)
+        return GatewayResult(Outcome.EXECUTED, response)
 
     @staticmethod
     def _cached_plan(state: _State, prepared: _Prepared, operation_name: str | None,
-                     auth_shape: Hashable) -> QueryPlan:
+                     auth_shape: AuthShape | None) -> _Planned:
         document = prepared.document
         assert document is not None, "only valid documents are planned"
+
+        def plan() -> _Planned:
+            if auth_shape is None or not state.authorization.guarded:
+                return _Planned(state.planner.plan(document, operation_name), None)
+            authorized = authorize_operation(state.authorization, document, auth_shape,
+                                             operation_name)
+            return _Planned(state.planner.plan(authorized.document, operation_name),
+                            authorized if authorized.changed or authorized.typename_added
+                            else None)
+
         key = PlanKey(prepared.digest, operation_name, auth_shape)
-        return state.plans.get_or_plan(key, lambda: state.planner.plan(document, operation_name))
+        return state.plans.get_or_plan(key, plan)
 
     def _prepare(self, state: _State, query: str) -> _Prepared:
         """Parse and validate ``query``, once per distinct text for this supergraph."""
@@ -231,7 +272,7 @@ class Gateway:
         return prepared
 
     def plan(self, query: str, operation_name: str | None = None,
-             auth_shape: Hashable = None) -> QueryPlan:
+             auth_shape: AuthShape | None = None) -> QueryPlan:
         """The (cached) plan for ``query``, as ``loopgate plan`` prints it.
 
         Raises GraphQLError for an invalid operation and FederationError if planning fails.
@@ -245,7 +286,7 @@ class Gateway:
             raise GraphQLError(_missing_operation(GraphQLRequest(query, None, operation_name),
                                                   prepared))
         name = operation.name.value if operation.name else None
-        return self._cached_plan(state, prepared, name, auth_shape)
+        return self._cached_plan(state, prepared, name, auth_shape).plan
 
 
 def _parse_and_validate(supergraph: Supergraph, query: str) -> _Prepared:

@@ -7,13 +7,14 @@ that are not well-formed GraphQL-over-HTTP requests get 4xx either way. Every er
 ``extensions.code``.
 """
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from gateway.authorization import AuthShape
 from gateway.http.errors import RequestRejected
 from gateway.http.graphiql import graphiql_page
 from gateway.http.media import MediaType, accepted
@@ -22,7 +23,7 @@ from gateway.service import Gateway, GatewayResult, GraphQLRequest, Outcome
 from schema.kernel.errors import ErrorCode
 
 ContextFor = Callable[[Request], Awaitable[Mapping[str, Any]]]
-AuthShapeFor = Callable[[Mapping[str, Any]], Hashable]
+AuthShapeFor = Callable[[Mapping[str, Any]], AuthShape]
 
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 

@@ -1,6 +1,7 @@
 """GraphQL over HTTP: methods, media types, status codes, limits, GraphiQL, CORS, health."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import httpx
 import orjson
@@ -8,6 +9,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 
+from gateway.authorization import AuthShape
 from gateway.federation import Supergraph
 from gateway.http.app import create_gateway_app, graphql_route
 from gateway.http.endpoint import GraphQLEndpoint
@@ -196,7 +198,7 @@ async def test_not_ready_while_a_subgraph_is_unreachable() -> None:
 
 
 async def test_context_and_auth_shape_hooks(router: CountingRouter) -> None:
-    """The auth layer's integration point: a context per request, an auth shape per caller."""
+    """The auth layer's integration point: a context per request, a shape from each context."""
     gateway = Gateway(Supergraph.parse(supergraph_sdl()), router)
 
     async def context_for(request: Request) -> dict[str, str]:
@@ -206,8 +208,13 @@ async def test_context_and_auth_shape_hooks(router: CountingRouter) -> None:
                                   {"www-authenticate": "Bearer"})
         return {"viewer": viewer}
 
-    endpoint = GraphQLEndpoint(gateway, context_for=context_for,
-                               auth_shape_for=lambda context: context["viewer"])
+    shaped: list[Mapping[str, Any]] = []
+
+    def auth_shape_for(context: Mapping[str, Any]) -> AuthShape:
+        shaped.append(context)
+        return frozenset()
+
+    endpoint = GraphQLEndpoint(gateway, context_for=context_for, auth_shape_for=auth_shape_for)
     app = Starlette(routes=[graphql_route(endpoint)])
     query = {"query": '{ user(id: "u1") { viewer } }'}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
@@ -219,7 +226,7 @@ async def test_context_and_auth_shape_hooks(router: CountingRouter) -> None:
     assert refused.headers["www-authenticate"] == "Bearer"
     assert grace.json() == {"data": {"user": {"viewer": "grace"}}}
     assert alan.json() == {"data": {"user": {"viewer": "alan"}}}
-    assert len(gateway.plan_cache) == 2
+    assert shaped == [{"viewer": "grace"}, {"viewer": "alan"}]
 
 
 async def test_request_deadline_is_504_or_200_by_media_type(router: CountingRouter) -> None:
