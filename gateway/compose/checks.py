@@ -1,11 +1,14 @@
 """Stage 1b: each subgraph's ``@key``, ``@requires`` and ``@provides`` checked on its own."""
 
+from collections.abc import Callable
+
 from graphql import Node
 
 from gateway.compose import errors
 from gateway.compose.errors import CompositionError, line_of
 from gateway.compose.fieldset import FieldSetSyntaxError, Selected, parse_field_set, selected_fields
 from gateway.compose.model import Field, Subgraph
+from gateway.compose.shareable import used_fields
 from gateway.compose.types import base_name
 
 _COMPOSITE = ("object", "interface", "union")
@@ -33,7 +36,26 @@ def check_field_sets(subgraph: Subgraph) -> list[CompositionError]:
                 prefix = f'On field "{coordinate}", for @provides(fields: "{field.provides}"): '
                 for code, message, hint in _provides_problems(subgraph, field, coordinate):
                     error(code, prefix + message, field.node, hint)
+    if subgraph.fed2:
+        _check_unused_externals(subgraph, error)
     return found
+
+
+def _check_unused_externals(subgraph: Subgraph, error: Callable[..., None]) -> None:
+    """An ``@external`` field no key, requires, provides or interface needs is a mistake."""
+    used = used_fields(subgraph)
+    for typedef in subgraph.types.values():
+        interface_fields = {f for i in typedef.interfaces
+                            for f in (subgraph.types[i].fields if i in subgraph.types else {})}
+        for field in typedef.fields.values():
+            coordinate = f"{typedef.name}.{field.name}"
+            if field.external and coordinate not in used and field.name not in interface_fields:
+                error(errors.EXTERNAL_UNUSED,
+                      f'Field "{coordinate}" is marked @external but is not used in any '
+                      "federation directive (@key, @provides, @requires) or to satisfy an "
+                      "interface; the field declaration has no use and should be removed (or "
+                      "the field should not be @external).", field.node,
+                      f'remove "{coordinate}", or use it in a @key, @requires or @provides')
 
 
 Problem = tuple[str, str, str]

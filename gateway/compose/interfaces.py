@@ -6,7 +6,7 @@ resolve any of them); a subgraph using ``@interfaceObject`` must know none of th
 
 from gateway.compose import errors
 from gateway.compose.model import Key
-from gateway.compose.report import join_strings
+from gateway.compose.report import join_strings, subgraph_names
 from gateway.compose.state import MergeState
 
 
@@ -14,6 +14,7 @@ def check_interfaces(state: MergeState) -> None:
     for name, merged in state.supergraph.types.items():
         if merged.kind != "interface":
             continue
+        _check_implementations_have_fields(state, name)
         implementations = sorted(
             t.name for t in state.supergraph.types.values()
             if t.kind == "object" and name in t.interfaces)
@@ -33,6 +34,29 @@ def check_interfaces(state: MergeState) -> None:
             key = next((k for k in typedef.keys if k.resolvable), None)
             if typedef.kind == "interface" and key is not None:
                 _check_entity_interface(state, index, name, key, implementations)
+
+
+def _check_implementations_have_fields(state: MergeState, interface: str) -> None:
+    """Every field of an interface must exist on every object implementing it."""
+    types = state.supergraph.types
+    for implementation in [t for t in types.values() if interface in t.interfaces]:
+        for field in types[interface].fields:
+            if field in implementation.fields:
+                continue
+            declaring = [s.name for s in state.subgraphs
+                         if (t := s.types.get(interface)) is not None and t.kind == "interface"
+                         and field in t.fields]
+            implementing = [s.name for s in state.subgraphs
+                            if (t := s.types.get(implementation.name)) is not None
+                            and interface in t.interfaces]
+            index = state.names.index(implementing[0]) if implementing else None
+            state.error(errors.INTERFACE_FIELD_NO_IMPLEM,
+                        f'Interface field "{interface}.{field}" is declared in '
+                        f'{subgraph_names(declaring)} but type "{implementation.name}", which '
+                        f'implements "{interface}" only in {subgraph_names(implementing)} does '
+                        f'not have field "{field}".', index, None,
+                        f'add "{field}" to "{implementation.name}" in '
+                        f"{subgraph_names(implementing)}")
 
 
 def _check_entity_interface(state: MergeState, index: int, name: str, key: Key,

@@ -53,6 +53,7 @@ class Links:
     link_name: str = "link"
     namespace: str = "federation"
     names: dict[str, str] = field(default_factory=dict)
+    imported: dict[str, str] = field(default_factory=dict)
     foreign: dict[str, tuple[str, str]] = field(default_factory=dict)
     compose_directives: list[tuple[str, DirectiveNode]] = field(default_factory=list)
 
@@ -74,6 +75,10 @@ def read_links(document: DocumentNode) -> Links:
     if not federation:
         links.names = {name: name for name in FEDERATION1_DIRECTIVES}
         return links
+    if len(federation) > 1:
+        raise LinkError('Cannot link feature "https://specs.apollo.dev/federation" since it has '
+                        "already been linked in the schema.", federation[1],
+                        "keep a single federation @link (merge their imports)")
     _read_federation_link(links, federation[0])
     for directive in link_directives:
         url = _argument(directive, "url") or ""
@@ -115,6 +120,7 @@ def _read_federation_link(links: Links, directive: DirectiveNode) -> None:
                             f"@{imported} needs federation v{version} or later: raise the "
                             "version in the federation @link URL")
         links.names[local] = imported
+        links.imported[imported] = local
 
 
 def _imports(directive: DirectiveNode) -> list[tuple[str, str]]:

@@ -73,7 +73,8 @@ def load_subgraph(source: SubgraphSource) -> tuple[Subgraph | None, list[Composi
         links = read_links(document)
     except LinkError as exc:
         return None, [error(exc.code, str(exc), exc.node, exc.hint)]
-    subgraph = Subgraph(source.name, source.url, source.file, links.fed2, links.version, {})
+    subgraph = Subgraph(source.name, source.url, source.file, links.fed2, links.version, {},
+                        imported_names=dict(links.imported))
     reader = DirectiveReader(links, document, subgraph, error)
     roots = _root_names(document)
     for definition in document.definitions:

@@ -2,6 +2,7 @@
 
 from gateway.compose import errors
 from gateway.compose.access_control import propagate_access_control
+from gateway.compose.api_schema import check_api_schema
 from gateway.compose.applied import REPEATABLE, merge_applied
 from gateway.compose.executable import merge_executable_directives
 from gateway.compose.interfaces import check_interfaces
@@ -21,6 +22,8 @@ _FEATURES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy",
 
 def merge_subgraphs(state: MergeState) -> None:
     """Fill ``state.supergraph`` from ``state.subgraphs``, collecting errors in ``state``."""
+    if not _import_names_agree(state):
+        return
     by_name = _sources_by_type(state)
     kinds = {name: _kind(state, name, sources) for name, sources in by_name.items()}
     if any(kind is None for kind in kinds.values()):
@@ -36,11 +39,31 @@ def merge_subgraphs(state: MergeState) -> None:
     check_interfaces(state)
     propagate_access_control(state)
     check_transitive_auth(state)
+    check_api_schema(state)
     state.supergraph.executable_directives = merge_executable_directives(state.subgraphs)
     if "Query" not in state.supergraph.types:
         state.error(errors.NO_QUERIES, "No queries found in any subgraph: a supergraph must "
                     "have a query root type.", hint="add a Query type with at least one field")
     state.supergraph.features = _features(state.supergraph)
+
+
+def _import_names_agree(state: MergeState) -> bool:
+    """A directive the supergraph carries must be imported under one name everywhere."""
+    latest = max(s.version for s in state.subgraphs)
+    url = f"https://specs.apollo.dev/federation/v{latest[0]}.{latest[1]}"
+    for name in _FEATURES:
+        imports = [(i, s.imported_names[name]) for i, s in enumerate(state.subgraphs)
+                   if name in s.imported_names]
+        different = next((local for _, local in imports if local != imports[0][1]), None)
+        if different is None:
+            continue
+        state.error(errors.LINK_IMPORT_NAME_MISMATCH, mismatch(
+            f'The "@{name}" directive (from {url}) is imported with mismatched name between '
+            "subgraphs: it is imported as ", f'"@{different}"',
+            [(state.names[i], f'"@{local}"') for i, local in imports]),
+            imports[0][0], None, f'import "@{name}" under the same name in every subgraph')
+        return False
+    return True
 
 
 def new_state(subgraphs: list) -> MergeState:

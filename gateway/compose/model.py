@@ -101,6 +101,7 @@ class Subgraph:
     composed: dict[str, ComposedDirective] = field(default_factory=dict)
     executable_directives: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
     auth_used: set[str] = field(default_factory=set)
+    imported_names: dict[str, str] = field(default_factory=dict)
 
     def object_or_interface(self, name: str) -> TypeDef | None:
         found = self.types.get(name)
