@@ -32,6 +32,8 @@ from ..supergraph import Supergraph
 from .condition import fetch_condition
 from .conflicts import resolve_conflicts
 from .groups import FetchGroup
+from .levels import levels
+from .passes import optimise
 from .tree import SelectionTree
 
 _REPRESENTATIONS = VariableDefinitionNode(
@@ -50,6 +52,7 @@ def build_node(
     operation_name: str | None,
     variables: Mapping[str, VariableDefinitionNode],
 ) -> PlanNode | None:
+    groups = optimise(groups)
     nodes = {
         group.id: _wrap(_fetch(supergraph, group, operation_kind, operation_name, variables), group)
         for group in groups
@@ -63,16 +66,10 @@ def build_node(
 
 
 def _levels(groups: list[FetchGroup], nodes: dict[int, PlanNode]) -> list[PlanNode]:
-    level: dict[int, int] = {}
-
-    def of(group: FetchGroup) -> int:
-        if group.id not in level:
-            level[group.id] = 1 + max((of(dep) for dep in group.all_deps()), default=-1)
-        return level[group.id]
-
+    level = levels(groups)
     by_level: dict[int, list[PlanNode]] = {}
     for group in groups:
-        by_level.setdefault(of(group), []).append(nodes[group.id])
+        by_level.setdefault(level[group.id], []).append(nodes[group.id])
     return [_collapse(Parallel, by_level[index]) for index in sorted(by_level)]
 
 
