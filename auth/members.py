@@ -18,6 +18,7 @@ from schema.kernel.ids import parse_id
 from schema.kernel.time import as_utc, utcnow
 
 SESSION_LIFETIME = timedelta(hours=1)
+_UNKNOWN_USER_HASH = hash_password(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +47,11 @@ class MemberLogins:
     async def authenticate(self, username: str, password: str) -> str | None:
         """The member id for a correct credential, else None."""
         doc = await self._logins.find_one({"_id": f"login:{username}"})
-        if doc is None or not verify_password(password, doc["passwordHash"]):
+        stored = doc["passwordHash"] if doc is not None else _UNKNOWN_USER_HASH
+        # the hash is checked even for an unknown name, so timing does not reveal members
+        if not verify_password(password, stored) or doc is None:
             return None
-        return doc["memberId"]
+        return str(doc["memberId"])
 
     async def open_session(self, member_id: str) -> str:
         """A new session; returns the cookie value (stored only as a hash)."""

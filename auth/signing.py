@@ -8,6 +8,7 @@ keeps one from being replayed as the other; the ``kid`` must name a key that sti
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from typing import Any
 
 from joserfc import jwt
@@ -62,6 +63,7 @@ async def verify(keyring: KeyRing, token: str, *, typ: str, issuer: str, audienc
     return claims
 
 
+@lru_cache(maxsize=64)
 def _registry(issuer: str, audience: str, required: tuple[str, ...]) -> JWTClaimsRegistry:
     options: dict[str, Any] = {name: {"essential": True} for name in required}
     options["iss"] = {"essential": True, "value": issuer}

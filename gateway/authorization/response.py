@@ -8,8 +8,10 @@ own error explains them), and a removal under a type condition only touches obje
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from gateway.authorization.conditions import included
 from gateway.authorization.transform import (
     TYPENAME_ALIAS,
     AuthorizationResult,
@@ -41,13 +43,19 @@ def _error(removed: RemovedField, path: ResponsePath) -> dict[str, Any]:
             "path": path, "extensions": {"code": str(ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE)}}
 
 
-def apply_unauthorized(result: AuthorizationResult, response: dict[str, Any]) -> dict[str, Any]:
-    """Add null and an ``UNAUTHORIZED_FIELD_OR_TYPE`` error for each removed field, in place."""
+def apply_unauthorized(result: AuthorizationResult, response: dict[str, Any],
+                       variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Add null and an ``UNAUTHORIZED_FIELD_OR_TYPE`` error for each removed field, in place.
+
+    ``variables`` are the request's (coerced) variables, for ``@skip``/``@include``.
+    """
     if not result.removed and not result.typename_added:
         return response
     data = response.get("data")
     errors: list[dict[str, Any]] = []
     for removed in result.removed:
+        if not included(removed.conditions, variables or {}):
+            continue
         key = removed.path[-1]
         for parent, concrete in _objects_at(data, removed.path[:-1], []):
             runtime_type = parent.get(TYPENAME_ALIAS, parent.get("__typename"))

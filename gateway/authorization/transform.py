@@ -20,7 +20,9 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLAbstractType,
     GraphQLCompositeType,
+    GraphQLInterfaceType,
     GraphQLObjectType,
+    GraphQLUnionType,
     InlineFragmentNode,
     NameNode,
     OperationDefinitionNode,
@@ -33,6 +35,7 @@ from graphql import (
 )
 from graphql.language import Visitor
 
+from gateway.authorization.conditions import Condition, conditions_of
 from gateway.authorization.policy import AuthorizationPolicy
 from gateway.authorization.requirements import AuthShape, Requirement
 
@@ -51,13 +54,15 @@ class RemovedField:
 
     ``path`` holds response keys from the root (list positions expand when written);
     ``runtime_types`` limits the removal to objects of those ``__typename`` values (a field
-    removed inside a type condition), None meaning every object at that place.
+    removed inside a type condition), None meaning every object at that place;
+    ``conditions`` are the ``@skip``/``@include`` that applied to it.
     """
 
     path: Path
     coordinate: str
     requirement: str
     runtime_types: frozenset[str] | None = None
+    conditions: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,17 @@ class AuthorizationResult:
     @property
     def changed(self) -> bool:
         return bool(self.removed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Where a selection sits within its field: runtime types and ``@skip``/``@include``."""
+
+    runtime: frozenset[str] | None = None
+    conditions: tuple[Condition, ...] = ()
+
+    def removed(self, path: Path, coordinate: str, requirement: str) -> RemovedField:
+        return RemovedField(path, coordinate, requirement, self.runtime, self.conditions)
 
 
 @dataclass
@@ -90,7 +106,7 @@ class _Walk:
                          path: Path) -> list[SelectionNode]:
         """The pruned selections of one field (or the root); adds ``__typename`` if needed."""
         start = len(self.removed)
-        selections = self.selections(parent, node, path, None)
+        selections = self.selections(parent, node, path, _Where())
         conditional = any(r.runtime_types is not None and r.path[:-1] == path
                           for r in self.removed[start:])
         if selections and conditional:
@@ -99,23 +115,25 @@ class _Walk:
         return selections
 
     def selections(self, parent: GraphQLCompositeType, node: SelectionSetNode, path: Path,
-                   runtime: frozenset[str] | None) -> list[SelectionNode]:
+                   where: _Where) -> list[SelectionNode]:
         kept: list[SelectionNode] = []
         for selection in node.selections:
+            inner = _Where(where.runtime,
+                           where.conditions + conditions_of(selection.directives))
             if isinstance(selection, FieldNode):
-                result = self.field(parent, selection, path, runtime)
+                result = self.field(parent, selection, path, inner)
             elif isinstance(selection, InlineFragmentNode):
-                result = self.fragment(parent, selection, selection, path, runtime)
+                result = self.fragment(parent, selection, selection, path, inner)
             else:
                 assert isinstance(selection, FragmentSpreadNode)
                 definition = self.fragments[selection.name.value]
-                result = self.fragment(parent, definition, selection, path, runtime)
+                result = self.fragment(parent, definition, selection, path, inner)
             if result is not None:
                 kept.append(result)
         return kept
 
     def field(self, parent: GraphQLCompositeType, node: FieldNode, path: Path,
-              runtime: frozenset[str] | None) -> FieldNode | None:
+              where: _Where) -> FieldNode | None:
         name = node.name.value
         if name.startswith("__"):
             return node
@@ -123,7 +141,7 @@ class _Walk:
         coordinate = f"{parent.name}.{name}"
         unmet = self.missing(self.policy.field_requirements(parent, name))
         if unmet is not None:
-            self.removed.append(RemovedField((*path, key), coordinate, unmet, runtime))
+            self.removed.append(where.removed((*path, key), coordinate, unmet))
             return None
         if node.selection_set is None:
             return node
@@ -134,24 +152,24 @@ class _Walk:
             return _with_selections(node, children)
         reasons = sorted({r.requirement for r in self.removed[start:]})
         del self.removed[start:]
-        self.removed.append(RemovedField((*path, key), coordinate,
-                                         "; ".join(reasons) or "authorization", runtime))
+        self.removed.append(where.removed((*path, key), coordinate,
+                                          "; ".join(reasons) or "authorization"))
         return None
 
     def fragment(self, parent: GraphQLCompositeType,
                  definition: InlineFragmentNode | FragmentDefinitionNode,
                  usage: InlineFragmentNode | FragmentSpreadNode, path: Path,
-                 runtime: frozenset[str] | None) -> InlineFragmentNode | None:
+                 where: _Where) -> InlineFragmentNode | None:
         condition = definition.type_condition
         target = self.policy.schema.get_type(condition.name.value) if condition else parent
-        assert target is not None
-        narrowed = _narrow(self.policy, parent, target, runtime)  # type: ignore[arg-type]
+        assert isinstance(target, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType)
+        narrowed = _Where(_narrow(self.policy, parent, target, where.runtime), where.conditions)
         unmet = self.missing(self.policy.type_requirements(target.name))
         if unmet is not None:
             for key in _response_keys(definition.selection_set, self.fragments):
-                self.removed.append(RemovedField((*path, key), target.name, unmet, narrowed))
+                self.removed.append(narrowed.removed((*path, key), target.name, unmet))
             return None
-        children = self.selections(target, definition.selection_set, path, narrowed)  # type: ignore[arg-type]
+        children = self.selections(target, definition.selection_set, path, narrowed)
         if not children:
             return None
         return InlineFragmentNode(type_condition=condition, directives=usage.directives,

@@ -59,7 +59,7 @@ def _run(query: str, scopes: str | None, variables: dict | None = None) -> dict[
     PLANNER.plan(result.document, None)
     executed = execute(API, result.document, root_value=DATA, variable_values=variables)
     assert executed.errors is None, executed.errors
-    response = apply_unauthorized(result, {"data": executed.data})
+    response = apply_unauthorized(result, {"data": executed.data}, variables)
     return {"data": response["data"],
             "denied": sorted(tuple(e["path"]) for e in response.get("errors", ()))}
 
@@ -217,3 +217,14 @@ def test_the_clients_own_typename_survives_the_added_one() -> None:
     response = _run(query, None)
     assert response["data"]["search"] == [
         {"__typename": "Store", "name": "North", "phone": None}, {"displayName": None}]
+
+
+@pytest.mark.parametrize(("show", "denied"), [(False, []), (True, [("stores", 0, "phone"),
+                                                                  ("stores", 1, "phone")])])
+def test_skipped_removed_fields_get_no_error(show: bool, denied: list[tuple]) -> None:
+    query = """query ($show: Boolean!) {
+      stores { name phone @include(if: $show) ... @skip(if: true) { inventory { sku } } }
+    }"""
+    response = _run(query, None, {"show": show})
+    assert response["denied"] == denied
+    assert all(("phone" in store) is show for store in response["data"]["stores"])
