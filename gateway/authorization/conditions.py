@@ -33,9 +33,14 @@ def conditions_of(directives: Iterable[DirectiveNode] | None) -> tuple[Condition
     return tuple(found)
 
 
-def included(conditions: tuple[Condition, ...], variables: Mapping[str, Any]) -> bool:
-    """Whether a selection under ``conditions`` is part of the response for ``variables``."""
+def included(conditions: tuple[Condition, ...], variables: Mapping[str, Any] | None) -> bool:
+    """Whether a selection under ``conditions`` is part of the response for ``variables``.
+
+    Without variables only literal conditions are decided; a variable one counts as included.
+    """
     for is_include, value in conditions:
+        if isinstance(value, str) and variables is None:
+            continue
         flag = bool(variables.get(value)) if isinstance(value, str) else value
         if flag != is_include:
             return False

@@ -47,14 +47,15 @@ def apply_unauthorized(result: AuthorizationResult, response: dict[str, Any],
                        variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Add null and an ``UNAUTHORIZED_FIELD_OR_TYPE`` error for each removed field, in place.
 
-    ``variables`` are the request's (coerced) variables, for ``@skip``/``@include``.
+    ``variables`` are the request's (coerced) variables, for ``@skip``/``@include``; without
+    them a removal under a variable condition is reported as if included.
     """
     if not result.removed and not result.typename_added:
         return response
     data = response.get("data")
     errors: list[dict[str, Any]] = []
     for removed in result.removed:
-        if not included(removed.conditions, variables or {}):
+        if not included(removed.conditions, variables):
             continue
         key = removed.path[-1]
         for parent, concrete in _objects_at(data, removed.path[:-1], []):

@@ -228,3 +228,11 @@ def test_skipped_removed_fields_get_no_error(show: bool, denied: list[tuple]) ->
     response = _run(query, None, {"show": show})
     assert response["denied"] == denied
     assert all(("phone" in store) is show for store in response["data"]["stores"])
+
+
+def test_without_variables_a_variable_condition_counts_as_included() -> None:
+    document = parse("query ($s: Boolean!) { stores { phone @include(if: $s) name } }")
+    result = authorize_operation(POLICY, document, POLICY.shape(None))
+    response = apply_unauthorized(result, {"data": {"stores": [{"name": "N"}]}})
+    assert response["data"] == {"stores": [{"name": "N", "phone": None}]}
+    assert [e["path"] for e in response["errors"]] == [["stores", 0, "phone"]]
