@@ -111,8 +111,18 @@ def _inventory() -> tuple[Any, ...]:
 
 def _shipping() -> tuple[Any, ...]:
     def product(rep: dict[str, Any]) -> dict[str, Any]:
-        label = f"ships for {rep['shippingEstimate']}"
-        return {"__typename": "Product", "id": rep["id"], "deliveryLabel": label}
+        def label(_info: Any) -> str:
+            return f"ships for {rep['shippingEstimate']}"
+
+        def gift_note(_info: Any) -> str:
+            return f"{rep['reviewCount']} reviews"
+
+        return {
+            "__typename": "Product",
+            "id": rep["id"],
+            "deliveryLabel": label,
+            "giftNote": gift_note,
+        }
 
     return build_subgraph("shop", "shipping", {}, {"Product": product})
 

@@ -36,3 +36,17 @@ async def test_requires_of_requires_runs_three_steps(shop: Gateway) -> None:
 async def test_required_fields_are_not_leaked_into_the_response(shop: Gateway) -> None:
     result = await shop.run('{ product(id: "p1") { shippingEstimate deliveryLabel } }')
     assert result["data"]["product"] == {"shippingEstimate": 100, "deliveryLabel": "ships for 100"}
+
+
+async def test_requires_from_two_subgraphs_share_one_fetch_of_the_requiring_subgraph(
+    shop: Gateway,
+) -> None:
+    result = await shop.run('{ product(id: "p1") { deliveryLabel giftNote } }')
+    assert result == {
+        "data": {"product": {"deliveryLabel": "ships for 100", "giftNote": "2 reviews"}}
+    }
+    assert len(shop.subgraphs.called("shipping")) == 1
+    reps = shop.subgraphs.called("shipping")[0].variables["representations"]
+    assert reps == [
+        {"__typename": "Product", "id": "p1", "shippingEstimate": 100, "reviewCount": 2}
+    ]
