@@ -4,7 +4,7 @@ An accessible field may not return a hidden type, a type may not lose all its fi
 required argument or input field may not be hidden (clients could never send it).
 """
 
-from graphql import NonNullTypeNode
+from graphql import Node, NonNullTypeNode
 
 from gateway.compose import errors
 from gateway.compose.state import MergeState
@@ -22,21 +22,24 @@ def check_api_schema(state: MergeState) -> None:
             continue
         _check_children(state, merged)
         for field in merged.fields.values():
+            where = state.locate(merged.name, field.name)
             if _hidden(field.directives):
-                _check_required(state, merged, field.name, field.type, field.default, "input")
+                _check_required(state, merged, field.name, field.type, field.default, "input",
+                                where)
                 continue
             target = types.get(base_name(field.type))
             if target is not None and _hidden(target.directives):
-                _referenced(state, target, f"{merged.name}.{field.name}")
+                _referenced(state, target, f"{merged.name}.{field.name}", where)
             for argument in field.args.values():
                 coordinate = f"{merged.name}.{field.name}({argument.name}:)"
+                where = state.locate(merged.name, field.name, argument.name)
                 if _hidden(argument.directives):
                     _check_required(state, merged, coordinate, argument.type, argument.default,
-                                    "argument")
+                                    "argument", where)
                     continue
                 argument_type = types.get(base_name(argument.type))
                 if argument_type is not None and _hidden(argument_type.directives):
-                    _referenced(state, argument_type, coordinate)
+                    _referenced(state, argument_type, coordinate, where)
 
 
 def _check_children(state: MergeState, merged: MergedType) -> None:
@@ -55,13 +58,14 @@ def _check_children(state: MergeState, merged: MergedType) -> None:
     if total and not visible:
         state.error(errors.ONLY_INACCESSIBLE_CHILDREN,
                     f'Type "{merged.name}" is in the API schema but all of its '
-                    f"{_CHILDREN[merged.kind]} are @inaccessible.", hint=f'make one of '
+                    f"{_CHILDREN[merged.kind]} are @inaccessible.", *state.locate(merged.name),
+                    hint=f'make one of '
                     f'"{merged.name}"\'s {_CHILDREN[merged.kind]} accessible, or mark '
                     f'"{merged.name}" @inaccessible too')
 
 
 def _check_required(state: MergeState, parent: MergedType, coordinate: str, type_node: object,
-                    default: object, kind: str) -> None:
+                    default: object, kind: str, where: tuple[int | None, Node | None]) -> None:
     if not isinstance(type_node, NonNullTypeNode) or default is not None:
         return
     if kind == "argument":
@@ -72,14 +76,15 @@ def _check_required(state: MergeState, parent: MergedType, coordinate: str, type
                    "input field of its type.")
     else:
         return
-    state.error(errors.REQUIRED_INACCESSIBLE, message,
+    state.error(errors.REQUIRED_INACCESSIBLE, message, *where,
                 hint="make it optional (nullable or with a default) before hiding it")
 
 
-def _referenced(state: MergeState, target: MergedType, coordinate: str) -> None:
+def _referenced(state: MergeState, target: MergedType, coordinate: str,
+                where: tuple[int | None, Node | None]) -> None:
     state.error(errors.REFERENCED_INACCESSIBLE,
                 f'Type "{target.name}" is @inaccessible but is referenced by "{coordinate}", '
-                "which is in the API schema.",
+                "which is in the API schema.", *where,
                 hint=f'mark "{coordinate}" @inaccessible too, or make "{target.name}" accessible')
 
 

@@ -50,11 +50,13 @@ def _check_implementations_have_fields(state: MergeState, interface: str) -> Non
                             if (t := s.types.get(implementation.name)) is not None
                             and interface in t.interfaces]
             index = state.names.index(implementing[0]) if implementing else None
+            node = state.subgraphs[index].types[implementation.name].node \
+                if index is not None else None
             state.error(errors.INTERFACE_FIELD_NO_IMPLEM,
                         f'Interface field "{interface}.{field}" is declared in '
                         f'{subgraph_names(declaring)} but type "{implementation.name}", which '
                         f'implements "{interface}" only in {subgraph_names(implementing)} does '
-                        f'not have field "{field}".', index, None,
+                        f'not have field "{field}".', index, node,
                         f'add "{field}" to "{implementation.name}" in '
                         f"{subgraph_names(implementing)}")
 

@@ -68,7 +68,7 @@ def _merge_field(state: MergeState, dest: MergedType, sources: FieldSources,
         state.error(errors.EXTERNAL_MISSING_ON_BASE,
                     f'Field "{coordinate}" is marked @external on all the subgraphs in which it '
                     f'is listed ({subgraph_names(defining)}).',
-                    next(i for i, f in sources.items() if f), None,
+                    *state.locate(dest.name, merged.name),
                     f'define "{coordinate}" without @external in the subgraph that resolves it')
         return
     resolving = {i: f for i, f in sources.items() if f is not None and not f.external}

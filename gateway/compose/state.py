@@ -52,6 +52,24 @@ class MergeState:
             code, message, subgraph.name if subgraph else None,
             subgraph.file if subgraph else None, line_of(node), hint))
 
+    def locate(self, type_name: str, field: str | None = None, argument: str | None = None
+               ) -> tuple[int | None, Node | None]:
+        """The first subgraph defining an element, and the element's node there."""
+        for index, subgraph in enumerate(self.subgraphs):
+            typedef = subgraph.types.get(type_name)
+            if typedef is None:
+                continue
+            if field is None:
+                return index, typedef.node
+            found = typedef.fields.get(field)
+            if found is None:
+                continue
+            if argument is None:
+                return index, found.node
+            if argument in found.args:
+                return index, found.args[argument].node
+        return None, None
+
     def is_member(self, general: str, specific: str) -> bool:
         """``specific`` implements interface ``general`` or belongs to union ``general``."""
         return specific in self.implementations.get(general, set()) or \

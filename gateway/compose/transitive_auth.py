@@ -58,7 +58,8 @@ def check_transitive_auth(state: MergeState) -> None:
                             f"[{state.names[index]}] Field \"{coordinate}\" does not specify "
                             "necessary @authenticated, @requiresScopes and/or @policy auth "
                             f"requirements to access the transitive {problem} from @requires "
-                            "selection set.", index, None,
+                            "selection set.", index,
+                            state.subgraphs[index].types[merged.name].fields[merged_field.name].node,
                             f'add to "{coordinate}" the @authenticated/@requiresScopes/@policy '
                             "of the fields its @requires reads")
 
