@@ -84,17 +84,17 @@ class DirectiveReader:
             elif canonical == "interfaceObject":
                 typedef.interface_object = True
             elif canonical == "extends":
-                typedef.extends = typedef.has_extension = True
+                typedef.extends = True
                 typedef.keys = [replace(key, extension=True) for key in typedef.keys]
             else:
                 typedef.directives.extend(self.kept([directive]))
         return flags
 
     def read_field(self, node: FieldDefinitionNode | InputValueDefinitionNode,
-                   in_extension: bool, shareable: bool) -> Field:
+                   shareable: bool) -> Field:
         field = Field(node.name.value, node.type,
                       node.description.value if node.description else None, node,
-                      default=getattr(node, "default_value", None), in_extension=in_extension,
+                      default=getattr(node, "default_value", None),
                       shareable=shareable)
         for argument in getattr(node, "arguments", None) or ():
             field.args[argument.name.value] = Argument(
@@ -126,7 +126,6 @@ class DirectiveReader:
             local = directive.name.value
             canonical = self.links.canonical(local)
             if canonical in KEPT_FEDERATION:
-                self.subgraph.auth_used.update({canonical} & AUTH_DIRECTIVES)
                 kept.append(DirectiveNode(name=NameNode(value=canonical),
                                           arguments=directive.arguments, loc=directive.loc))
             elif local in BUILTIN_DIRECTIVES or local in self.composed:

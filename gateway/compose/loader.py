@@ -113,14 +113,12 @@ def _add_type(subgraph: Subgraph, node: Node, roots: dict[str, str],
         typedef = TypeDef(kind, name, None, node)
         subgraph.types[name] = typedef
     is_extension = isinstance(node, TypeExtensionNode)
-    if not is_extension and typedef.has_definition and name not in _ROOTS.values():
+    if not is_extension and typedef.has_definition:
         reader.errors.append(reader.error(errors.INVALID_GRAPHQL,
                                           f'There can be only one type named "{name}"', node,
                                           f'merge the two definitions of "{name}", or use '
                                           f"`extend type {name}` for the second"))
-    if is_extension:
-        typedef.has_extension = True
-    else:
+    if not is_extension:
         typedef.has_definition = True
         typedef.node = node
         description = getattr(node, "description", None)
@@ -135,7 +133,7 @@ def _add_type(subgraph: Subgraph, node: Node, roots: dict[str, str],
             value.name.value, value.description.value if value.description else None,
             reader.kept(value.directives), value)
     for field_node in getattr(node, "fields", None) or ():
-        field = reader.read_field(field_node, is_extension, flags.shareable)
+        field = reader.read_field(field_node, flags.shareable)
         field.external = field.external or flags.external
         typedef.fields[field_node.name.value] = field
 

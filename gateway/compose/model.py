@@ -39,7 +39,6 @@ class Field:
     provides: str | None = None
     override_from: str | None = None
     override_label: str | None = None
-    in_extension: bool = False
 
 
 @dataclass
@@ -77,7 +76,6 @@ class TypeDef:
     interface_object: bool = False
     extends: bool = False
     has_definition: bool = False
-    has_extension: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,6 @@ class Subgraph:
     types: dict[str, TypeDef]
     composed: dict[str, ComposedDirective] = field(default_factory=dict)
     executable_directives: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
-    auth_used: set[str] = field(default_factory=set)
     imported_names: dict[str, str] = field(default_factory=dict)
 
     def object_or_interface(self, name: str) -> TypeDef | None:
