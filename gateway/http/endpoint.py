@@ -7,6 +7,7 @@ that are not well-formed GraphQL-over-HTTP requests get 4xx either way. Every er
 ``extensions.code``.
 """
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -21,6 +22,8 @@ from gateway.http.media import MediaType, accepted
 from gateway.http.request import from_post, from_query_params, read_body
 from gateway.service import Gateway, GatewayResult, GraphQLRequest, Outcome
 from schema.kernel.errors import ErrorCode
+
+_log = logging.getLogger(__name__)
 
 ContextFor = Callable[[Request], Awaitable[Mapping[str, Any]]]
 AuthShapeFor = Callable[[Mapping[str, Any]], AuthShape]
@@ -84,8 +87,13 @@ class GraphQLEndpoint:
         except RequestRejected as rejected:
             return _error(media, rejected)
         auth_shape = self._auth_shape_for(context) if self._auth_shape_for else None
-        result = await self.gateway.execute(graphql_request, context, auth_shape=auth_shape,
-                                            allow_mutations=not is_get)
+        try:
+            result = await self.gateway.execute(graphql_request, context, auth_shape=auth_shape,
+                                                allow_mutations=not is_get)
+        except Exception:  # a bug, not the caller's fault: still answer in GraphQL's shape
+            _log.exception("GraphQL request failed inside the gateway")
+            return _error(media, RequestRejected(500, "internal error in the gateway",
+                                                 ErrorCode.INTERNAL_SERVER_ERROR))
         return _response(media, result)
 
     async def _decode(self, request: Request, is_get: bool) -> GraphQLRequest:

@@ -14,7 +14,7 @@ from gateway.federation import Supergraph
 from gateway.http.app import create_gateway_app, graphql_route
 from gateway.http.endpoint import GraphQLEndpoint
 from gateway.http.errors import RequestRejected
-from gateway.service import Gateway
+from gateway.service import Gateway, GatewayResult
 from tests.gateway.conftest import CountingRouter, in_process_router, supergraph_sdl
 
 GRAPHQL_RESPONSE = "application/graphql-response+json; charset=utf-8"
@@ -239,3 +239,19 @@ async def test_request_deadline_is_504_or_200_by_media_type(router: CountingRout
                                    headers={"accept": "application/json"})
     assert (strict.status_code, codes(strict)) == (504, ["GATEWAY_TIMEOUT"])
     assert (legacy.status_code, codes(legacy)) == (200, ["GATEWAY_TIMEOUT"])
+
+
+class _BuggyGateway(Gateway):
+    """A gateway with a bug in it."""
+
+    async def execute(self, *_args: object, **_kwargs: object) -> GatewayResult:
+        raise RuntimeError("bug inside the gateway")
+
+
+async def test_a_gateway_bug_is_a_graphql_shaped_500(caplog: pytest.LogCaptureFixture) -> None:
+    app = create_gateway_app(_BuggyGateway(Supergraph.parse(supergraph_sdl()), in_process_router()))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                 base_url="http://gateway") as client:
+        reply = await client.post("/graphql", json={"query": QUERY})
+    assert (reply.status_code, codes(reply)) == (500, ["INTERNAL_SERVER_ERROR"])
+    assert "bug inside the gateway" in caplog.text
