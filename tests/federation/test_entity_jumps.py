@@ -1,5 +1,12 @@
 """Entity jumps: root → entity fetch, chains across subgraphs, both directions, batching."""
 
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from gateway.federation import execute_plan
+from gateway.transports.base import SubgraphRequest
+
 from .harness import Gateway
 
 
@@ -69,3 +76,22 @@ async def test_entity_fetch_operations_only_use_the_subgraphs_types(shop: Gatewa
     names = [r["product"]["name"] for r in result["data"]["me"]["reviews"]]
     assert names == ["Table", "Chair"]
     assert "errors" not in result
+
+
+async def test_a_chain_of_fetches_does_not_wait_for_an_unrelated_slow_one(shop: Gateway) -> None:
+    finished: list[str] = []
+
+    async def fetch(request: SubgraphRequest) -> Mapping[str, Any]:
+        if request.subgraph == "products":
+            await asyncio.sleep(0.05)
+        response = await shop.subgraphs.fetch(request)
+        finished.append(request.subgraph)
+        return response
+
+    plan = shop.plan("{ latestReviews { author { points } product { name } } }")
+    result = await execute_plan(plan, {}, fetch)
+    assert result["data"]["latestReviews"][0] == {
+        "author": {"points": 120},
+        "product": {"name": "Table"},
+    }
+    assert finished.index("loyalty") < finished.index("products")

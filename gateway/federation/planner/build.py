@@ -32,8 +32,8 @@ from ..supergraph import Supergraph
 from .condition import fetch_condition
 from .conflicts import resolve_conflicts
 from .groups import FetchGroup
-from .levels import levels
 from .passes import optimise
+from .schedule import schedule
 from .tree import SelectionTree
 
 _REPRESENTATIONS = VariableDefinitionNode(
@@ -57,20 +57,12 @@ def build_node(
         group.id: _wrap(_fetch(supergraph, group, operation_kind, operation_name, variables), group)
         for group in groups
     }
-    steps = sorted({group.root_index for group in groups})
     sequence: list[PlanNode] = []
-    for step in steps:
+    for step in sorted({group.root_index for group in groups}):
         members = [group for group in groups if group.root_index == step]
-        sequence.extend(_levels(members, nodes))
+        roots = [group for group in members if group.parent is None]
+        sequence.extend(schedule(roots, members, nodes))
     return _collapse(Sequence, sequence)
-
-
-def _levels(groups: list[FetchGroup], nodes: dict[int, PlanNode]) -> list[PlanNode]:
-    level = levels(groups)
-    by_level: dict[int, list[PlanNode]] = {}
-    for group in groups:
-        by_level.setdefault(level[group.id], []).append(nodes[group.id])
-    return [_collapse(Parallel, by_level[index]) for index in sorted(by_level)]
 
 
 def _collapse(kind: type[Sequence] | type[Parallel], items: list[PlanNode]) -> PlanNode:
