@@ -35,6 +35,7 @@ class SubgraphSpec:
     sdl_file: Path | None = None
     module: str | None = None
     introspect_url: str | None = None
+    base_dir: Path | None = None
 
 
 def read_config(path: Path) -> list[SubgraphSpec]:
@@ -70,4 +71,4 @@ def _spec(path: Path, index: int, entry: Any) -> SubgraphSpec:
     if entry.get("introspect") and not url:
         raise ConfigError(f"{path}: subgraph {name!r} has `introspect: true` but no `url`")
     return SubgraphSpec(name, str(url), (path.parent / sdl) if sdl else None,
-                        entry.get("module"), introspect)
+                        entry.get("module"), introspect, path.parent)

@@ -1,6 +1,8 @@
 """Subgraph SDL fetched for a config entry: from a file, an in-process schema, or over HTTP."""
 
 import importlib
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +23,7 @@ def load_source(spec: SubgraphSpec, timeout: float = 10.0) -> SubgraphSource:
             raise ConfigError(f"subgraph {spec.name!r}: cannot read {spec.sdl_file} "
                               f"({exc.strerror})") from exc
     if spec.module is not None:
+        _make_importable([spec.base_dir, Path.cwd()])
         return source_from_schema(spec.name, _import(spec.name, spec.module), spec.url,
                                   spec.module)
     assert spec.introspect_url is not None
@@ -58,6 +61,13 @@ def introspect(name: str, url: str, timeout: float = 10.0) -> str:
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"subgraph {name!r}: {url} did not answer {SERVICE_QUERY} with an "
                           "SDL (is it a federation subgraph?)") from exc
+
+
+def _make_importable(directories: list[Path | None]) -> None:
+    """Modules next to the config (or in the working directory) import like in a project."""
+    for directory in directories:
+        if directory is not None and str(directory.resolve()) not in sys.path:
+            sys.path.append(str(directory.resolve()))
 
 
 def _import(name: str, reference: str) -> Any:

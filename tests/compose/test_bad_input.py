@@ -83,3 +83,10 @@ def test_compose_directive_needs_a_definition_and_a_link() -> None:
 def test_errors_in_several_subgraphs_are_all_reported() -> None:
     errors = compose(("a", "type Query {"), ("b", LINK + "type Query { b: Int @nope }"))
     assert sorted(e.subgraph or "" for e in errors) == ["a", "b"]
+
+
+def test_a_type_defined_twice() -> None:
+    [error] = compose(("stores", LINK + "type Query { a: Int }\ntype Query { b: Int }\n"))
+    assert (error.code, error.message, error.line) == (
+        "INVALID_GRAPHQL", '[stores] There can be only one type named "Query"', 3)
+    assert error.hint is not None and "extend type Query" in error.hint

@@ -125,6 +125,18 @@ def test_module_and_introspection_sources(tmp_path: Path, service_sdl_server: st
     assert "_service" in local.sdl and parse(local.sdl) is not None
 
 
+def test_module_next_to_the_config_is_importable(tmp_path: Path) -> None:
+    (tmp_path / "partner_graph.py").write_text(
+        "SDL = 'extend schema @link(url: \"https://specs.apollo.dev/federation/v2.11\", "
+        "import: [\"@key\"])\\ntype Query { partnerHello: String }'\n")
+    config = tmp_path / "supergraph.yaml"
+    config.write_text("subgraphs:\n  - {name: partner, module: 'partner_graph:SDL'}\n")
+    [spec] = read_config(config)
+    source = load_source(spec)
+    assert source.file == "partner_graph:SDL"
+    assert "partnerHello" in source.sdl
+
+
 def test_introspect_true_uses_the_url(tmp_path: Path, service_sdl_server: str) -> None:
     config = tmp_path / "supergraph.yaml"
     config.write_text(f"subgraphs:\n  - {{name: r, url: '{service_sdl_server}', "
