@@ -3,22 +3,19 @@
 Each fetch runs before the fetches hanging from it (``Sequence``); sibling subtrees run in
 ``Parallel`` unless one needs data from another (``@requires`` or a key fetched by a
 sibling), in which case they run in stages. Dependencies only ever point into the subtree
-of the requiring fetch's parent, so this nesting respects all of them; a final check falls
-back to plain level-by-level ordering if it ever would not.
+of the requiring fetch's parent, so this nesting respects all of them.
 """
 
-from ..plan import Fetch, Flatten, Parallel, PlanNode, Sequence
+from ..errors import PlanningError
+from ..plan import Parallel, PlanNode, Sequence
 from .groups import FetchGroup
-from .levels import levels
 
 
 def schedule(
     roots: list[FetchGroup], groups: list[FetchGroup], nodes: dict[int, PlanNode]
 ) -> list[PlanNode]:
     """Plan nodes for ``groups`` (all descending from ``roots``), to run in sequence."""
-    tree = _Tree(groups, nodes)
-    steps = tree.stages(roots)
-    return steps if _respects(steps, tree.by_id) else _by_level(groups, nodes)
+    return _Tree(groups, nodes).stages(roots)
 
 
 class _Tree:
@@ -60,7 +57,9 @@ class _Tree:
         stages: list[PlanNode] = []
         done: set[int] = set()
         while pending:
-            ready = [s for s in pending if needs[s.id] <= done] or pending[:1]
+            ready = [s for s in pending if needs[s.id] <= done]
+            if not ready:
+                raise PlanningError(f"cyclic dependencies between fetches {sorted(needs)}")
             stages.append(_collapse(Parallel, [self.chain(s, attached, done) for s in ready]))
             pending = [s for s in pending if s.id not in done]
         return stages
@@ -73,37 +72,6 @@ class _Tree:
         followers = [self.chain(f, attached, done) for f in attached.get(group.id, [])]
         after = [_collapse(Parallel, followers)] if followers else []
         return _collapse(Sequence, [self.subtree(group), *after])
-
-
-def _respects(steps: list[PlanNode], groups: dict[int, FetchGroup]) -> bool:
-    """Every fetch starts only after each fetch it depends on has finished."""
-    return _check(_collapse(Sequence, steps), set(), groups)
-
-
-def _check(node: PlanNode, finished: set[int], groups: dict[int, FetchGroup]) -> bool:
-    if isinstance(node, Fetch | Flatten):
-        fetch = node if isinstance(node, Fetch) else node.node
-        if any(dep.id not in finished for dep in groups[fetch.id].all_deps()):
-            return False
-        finished.add(fetch.id)
-        return True
-    if isinstance(node, Sequence):
-        return all(_check(child, finished, groups) for child in node.nodes)
-    before = set(finished)
-    for child in node.nodes:
-        branch = set(before)
-        if not _check(child, branch, groups):
-            return False
-        finished |= branch
-    return True
-
-
-def _by_level(groups: list[FetchGroup], nodes: dict[int, PlanNode]) -> list[PlanNode]:
-    level = levels(groups)
-    by_level: dict[int, list[PlanNode]] = {}
-    for group in groups:
-        by_level.setdefault(level[group.id], []).append(nodes[group.id])
-    return [_collapse(Parallel, by_level[index]) for index in sorted(by_level)]
 
 
 def _collapse(kind: type[Sequence] | type[Parallel], items: list[PlanNode]) -> PlanNode:
