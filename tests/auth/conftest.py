@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from auth.clients import IssuedClient
 from auth.errors import AuthError
@@ -100,14 +101,14 @@ def build_app(service: AuthService) -> Starlette:
     app.state.auth = service
     return app
 
-@pytest.fixture(scope="session")
-async def auth_server(mongo_client: Mongo) -> AsyncIterator[AuthServer]:
-    """The authorization server on a free port, over its own session database."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    name = f"auth_{new_id('evt')[4:].lower()}"
-    service = AuthService.create(mongo_client.client[name], issuer=base_url)
-    config = uvicorn.Config(build_app(service), host="127.0.0.1", port=port, lifespan="on",
+@asynccontextmanager
+async def serve_in_loop(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn (on a free port by default) in this event loop.
+
+    Yields the base URL. The same loop matters: the app uses the session's AsyncMongoClient.
+    """
+    port = port or free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
                             log_level="warning", ws="none")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -115,10 +116,24 @@ async def auth_server(mongo_client: Mongo) -> AsyncIterator[AuthServer]:
         if task.done():
             task.result()
         await asyncio.sleep(0.02)
-    yield AuthServer(base_url, service)
-    server.should_exit = True
-    await task
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="session")
+async def auth_server(mongo_client: Mongo) -> AsyncIterator[AuthServer]:
+    """The authorization server on a free port, over its own session database."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    name = f"auth_{new_id('evt')[4:].lower()}"
+    service = AuthService.create(mongo_client.client[name], issuer=base_url)
+    async with serve_in_loop(build_app(service), port):
+        yield AuthServer(base_url, service)
     await mongo_client.client.drop_database(name)
+
 
 @pytest.fixture
 def mint_token(auth_server: AuthServer) -> TokenFactory:
