@@ -5,6 +5,7 @@ from collections.abc import Callable
 from graphql import Node
 
 from gateway.compose import errors
+from gateway.compose.directives import AUTH_DIRECTIVES
 from gateway.compose.errors import CompositionError, line_of
 from gateway.compose.fieldset import FieldSetSyntaxError, Selected, parse_field_set, selected_fields
 from gateway.compose.model import Field, Subgraph
@@ -38,7 +39,30 @@ def check_field_sets(subgraph: Subgraph) -> list[CompositionError]:
                     error(code, prefix + message, field.node, hint)
     if subgraph.fed2:
         _check_unused_externals(subgraph, error)
+    _check_auth_on_interfaces(subgraph, error)
     return found
+
+
+def _check_auth_on_interfaces(subgraph: Subgraph, error: Callable[..., None]) -> None:
+    """Auth goes on objects and their fields; interfaces get it from their implementations."""
+    for typedef in subgraph.types.values():
+        if typedef.kind != "interface" and not typedef.interface_object:
+            continue
+        kind = "interface" if typedef.kind == "interface" else "interface object"
+        elements = [(kind, typedef.name, typedef.directives)]
+        if typedef.kind == "interface":
+            elements += [("field", f"{typedef.name}.{f.name}", f.directives)
+                         for f in typedef.fields.values()]
+        for element_kind, coordinate, directives in elements:
+            for directive in directives:
+                name = directive.name.value
+                if name in AUTH_DIRECTIVES:
+                    error(errors.AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE,
+                          f'Invalid use of @{name} on {element_kind} "{coordinate}": @{name} '
+                          "cannot be applied on interfaces, interface fields and interface "
+                          "objects", directive,
+                          f"put @{name} on the implementing object types (or their fields); "
+                          "composition carries it up to the interface")
 
 
 def _check_unused_externals(subgraph: Subgraph, error: Callable[..., None]) -> None:
