@@ -14,6 +14,7 @@ from graphql import ArgumentNode, DirectiveNode, ListValueNode, NameNode, String
 from gateway.compose.cost import merge_cost
 
 REPEATABLE = frozenset({"tag"})
+_AUTH_ORDER = ("authenticated", "requiresScopes", "policy")
 _DNF_ARGUMENTS = {"requiresScopes": "scopes", "policy": "policies"}
 
 
@@ -24,7 +25,7 @@ def merge_applied(sources: Iterable[Sequence[DirectiveNode]],
         for directive in directives:
             by_name.setdefault(directive.name.value, []).append(directive)
     merged: list[DirectiveNode] = []
-    for name, applications in by_name.items():
+    for name, applications in sorted(by_name.items(), key=_auth_first):
         if name in _DNF_ARGUMENTS:
             merged.append(_conjunction(name, applications))
         elif name in ("cost", "listSize"):
@@ -34,6 +35,11 @@ def merge_applied(sources: Iterable[Sequence[DirectiveNode]],
         else:
             merged.append(applications[0])
     return merged
+
+
+def _auth_first(item: tuple[str, list[DirectiveNode]]) -> int:
+    """Auth directives print first, in Apollo's order; the rest keep their order."""
+    return _AUTH_ORDER.index(item[0]) if item[0] in _AUTH_ORDER else len(_AUTH_ORDER)
 
 
 def _distinct(applications: list[DirectiveNode]) -> list[DirectiveNode]:

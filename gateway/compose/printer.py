@@ -6,7 +6,7 @@ Definitions are sorted by name, case-insensitively, as Apollo sorts them; each t
 
 import re
 
-from graphql import DirectiveDefinitionNode, StringValueNode, print_ast
+from graphql import DirectiveDefinitionNode, DirectiveNode, StringValueNode, print_ast
 from graphql.language.block_string import print_block_string
 
 from gateway.compose.cost import cost_definitions, cost_link
@@ -96,9 +96,9 @@ def _type(merged: MergedType) -> str:
     head = f"{keyword} {merged.name}"
     if merged.interfaces:
         head += " implements " + " & ".join(merged.interfaces)
-    directives = [_join_type(j) for j in merged.joins]
-    directives += [f'@join__implements(graph: {g}, interface: {_string(i)})'
-                   for g, i in merged.implements]
+    directives = [f'@join__implements(graph: {g}, interface: {_string(i)})'
+                  for g, i in merged.implements]
+    directives += [_join_type(j) for j in merged.joins]
     directives += [f'@join__unionMember(graph: {g}, member: {_string(m)})'
                    for g, m in merged.union_members]
     directives += [print_ast(d) for d in merged.directives]
@@ -109,21 +109,35 @@ def _type(merged: MergedType) -> str:
         return text
     if merged.kind == "enum":
         body = [_description(v.description, "  ") + "  " + " ".join(
-            [v.name] + [print_ast(d) for d in v.directives]
-            + [f"@join__enumValue(graph: {g})" for g in v.graphs]) for v in merged.values.values()]
+            [v.name, *_with_joins(v.directives, [f"@join__enumValue(graph: {g})" for g in v.graphs])])
+                for v in merged.values.values()]
     else:
         body = [_field(f) for f in merged.fields.values()]
-    return text + "\n{\n" + "\n".join(body) + "\n}"
+    return text + "\n{\n" + _join_members(body) + "\n}"
+
+
+def _join_members(members: list[str]) -> str:
+    """One per line, with a blank line before each described member but the first."""
+    lines = []
+    for position, member in enumerate(members):
+        if position and member.lstrip().startswith('"'):
+            lines.append("")
+        lines.append(member)
+    return "\n".join(lines)
 
 
 def _field(field: MergedField) -> str:
     line = "  " + field.name + _arguments(field.args) + ": " + type_str(field.type)
     if field.default is not None:
         line += " = " + print_ast(field.default)
-    parts = [print_ast(d) for d in field.directives if d.name.value == "inaccessible"]
-    parts += [_join_field(j) for j in field.joins]
-    parts += [print_ast(d) for d in field.directives if d.name.value != "inaccessible"]
+    parts = _with_joins(field.directives, [_join_field(j) for j in field.joins])
     return _description(field.description, "  ") + " ".join([line, *parts])
+
+
+def _with_joins(directives: list[DirectiveNode], joins: list[str]) -> list[str]:
+    """Apollo's order on fields and enum values: @inaccessible, the joins, the rest."""
+    hidden = [print_ast(d) for d in directives if d.name.value == "inaccessible"]
+    return hidden + joins + [print_ast(d) for d in directives if d.name.value != "inaccessible"]
 
 
 def _arguments(args: dict[str, MergedArgument]) -> str:
