@@ -17,6 +17,7 @@ schemas within one request.
 """
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -118,7 +119,7 @@ class _State:
     authorization: AuthorizationPolicy
     router: TransportRouter
     plans: PlanCache[_Planned]
-    documents: dict[str, _Prepared]
+    documents: OrderedDict[str, _Prepared]
 
 
 class Gateway:
@@ -174,7 +175,7 @@ class Gateway:
     def _build_state(self, supergraph: Supergraph, router: TransportRouter) -> _State:
         policy = AuthorizationPolicy.from_supergraph(parse(supergraph.sdl), supergraph.api_schema)
         return _State(supergraph, QueryPlanner(supergraph), policy, router,
-                      PlanCache(self._plan_cache_size), {})
+                      PlanCache(self._plan_cache_size), OrderedDict())
 
     async def execute(
         self,
@@ -259,16 +260,17 @@ class Gateway:
         return state.plans.get_or_plan(key, plan)
 
     def _prepare(self, state: _State, query: str) -> _Prepared:
-        """Parse and validate ``query``, once per distinct text for this supergraph."""
-        prepared = state.documents.get(query)
-        if prepared is None:
-            prepared = _parse_and_validate(state.supergraph, query)
-            if len(query) > _MAX_CACHED_QUERY_CHARS:
-                return prepared
-            documents = state.documents
-            if len(documents) >= self._document_cache_size:
-                del documents[next(iter(documents))]
+        """Parse and validate ``query``, once per distinct text for this supergraph (LRU)."""
+        documents = state.documents
+        prepared = documents.get(query)
+        if prepared is not None:
+            documents.move_to_end(query)
+            return prepared
+        prepared = _parse_and_validate(state.supergraph, query)
+        if len(query) <= _MAX_CACHED_QUERY_CHARS:
             documents[query] = prepared
+            if len(documents) > self._document_cache_size:
+                documents.popitem(last=False)
         return prepared
 
     def plan(self, query: str, operation_name: str | None = None,

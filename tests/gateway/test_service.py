@@ -1,7 +1,9 @@
 """The gateway service: request errors stop before any subgraph, plans are cached, hot swap."""
 
 import pytest
+from graphql import DocumentNode, Source
 
+from gateway import service
 from gateway.federation import Supergraph
 from gateway.service import Gateway, GraphQLRequest, Outcome
 from tests.gateway.conftest import CountingRouter, in_process_router, supergraph_sdl
@@ -111,3 +113,20 @@ async def test_replace_supergraph_switches_schema_and_caches() -> None:
     assert previous is router
     assert len(gateway.plan_cache) == 0
     assert (await gateway.execute(query)).response == {"data": {"user": {"username": "ada"}}}
+
+
+async def test_query_texts_are_parsed_once_in_lru_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    real_parse = service.parse
+
+    def counting_parse(source: Source, **options: object) -> DocumentNode:
+        parsed.append(source.body)
+        return real_parse(source, **options)
+
+    gateway = Gateway(Supergraph.parse(supergraph_sdl()), in_process_router(),
+                      document_cache_size=2)
+    monkeypatch.setattr(service, "parse", counting_parse)
+    a, b, c = "{ reviewCount }", "{ topProducts { upc } }", "{ topProducts { name } }"
+    for query in (a, a, b, a, c, a, b):
+        assert (await gateway.execute(GraphQLRequest(query))).executed
+    assert parsed == [a, b, c, b]
