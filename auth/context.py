@@ -15,7 +15,7 @@ from ulid import ULID
 
 from auth.errors import MissingToken
 from auth.keys import KeyRing
-from auth.signing import Claims, sign, verify
+from auth.signing import Claims, VerificationKeys, sign, verify
 from auth.tokens import principal_from_claims
 from schema.kernel.principal import Principal
 
@@ -74,7 +74,7 @@ class ContextTokenSigner:
 class ContextTokenVerifier:
     """Checks context tokens (the subgraph side); ``audience`` is this subgraph's name."""
 
-    keyring: KeyRing
+    keyring: VerificationKeys
     issuer: str
     audience: str
 

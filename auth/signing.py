@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from joserfc import jwt
 from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
 from joserfc.jws import extract_compact
 from joserfc.jwt import JWTClaimsRegistry
 
@@ -40,8 +41,16 @@ def unverified_header(token: str) -> dict[str, Any]:
     return header
 
 
-async def verify(keyring: KeyRing, token: str, *, typ: str, issuer: str, audience: str,
-                 required: tuple[str, ...]) -> Claims:
+class VerificationKeys(Protocol):
+    """Where verifiers find public keys: the database (:class:`KeyRing`) or a JWKS URL."""
+
+    async def refresh_for(self, kid: str) -> None: ...
+
+    def verification_key(self, kid: str) -> RSAKey | None: ...
+
+
+async def verify(keyring: VerificationKeys, token: str, *, typ: str, issuer: str,
+                 audience: str, required: tuple[str, ...]) -> Claims:
     """The claims of a token signed by one of our keys, for ``audience``, not expired."""
     header = unverified_header(token)
     if header.get("alg") != ALGORITHM:

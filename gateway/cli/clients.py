@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="a public client (no secret; PKCE only)")
     create.add_argument("--resource-server", action="store_true",
                         help="may call the introspection endpoint")
+    create.add_argument("--sandbox", action="store_true",
+                        help="tokens act in the partner's sandbox")
     create.set_defaults(run=run_create)
 
     rotate = actions.add_parser("rotate-secret", help="issue a new secret; the old one keeps "
@@ -85,7 +87,8 @@ def run_create(args: argparse.Namespace) -> int:
                 partner_id=partner_id, name=args.name or f"{args.partner} app",
                 scopes=args.scopes, grant_types=args.grants or ["client_credentials"],
                 redirect_uris=args.redirect_uris, public=args.public,
-                resource_server=args.resource_server, created_by="cli")
+                resource_server=args.resource_server, sandbox=args.sandbox,
+                created_by="cli")
         except ClientRegistrationError as exc:
             raise CliError(str(exc)) from exc
         return issued.client.client_id, issued.client_secret

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from auth.context import ContextTokenSigner, ContextTokenVerifier
+from auth.jwks import RemoteJwks
 from auth.middleware import RequireContextToken
 from auth.signing import sign
 from schema.kernel.principal import Principal
@@ -74,3 +75,28 @@ async def test_subgraph_refuses_calls_without_a_valid_context_token(
             answer = await sg.post("/graphql", headers=headers)
             assert answer.status_code == 401, case
             assert answer.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", case
+
+
+async def test_a_subgraph_can_verify_with_the_public_jwks(
+        auth_server: AuthServer, signer: ContextTokenSigner) -> None:
+    jwks = RemoteJwks(auth_server.url("/.well-known/jwks.json"), min_refetch_s=0)
+    await jwks.load()
+    verifier = ContextTokenVerifier(jwks, auth_server.service.issuer, "stores")
+    principal = Principal("app_x", frozenset({"stores:read"}))
+    assert await verifier.verify(signer.sign(principal, "stores")) == principal
+    await auth_server.service.rotate_keys()
+    fresh = ContextTokenSigner(auth_server.service.keyring, auth_server.service.issuer)
+    assert await verifier.verify(fresh.sign(principal, "stores")) == principal
+
+
+async def test_an_unreachable_jwks_refuses_tokens_without_crashing(
+        signer: ContextTokenSigner, auth_server: AuthServer) -> None:
+    from auth.errors import InvalidToken
+    from auth.jwks import JwksUnavailable
+
+    jwks = RemoteJwks("http://127.0.0.1:9/jwks.json", timeout_s=0.5)
+    with pytest.raises(JwksUnavailable):
+        await jwks.load()
+    verifier = ContextTokenVerifier(jwks, auth_server.service.issuer, "stores")
+    with pytest.raises(InvalidToken, match="unknown"):
+        await verifier.verify(signer.sign(None, "stores"))

@@ -1,0 +1,72 @@
+"""Public keys fetched from a JWKS URL, for subgraphs that cannot read the key collection.
+
+A subgraph deployed on its own (or by a partner) verifies ``Loopgate-Context`` tokens with the
+gateway's ``/.well-known/jwks.json``: the keys are cached and re-fetched when a token names an
+unknown ``kid`` (at most once per ``min_refetch_s``), so a key rotation needs no restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+import httpx
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
+
+from auth.keys import ALGORITHM
+
+logger = logging.getLogger(__name__)
+
+
+class JwksUnavailable(RuntimeError):
+    """The JWKS URL could not be read or held no usable key."""
+
+
+@dataclass
+class RemoteJwks:
+    """RS256 verification keys from ``url``; satisfies ``auth.signing.VerificationKeys``."""
+
+    url: str
+    min_refetch_s: float = 10.0
+    timeout_s: float = 5.0
+    keys: dict[str, RSAKey] = field(default_factory=dict)
+    fetched_at: float = float("-inf")
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def refresh_for(self, kid: str) -> None:
+        if kid in self.keys:
+            return
+        async with self._lock:
+            if kid in self.keys or time.monotonic() - self.fetched_at < self.min_refetch_s:
+                return
+            self.fetched_at = time.monotonic()
+            try:
+                self.keys = await self.fetch()
+            except JwksUnavailable:
+                # keep the keys we have; the token is refused as signed by an unknown key
+                logger.warning("JWKS refresh failed", exc_info=True)
+
+    async def load(self) -> None:
+        """Fetch the keys now (at start-up), raising :class:`JwksUnavailable` on failure."""
+        self.keys = await self.fetch()
+        self.fetched_at = time.monotonic()
+
+    def verification_key(self, kid: str) -> RSAKey | None:
+        return self.keys.get(kid)
+
+    async def fetch(self) -> dict[str, RSAKey]:
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout_s) as http:
+                response = await http.get(self.url)
+                response.raise_for_status()
+                entries = response.json()["keys"]
+            keys = {}
+            for entry in entries:
+                if entry.get("kty") == "RSA" and entry.get("alg", ALGORITHM) == ALGORITHM:
+                    keys[entry["kid"]] = RSAKey.import_key(entry)
+        except (httpx.HTTPError, ValueError, KeyError, TypeError, JoseError) as exc:
+            raise JwksUnavailable(f"cannot read signing keys from {self.url}: {exc}") from exc
+        return keys
