@@ -108,9 +108,9 @@ def _type(merged: MergedType) -> str:
     if merged.kind == "scalar":
         return text
     if merged.kind == "enum":
-        body = [_description(v.description, "  ") + "  " + " ".join(
-            [v.name, *_with_joins(v.directives, [f"@join__enumValue(graph: {g})" for g in v.graphs])])
-                for v in merged.values.values()]
+        body = [_description(v.description, "  ") + "  " + " ".join([v.name, *_with_joins(
+            v.directives, [f"@join__enumValue(graph: {g})" for g in v.graphs])])
+            for v in merged.values.values()]
     else:
         body = [_field(f) for f in merged.fields.values()]
     return text + "\n{\n" + _join_members(body) + "\n}"

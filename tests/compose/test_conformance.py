@@ -33,6 +33,13 @@ def test_supergraph_matches_apollo(case: Path) -> None:
     assert facts(result.supergraph_sdl) == facts((case / "supergraph.graphql").read_text())
 
 
+@pytest.mark.parametrize("case", SUPERGRAPH_CASES, ids=lambda p: p.name)
+def test_supergraph_text_is_apollos_layout(case: Path) -> None:
+    """Beyond meaning, the text itself: diffs against Apollo-composed files stay empty."""
+    assert compose_supergraph(sources(case)).supergraph_sdl == \
+        (case / "supergraph.graphql").read_text()
+
+
 @pytest.mark.parametrize("case", ERROR_CASES, ids=lambda p: p.name)
 def test_errors_match_apollo(case: Path) -> None:
     expected = [(e["code"], e["message"]) for e in json.loads((case / "errors.json").read_text())]
