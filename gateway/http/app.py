@@ -16,7 +16,6 @@ from starlette.routing import Route
 from gateway.health import health_routes
 from gateway.http.endpoint import DEFAULT_MAX_BODY_BYTES, GraphQLEndpoint
 from gateway.service import Gateway
-from gateway.transports.base import SubgraphUnavailable
 
 OnShutdown = Callable[[], Awaitable[None]]
 
@@ -45,7 +44,7 @@ def subgraphs_ready(gateway: Gateway) -> Callable[[], Awaitable[None]]:
                                        return_exceptions=True)
         failed = [str(result) for result in results if isinstance(result, BaseException)]
         if failed:
-            raise SubgraphUnavailable(",".join(names), "; ".join(failed))
+            raise ConnectionError("; ".join(failed))
 
     return check
 
