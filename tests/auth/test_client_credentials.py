@@ -93,3 +93,16 @@ async def test_secret_rotation_without_overlap_retires_the_old_secret(
     assert old.status_code == 401
     assert old.json()["error"] == "invalid_client"
     assert new.status_code == 200
+
+
+async def test_sandbox_clients_get_sandbox_principals(auth_server: AuthServer) -> None:
+    from schema.kernel.ids import new_id
+
+    issued = await auth_server.service.clients.create(
+        partner_id=new_id("ptn"), name="Sandbox", scopes="stores:read", sandbox=True)
+    async with auth_server.oauth_client(issued) as client:
+        token = await client.fetch_token(auth_server.url("/oauth/token"),
+                                         grant_type="client_credentials")
+    principal = await auth_server.service.verifier.verify(token["access_token"])
+    assert principal.sandbox is True
+    assert principal.partner_id == issued.client.partner_id
