@@ -34,6 +34,12 @@ async def test_null_bubbles_to_the_nearest_nullable_parent(shop: Gateway) -> Non
     authors = {r["id"]: r["author"] for r in result["data"]["latestReviews"]}
     assert authors["r1"] == {"email": "ada@example.com"}
     assert authors["r5"] is None
+    assert result["errors"] == [
+        {
+            "message": "Cannot return null for non-nullable field User.email.",
+            "path": ["latestReviews", 4, "author", "email"],
+        }
+    ]
 
 
 async def test_non_null_root_failure_nulls_data(shop: Gateway) -> None:

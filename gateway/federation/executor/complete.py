@@ -1,7 +1,8 @@
 """Rebuilding the client response from the merged subgraph answers (the hot path).
 
 Only the non-null wrapper produces ``_INVALID``; every nullable position turns it into
-``None``, which is how a null bubbles to the nearest nullable parent.
+``None``, which is how a null bubbles to the nearest nullable parent. ``bubbled`` records that
+it happened, so the caller can report where (see :mod:`.violations`), off the hot path.
 """
 
 from collections.abc import Mapping
@@ -13,13 +14,22 @@ _INVALID = object()
 
 
 def complete_root(
-    shape: ObjectShape, data: Mapping[str, Any], variables: Mapping[str, Any]
+    shape: ObjectShape, data: Mapping[str, Any], variables: Mapping[str, Any], bubbled: list[bool]
 ) -> dict[str, Any] | None:
-    result = _object(shape, data, variables, shape.type_name)
-    return None if result is _INVALID else result  # type: ignore[return-value]
+    result = _object(shape, data, variables, shape.type_name, bubbled)
+    if result is _INVALID:
+        bubbled.append(True)
+        return None
+    return result  # type: ignore[no-any-return]
 
 
-def _object(shape: ObjectShape, value: Any, variables: Mapping[str, Any], type_name: str) -> Any:
+def _object(
+    shape: ObjectShape,
+    value: Any,
+    variables: Mapping[str, Any],
+    type_name: str,
+    bubbled: list[bool],
+) -> Any:
     if shape.abstract:
         type_name = value.get("__typename") or type_name
         if type_name not in shape.runtime_types and type_name not in shape.compiler.schema.type_map:
@@ -28,23 +38,25 @@ def _object(shape: ObjectShape, value: Any, variables: Mapping[str, Any], type_n
     for field in shape.fields_for(type_name):
         descriptor = field.descriptor
         if field.occurrences is not None:
-            descriptor = _conditional(field, variables)
+            descriptor = conditional(field, variables)
             if descriptor is None:
                 continue
         if field.name == "__typename":
             out[field.key] = type_name
             continue
-        result = _value(descriptor, value.get(field.key), variables)
+        result = _value(descriptor, value.get(field.key), variables, bubbled)
         if result is _INVALID:
             return _INVALID
         out[field.key] = result
     return out
 
 
-def _value(descriptor: tuple[Any, ...], value: Any, variables: Mapping[str, Any]) -> Any:
+def _value(
+    descriptor: tuple[Any, ...], value: Any, variables: Mapping[str, Any], bubbled: list[bool]
+) -> Any:
     kind = descriptor[0]
     if kind == NON_NULL:
-        result = _value(descriptor[1], value, variables)
+        result = _value(descriptor[1], value, variables, bubbled)
         return _INVALID if result is None or result is _INVALID else result
     if value is None or kind in (LEAF, PASSTHROUGH):
         return value
@@ -56,20 +68,24 @@ def _value(descriptor: tuple[Any, ...], value: Any, variables: Mapping[str, Any]
         inner = descriptor[1]
         items = []
         for item in value:
-            result = _value(inner, item, variables)
+            result = _value(inner, item, variables, bubbled)
             if result is _INVALID:
+                bubbled.append(True)
                 return None
             items.append(result)
         return items
     if kind == OBJECT:
         if not isinstance(value, dict):
             return None
-        result = _object(descriptor[1], value, variables, descriptor[2])
-        return None if result is _INVALID else result
+        result = _object(descriptor[1], value, variables, descriptor[2], bubbled)
+        if result is _INVALID:
+            bubbled.append(True)
+            return None
+        return result
     return value
 
 
-def _conditional(field: FieldShape, variables: Mapping[str, Any]) -> tuple[Any, ...] | None:
+def conditional(field: FieldShape, variables: Mapping[str, Any]) -> tuple[Any, ...] | None:
     """The descriptor for a field selected under ``@skip``/``@include``, or ``None`` if skipped."""
     included = [
         selection_set

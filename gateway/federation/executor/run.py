@@ -12,6 +12,7 @@ from ..plan import Fetch, Flatten, PlanNode, QueryPlan, Sequence
 from .complete import complete_root
 from .entities import apply_renames, collect, merge, representations, response_paths
 from .errors import entity_errors, root_errors, unavailable_error
+from .violations import first_violation
 
 FetchFunction = Callable[[SubgraphRequest], Awaitable[Mapping[str, Any]]]
 
@@ -156,7 +157,12 @@ async def execute_plan(
         await run.node(plan.node)
     if plan.introspection is not None:
         _introspect(plan, values, run)
-    data = complete_root(plan.shape, run.data, values)
+    bubbled: list[bool] = []
+    data = complete_root(plan.shape, run.data, values, bubbled)
+    if bubbled and not run.errors:
+        violation = first_violation(plan.shape, run.data, values)
+        if violation is not None:
+            run.errors.append(violation)
     response: dict[str, Any] = {"data": data}
     if run.errors:
         response["errors"] = run.errors
