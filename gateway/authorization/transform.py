@@ -1,7 +1,8 @@
 """Removing the fields a caller may not see from an operation, before it is planned.
 
 The result is a valid operation for the same API schema: unauthorized fields are dropped,
-a field whose whole selection became unauthorized is dropped too (it will be null), named
+a nullable field whose whole selection became unauthorized is dropped too (it will be null;
+a non-null one keeps an added ``__typename``, so the response stays valid), named
 fragments are inlined (the same fragment may be pruned differently at different places),
 variables that are no longer used lose their definitions, and ``__typename`` is added (under
 :data:`TYPENAME_ALIAS`) where the response writer needs it (an empty root selection;
@@ -31,6 +32,7 @@ from graphql import (
     VariableDefinitionNode,
     VariableNode,
     get_named_type,
+    is_non_null_type,
     visit,
 )
 from graphql.language import Visitor
@@ -145,11 +147,17 @@ class _Walk:
             return None
         if node.selection_set is None:
             return node
-        child_type = get_named_type(parent.fields[name].type)  # type: ignore[union-attr]
+        assert isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
+        field_type = parent.fields[name].type
         start = len(self.removed)
-        children = self.field_selections(child_type, node.selection_set, (*path, key))
+        children = self.field_selections(get_named_type(field_type), node.selection_set,
+                                         (*path, key))
         if children:
             return _with_selections(node, children)
+        if is_non_null_type(field_type):
+            # a non-null field cannot become null: keep it, selecting only __typename
+            self.typename_added.append((*path, key))
+            return _with_selections(node, [_typename()])
         reasons = sorted({r.requirement for r in self.removed[start:]})
         del self.removed[start:]
         self.removed.append(where.removed((*path, key), coordinate,

@@ -236,3 +236,9 @@ def test_without_variables_a_variable_condition_counts_as_included() -> None:
     response = apply_unauthorized(result, {"data": {"stores": [{"name": "N"}]}})
     assert response["data"] == {"stores": [{"name": "N", "phone": None}]}
     assert [e["path"] for e in response["errors"]] == [["stores", 0, "phone"]]
+
+
+def test_a_non_null_field_with_nothing_left_stays_with_its_children_null() -> None:
+    response = _run("{ stores { phone } }", None)
+    assert response == {"data": {"stores": [{"phone": None}, {"phone": None}]},
+                        "denied": [("stores", 0, "phone"), ("stores", 1, "phone")]}
