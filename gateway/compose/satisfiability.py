@@ -7,9 +7,10 @@ can provide (possibly over several hops), defines it without ``@external`` and w
 shared field whose abstract type has no common runtime type across the subgraphs resolving it
 is SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES. Both come with a witness query, as Apollo's do.
 
-Simplifications against Apollo's query-graph validation: ``@provides`` is not tracked per
-path, ``@requires`` selections are checked on their top-level fields, progressive
-``@override`` labels are not split into their two worlds, and each field is reported once.
+Simplifications against Apollo's query-graph validation: ``@requires`` selections are checked
+on their top-level fields, ``@provides``-d fields are not used to satisfy key or requires
+conditions, progressive ``@override`` labels are not split into their two worlds, and each
+field is reported once (for the first path found to it).
 """
 
 from collections import deque
@@ -17,7 +18,12 @@ from dataclasses import dataclass
 
 from gateway.compose import errors
 from gateway.compose.errors import CompositionError
-from gateway.compose.fieldset import FieldSetSyntaxError, parse_field_set, selected_fields
+from gateway.compose.fieldset import (
+    FieldSetSyntaxError,
+    field_coordinates,
+    parse_field_set,
+    selected_fields,
+)
 from gateway.compose.model import Field, Subgraph
 from gateway.compose.report import join_strings
 from gateway.compose.satisfiability_reasons import move_reasons, resolution_reason
@@ -36,6 +42,7 @@ class _State:
     options: tuple[int, ...]
     operation: str
     steps: tuple[str, ...]
+    provided: frozenset[tuple[int, str]] = frozenset()
 
 
 def check_satisfiability(supergraph: Supergraph, subgraphs: list[Subgraph]
@@ -50,7 +57,7 @@ class _Walk:
         self.subgraphs = subgraphs
         self.errors: list[CompositionError] = []
         self.reported: set[str] = set()
-        self.visited: set[tuple[str, tuple[int, ...]]] = set()
+        self.visited: set[tuple[str, tuple[int, ...], frozenset[tuple[int, str]]]] = set()
         self.queue: deque[_State] = deque()
 
     def run(self) -> list[CompositionError]:
@@ -62,8 +69,9 @@ class _Walk:
         return self.errors
 
     def _push(self, state: _State) -> None:
-        if (state.type, state.options) not in self.visited:
-            self.visited.add((state.type, state.options))
+        key = (state.type, state.options, state.provided)
+        if key not in self.visited:
+            self.visited.add(key)
             self.queue.append(state)
 
     def _visit(self, state: _State) -> None:
@@ -74,17 +82,22 @@ class _Walk:
         for name, field in merged.fields.items():
             if _inaccessible(field.directives) or self._hidden(field):
                 continue
-            resolving = [i for i in reachable if self._resolves(i, merged, name, reachable)]
+            resolving = [i for i in reachable
+                         if self._resolves(i, merged, name, reachable, state.provided)]
             step = field_step(self.supergraph, field)
-            if not resolving and not abstract:
-                self._report_unsatisfiable(state, merged, field, closures)
-            elif len(resolving) > 1 and not self._runtime_types_intersect(field, resolving):
+            if not resolving:
+                if not abstract:
+                    self._report_unsatisfiable(state, merged, field, closures)
+                continue
+            if len(resolving) > 1 and not self._runtime_types_intersect(field, resolving):
                 self._report_runtime_types(state, merged, field, resolving)
                 continue
             target = self.supergraph.types.get(base_name(field.type))
-            if target is None or target.kind not in _COMPOSITE:
-                continue
-            self._push(_State(target.name, tuple(resolving), state.operation, (*state.steps, step)))
+            if target is not None and target.kind in _COMPOSITE:
+                provided = self._provided_below(merged.name, name, target.name, resolving,
+                                                state.provided)
+                self._push(_State(target.name, tuple(resolving), state.operation,
+                                  (*state.steps, step), provided))
         if abstract:
             self._explode(state, merged, reachable)
 
@@ -171,7 +184,25 @@ class _Walk:
                 return typedef.fields[name]
         return None
 
-    def _resolves(self, index: int, merged: MergedType, name: str, reachable: list[int]) -> bool:
+    def _provided_below(self, parent: str, name: str, target: str, resolving: list[int],
+                        provided: frozenset[tuple[int, str]]) -> frozenset[tuple[int, str]]:
+        """What ``@provides`` makes available under ``parent.name``, per subgraph: the field's
+        own ``@provides``, or the rest of an enclosing one while still inside it."""
+        below: set[tuple[int, str]] = set()
+        for index in resolving:
+            subgraph = self.subgraphs[index]
+            field = subgraph.types[parent].fields.get(name) if parent in subgraph.types else None
+            if field is not None and field.provides is not None:
+                below |= {(index, c) for c in field_coordinates(field.provides, target,
+                                                                 subgraph.types)}
+            elif (index, f"{parent}.{name}") in provided:
+                below |= {p for p in provided if p[0] == index}
+        return frozenset(below)
+
+    def _resolves(self, index: int, merged: MergedType, name: str, reachable: list[int],
+                  provided: frozenset[tuple[int, str]]) -> bool:
+        if (index, f"{merged.name}.{name}") in provided:
+            return True
         field = self.local_field(index, merged.name, name)
         if field is None or field.requires is None:
             return field is not None
