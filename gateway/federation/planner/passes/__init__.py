@@ -3,10 +3,11 @@
 from collections.abc import Callable
 
 from ..groups import FetchGroup
+from .drop_empty import drop_empty
 from .merge_siblings import merge_siblings
 
 Pass = Callable[[list[FetchGroup]], bool]
-PASSES: tuple[Pass, ...] = (merge_siblings,)
+PASSES: tuple[Pass, ...] = (drop_empty, merge_siblings)
 
 
 def optimise(groups: list[FetchGroup]) -> list[FetchGroup]:
