@@ -47,9 +47,6 @@ from gateway.plan_cache import PlanCache, PlanKey, operation_digest
 from gateway.transports.router import TransportRouter
 from schema.kernel.errors import ErrorCode
 
-GATEWAY_TIMEOUT = "GATEWAY_TIMEOUT"
-"""``extensions.code`` of a request that outlived its deadline (as Apollo Router names it)."""
-
 
 _MAX_TOKENS = 50_000
 """Parsing stops beyond this many tokens, so a huge document cannot monopolise the CPU."""
@@ -219,7 +216,7 @@ class Gateway:
         except TimeoutError:
             return _failure(Outcome.TIMED_OUT,
                             f"the request did not complete within {self.request_timeout:g} s",
-                            GATEWAY_TIMEOUT)
+                            ErrorCode.GATEWAY_TIMEOUT)
 
     async def _run(
         self,
