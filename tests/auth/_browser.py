@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from schema.kernel.ids import new_id
-from tests.auth.conftest import AuthServer
+from tests.auth.fixtures import AuthServer
 
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 

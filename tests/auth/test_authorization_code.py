@@ -6,7 +6,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 
 from tests.auth._browser import Member, hidden_fields, query_of
-from tests.auth.conftest import REDIRECT_URI, AuthServer
+from tests.auth.fixtures import REDIRECT_URI, AuthServer
 
 GRANTS = ("authorization_code", "refresh_token")
 

@@ -5,7 +5,7 @@ import time
 import httpx
 from joserfc.jws import extract_compact
 
-from tests.auth.conftest import AuthServer, TokenFactory
+from tests.auth.fixtures import AuthServer, TokenFactory
 
 
 def _header_and_claims(token: str) -> tuple[dict, dict]:

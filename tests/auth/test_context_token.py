@@ -14,7 +14,7 @@ from auth.jwks import RemoteJwks
 from auth.middleware import RequireContextToken
 from auth.signing import sign
 from schema.kernel.principal import Principal
-from tests.auth.conftest import AuthServer, TokenFactory
+from tests.auth.fixtures import AuthServer, TokenFactory
 
 
 async def _graphql(request: Request) -> JSONResponse:

@@ -30,8 +30,8 @@ from gateway.http.endpoint import GraphQLEndpoint
 from gateway.service import Gateway
 from gateway.transports import HttpTransport, InProcessTransport, TransportRouter
 from tests.auth._browser import Member
-from tests.auth.conftest import AuthServer, TokenFactory, serve_in_loop
 from tests.auth.e2e_subgraphs import CATALOG, MEMBERSHIP, STORES, MembershipApp
+from tests.auth.fixtures import AuthServer, TokenFactory, serve_in_loop
 from tests.auth.test_authorization_code import _app, _code, _exchange
 
 QUERY = "{ stores { name phone inventory { sku } } me { id displayName pointsBalance } }"

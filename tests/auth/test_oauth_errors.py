@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.auth._browser import query_of
-from tests.auth.conftest import REDIRECT_URI, AuthServer
+from tests.auth.fixtures import REDIRECT_URI, AuthServer
 
 
 async def _post(server: AuthServer, path: str, **kwargs: object) -> httpx.Response:

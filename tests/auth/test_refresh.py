@@ -6,7 +6,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 
 from tests.auth._browser import Member
-from tests.auth.conftest import AuthServer
+from tests.auth.fixtures import AuthServer
 from tests.auth.test_authorization_code import _app, _code, _exchange
 
 

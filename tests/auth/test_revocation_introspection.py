@@ -7,7 +7,7 @@ import pytest
 from authlib.integrations.base_client import OAuthError
 
 from schema.kernel.time import utcnow
-from tests.auth.conftest import AuthServer, TokenFactory
+from tests.auth.fixtures import AuthServer, TokenFactory
 from tests.auth.test_refresh import _member_token, _status
 
 

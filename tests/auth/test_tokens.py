@@ -9,7 +9,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from auth.signing import sign
-from tests.auth.conftest import AuthServer, TokenFactory
+from tests.auth.fixtures import AuthServer, TokenFactory
 from tests.auth.test_refresh import _status
 
 

@@ -15,7 +15,7 @@ from gateway.authorization.wiring import (
 from gateway.http.errors import RequestRejected
 from gateway.transports.base import SubgraphRequest
 from schema.kernel.principal import Principal
-from tests.auth.conftest import AuthServer, TokenFactory
+from tests.auth.fixtures import AuthServer, TokenFactory
 from tests.auth.test_field_authorization import API, SUPERGRAPH
 
 
