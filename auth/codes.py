@@ -89,3 +89,9 @@ class CodeStore:
         if found.client_id != client_id or found.expires_at <= utcnow():
             return Redemption(None)
         return Redemption(found)
+
+    async def void_for(self, member_id: str, client_id: str) -> None:
+        """Spend every unused code a member granted a client (their consent was withdrawn)."""
+        await self._codes.update_many(
+            {"memberId": member_id, "clientId": client_id, "usedAt": None},
+            {"$set": {"usedAt": utcnow()}})

@@ -44,5 +44,6 @@ AUTH_INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(REFRESH_TOKENS, "familyId"),
     IndexSpec.on(FAMILIES, "memberId", "clientId"),
     IndexSpec.on(CONSENTS, "memberId"),
+    IndexSpec.on(CODES, "memberId", "clientId"),
     *(IndexSpec.on(name, "expiresAt") for name in EXPIRING),
 )

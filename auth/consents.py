@@ -12,6 +12,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from auth.codes import CodeStore
 from auth.collections import CONSENTS
 from auth.refresh import RefreshTokens
 from schema.kernel.time import as_utc, utcnow
@@ -37,9 +38,11 @@ def _key(member_id: str, client_id: str) -> str:
 class Consents:
     """The ``oauth_consents`` collection."""
 
-    def __init__(self, db: AsyncDatabase, refresh_tokens: RefreshTokens) -> None:
+    def __init__(self, db: AsyncDatabase, refresh_tokens: RefreshTokens,
+                 codes: CodeStore) -> None:
         self._consents = db[CONSENTS]
         self._refresh_tokens = refresh_tokens
+        self._codes = codes
 
     async def grant(self, member_id: str, client_id: str, scopes: set[str]) -> None:
         """Record consent; scopes accumulate across grants."""
@@ -62,7 +65,11 @@ class Consents:
         return consent is not None and scopes <= consent.scopes
 
     async def revoke(self, member_id: str, client_id: str) -> bool:
-        """Withdraw consent and revoke the app's tokens for the member; False if none existed."""
+        """Withdraw consent and revoke the app's codes and tokens for the member.
+
+        Returns False when there was no consent to withdraw.
+        """
         result = await self._consents.delete_one({"_id": _key(member_id, client_id)})
+        await self._codes.void_for(member_id, client_id)
         await self._refresh_tokens.revoke_member_client(member_id, client_id)
         return result.deleted_count == 1

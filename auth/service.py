@@ -65,15 +65,16 @@ class AuthService:
         revocations = RevocationList(db)
         refresh_tokens = RefreshTokens(db, revocations)
         clients = ClientRegistry(db)
+        codes = CodeStore(db)
         verifier = TokenVerifier(keyring, revocations, issuer)
         server = LoopgateAuthorizationServer(
-            clients=clients, codes=CodeStore(db), refresh_tokens=refresh_tokens,
+            clients=clients, codes=codes, refresh_tokens=refresh_tokens,
             revocations=revocations,
             issuer=AccessTokenIssuer(keyring, issuer, access_token_lifetime),
             verifier=verifier)
         return cls(db=db, issuer=issuer, clients=clients, keys=keys, keyring=keyring,
                    revocations=revocations, refresh_tokens=refresh_tokens,
-                   consents=Consents(db, refresh_tokens), members=MemberLogins(db),
+                   consents=Consents(db, refresh_tokens, codes), members=MemberLogins(db),
                    verifier=verifier, server=server)
 
     async def start(self) -> None:

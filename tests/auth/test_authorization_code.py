@@ -203,3 +203,14 @@ async def test_member_revokes_an_apps_consent(auth_server: AuthServer) -> None:
         with pytest.raises(OAuthError):
             await oauth.refresh_token(auth_server.url("/oauth/token"),
                                       refresh_token=token["refresh_token"])
+
+
+async def test_withdrawn_consent_spends_outstanding_codes(auth_server: AuthServer) -> None:
+    issued = await _app(auth_server)
+    member = await Member.create(auth_server)
+    verifier = generate_token(64)
+    code = await _code(auth_server, member, issued, verifier)
+    assert await auth_server.service.consents.revoke(member.member_id, issued.client.client_id)
+    with pytest.raises(OAuthError) as refused:
+        await _exchange(auth_server, issued, code, verifier)
+    assert refused.value.error == "invalid_grant"
