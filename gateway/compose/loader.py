@@ -133,6 +133,10 @@ def _add_type(subgraph: Subgraph, node: Node, roots: dict[str, str],
             value.name.value, value.description.value if value.description else None,
             reader.kept(value.directives), value)
     for field_node in getattr(node, "fields", None) or ():
+        if field_node.name.value in typedef.fields:
+            reader.errors.append(reader.error(
+                errors.INVALID_GRAPHQL, f"Field {field_node.name.value} already exists on {name}",
+                field_node, f'remove one of the two "{name}.{field_node.name.value}" definitions'))
         field = reader.read_field(field_node, flags.shareable)
         field.external = field.external or flags.external
         typedef.fields[field_node.name.value] = field

@@ -38,8 +38,10 @@ def merge_subgraphs(state: MergeState) -> None:
     _add_interface_object_fields(state)
     check_interfaces(state)
     propagate_access_control(state)
-    check_transitive_auth(state)
-    check_api_schema(state)
+    if not state.errors:
+        check_transitive_auth(state)
+    if not state.errors:
+        check_api_schema(state)
     state.supergraph.executable_directives = merge_executable_directives(state.subgraphs)
     if "Query" not in state.supergraph.types:
         state.error(errors.NO_QUERIES, "No queries found in any subgraph: a supergraph must "

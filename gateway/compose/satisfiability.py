@@ -9,8 +9,9 @@ is SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES. Both come with a witness query, as Ap
 
 Simplifications against Apollo's query-graph validation: ``@requires`` selections are checked
 on their top-level fields, ``@provides``-d fields are not used to satisfy key or requires
-conditions, progressive ``@override`` labels are not split into their two worlds, and each
-field is reported once (for the first path found to it).
+conditions, and progressive ``@override`` labels are not split into their two worlds. Like
+Apollo, a field is reported once per distinct set of subgraphs a query can be in when it
+asks for it.
 """
 
 from collections import deque
@@ -56,7 +57,6 @@ class _Walk:
         self.supergraph = supergraph
         self.subgraphs = subgraphs
         self.errors: list[CompositionError] = []
-        self.reported: set[str] = set()
         self.visited: set[tuple[str, tuple[int, ...], frozenset[tuple[int, str]]]] = set()
         self.queue: deque[_State] = deque()
 
@@ -228,9 +228,6 @@ class _Walk:
     def _report_unsatisfiable(self, state: _State, merged: MergedType, field: MergedField,
                               closures: dict[int, list[int]]) -> None:
         coordinate = f"{merged.name}.{field.name}"
-        if coordinate in self.reported:
-            return
-        self.reported.add(coordinate)
         blocks: dict[int, str] = {}
         for option, reachable in closures.items():
             for index in reachable:
@@ -251,9 +248,6 @@ class _Walk:
     def _report_runtime_types(self, state: _State, merged: MergedType, field: MergedField,
                               resolving: list[int]) -> None:
         coordinate = f"{merged.name}.{field.name}"
-        if coordinate in self.reported:
-            return
-        self.reported.add(coordinate)
         target = base_name(field.type)
         lines = []
         for index in resolving:
