@@ -1,6 +1,6 @@
 """The member-facing HTML pages: sign in, consent, and the list of apps holding consent.
 
-Rendered from ``templates/layout.html`` with :class:`string.Template`; every value is
+Rendered from ``layout.html`` (package data) with :class:`string.Template`; every value is
 HTML-escaped here, so nothing a client sends (app name, state) can inject markup.
 """
 
@@ -20,7 +20,7 @@ from auth.scopes import describe
 
 @cache
 def _layout() -> Template:
-    return Template(files("auth").joinpath("templates/layout.html").read_text("utf-8"))
+    return Template(files("auth").joinpath("layout.html").read_text("utf-8"))
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
