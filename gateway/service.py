@@ -17,6 +17,7 @@ schemas within one request.
 """
 
 import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,10 @@ from gateway.federation.errors import FederationError
 from gateway.plan_cache import PlanCache, PlanKey, operation_digest
 from gateway.transports.router import TransportRouter
 from schema.kernel.errors import ErrorCode
+
+_DEADLINE_GRACE_S = 1.0
+"""Past the deadline, slow fetches already came back as errors with partial data; this
+backstop only catches a request stuck elsewhere (planning, a transport ignoring cancellation)."""
 
 
 _MAX_TOKENS = 50_000
@@ -209,10 +214,11 @@ class Gateway:
             return GatewayResult(Outcome.VARIABLES_INVALID,
                                  {"errors": _formatted(variables, ErrorCode.BAD_USER_INPUT)})
         name = operation.name.value if operation.name else None
+        deadline = time.monotonic() + self.request_timeout
         try:
-            async with asyncio.timeout(self.request_timeout):
+            async with asyncio.timeout(self.request_timeout + _DEADLINE_GRACE_S):
                 return await self._run(state, prepared, name, variables.coerced, context or {},
-                                       auth_shape)
+                                       auth_shape, deadline)
         except TimeoutError:
             return _failure(Outcome.TIMED_OUT,
                             f"the request did not complete within {self.request_timeout:g} s",
@@ -226,30 +232,36 @@ class Gateway:
         variables: dict[str, Any],
         context: Mapping[str, Any],
         auth_shape: AuthShape | None,
+        deadline: float,
     ) -> GatewayResult:
         try:
-            planned = self._cached_plan(state, prepared, operation_name, auth_shape)
+            planned = self._cached_plan(state, prepared, operation_name, auth_shape, deadline)
         except FederationError as exc:
+            if time.monotonic() > deadline:
+                return _failure(Outcome.TIMED_OUT, f"query planning did not finish in time: {exc}",
+                                ErrorCode.GATEWAY_TIMEOUT)
             return _failure(Outcome.PLANNING_FAILED, f"query planning failed: {exc}",
                             ErrorCode.INTERNAL_SERVER_ERROR)
         response = dict(await execute_plan(planned.plan, variables, state.router.fetch,
-                                           context=context))
+                                           context=context, deadline=deadline))
         if planned.authorized is not None:
             apply_unauthorized(planned.authorized, response)
         return GatewayResult(Outcome.EXECUTED, response)
 
     @staticmethod
     def _cached_plan(state: _State, prepared: _Prepared, operation_name: str | None,
-                     auth_shape: AuthShape | None) -> _Planned:
+                     auth_shape: AuthShape | None, deadline: float | None = None) -> _Planned:
         document = prepared.document
         assert document is not None, "only valid documents are planned"
 
         def plan() -> _Planned:
             if auth_shape is None or not state.authorization.guarded:
-                return _Planned(state.planner.plan(document, operation_name), None)
+                return _Planned(state.planner.plan(document, operation_name, deadline=deadline),
+                                None)
             authorized = authorize_operation(state.authorization, document, auth_shape,
                                              operation_name)
-            return _Planned(state.planner.plan(authorized.document, operation_name),
+            return _Planned(state.planner.plan(authorized.document, operation_name,
+                                               deadline=deadline),
                             authorized if authorized.changed or authorized.typename_added
                             else None)
 

@@ -38,7 +38,7 @@ class ProductsQuery:
                 for upc, (name, price) in list(PRODUCTS.items())[:first]]
 
     @strawberry.field
-    async def slow(self, seconds: float) -> str:
+    async def slow(self, seconds: float) -> str | None:
         await asyncio.sleep(seconds)
         return "done"
 
