@@ -8,6 +8,7 @@ import sys
 from types import FrameType
 
 import uvicorn
+import uvloop
 
 from gateway.app import create_app
 from gateway.cli._console import CliError, console_err
@@ -46,7 +47,7 @@ async def _serve(uri: str, settings: Settings, demo: bool) -> None:
             await seed_demo(mongo.db)
         app = create_app(settings, mongo)
         config = uvicorn.Config(app, host=settings.host, port=settings.port,
-                                log_level="info", lifespan="on")
+                                log_level="info", access_log=False, lifespan="on")
         console_err.print(f"Loopgate on http://{settings.host}:{settings.port}/graphql")
         await uvicorn.Server(config).serve()
     finally:
@@ -65,6 +66,6 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     check_port_free(settings.host, settings.port)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with database_uri(settings) as uri:
-        asyncio.run(_serve(uri, settings, args.demo))
+    with database_uri(settings) as uri, asyncio.Runner(loop_factory=uvloop.new_event_loop) as loop:
+        loop.run(_serve(uri, settings, args.demo))
     return 0
