@@ -245,7 +245,7 @@ class Gateway:
         response = dict(await execute_plan(planned.plan, variables, state.router.fetch,
                                            context=context, deadline=deadline))
         if planned.authorized is not None:
-            apply_unauthorized(planned.authorized, response)
+            apply_unauthorized(planned.authorized, response, variables)
         return GatewayResult(Outcome.EXECUTED, response)
 
     @staticmethod

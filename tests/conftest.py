@@ -17,6 +17,8 @@ from gateway.embedded import server
 from schema.kernel.ids import new_id
 from schema.kernel.mongo import Mongo
 
+pytest_plugins = ["tests.auth.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def cache_dir() -> Path:

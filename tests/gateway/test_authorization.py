@@ -60,3 +60,15 @@ async def test_plans_are_shared_by_callers_with_the_same_shape(gateway: Gateway)
 async def test_no_shape_means_a_trusted_caller(gateway: Gateway) -> None:
     result = await gateway.execute(GraphQLRequest(QUERY))
     assert result.response["data"]["account"]["email"] == "ada@example.com"
+
+
+async def test_a_guarded_field_skipped_by_a_variable_gets_no_error(gateway: Gateway) -> None:
+    query = "query($withSecret: Boolean!) { account { name } secret @include(if: $withSecret) }"
+    shape = gateway.authorization.shape(None)
+    skipped = await gateway.execute(GraphQLRequest(query, {"withSecret": False}),
+                                    auth_shape=shape)
+    included = await gateway.execute(GraphQLRequest(query, {"withSecret": True}),
+                                     auth_shape=shape)
+    assert skipped.response == {"data": {"account": {"name": "Ada"}}}
+    assert [e["path"] for e in included.response["errors"]] == [["secret"]]
+    assert included.response["data"]["secret"] is None
