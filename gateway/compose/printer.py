@@ -170,15 +170,14 @@ def _join_type(join: JoinType) -> str:
 
 
 def _join_field(join: JoinField) -> str:
+    """Arguments in the order Apollo writes them (not the definition's order)."""
     args = [f"graph: {join.graph}"] if join.graph else []
     for name, value in (("requires", join.requires), ("provides", join.provides),
-                        ("type", join.type)):
+                        ("override", join.override), ("type", join.type)):
         if value is not None:
             args.append(f"{name}: {_string(value)}")
     if join.external:
         args.append("external: true")
-    if join.override is not None:
-        args.append(f"override: {_string(join.override)}")
     if join.used_overridden:
         args.append("usedOverridden: true")
     if join.override_label is not None:

@@ -14,7 +14,6 @@ Apollo, a field is reported once per distinct set of subgraphs a query can be in
 asks for it.
 """
 
-from collections import deque
 from dataclasses import dataclass
 
 from gateway.compose import errors
@@ -58,21 +57,22 @@ class _Walk:
         self.subgraphs = subgraphs
         self.errors: list[CompositionError] = []
         self.visited: set[tuple[str, tuple[int, ...], frozenset[tuple[int, str]]]] = set()
-        self.queue: deque[_State] = deque()
+        self.stack: list[_State] = []
 
     def run(self) -> list[CompositionError]:
         for operation, root in self.supergraph.roots():
             options = tuple(i for i, s in enumerate(self.subgraphs) if root in s.types)
             self._push(_State(root, options, operation, ()))
-        while self.queue:
-            self._visit(self.queue.popleft())
+        while self.stack:  # depth first, last transition first: Apollo's order of discovery
+            state = self.stack.pop()
+            key = (state.type, state.options, state.provided)
+            if key not in self.visited:
+                self.visited.add(key)
+                self._visit(state)
         return self.errors
 
     def _push(self, state: _State) -> None:
-        key = (state.type, state.options, state.provided)
-        if key not in self.visited:
-            self.visited.add(key)
-            self.queue.append(state)
+        self.stack.append(state)
 
     def _visit(self, state: _State) -> None:
         merged = self.supergraph.types[state.type]
@@ -180,9 +180,19 @@ class _Walk:
             typedef = subgraph.types.get(owner)
             if typedef is None or (owner != type_name and not typedef.interface_object):
                 continue
-            if name in typedef.fields and not typedef.fields[name].external:
+            if name in typedef.fields and not typedef.fields[name].external \
+                    and not (owner == type_name and self._overridden(index, owner, name)):
                 return typedef.fields[name]
         return None
+
+    def _overridden(self, index: int, type_name: str, name: str) -> bool:
+        """``@override`` took the field away from this subgraph (progressive: not yet)."""
+        merged = self.supergraph.types[type_name].fields.get(name)
+        graph = self.supergraph.graphs[index].enum
+        if merged is None or not any(j.graph for j in merged.joins):
+            return False
+        mine = [j for j in merged.joins if j.graph == graph]
+        return not mine or all(j.used_overridden and j.override_label is None for j in mine)
 
     def _provided_below(self, parent: str, name: str, target: str, resolving: list[int],
                         provided: frozenset[tuple[int, str]]) -> frozenset[tuple[int, str]]:
@@ -231,7 +241,8 @@ class _Walk:
         blocks: dict[int, str] = {}
         for option, reachable in closures.items():
             for index in reachable:
-                reasons = [resolution_reason(self.subgraphs[index], merged.name, field.name)]
+                reasons = [resolution_reason(self.subgraphs[index], merged.name, field.name,
+                                             self._overridden(index, merged.name, field.name))]
                 if index == option:
                     reasons += move_reasons(self, index, merged.name, field.name, reachable)
                 blocks.setdefault(index, _block(self.subgraphs[index].name, reasons))

@@ -13,12 +13,13 @@ class _Walk(Protocol):
     def local_field(self, index: int, type_name: str, name: str) -> Field | None: ...
 
 
-def resolution_reason(subgraph: Subgraph, type_name: str, name: str) -> str:
-    """Why ``subgraph`` itself does not resolve ``type_name.name``."""
+def resolution_reason(subgraph: Subgraph, type_name: str, name: str, overridden: bool) -> str:
+    """Why ``subgraph`` itself does not resolve ``type_name.name`` (an overridden field is as
+    good as absent)."""
     coordinate = f"{type_name}.{name}"
     typedef = subgraph.types.get(type_name)
     found = typedef.fields.get(name) if typedef else None
-    if found is None:
+    if found is None or overridden:
         return f'cannot find field "{coordinate}".'
     if found.external:
         return f'field "{coordinate}" is not resolvable because marked @external.'
