@@ -126,6 +126,7 @@ class DirectiveReader:
             local = directive.name.value
             canonical = self.links.canonical(local)
             if canonical in KEPT_FEDERATION:
+                self.subgraph.features_used.add(canonical)
                 kept.append(DirectiveNode(name=NameNode(value=canonical),
                                           arguments=directive.arguments, loc=directive.loc))
             elif local in BUILTIN_DIRECTIVES or local in self.composed:

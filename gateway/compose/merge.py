@@ -47,6 +47,7 @@ def merge_subgraphs(state: MergeState) -> None:
         state.error(errors.NO_QUERIES, "No queries found in any subgraph: a supergraph must "
                     "have a query root type.", hint="add a Query type with at least one field")
     state.supergraph.features = _features(state.supergraph)
+    state.supergraph.feature_order = _feature_order(state)
 
 
 def _import_names_agree(state: MergeState) -> bool:
@@ -55,7 +56,7 @@ def _import_names_agree(state: MergeState) -> bool:
     url = f"https://specs.apollo.dev/federation/v{latest[0]}.{latest[1]}"
     for name in _FEATURES:
         imports = [(i, s.imported_names[name]) for i, s in enumerate(state.subgraphs)
-                   if name in s.imported_names]
+                   if name in s.imported_names and name in s.features_used]
         different = next((local for _, local in imports if local != imports[0][1]), None)
         if different is None:
             continue
@@ -179,6 +180,18 @@ def _provided_by_interface_object(state: MergeState, interface: str, field: str)
                 and not typedef.fields[field].external:
             return True
     return False
+
+
+def _feature_order(state: MergeState) -> list[str]:
+    """Apollo links the specs subgraph by subgraph, each in the federation spec's order."""
+    order: list[str] = []
+    for subgraph in state.subgraphs:
+        for name in _FEATURES:
+            used = name in subgraph.features_used and name in state.supergraph.features
+            spec = "cost" if name == "listSize" else name
+            if used and spec not in order:
+                order.append(spec)
+    return order
 
 
 def _features(supergraph: Supergraph) -> set[str]:

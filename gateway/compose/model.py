@@ -99,6 +99,7 @@ class Subgraph:
     composed: dict[str, ComposedDirective] = field(default_factory=dict)
     executable_directives: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
     imported_names: dict[str, str] = field(default_factory=dict)
+    features_used: set[str] = field(default_factory=set)
 
     def object_or_interface(self, name: str) -> TypeDef | None:
         found = self.types.get(name)

@@ -12,7 +12,6 @@ from graphql.language.block_string import print_block_string
 from gateway.compose.cost import cost_definitions, cost_link
 from gateway.compose.directives import EXECUTABLE_LOCATIONS
 from gateway.compose.spec_definitions import (
-    FEATURE_ORDER,
     FEATURES,
     LINK_DEFINITIONS,
     LINK_URL,
@@ -49,9 +48,8 @@ def _sort_key(block: str) -> tuple[int, str]:
 
 def _schema(supergraph: Supergraph) -> str:
     links = [f"@link(url: \"{LINK_URL}\")", join_link(supergraph.join_version)]
-    links += [FEATURES[name][0] for name in FEATURE_ORDER if name in supergraph.features]
-    if supergraph.features & {"cost", "listSize"}:
-        links.append(cost_link(supergraph.features))
+    for name in supergraph.feature_order:
+        links.append(cost_link(supergraph.features) if name == "cost" else FEATURES[name][0])
     for composed in supergraph.composed.values():
         if composed.link_url and f'"{composed.link_url}"' not in " ".join(links):
             imports = [f'"@{c.link_import}"' for c in supergraph.composed.values()

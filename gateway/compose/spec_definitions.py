@@ -35,7 +35,6 @@ FEATURES = {
                "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | "
                "INTERFACE | SCALAR | ENUM", "scalar policy__Policy"),
 }
-FEATURE_ORDER = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy")
 
 LINK_DEFINITIONS = [
     "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) "

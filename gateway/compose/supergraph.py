@@ -88,6 +88,7 @@ class Supergraph:
     types: dict[str, MergedType] = field(default_factory=dict)
     join_version: str = "0.5"
     features: set[str] = field(default_factory=set)
+    feature_order: list[str] = field(default_factory=list)
     composed: dict[str, ComposedDirective] = field(default_factory=dict)
     executable_directives: list[str] = field(default_factory=list)
 
