@@ -44,7 +44,7 @@ def propagate_access_control(state: MergeState) -> None:
         if element is not None and any(sources):
             others = [d for d in element.directives if d.name.value not in AUTH_DIRECTIVES]
             element.directives = others + merge_applied(
-                [_auth(element.directives), *sources], state.repeatable)
+                [_auth(element.directives), *sources], state.rules)
 
 
 def _interfaces_of(types: dict[str, MergedType], name: str) -> list[str]:

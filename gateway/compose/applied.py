@@ -7,6 +7,7 @@ expensive estimate; other non-repeatable directives keep their first application
 """
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import product
 
 from graphql import ArgumentNode, DirectiveNode, ListValueNode, NameNode, StringValueNode, print_ast
@@ -14,32 +15,41 @@ from graphql import ArgumentNode, DirectiveNode, ListValueNode, NameNode, String
 from gateway.compose.cost import merge_cost
 
 REPEATABLE = frozenset({"tag"})
-_AUTH_ORDER = ("authenticated", "requiresScopes", "policy")
 _DNF_ARGUMENTS = {"requiresScopes": "scopes", "policy": "policies"}
 
 
+@dataclass(frozen=True)
+class MergeRules:
+    """Per supergraph: which directives repeat, and the order auth directives print in (the
+    order their specs were linked)."""
+
+    repeatable: frozenset[str] = REPEATABLE
+    auth_order: tuple[str, ...] = ("authenticated", "requiresScopes", "policy")
+
+
 def merge_applied(sources: Iterable[Sequence[DirectiveNode]],
-                  repeatable: frozenset[str]) -> list[DirectiveNode]:
+                  rules: MergeRules) -> list[DirectiveNode]:
     by_name: dict[str, list[DirectiveNode]] = {}
     for directives in sources:
         for directive in directives:
             by_name.setdefault(directive.name.value, []).append(directive)
     merged: list[DirectiveNode] = []
-    for name, applications in sorted(by_name.items(), key=_auth_first):
+    auth_first = sorted(by_name.items(), key=lambda item: _auth_rank(item[0], rules.auth_order))
+    for name, applications in auth_first:
         if name in _DNF_ARGUMENTS:
             merged.append(_conjunction(name, applications))
         elif name in ("cost", "listSize"):
             merged.append(merge_cost(name, applications))
-        elif name in repeatable:
+        elif name in rules.repeatable:
             merged += _distinct(applications)
         else:
             merged.append(applications[0])
     return merged
 
 
-def _auth_first(item: tuple[str, list[DirectiveNode]]) -> int:
-    """Auth directives print first, in Apollo's order; the rest keep their order."""
-    return _AUTH_ORDER.index(item[0]) if item[0] in _AUTH_ORDER else len(_AUTH_ORDER)
+def _auth_rank(name: str, auth_order: tuple[str, ...]) -> int:
+    """Auth directives print first, in link order; the rest keep their order."""
+    return auth_order.index(name) if name in auth_order else len(auth_order)
 
 
 def _distinct(applications: list[DirectiveNode]) -> list[DirectiveNode]:

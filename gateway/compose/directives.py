@@ -19,6 +19,7 @@ from gateway.compose import errors
 from gateway.compose.errors import CompositionError, ErrorFactory
 from gateway.compose.links import FEDERATION_DIRECTIVES, Links
 from gateway.compose.model import Argument, ComposedDirective, Field, Key, Subgraph, TypeDef
+from gateway.compose.report import did_you_mean
 
 BUILTIN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf", "include", "skip"})
 KEPT_FEDERATION = frozenset({"tag", "inaccessible", "authenticated", "requiresScopes", "policy",
@@ -142,7 +143,9 @@ class DirectiveReader:
 
     def _unknown(self, directive: DirectiveNode) -> CompositionError:
         name = directive.name.value
-        message = f'Unknown directive "@{name}".'
+        known = [f"@{n}" for n in [*self.links.names, *BUILTIN_DIRECTIVES, *self.defined,
+                                    self.links.link_name]]
+        message = f'Unknown directive "@{name}".{did_you_mean(f"@{name}", known)}'
         hint = f"define it with `directive @{name} ... on ...`, or remove it"
         if self.links.fed2 and name in FEDERATION_DIRECTIVES:
             message = (f'Unknown directive "@{name}". If you meant the "@{name}" federation '

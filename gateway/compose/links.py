@@ -18,6 +18,8 @@ from graphql import (
     StringValueNode,
 )
 
+from gateway.compose.report import did_you_mean
+
 FEDERATION_DIRECTIVES = {
     "key": (2, 0), "external": (2, 0), "requires": (2, 0), "provides": (2, 0),
     "extends": (2, 0), "shareable": (2, 0), "inaccessible": (2, 0), "tag": (2, 0),
@@ -56,6 +58,7 @@ class Links:
     imported: dict[str, str] = field(default_factory=dict)
     foreign: dict[str, tuple[str, str]] = field(default_factory=dict)
     compose_directives: list[tuple[str, DirectiveNode]] = field(default_factory=list)
+    problems: list[LinkError] = field(default_factory=list)
 
     def canonical(self, local: str) -> str | None:
         """The federation directive ``local`` stands for, or None."""
@@ -107,20 +110,22 @@ def _read_federation_link(links: Links, directive: DirectiveNode) -> None:
     namespace = _argument(directive, "as") or "federation"
     imports = _imports(directive)
     imported_names = {imported for _, imported in imports}
-    links.names = {f"{namespace}__{name}": name for name in FEDERATION_DIRECTIVES
-                   if name not in imported_names}
+    links.names = {f"{namespace}__{name}": name for name, since in FEDERATION_DIRECTIVES.items()
+                   if name not in imported_names and since <= links.version}
     links.namespace = namespace
+    known = [f"@{name}" for name, since in FEDERATION_DIRECTIVES.items() if since <= links.version]
     for local, imported in imports:
-        if imported not in FEDERATION_DIRECTIVES:
-            raise LinkError(f'Cannot import unknown element "@{imported}".', directive,
-                            "import only federation directives (@key, @shareable, ...)")
-        if FEDERATION_DIRECTIVES[imported] > links.version:
-            version = ".".join(map(str, FEDERATION_DIRECTIVES[imported]))
-            raise LinkError(f'Cannot import unknown element "@{imported}".', directive,
-                            f"@{imported} needs federation v{version} or later: raise the "
-                            "version in the federation @link URL")
-        links.names[local] = imported
-        links.imported[imported] = local
+        if f"@{imported}" in known:
+            links.names[local] = imported
+            links.imported[imported] = local
+            continue
+        since = FEDERATION_DIRECTIVES.get(imported)
+        hint = (f"@{imported} needs federation v{since[0]}.{since[1]} or later: raise the "
+                "version in the federation @link URL") if since \
+            else "import only federation directives (@key, @shareable, ...)"
+        links.problems.append(LinkError(
+            f'Cannot import unknown element "@{imported}".{did_you_mean(f"@{imported}", known)}',
+            directive, hint))
 
 
 def _imports(directive: DirectiveNode) -> list[tuple[str, str]]:

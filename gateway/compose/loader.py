@@ -73,6 +73,8 @@ def load_subgraph(source: SubgraphSource) -> tuple[Subgraph | None, list[Composi
         links = read_links(document)
     except LinkError as exc:
         return None, [error(exc.code, str(exc), exc.node, exc.hint)]
+    if links.problems:
+        return None, [error(p.code, str(p), p.node, p.hint) for p in links.problems]
     subgraph = Subgraph(source.name, source.url, source.file, links.fed2, links.version, {},
                         imported_names=dict(links.imported))
     reader = DirectiveReader(links, document, subgraph, error)

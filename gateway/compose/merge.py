@@ -3,12 +3,13 @@
 from gateway.compose import errors
 from gateway.compose.access_control import propagate_access_control
 from gateway.compose.api_schema import check_api_schema
-from gateway.compose.applied import REPEATABLE, merge_applied
+from gateway.compose.applied import REPEATABLE, MergeRules, merge_applied
+from gateway.compose.directives import AUTH_DIRECTIVES
 from gateway.compose.executable import merge_executable_directives
 from gateway.compose.interfaces import check_interfaces
 from gateway.compose.merge_fields import merge_composite_fields
 from gateway.compose.merge_leaves import merge_enum, merge_input, merge_union
-from gateway.compose.model import TypeDef
+from gateway.compose.model import Subgraph, TypeDef
 from gateway.compose.report import mismatch
 from gateway.compose.state import MergeState, graph_enums, most_common_description
 from gateway.compose.supergraph import JoinField, JoinType, MergedField, MergedType, Supergraph
@@ -47,7 +48,10 @@ def merge_subgraphs(state: MergeState) -> None:
         state.error(errors.NO_QUERIES, "No queries found in any subgraph: a supergraph must "
                     "have a query root type.", hint="add a Query type with at least one field")
     state.supergraph.features = _features(state.supergraph)
-    state.supergraph.feature_order = _feature_order(state)
+    features = state.supergraph.features
+    state.supergraph.feature_order = [
+        name for name in _link_order(state.subgraphs)
+        if name in features or (name == "cost" and "listSize" in features)]
 
 
 def _import_names_agree(state: MergeState) -> bool:
@@ -79,7 +83,8 @@ def new_state(subgraphs: list) -> MergeState:
             if composed.definition.repeatable:
                 repeatable.add(name)
     state = MergeState(ordered, supergraph)
-    state.repeatable = frozenset(repeatable)
+    auth = [name for name in _link_order(ordered) if name in AUTH_DIRECTIVES]
+    state.rules = MergeRules(frozenset(repeatable), tuple(auth))
     return state
 
 
@@ -121,7 +126,7 @@ def _collect_subtyping(state: MergeState, by_name: dict[str, dict[int, TypeDef]]
 def _merge_type(state: MergeState, sources: dict[int, TypeDef], dest: MergedType) -> None:
     _check_extension_has_base(state, sources, dest)
     dest.description = most_common_description({i: t.description for i, t in sources.items()})
-    dest.directives = merge_applied((t.directives for t in sources.values()), state.repeatable)
+    dest.directives = merge_applied((t.directives for t in sources.values()), state.rules)
     dest.joins = [join for i, t in sources.items() for join in _join_types(state, i, t)]
     for index, typedef in sources.items():
         dest.interfaces += [i for i in typedef.interfaces if i not in dest.interfaces]
@@ -182,14 +187,13 @@ def _provided_by_interface_object(state: MergeState, interface: str, field: str)
     return False
 
 
-def _feature_order(state: MergeState) -> list[str]:
+def _link_order(subgraphs: list[Subgraph]) -> list[str]:
     """Apollo links the specs subgraph by subgraph, each in the federation spec's order."""
     order: list[str] = []
-    for subgraph in state.subgraphs:
+    for subgraph in subgraphs:
         for name in _FEATURES:
-            used = name in subgraph.features_used and name in state.supergraph.features
             spec = "cost" if name == "listSize" else name
-            if used and spec not in order:
+            if name in subgraph.features_used and spec not in order:
                 order.append(spec)
     return order
 

@@ -77,7 +77,7 @@ def _merge_field(state: MergeState, dest: MergedType, sources: FieldSources,
         merged.description = most_common_description(
             {i: f.description for i, f in resolving.items()})
         merged.directives = merge_applied(
-            (f.directives for f in resolving.values()), state.repeatable)
+            (f.directives for f in resolving.values()), state.rules)
         _merge_arguments(state, coordinate, resolving, merged)
     merged.type, all_equal = merge_type_reference(
         state, coordinate, {i: f.type for i, f in (resolving or present).items()},
@@ -126,7 +126,7 @@ def _merge_arguments(state: MergeState, coordinate: str, sources: dict[int, Fiel
             merge_default(state, arg_coordinate, {i: a.default for i, a in present.items()},
                           "Argument"),
             most_common_description({i: a.description for i, a in present.items()}),
-            merge_applied((a.directives for a in present.values()), state.repeatable))
+            merge_applied((a.directives for a in present.values()), state.rules))
 
 
 def _validate_external(state: MergeState, coordinate: str, present: dict[int, Field],

@@ -33,7 +33,7 @@ def merge_enum(state: MergeState, sources: dict[int, TypeDef], dest: MergedType)
         having = {i: t.values[name] for i, t in sources.items() if name in t.values}
         value.description = most_common_description({i: v.description for i, v in having.items()})
         value.directives = merge_applied(
-            (v.directives for v in having.values()), state.repeatable)
+            (v.directives for v in having.values()), state.rules)
         value.graphs = [state.graph(i) for i in having]
         if len(having) == len(sources) or _inaccessible(value.directives):
             continue
@@ -94,7 +94,7 @@ def _merge_input_field(state: MergeState, coordinate: str, present: dict[int, Fi
         most_common_description({i: f.description for i, f in present.items()}),
         default=merge_default(state, coordinate, {i: f.default for i, f in present.items()},
                               "Input field"),
-        directives=merge_applied((f.directives for f in present.values()), state.repeatable))
+        directives=merge_applied((f.directives for f in present.values()), state.rules))
     if not all_equal:
         merged.joins = [JoinField(state.graph(i), type=type_str(f.type))
                         for i, f in present.items()]

@@ -33,3 +33,28 @@ def mismatch(message: str, supergraph_value: str, values: Sequence[tuple[str, st
     ordered += [value for value in groups if value != supergraph_value]
     parts = [f"{value} in {subgraph_names(groups[value])}" for value in ordered]
     return message + join_strings(parts, " and ", " but ")
+
+
+def did_you_mean(name: str, options: Sequence[str]) -> str:
+    """`` Did you mean "@requires"?`` for the options close to ``name`` (Apollo's wording)."""
+    threshold = int(len(name) * 0.4) + 1
+    distances = {o: 1 if o.lower() == name.lower() else _levenshtein(name, o) for o in options}
+    close = sorted((o for o, d in distances.items() if d <= threshold),
+                   key=lambda o: (distances[o], o.lower()))
+    quoted = [f'"{o}"' for o in close[:5]]
+    if not quoted:
+        return ""
+    if len(quoted) <= 2:
+        return f" Did you mean {' or '.join(quoted)}?"
+    return f" Did you mean {', '.join(quoted[:-1])}, or {quoted[-1]}?"
+
+
+def _levenshtein(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from graphql import Node
 
+from gateway.compose.applied import MergeRules
 from gateway.compose.errors import CompositionError, line_of
 from gateway.compose.model import Subgraph
 from gateway.compose.shareable import provided_fields, used_fields
@@ -32,7 +33,7 @@ class MergeState:
     implementations: dict[str, set[str]] = field(default_factory=dict)
     union_members: dict[str, set[str]] = field(default_factory=dict)
     enum_names: set[str] = field(default_factory=set)
-    repeatable: frozenset[str] = frozenset({"tag"})
+    rules: MergeRules = field(default_factory=MergeRules)
 
     def __post_init__(self) -> None:
         self.used = [used_fields(s) for s in self.subgraphs]
