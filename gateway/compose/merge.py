@@ -1,4 +1,10 @@
-"""Stage 2: normalised subgraphs merged into one ``Supergraph`` (Apollo's merge rules)."""
+"""Stage 2: normalised subgraphs merged into one ``Supergraph`` (Apollo's merge rules).
+
+Types merge one by one (enums last: their merge depends on where they are used); then passes
+over the whole graph run in order, then checks that only make sense on a clean merge.
+"""
+
+from collections.abc import Callable
 
 from gateway.compose import errors
 from gateway.compose.access_control import propagate_access_control
@@ -36,22 +42,25 @@ def merge_subgraphs(state: MergeState) -> None:
         state.supergraph.types[name] = MergedType(kinds[name] or "", name)
     for name in ordered:
         _merge_type(state, by_name[name], state.supergraph.types[name])
-    _add_interface_object_fields(state)
-    check_interfaces(state)
-    propagate_access_control(state)
-    if not state.errors:
-        check_transitive_auth(state)
-    if not state.errors:
-        check_api_schema(state)
-    state.supergraph.executable_directives = merge_executable_directives(state.subgraphs)
-    if "Query" not in state.supergraph.types:
+    for merge_pass in _WHOLE_GRAPH_PASSES:
+        merge_pass(state)
+    for check in _CHECKS_ON_A_CLEAN_MERGE:
+        if not state.errors:
+            check(state)
+    _finish(state)
+
+
+def _finish(state: MergeState) -> None:
+    """What the printer needs besides the types: directives, specs to link, in Apollo's order."""
+    supergraph = state.supergraph
+    supergraph.executable_directives = merge_executable_directives(state.subgraphs)
+    if "Query" not in supergraph.types:
         state.error(errors.NO_QUERIES, "No queries found in any subgraph: a supergraph must "
                     "have a query root type.", hint="add a Query type with at least one field")
-    state.supergraph.features = _features(state.supergraph)
-    features = state.supergraph.features
-    state.supergraph.feature_order = [
+    supergraph.features = _features(supergraph)
+    supergraph.feature_order = [
         name for name in _link_order(state.subgraphs)
-        if name in features or (name == "cost" and "listSize" in features)]
+        if name in supergraph.features or (name == "cost" and "listSize" in supergraph.features)]
 
 
 def _import_names_agree(state: MergeState) -> bool:
@@ -73,7 +82,8 @@ def _import_names_agree(state: MergeState) -> bool:
     return True
 
 
-def new_state(subgraphs: list) -> MergeState:
+def new_state(subgraphs: list[Subgraph]) -> MergeState:
+    """Subgraphs in Apollo's order (by name), their graph enum values, the merge rules."""
     ordered = sorted(subgraphs, key=lambda s: s.name)
     supergraph = Supergraph(graph_enums(ordered), join_version=_join_version(ordered))
     repeatable = set(REPEATABLE)
@@ -88,7 +98,8 @@ def new_state(subgraphs: list) -> MergeState:
     return state
 
 
-def _join_version(subgraphs: list) -> str:
+def _join_version(subgraphs: list[Subgraph]) -> str:
+    """The join spec version Apollo picks for the newest federation version linked."""
     latest = max((s.version for s in subgraphs if s.fed2), default=(2, 0))
     return "0.5" if latest >= (2, 8) else "0.4" if latest >= (2, 7) else "0.3"
 
@@ -196,6 +207,12 @@ def _link_order(subgraphs: list[Subgraph]) -> list[str]:
             if name in subgraph.features_used and spec not in order:
                 order.append(spec)
     return order
+
+
+_WHOLE_GRAPH_PASSES: tuple[Callable[[MergeState], None], ...] = (
+    _add_interface_object_fields, check_interfaces, propagate_access_control)
+_CHECKS_ON_A_CLEAN_MERGE: tuple[Callable[[MergeState], None], ...] = (
+    check_transitive_auth, check_api_schema)
 
 
 def _features(supergraph: Supergraph) -> set[str]:
