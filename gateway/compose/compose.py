@@ -57,6 +57,12 @@ def _load_all(sources: Sequence[SubgraphSource]) -> tuple[list[Subgraph], list[C
                 source.name, source.file,
                 hint="give every subgraph a unique name"))
             continue
+        if source.name in ("", "_"):
+            problems.append(CompositionError(
+                errors.INVALID_SUBGRAPH_NAME,
+                f"Invalid name {source.name or '(empty)'} for a subgraph: this name is reserved",
+                source.name, source.file, hint="name the subgraph after its domain, e.g. stores"))
+            continue
         seen[source.name] = source
         subgraph, found = load_subgraph(source)
         problems += found

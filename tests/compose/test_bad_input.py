@@ -46,6 +46,12 @@ def test_duplicate_subgraph_names() -> None:
     assert error.subgraph == "stores"
 
 
+def test_reserved_subgraph_name() -> None:
+    [error] = compose(("_", LINK + "type Query { a: Int }"))
+    assert (error.code, error.message) == (
+        "INVALID_SUBGRAPH_NAME", "Invalid name _ for a subgraph: this name is reserved")
+
+
 def test_unknown_type() -> None:
     [error] = compose(("stores", LINK + "type Query {\n  store: Shop\n}\n"))
     assert (error.code, error.message, error.line) == (
