@@ -16,12 +16,30 @@ from gateway.compose.config import ConfigError, read_config
 from gateway.compose.fetch import load_source
 
 BREAKING_EXIT_CODE = 2
+DESCRIPTION = """\
+Compose subgraph SDLs into an Apollo-format supergraph (link v1.0, join v0.5), in Python.
+
+CONFIG lists the subgraphs (YAML or JSON; Rover's supergraph.yaml spelling works too):
+
+  subgraphs:
+    - name: stores
+      url: http://localhost:4001/graphql       # routing URL written into the supergraph
+      module: schema.stores.subgraph:schema    # an in-process Strawberry schema
+    - name: partner
+      url: https://partner.example/graphql
+      sdl: partner.graphql                     # relative to CONFIG
+    - name: remote
+      url: https://remote.example/graphql
+      introspect: true                         # fetch { _service { sdl } } from url
+
+Exit codes: 0 composed; 1 composition or config errors (each with subgraph, file:line, Apollo
+error code and what to do); 2 composed, but --check found breaking changes."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "compose", help="compose subgraph SDLs into an Apollo-format supergraph",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", type=Path, help="YAML or JSON file listing the subgraphs")
     parser.add_argument("--output", "-o", type=Path, help="write the supergraph here")
     parser.add_argument("--check", type=Path, metavar="PREVIOUS",
