@@ -21,7 +21,7 @@ from gateway.compose.links import FEDERATION_DIRECTIVES, Links
 from gateway.compose.model import Argument, ComposedDirective, Field, Key, Subgraph, TypeDef
 from gateway.compose.report import did_you_mean
 
-BUILTIN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf", "include", "skip"})
+BUILTIN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "include", "skip"})
 KEPT_FEDERATION = frozenset({"tag", "inaccessible", "authenticated", "requiresScopes", "policy",
                              "cost", "listSize"})
 AUTH_DIRECTIVES = frozenset({"authenticated", "requiresScopes", "policy"})
