@@ -79,6 +79,9 @@ def load_subgraph(source: SubgraphSource) -> tuple[Subgraph | None, list[Composi
                         imported_names=dict(links.imported))
     reader = DirectiveReader(links, document, subgraph, error)
     roots = _root_names(document)
+    subgraph.description = next(
+        (d.description.value for d in document.definitions
+         if isinstance(d, SchemaDefinitionNode) and d.description), None)
     for definition in document.definitions:
         if isinstance(definition, DirectiveDefinitionNode):
             reader.record_definition(definition)

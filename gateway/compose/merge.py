@@ -54,6 +54,8 @@ def _finish(state: MergeState) -> None:
     """What the printer needs besides the types: directives, specs to link, in Apollo's order."""
     supergraph = state.supergraph
     supergraph.executable_directives = merge_executable_directives(state.subgraphs)
+    supergraph.description = most_common_description(
+        {i: s.description for i, s in enumerate(state.subgraphs)})
     if "Query" not in supergraph.types:
         state.error(errors.NO_QUERIES, "No queries found in any subgraph: a supergraph must "
                     "have a query root type.", hint="add a Query type with at least one field")

@@ -100,6 +100,7 @@ class Subgraph:
     executable_directives: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
     imported_names: dict[str, str] = field(default_factory=dict)
     features_used: set[str] = field(default_factory=set)
+    description: str | None = None
 
     def object_or_interface(self, name: str) -> TypeDef | None:
         found = self.types.get(name)

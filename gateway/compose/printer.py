@@ -56,7 +56,8 @@ def _schema(supergraph: Supergraph) -> str:
                        if c.link_url == composed.link_url]
             links.append(f'@link(url: "{composed.link_url}", import: [{", ".join(imports)}])')
     roots = "".join(f"  {op}: {name}\n" for op, name in supergraph.roots())
-    return "schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + roots + "}"
+    head = _description(supergraph.description, "") + "schema\n"
+    return head + "".join(f"  {link}\n" for link in links) + "{\n" + roots + "}"
 
 
 def _spec_definitions(supergraph: Supergraph) -> list[str]:

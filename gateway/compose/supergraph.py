@@ -89,6 +89,7 @@ class Supergraph:
     join_version: str = "0.5"
     features: set[str] = field(default_factory=set)
     feature_order: list[str] = field(default_factory=list)
+    description: str | None = None
     composed: dict[str, ComposedDirective] = field(default_factory=dict)
     executable_directives: list[str] = field(default_factory=list)
 
