@@ -82,8 +82,7 @@ class _Walk:
         for name, field in merged.fields.items():
             if _inaccessible(field.directives) or self._hidden(field):
                 continue
-            resolving = [i for i in reachable
-                         if self._resolves(i, merged, name, reachable, state.provided)]
+            resolving = [i for i in reachable if self._resolves(i, merged, name, state.provided)]
             step = field_step(self.supergraph, field)
             if not resolving:
                 if not abstract:
@@ -131,14 +130,15 @@ class _Walk:
 
     def _closure(self, state: _State, option: int) -> list[int]:
         """Subgraphs reachable for ``state.type`` from subgraph ``option`` through keys."""
-        if not state.steps:
-            return [option]
-        reachable = [option]
+        return self._reachable_from(state.type, option) if state.steps else [option]
+
+    def _reachable_from(self, type_name: str, start: int) -> list[int]:
+        reachable = [start]
         grew = True
         while grew:
             grew = False
             for index in range(len(self.subgraphs)):
-                if index not in reachable and self._can_enter(index, state.type, reachable):
+                if index not in reachable and self._can_enter(index, type_name, reachable):
                     reachable.append(index)
                     grew = True
         return reachable
@@ -209,7 +209,7 @@ class _Walk:
                 below |= {p for p in provided if p[0] == index}
         return frozenset(below)
 
-    def _resolves(self, index: int, merged: MergedType, name: str, reachable: list[int],
+    def _resolves(self, index: int, merged: MergedType, name: str,
                   provided: frozenset[tuple[int, str]]) -> bool:
         if (index, f"{merged.name}.{name}") in provided:
             return True
@@ -223,7 +223,9 @@ class _Walk:
         required = [s.name for s in selected_fields(selection, merged.name,
                                                     self.subgraphs[index].types)
                     if s.parent == merged.name]
-        return all(any(self.local_field(i, merged.name, r) for i in reachable) for r in required)
+        # The requirement is fetched for the subgraph owning the field, so from there.
+        sources = self._reachable_from(merged.name, index)
+        return all(any(self.local_field(i, merged.name, r) for i in sources) for r in required)
 
     def _hidden(self, field: MergedField) -> bool:
         target = self.supergraph.types.get(base_name(field.type))
