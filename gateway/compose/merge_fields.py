@@ -5,7 +5,7 @@ from graphql import Node
 from gateway.compose import errors
 from gateway.compose.applied import merge_applied
 from gateway.compose.merge_types import merge_default, merge_type_reference
-from gateway.compose.model import Field, TypeDef
+from gateway.compose.model import Argument, Field, TypeDef
 from gateway.compose.override import Overrides, check_overrides
 from gateway.compose.report import join_strings, mismatch, subgraph_names
 from gateway.compose.state import MergeState, most_common_description
@@ -32,7 +32,7 @@ def merge_composite_fields(state: MergeState, sources: dict[int, TypeDef],
         overrides = check_overrides(state, coordinate, field_sources)
         _merge_field(state, dest, field_sources, merged, overrides)
         if dest.kind == "object":
-            validate_sharing(state, dest, field_sources, merged, overrides)
+            _validate_sharing(state, dest, field_sources, merged, overrides)
         if dest.name == "Subscription":
             _validate_subscription_field(state, field_sources)
 
@@ -55,7 +55,7 @@ def _abstracting_subgraphs(state: MergeState, dest: MergedType) -> set[int]:
     }
 
 
-def abstracted_fields(state: MergeState, dest: MergedType, index: int, name: str) -> list[Field]:
+def _abstracted_fields(state: MergeState, dest: MergedType, index: int, name: str) -> list[Field]:
     """The ``@interfaceObject`` fields that stand for ``dest.name`` in subgraph ``index``."""
     return [field for _, field in _abstracted_with_parent(state, dest, index, name)]
 
@@ -90,7 +90,7 @@ def _merge_field(state: MergeState, dest: MergedType, sources: FieldSources,
 
 def _all_external(state: MergeState, dest: MergedType, sources: FieldSources, name: str) -> bool:
     for index, source in sources.items():
-        fields = [source] if source is not None else abstracted_fields(state, dest, index, name)
+        fields = [source] if source is not None else _abstracted_fields(state, dest, index, name)
         if not all(f.external for f in fields):
             return False
     return True
@@ -113,7 +113,7 @@ def _merge_arguments(state: MergeState, coordinate: str, sources: dict[int, Fiel
                             f'Argument "{arg_coordinate}" is required in some subgraphs but does '
                             f'not appear in all subgraphs: it is required in '
                             f'{subgraph_names(required)} but does not appear in '
-                            f'{subgraph_names(missing)}', *_first_required(state, arguments),
+                            f'{subgraph_names(missing)}', *_first_required(arguments),
                             f'add the argument to "{coordinate}" in {subgraph_names(missing)}, '
                             "or make it optional")
             continue
@@ -173,7 +173,7 @@ def _join_fields(state: MergeState, sources: FieldSources, all_equal: bool,
     return joins
 
 
-def validate_sharing(state: MergeState, dest: MergedType, sources: FieldSources,
+def _validate_sharing(state: MergeState, dest: MergedType, sources: FieldSources,
                      merged: MergedField, overrides: Overrides) -> None:
     """A field resolved by several subgraphs must be ``@shareable`` in all of them."""
     shareable: list[str] = []
@@ -230,12 +230,12 @@ def _sharing_error(state: MergeState, dest: MergedType, merged: MergedField,
                 f'Non-shareable field "{coordinate}" is resolved from multiple subgraphs: it is '
                 f"resolved from {_human_list(resolving)} and defined as non-shareable in "
                 f"{named}{extra}", non_shareable[0][0],
-                merged_node(state, non_shareable[0][0], dest.name, merged.name),
+                _merged_node(state, non_shareable[0][0], dest.name, merged.name),
                 f'mark "{coordinate}" @shareable in every subgraph that resolves it, or resolve it '
                 "in one subgraph only (use @external with @requires/@provides/@key elsewhere)")
 
 
-def merged_node(state: MergeState, index: int, type_name: str, field_name: str) -> Node | None:
+def _merged_node(state: MergeState, index: int, type_name: str, field_name: str) -> Node | None:
     typedef = state.subgraphs[index].types.get(type_name)
     found = typedef.fields.get(field_name) if typedef else None
     return found.node if found else None
@@ -245,7 +245,7 @@ def _human_list(items: list[str]) -> str:
     return ("subgraph " if len(items) == 1 else "subgraphs ") + join_strings(items)
 
 
-def _first_required(state: MergeState, arguments: dict) -> tuple[int | None, Node | None]:
+def _first_required(arguments: dict[int, Argument | None]) -> tuple[int | None, Node | None]:
     for index, argument in arguments.items():
         if argument is not None and type_str(argument.type).endswith("!"):
             return index, argument.node
