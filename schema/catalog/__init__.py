@@ -1,0 +1,1 @@
+"""The catalog subgraph: products, store inventory, ERP stock and price sync."""

@@ -1,0 +1,22 @@
+"""Collection names and index declarations of the catalog domain."""
+
+from schema.kernel.indexes import IndexSpec
+
+PRODUCTS = "products"
+INVENTORY = "inventory"
+CHANGES = "inventory_changes"
+FEEDS = "inventory_feeds"
+IDEMPOTENCY = "idempotency_keys"
+
+INDEXES: tuple[IndexSpec, ...] = (
+    IndexSpec.on(PRODUCTS, "partnerId", "sku", unique=True),
+    IndexSpec.on(PRODUCTS, "partnerId", "category"),
+    IndexSpec.on(INVENTORY, "storeId", "productId", unique=True),
+    IndexSpec.on(INVENTORY, "partnerId", "seq"),
+    IndexSpec.on(IDEMPOTENCY, "expiresAt"),
+)
+
+
+def inventory_id(store_id: str, product_id: str) -> str:
+    """The composite ``_id`` of one store's stock of one product (a point read)."""
+    return f"inv:{store_id}:{product_id}"

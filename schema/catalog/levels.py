@@ -1,0 +1,143 @@
+"""Stock as the graph shows it: ``InventoryLevel``, ``Store.inventory`` (owner only) and
+``Product.availability`` (public counts near a point)."""
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from schema.catalog import products as product_repo
+from schema.catalog.collections import INVENTORY, inventory_id
+from schema.catalog.read import available
+from schema.catalog.types import INVENTORY_READ, Product, product_loader
+from schema.kernel.context import SubgraphContext
+from schema.kernel.errors import ErrorCode, bad_user_input, graphql_error
+from schema.kernel.graphql_types import GeoPointInput, PageInfo
+from schema.kernel.pagination import check_first, decode_cursor, encode_cursor
+from schema.stores import read as stores
+
+_AVAILABILITY_CHUNK = 50
+
+
+@strawberry.federation.type(keys=["id"], description="A physical store of a merchant or chain.")
+class Store:
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> "Store":
+        return cls(id=id)
+
+    @strawberry.federation.field(requires_scopes=INVENTORY_READ,
+                                 description="Stock levels; the store's owner only "
+                                             "(inventory:read).")
+    async def inventory(self, info: strawberry.Info, skus: list[str] | None = None,
+                        first: int | None = 50,
+                        after: str | None = None) -> "InventoryLevelConnection | None":
+        context: SubgraphContext = info.context
+        principal = context.require("inventory:read")
+        size = check_first(first)
+        store = await stores.get_store(context.db, str(self.id))
+        if store is None:
+            return None
+        if not principal.owns(store["partnerId"]):
+            raise graphql_error("inventory levels are visible to the store's owner only",
+                                ErrorCode.FORBIDDEN)
+        return await _inventory_page(context, store, skus, size, after)
+
+
+@strawberry.type(description="A store's stock of one product. countedAt: occurredAt of the "
+                             "latest absolute count.")
+class InventoryLevel:
+    store: Store
+    on_hand: int
+    reserved: int
+    available: int
+    counted_at: datetime | None
+    updated_at: datetime
+    product_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def product(self, info: strawberry.Info) -> Product:
+        doc = await product_loader(info.context).load(self.product_id)
+        return Product.from_document(doc)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "InventoryLevel":
+        reserved = row.get("reserved", 0)
+        return cls(store=Store(id=strawberry.ID(row["storeId"])), on_hand=row["onHand"],
+                   reserved=reserved, available=row["onHand"] - reserved,
+                   counted_at=row.get("countedAt"), updated_at=row["updatedAt"],
+                   product_id=row["productId"])
+
+
+@strawberry.type(description="An edge of an inventory list.")
+class InventoryLevelEdge:
+    cursor: str
+    node: InventoryLevel
+
+
+@strawberry.type(description="A page of inventory levels.")
+class InventoryLevelConnection:
+    edges: list[InventoryLevelEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="Units of a product available at a store, and how far it is.")
+class StoreAvailability:
+    store: Store
+    distance_meters: int
+    available: int
+
+
+async def _inventory_page(context: SubgraphContext, store: dict[str, Any],
+                          skus: list[str] | None, size: int,
+                          after: str | None) -> InventoryLevelConnection:
+    """The store's levels in product-id order (products are few and point reads are cheap,
+    while the inventory collection is huge and unindexed on FerretDB)."""
+    last = decode_cursor(after) if after else None
+    if last is not None and not isinstance(last, str):
+        raise bad_user_input("invalid cursor", argument="after")
+    filters = {"merchantId": store["partnerId"], "skus": skus}
+    rows: list[dict[str, Any]] = []
+    more = True
+    while more and len(rows) <= size:
+        batch = await product_repo.list_products(context.db, filters, size * 2, last)
+        more = len(batch) > size * 2
+        batch = batch[: size * 2]
+        if not batch:
+            break
+        last = batch[-1]["_id"]
+        found = await asyncio.gather(*(
+            context.db[INVENTORY].find_one({"_id": inventory_id(store["_id"], p["_id"])})
+            for p in batch))
+        rows += [r for r in found if r is not None]
+    visible = rows[:size]
+    edges = [InventoryLevelEdge(cursor=encode_cursor(r["productId"]),
+                                node=InventoryLevel.from_row(r)) for r in visible]
+    return InventoryLevelConnection(edges=edges, page_info=PageInfo(
+        has_next_page=len(rows) > size, has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None))
+
+
+async def availability(context: SubgraphContext, product: dict[str, Any], near: GeoPointInput,
+                       radius: int | None, first: int | None) -> list[StoreAvailability]:
+    """Stores near ``near`` with the product available, nearest first."""
+    context.require("catalog:read")
+    lat, lng = stores.check_point(near.lat, near.lng, "near")
+    size = check_first(first, default=10)
+    candidates = await stores.stores_within(context.db, lat, lng, stores.check_radius(radius))
+    found: list[StoreAvailability] = []
+    for start in range(0, len(candidates), _AVAILABILITY_CHUNK):
+        chunk = candidates[start:start + _AVAILABILITY_CHUNK]
+        counts = await available(context.db, [s for _, s in chunk], product["_id"])
+        stocked = [(d, s, n) for (d, s), n in zip(chunk, counts, strict=True) if n > 0]
+        docs = await stores.get_stores(context.db, [s for _, s, _ in stocked])
+        for (distance, store_id, count), doc in zip(stocked, docs, strict=True):
+            if doc and doc["status"] in stores.VISIBLE_STATUSES:
+                found.append(StoreAvailability(store=Store(id=strawberry.ID(store_id)),
+                                               distance_meters=distance, available=count))
+        if len(found) >= size:
+            break
+    return found[:size]

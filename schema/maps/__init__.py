@@ -1,0 +1,1 @@
+"""The maps subgraph: nearby search, distances, delivery quotes and courier routes."""

@@ -1,0 +1,99 @@
+"""Great-circle distance and the H3 geo buckets that find candidate stores (DESIGN.md §8).
+
+Each store is listed in one bucket document per resolution in :data:`RESOLUTIONS`, keyed
+``h3:<res>:<cell>`` and mapping store id → ``[lat, lng]``. A search picks the finest
+resolution whose grid disk covering the radius stays small, point-reads those buckets, and
+keeps the candidates whose exact distance (rounded to whole metres) is within the radius.
+
+Covering rule: two cells ``k`` grid steps apart have centres at least ``1.5·k·e`` apart
+(``e`` the edge length), and a point lies within ``e`` of its cell's centre, so any point
+within ``r`` of the query lies in a cell at most ``(r + 2e) / (1.5e)`` steps away. ``e`` is
+the shortest edge around the query cell, shrunk by 10 % for the distortion of nearby cells.
+"""
+
+import asyncio
+import math
+from collections.abc import Iterable
+
+import h3
+from pymongo.asynchronous.database import AsyncDatabase
+
+EARTH_RADIUS_M = 6_371_008.8
+RESOLUTIONS: tuple[int, ...] = (5, 6, 7, 8, 9)
+MAX_RING = 6
+BUCKETS = "store_geo"
+_EDGE_SAFETY = 0.9
+
+
+def distance_meters(lat1: float, lng1: float, lat2: float, lng2: float) -> int:
+    """Great-circle (haversine) distance in whole metres, rounded half up."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    exact = 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+    return math.floor(exact + 0.5)
+
+
+def bucket_id(resolution: int, cell: str) -> str:
+    return f"h3:{resolution}:{cell}"
+
+
+def cells_of(lat: float, lng: float) -> dict[str, str]:
+    """The store's cell at every bucket resolution, as stored on the store (``h3`` field)."""
+    return {str(res): h3.latlng_to_cell(lat, lng, res) for res in RESOLUTIONS}
+
+
+def _ring_for(lat: float, lng: float, resolution: int, radius: int) -> tuple[str, int]:
+    cell = h3.latlng_to_cell(lat, lng, resolution)
+    edge = min(h3.edge_length(e, "m") for e in h3.origin_to_directed_edges(cell)) * _EDGE_SAFETY
+    return cell, math.floor((radius + 2 * edge) / (1.5 * edge))
+
+
+def covering_buckets(lat: float, lng: float, radius: int) -> list[str]:
+    """Bucket ids that together hold every store within ``radius`` metres of the point."""
+    for resolution in reversed(RESOLUTIONS):
+        cell, k = _ring_for(lat, lng, resolution, radius)
+        if k <= MAX_RING or resolution == RESOLUTIONS[0]:
+            return [bucket_id(resolution, c) for c in h3.grid_disk(cell, k)]
+    raise AssertionError("unreachable: the coarsest resolution always answers")
+
+
+async def _read_buckets(db: AsyncDatabase, ids: Iterable[str]) -> list[dict]:
+    collection = db[BUCKETS]
+    found = await asyncio.gather(*(collection.find_one({"_id": i}) for i in ids))
+    return [doc for doc in found if doc is not None]
+
+
+async def stores_within(db: AsyncDatabase, lat: float, lng: float,
+                        radius: int) -> list[tuple[int, str]]:
+    """``(distance, storeId)`` of every store within ``radius`` metres, nearest first
+    (ties by id, so the order is total and cursors are stable)."""
+    hits: dict[str, int] = {}
+    for bucket in await _read_buckets(db, covering_buckets(lat, lng, radius)):
+        for store_id, (s_lat, s_lng) in bucket.get("s", {}).items():
+            if store_id not in hits:
+                distance = distance_meters(lat, lng, s_lat, s_lng)
+                if distance <= radius:
+                    hits[store_id] = distance
+    return sorted((d, s) for s, d in hits.items())
+
+
+def bucket_updates(store_id: str, old: dict[str, str] | None, lat: float, lng: float,
+                   ) -> list[tuple[str, dict]]:
+    """``(bucketId, update)`` pairs that move a store from its ``old`` cells to the new point."""
+    new = cells_of(lat, lng)
+    updates = [(bucket_id(int(res), cell), {"$set": {f"s.{store_id}": [lat, lng]}})
+               for res, cell in new.items()]
+    for res, cell in (old or {}).items():
+        if new.get(res) != cell:
+            updates.append((bucket_id(int(res), cell), {"$unset": {f"s.{store_id}": ""}}))
+    return updates
+
+
+def bucket_documents(stores: Iterable[tuple[str, float, float]]) -> list[dict]:
+    """Whole bucket documents for many stores at once (seeding and benchmarks)."""
+    buckets: dict[str, dict[str, list[float]]] = {}
+    for store_id, lat, lng in stores:
+        for res, cell in cells_of(lat, lng).items():
+            buckets.setdefault(bucket_id(int(res), cell), {})[store_id] = [lat, lng]
+    return [{"_id": key, "s": members} for key, members in buckets.items()]

@@ -1,0 +1,132 @@
+"""Stores in MongoDB: point reads by id, the ``store-code:<partner>:<code>`` lookup, listing
+with filters, merchant-scoped upsert and status changes (tenancy: DESIGN.md §5).
+
+Anyone with ``stores:read`` may read any store (the open catalogue); only the owning partner
+(or the platform admin) may change one.
+"""
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from schema.kernel.bulk import bulk_write_chunked
+from schema.kernel.errors import UserError, UserErrorCode
+from schema.kernel.ids import new_id
+from schema.kernel.indexes import IndexSpec
+from schema.kernel.principal import Principal
+from schema.kernel.time import utcnow
+from schema.stores import geo
+
+STORES = "stores"
+STORE_CODES = "store_codes"
+STATUSES = ("OPEN", "TEMPORARILY_CLOSED", "CLOSED", "ARCHIVED")
+
+INDEXES: tuple[IndexSpec, ...] = (
+    IndexSpec.on(STORES, "partnerId", "code", unique=True),
+    IndexSpec.on(STORES, "address.city"),
+    IndexSpec.on(STORES, "status"),
+)
+
+Document = dict[str, Any]
+
+
+def code_key(partner_id: str, code: str) -> str:
+    return f"store-code:{partner_id}:{code}"
+
+
+async def get_store(db: AsyncDatabase, store_id: str) -> Document | None:
+    return await db[STORES].find_one({"_id": store_id})
+
+
+async def get_stores(db: AsyncDatabase, store_ids: Sequence[str]) -> list[Document | None]:
+    """Many stores by id, in order (concurrent ``_id`` point reads: indexed on every server)."""
+    return list(await asyncio.gather(*(get_store(db, i) for i in store_ids)))
+
+
+async def store_id_for_code(db: AsyncDatabase, partner_id: str, code: str) -> str | None:
+    found = await db[STORE_CODES].find_one({"_id": code_key(partner_id, code)})
+    return found["storeId"] if found else None
+
+
+def _query(filters: dict[str, Any], after: str | None) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if filters.get("merchantId") is not None:
+        query["partnerId"] = filters["merchantId"]
+    if filters.get("city") is not None:
+        query["address.city"] = filters["city"]
+    if filters.get("service") is not None:
+        query["services"] = filters["service"]
+    query["status"] = filters["status"] if filters.get("status") else {"$ne": "ARCHIVED"}
+    if filters.get("codes") is not None:
+        query["code"] = {"$in": list(filters["codes"])}
+    if after is not None:
+        query["_id"] = {"$gt": after}
+    return query
+
+
+async def list_stores(db: AsyncDatabase, filters: dict[str, Any], first: int,
+                      after: str | None) -> tuple[list[Document], int]:
+    """Up to ``first + 1`` stores after the cursor id (by id), and the filter's total count.
+    Archived stores are listed only when asked for by status."""
+    rows = await db[STORES].find(_query(filters, after)).sort("_id", 1).limit(first + 1).to_list()
+    total = await db[STORES].count_documents(_query(filters, None))
+    return rows, total
+
+
+async def _claim_id(db: AsyncDatabase, partner_id: str, code: str) -> str:
+    """The store id for (partner, code), created once: the lookup insert is the arbiter when
+    two upserts of a new code race."""
+    existing = await store_id_for_code(db, partner_id, code)
+    if existing is not None:
+        return existing
+    try:
+        store_id = new_id("sto")
+        await db[STORE_CODES].insert_one({"_id": code_key(partner_id, code), "storeId": store_id})
+        return store_id
+    except DuplicateKeyError:
+        found = await store_id_for_code(db, partner_id, code)
+        assert found is not None
+        return found
+
+
+async def upsert_store(db: AsyncDatabase, principal: Principal, fields: Document) -> Document:
+    """Create or update the caller's store with ``fields["code"]``; returns the stored document.
+    ``fields`` is already validated (see :mod:`schema.stores.validation`)."""
+    partner_id = principal.require_partner()
+    store_id = await _claim_id(db, partner_id, fields["code"])
+    old = await get_store(db, store_id)
+    now = utcnow()
+    location = fields["location"]
+    document = {**fields, "_id": store_id, "partnerId": partner_id,
+                "h3": geo.cells_of(location["lat"], location["lng"]), "updatedAt": now,
+                "status": old["status"] if old else "OPEN",
+                "createdAt": old["createdAt"] if old else now}
+    await db[STORES].replace_one({"_id": store_id}, document, upsert=True)
+    await _move_buckets(db, store_id, old.get("h3") if old else None, location)
+    return document
+
+
+async def _move_buckets(db: AsyncDatabase, store_id: str, old_cells: dict[str, str] | None,
+                        location: Document) -> None:
+    updates = geo.bucket_updates(store_id, old_cells, location["lat"], location["lng"])
+    operations = [UpdateOne({"_id": bucket}, change, upsert="$set" in change)
+                  for bucket, change in updates]
+    await bulk_write_chunked(db[geo.BUCKETS], operations)
+
+
+async def set_status(db: AsyncDatabase, principal: Principal, store_id: str,
+                     status: str) -> tuple[Document | None, list[UserError]]:
+    """Change a store's status; only its owner may."""
+    store = await get_store(db, store_id)
+    if store is None:
+        return None, [UserError(UserErrorCode.NOT_FOUND, "no such store", ("storeId",))]
+    if not principal.owns(store["partnerId"]):
+        return None, [UserError(UserErrorCode.FORBIDDEN, "the store belongs to another partner",
+                                ("storeId",))]
+    now = utcnow()
+    await db[STORES].update_one({"_id": store_id}, {"$set": {"status": status, "updatedAt": now}})
+    return {**store, "status": status, "updatedAt": now}, []
