@@ -14,7 +14,7 @@ from graphql import ArgumentNode, DirectiveNode, ListValueNode, NameNode, String
 
 from gateway.compose.cost import merge_cost
 
-REPEATABLE = frozenset({"tag"})
+REPEATABLE = frozenset({"tag", "context"})
 _DNF_ARGUMENTS = {"requiresScopes": "scopes", "policy": "policies"}
 
 

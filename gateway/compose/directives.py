@@ -4,6 +4,7 @@ the supergraph keeps are renamed to their canonical names, unknown ones are erro
 from dataclasses import dataclass, replace
 
 from graphql import (
+    ArgumentNode,
     BooleanValueNode,
     DirectiveDefinitionNode,
     DirectiveNode,
@@ -25,7 +26,6 @@ BUILTIN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "include", "skip"})
 KEPT_FEDERATION = frozenset({"tag", "inaccessible", "authenticated", "requiresScopes", "policy",
                              "cost", "listSize"})
 AUTH_DIRECTIVES = frozenset({"authenticated", "requiresScopes", "policy"})
-_UNSUPPORTED = frozenset({"context", "fromContext"})
 EXECUTABLE_LOCATIONS = frozenset({
     "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
     "INLINE_FRAGMENT", "VARIABLE_DEFINITION",
@@ -38,6 +38,10 @@ class DefinitionFlags:
 
     shareable: bool = False
     external: bool = False
+
+
+_TYPE_LOCATIONS = {"object": "OBJECT", "interface": "INTERFACE", "union": "UNION",
+                   "enum": "ENUM", "input": "INPUT_OBJECT", "scalar": "SCALAR"}
 
 
 class DirectiveReader:
@@ -84,11 +88,13 @@ class DirectiveReader:
                 flags.external = True
             elif canonical == "interfaceObject":
                 typedef.interface_object = True
+            elif canonical == "context":
+                typedef.directives.append(self._context(directive))
             elif canonical == "extends":
                 typedef.extends = True
                 typedef.keys = [replace(key, extension=True) for key in typedef.keys]
             else:
-                typedef.directives.extend(self.kept([directive]))
+                typedef.directives.extend(self.kept([directive], _TYPE_LOCATIONS[typedef.kind]))
         return flags
 
     def read_field(self, node: FieldDefinitionNode | InputValueDefinitionNode,
@@ -98,10 +104,16 @@ class DirectiveReader:
                       default=getattr(node, "default_value", None),
                       shareable=shareable)
         for argument in getattr(node, "arguments", None) or ():
+            from_context = [d for d in argument.directives or ()
+                            if self.links.canonical(d.name.value) == "fromContext"]
+            others = [d for d in argument.directives or () if d not in from_context]
+            if from_context:
+                self.subgraph.features_used.add("context")
             field.args[argument.name.value] = Argument(
                 argument.name.value, argument.type, argument.default_value,
                 argument.description.value if argument.description else None,
-                self.kept(argument.directives), argument)
+                self.kept(others, "ARGUMENT_DEFINITION"), argument,
+                _string(from_context[0], "field") if from_context else None)
         for directive in node.directives or ():
             canonical = self.links.canonical(directive.name.value)
             if canonical == "external":
@@ -116,11 +128,13 @@ class DirectiveReader:
                 field.override_from = _string(directive, "from")
                 field.override_label = _string(directive, "label")
             else:
-                field.directives.extend(self.kept([directive]))
+                location = "INPUT_FIELD_DEFINITION" if isinstance(node, InputValueDefinitionNode) \
+                    else "FIELD_DEFINITION"
+                field.directives.extend(self.kept([directive], location))
         return field
 
-    def kept(self, directives: tuple[DirectiveNode, ...] | list[DirectiveNode] | None
-             ) -> list[DirectiveNode]:
+    def kept(self, directives: tuple[DirectiveNode, ...] | list[DirectiveNode] | None,
+             location: str) -> list[DirectiveNode]:
         """The directives the supergraph carries, renamed; reports unknown ones."""
         kept = []
         for directive in directives or ():
@@ -132,11 +146,12 @@ class DirectiveReader:
                                           arguments=directive.arguments, loc=directive.loc))
             elif local in BUILTIN_DIRECTIVES or local in self.composed:
                 kept.append(directive)
-            elif canonical in _UNSUPPORTED:
+            elif canonical in ("context", "fromContext"):
                 self.errors.append(self.error(
-                    errors.UNSUPPORTED_FEATURE,
-                    f"@{canonical} is not supported by Loopgate's composition yet.", directive,
-                    "pass the value as a field argument or through @requires instead"))
+                    errors.INVALID_GRAPHQL,
+                    f'Directive "@{local}" may not be used on {location}.', directive,
+                    "use @context on object, interface or union types and @fromContext on "
+                    "field arguments"))
             elif canonical is None and local not in self.defined:
                 self.errors.append(self._unknown(directive))
         return kept
@@ -154,6 +169,14 @@ class DirectiveReader:
                        'argument of the @link to the federation specification.')
             hint = f'add "@{name}" to the `import` list of the federation @link'
         return self.error(errors.INVALID_GRAPHQL, message, directive, hint)
+
+    def _context(self, directive: DirectiveNode) -> DirectiveNode:
+        """``@context(name: "c")`` becomes ``@context(name: "<subgraph>__c")`` (names are per
+        subgraph; Apollo qualifies them the same way)."""
+        self.subgraph.features_used.add("context")
+        qualified = f"{self.subgraph.name}__{_string(directive, 'name') or ''}"
+        return DirectiveNode(name=NameNode(value="context"), arguments=(ArgumentNode(
+            name=NameNode(value="name"), value=StringValueNode(value=qualified)),))
 
     def _key(self, directive: DirectiveNode, extension: bool) -> Key:
         resolvable = next((a.value for a in directive.arguments or ()

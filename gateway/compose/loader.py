@@ -136,7 +136,7 @@ def _add_type(subgraph: Subgraph, node: Node, roots: dict[str, str],
     for value in getattr(node, "values", None) or ():
         typedef.values[value.name.value] = EnumValue(
             value.name.value, value.description.value if value.description else None,
-            reader.kept(value.directives), value)
+            reader.kept(value.directives, "ENUM_VALUE"), value)
     for field_node in getattr(node, "fields", None) or ():
         if field_node.name.value in typedef.fields:
             reader.errors.append(reader.error(

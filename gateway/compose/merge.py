@@ -23,8 +23,8 @@ from gateway.compose.transitive_auth import check_transitive_auth
 
 _KIND_NAMES = {"object": "Object Type", "interface": "Interface Type", "union": "Union Type",
                "enum": "Enum Type", "input": "Input Object Type", "scalar": "Scalar Type"}
-_FEATURES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost",
-             "listSize")
+_FEATURES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy", "context",
+             "cost", "listSize")
 
 
 def merge_subgraphs(state: MergeState) -> None:

@@ -1,5 +1,7 @@
 """Fields of object and interface types merged across subgraphs, with ``@join__field``."""
 
+import re
+
 from graphql import Node
 
 from gateway.compose import errors
@@ -9,7 +11,13 @@ from gateway.compose.model import Argument, Field, TypeDef
 from gateway.compose.override import Overrides, check_overrides
 from gateway.compose.report import join_strings, mismatch, subgraph_names
 from gateway.compose.state import MergeState, most_common_description
-from gateway.compose.supergraph import JoinField, MergedArgument, MergedField, MergedType
+from gateway.compose.supergraph import (
+    ContextArgument,
+    JoinField,
+    MergedArgument,
+    MergedField,
+    MergedType,
+)
 from gateway.compose.types import is_strict_subtype, type_str
 
 FieldSources = dict[int, Field | None]
@@ -104,6 +112,9 @@ def _merge_arguments(state: MergeState, coordinate: str, sources: dict[int, Fiel
     for name in names:
         arguments = {i: f.args.get(name) for i, f in sources.items()}
         arg_coordinate = f"{coordinate}({name}:)"
+        if any(a is not None and a.from_context for a in arguments.values()):
+            _check_contextual_everywhere(state, arg_coordinate, arguments)
+            continue
         missing = [state.names[i] for i, a in arguments.items() if a is None]
         if missing:
             required = [state.names[i] for i, a in arguments.items()
@@ -129,6 +140,20 @@ def _merge_arguments(state: MergeState, coordinate: str, sources: dict[int, Fiel
             merge_applied((a.directives for a in present.values()), state.rules))
 
 
+def _check_contextual_everywhere(state: MergeState, coordinate: str,
+                                 arguments: dict[int, Argument | None]) -> None:
+    """A contextual argument leaves the API; where it is not contextual it must be optional."""
+    for index, argument in arguments.items():
+        if argument is None or argument.from_context or argument.default is not None \
+                or not type_str(argument.type).endswith("!"):
+            continue
+        state.error(errors.CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS,
+                    f'Argument "{coordinate}" is contextual in at least one subgraph but in '
+                    f'"{coordinate}" it does not have @fromContext, is not nullable and has no '
+                    "default value.", index, argument.node,
+                    "add @fromContext here too, or make the argument optional")
+
+
 def _validate_external(state: MergeState, coordinate: str, present: dict[int, Field],
                        merged: MergedField, all_equal: bool) -> None:
     for field in present.values():
@@ -150,6 +175,8 @@ def _needs_join_field(state: MergeState, parent: str, sources: FieldSources, all
                       overrides: Overrides) -> bool:
     if not all_equal or overrides.used or overrides.labels:
         return True
+    if any(f is not None and _context_arguments(state, i, f) for i, f in sources.items()):
+        return True
     for index, source in sources.items():
         if source is not None and index not in overrides.unused:
             if source.external or source.provides is not None or source.requires is not None:
@@ -169,8 +196,24 @@ def _join_fields(state: MergeState, sources: FieldSources, all_equal: bool,
             graph=state.graph(index), requires=source.requires, provides=source.provides,
             type=None if all_equal else type_str(source.type), external=source.external,
             override=source.override_from, used_overridden=index in overrides.used,
-            override_label=overrides.labels.get(index)))
+            override_label=overrides.labels.get(index),
+            context_arguments=_context_arguments(state, index, source)))
     return joins
+
+
+def _context_arguments(state: MergeState, index: int, field: Field) -> tuple[ContextArgument, ...]:
+    """``@fromContext(field: "$ctx { sel }")`` arguments, as ``join__field`` lists them."""
+    found = []
+    for argument in field.args.values():
+        match = _CONTEXT_FIELD.match(argument.from_context or "")
+        if match:
+            found.append(ContextArgument(f"{state.names[index]}__{match.group(1)}",
+                                         argument.name, type_str(argument.type),
+                                         match.group(2)))
+    return tuple(found)
+
+
+_CONTEXT_FIELD = re.compile(r"^\s*\$(\w+)(.*)$", re.DOTALL)
 
 
 def _validate_sharing(state: MergeState, dest: MergedType, sources: FieldSources,

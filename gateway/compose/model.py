@@ -19,6 +19,7 @@ class Argument:
     description: str | None
     directives: list[DirectiveNode]
     node: Node
+    from_context: str | None = None
 
 
 @dataclass

@@ -181,6 +181,11 @@ def _join_field(join: JoinField) -> str:
         args.append("usedOverridden: true")
     if join.override_label is not None:
         args.append(f"overrideLabel: {_string(join.override_label)}")
+    if join.context_arguments:
+        items = [f"{{context: {_string(c.context)}, name: {_string(c.name)}, type: "
+                 f"{_string(c.type)}, selection: {_string(c.selection)}}}"
+                 for c in join.context_arguments]
+        args.append(f"contextArguments: [{', '.join(items)}]")
     return f"@join__field({', '.join(args)})" if args else "@join__field"
 
 

@@ -34,6 +34,10 @@ FEATURES = {
     "policy": ('@link(url: "https://specs.apollo.dev/policy/v0.1", for: SECURITY)',
                "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | "
                "INTERFACE | SCALAR | ENUM", "scalar policy__Policy"),
+    "context": ('@link(url: "https://specs.apollo.dev/context/v0.1", for: SECURITY)',
+                "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION",
+                "directive @context__fromContext(field: context__ContextFieldValue) on "
+                "ARGUMENT_DEFINITION", "scalar context__ContextFieldValue"),
 }
 
 LINK_DEFINITIONS = [

@@ -26,6 +26,16 @@ class JoinType:
 
 
 @dataclass(frozen=True)
+class ContextArgument:
+    """One ``join__ContextArgument``: an argument the gateway fills from an ancestor."""
+
+    context: str
+    name: str
+    type: str
+    selection: str
+
+
+@dataclass(frozen=True)
 class JoinField:
     """``@join__field``; ``graph`` None prints the bare directive (an @interfaceObject field)."""
 
@@ -37,6 +47,7 @@ class JoinField:
     override: str | None = None
     used_overridden: bool = False
     override_label: str | None = None
+    context_arguments: tuple[ContextArgument, ...] = ()
 
 
 @dataclass

@@ -68,15 +68,6 @@ def test_import_of_a_directive_newer_than_the_linked_version() -> None:
     assert error.hint is not None and "v2.6" in error.hint
 
 
-def test_context_directives_are_reported_as_unsupported() -> None:
-    sdl = ('extend schema @link(url: "https://specs.apollo.dev/federation/v2.11", '
-           'import: ["@key", "@context", "@fromContext"])\n'
-           'type Query { t: T }\ntype T @key(fields: "id") @context(name: "c") { id: ID! }\n')
-    [error] = compose(("stores", sdl))
-    assert error.code == "UNSUPPORTED_FEATURE"
-    assert "@context" in error.message and error.line == 3
-
-
 def test_compose_directive_needs_a_definition_and_a_link() -> None:
     sdl = ('extend schema @link(url: "https://specs.apollo.dev/federation/v2.11", '
            'import: ["@composeDirective"]) @composeDirective(name: "@cached")\n'
