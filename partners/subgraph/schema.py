@@ -10,7 +10,7 @@ from aiodataloader import DataLoader
 
 from schema.kernel.context import SubgraphContext, make_context
 from schema.kernel.errors import ErrorCode, graphql_error
-from schema.kernel.graphql_types import SCALAR_OVERRIDES
+from schema.kernel.graphql_types import schema_config
 from schema.kernel.indexes import IndexSpec
 from schema.kernel.subgraph import Subgraph
 
@@ -76,7 +76,7 @@ class Query:
 
 
 schema = strawberry.federation.Schema(query=Query, types=[Partner],
-                                      scalar_overrides=SCALAR_OVERRIDES)
+                                      config=schema_config())
 
 SUBGRAPH = Subgraph(name="partners", schema=schema,
                     indexes=(IndexSpec.on(PARTNERS, "type"),), make_context=make_context)

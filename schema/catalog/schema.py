@@ -33,7 +33,7 @@ from schema.catalog.validation import product_errors, resolve_store
 from schema.kernel.context import SubgraphContext, make_context
 from schema.kernel.errors import ErrorCode, UserError, bad_user_input, graphql_error
 from schema.kernel.events import relay_outboxes
-from schema.kernel.graphql_types import SCALAR_OVERRIDES, PageInfo
+from schema.kernel.graphql_types import PageInfo, schema_config
 from schema.kernel.ids import InvalidId, parse_id
 from schema.kernel.pagination import build_page, check_first, decode_cursor, encode_cursor
 from schema.kernel.subgraph import Subgraph
@@ -202,7 +202,7 @@ class Mutation:
 
 schema = strawberry.federation.Schema(
     query=Query, mutation=Mutation, types=[Store, Product, StoreAvailability],
-    scalar_overrides=SCALAR_OVERRIDES)
+    config=schema_config())
 
 SUBGRAPH = Subgraph(name="catalog", schema=schema, indexes=INDEXES, make_context=make_context,
                     jobs=(relay_outboxes, sweep_expired))

@@ -46,3 +46,21 @@ async def bulk_write_chunked(collection: AsyncCollection, operations: Sequence[A
 
     await asyncio.gather(*(run(i) for i in range(0, len(operations), chunk)))
     return outcome
+
+
+async def insert_missing(collection: AsyncCollection, documents: Sequence[dict[str, Any]],
+                         *, chunk: int = 5000) -> int:
+    """Insert documents whose ``_id`` is not there yet (idempotent seeding: inserts are cheap on
+    every server, and a duplicate key just means an earlier run wrote it); returns how many
+    were new."""
+    inserted = 0
+    for start in range(0, len(documents), chunk):
+        part = list(documents[start:start + chunk])
+        try:
+            result = await collection.insert_many(part, ordered=False)
+            inserted += len(result.inserted_ids)
+        except BulkWriteError as exc:
+            if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
+                raise
+            inserted += exc.details["nInserted"]
+    return inserted

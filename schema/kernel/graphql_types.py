@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 
 from schema.kernel import money as kmoney
 from schema.kernel.errors import UserError as KernelUserError
@@ -23,12 +24,15 @@ def _parse_datetime(value: object) -> datetime:
 
 
 DateTime = strawberry.scalar(
-    datetime, name="DateTime",
+    name="DateTime",
     description="An instant, ISO 8601 in UTC (e.g. 2026-11-25T08:00:00.000Z).",
     serialize=to_iso, parse_value=_parse_datetime,
 )
 
-SCALAR_OVERRIDES: dict[object, object] = {datetime: DateTime}
+
+def schema_config() -> StrawberryConfig:
+    """The configuration every platform subgraph schema is built with."""
+    return StrawberryConfig(scalar_map={datetime: DateTime})
 
 
 @strawberry.federation.type(shareable=True,

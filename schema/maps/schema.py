@@ -4,7 +4,7 @@ import strawberry
 
 from schema.kernel.context import SubgraphContext, make_context
 from schema.kernel.errors import bad_user_input
-from schema.kernel.graphql_types import SCALAR_OVERRIDES, GeoPoint, GeoPointInput, Money, PageInfo
+from schema.kernel.graphql_types import GeoPoint, GeoPointInput, Money, PageInfo, schema_config
 from schema.kernel.ids import InvalidId, parse_id
 from schema.kernel.pagination import check_first, decode_cursor, encode_cursor
 from schema.kernel.subgraph import Subgraph
@@ -134,6 +134,6 @@ class Query:
 
 
 schema = strawberry.federation.Schema(query=Query, types=[Store],
-                                      scalar_overrides=SCALAR_OVERRIDES)
+                                      config=schema_config())
 
 SUBGRAPH = Subgraph(name="maps", schema=schema, indexes=(), make_context=make_context)

@@ -4,7 +4,7 @@ import strawberry
 
 from schema.kernel.context import SubgraphContext, make_context
 from schema.kernel.errors import bad_user_input
-from schema.kernel.graphql_types import SCALAR_OVERRIDES, PageInfo, UserError
+from schema.kernel.graphql_types import PageInfo, UserError, schema_config
 from schema.kernel.ids import InvalidId, parse_id
 from schema.kernel.pagination import build_page, check_first, decode_cursor
 from schema.kernel.subgraph import Subgraph
@@ -90,7 +90,7 @@ class Mutation:
 
 
 schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Store],
-                                      scalar_overrides=SCALAR_OVERRIDES)
+                                      config=schema_config())
 
 SUBGRAPH = Subgraph(name="stores", schema=schema, indexes=repository.INDEXES,
                     make_context=make_context)

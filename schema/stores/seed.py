@@ -1,0 +1,87 @@
+"""Demo stores: QuickMart's 2,000 convenience stores over Shanghai and Hangzhou.
+
+Every value derives from the store number (ids via ``stable_id``, positions from a seeded
+generator), so seeding twice writes the same data; existing documents are left alone.
+"""
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from partners.demo import demo_partner_id
+from schema.kernel.bulk import insert_missing
+from schema.kernel.ids import stable_id
+from schema.kernel.seeding import Advance, SeedStep
+from schema.stores import geo
+from schema.stores.repository import STORE_CODES, STORES, code_key
+
+CHAIN = "quickmart"
+STORE_COUNT = 2000
+# city, province, centre, half-extent in degrees (about 25 km by 25 km around the centre)
+CITIES: tuple[tuple[str, str, float, float, float], ...] = (
+    ("Shanghai", "Shanghai", 31.2304, 121.4737, 0.22),
+    ("Hangzhou", "Zhejiang", 30.2741, 120.1551, 0.18),
+)
+_SERVICES = (["DELIVERY", "PICKUP"], ["PICKUP"], ["DELIVERY", "DINE_IN", "PICKUP"])
+_EPOCH = datetime(2026, 1, 1)
+
+
+def store_code(number: int) -> str:
+    return f"QM{number:05d}"
+
+
+def demo_store_id(number: int, chain: str = CHAIN) -> str:
+    return stable_id("sto", f"{chain}:{store_code(number)}")
+
+
+def store_document(number: int, partner_id: str, rng: random.Random, chain: str = CHAIN,
+                   cities: tuple[tuple[str, str, float, float, float], ...] = CITIES,
+                   ) -> dict[str, Any]:
+    """One deterministic demo store (also used by the benchmarks, with more stores)."""
+    city, province, lat0, lng0, extent = cities[number % len(cities)]
+    lat = round(lat0 + rng.uniform(-extent, extent), 6)
+    lng = round(lng0 + rng.uniform(-extent, extent), 6)
+    round_the_clock = number % 5 == 0
+    hours = [{"dayOfWeek": d, "opens": "00:00" if round_the_clock else "07:00",
+              "closes": "00:00" if round_the_clock else "23:00"} for d in range(1, 8)]
+    return {
+        "_id": stable_id("sto", f"{chain}:{store_code(number)}"), "partnerId": partner_id,
+        "code": store_code(number), "name": f"QuickMart {city} #{number}",
+        "address": {"line1": f"{number} Demo Road", "line2": None, "district": None,
+                    "city": city, "province": province, "postalCode": None, "country": "CN"},
+        "location": {"lat": lat, "lng": lng}, "phone": f"+86 400 800 {number:04d}",
+        "timeZone": "Asia/Shanghai", "openingHours": hours,
+        "specialHours": [{"date": "2027-02-06", "closed": True, "opens": None, "closes": None}],
+        "services": _SERVICES[number % len(_SERVICES)], "deliveryRadiusMeters": 3000,
+        "status": "OPEN", "h3": geo.cells_of(lat, lng), "createdAt": _EPOCH, "updatedAt": _EPOCH,
+    }
+
+
+def store_documents(count: int, partner_id: str, chain: str = CHAIN,
+                    seed: int = 7) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [store_document(n, partner_id, rng, chain) for n in range(count)]
+
+
+async def write_stores(db: AsyncDatabase, documents: list[dict[str, Any]],
+                       advance: Callable[[int], None] = lambda _n: None) -> None:
+    """Stores, their code lookups and their geo buckets, in bulk."""
+    for start in range(0, len(documents), 1000):
+        part = documents[start:start + 1000]
+        await insert_missing(db[STORES], part)
+        await insert_missing(db[STORE_CODES], [
+            {"_id": code_key(d["partnerId"], d["code"]), "storeId": d["_id"]} for d in part])
+        advance(len(part))
+    buckets = geo.bucket_documents(
+        (d["_id"], d["location"]["lat"], d["location"]["lng"]) for d in documents)
+    await insert_missing(db[geo.BUCKETS], buckets)
+
+
+async def _seed_stores(db: AsyncDatabase, advance: Advance) -> None:
+    await write_stores(db, store_documents(STORE_COUNT, demo_partner_id(CHAIN)), advance)
+
+
+STORES_SEED = SeedStep("stores", STORE_COUNT, _seed_stores)
