@@ -10,7 +10,7 @@ from gateway.compose.errors import CompositionError, line_of
 from gateway.compose.fieldset import FieldSetSyntaxError, Selected, parse_field_set, selected_fields
 from gateway.compose.model import Field, Subgraph
 from gateway.compose.shareable import used_fields
-from gateway.compose.types import base_name
+from gateway.compose.types import base_name, type_str
 
 _COMPOSITE = ("object", "interface", "union")
 
@@ -36,7 +36,8 @@ def check_field_sets(subgraph: Subgraph) -> list[CompositionError]:
             if field.provides is not None:
                 prefix = f'On field "{coordinate}", for @provides(fields: "{field.provides}"): '
                 for code, message, hint in _provides_problems(subgraph, field, coordinate):
-                    error(code, prefix + message, field.node, hint)
+                    whole = code == errors.PROVIDES_ON_NON_OBJECT_FIELD
+                    error(code, message if whole else prefix + message, field.node, hint)
     if subgraph.fed2:
         _check_unused_externals(subgraph, error)
     _check_auth_on_interfaces(subgraph, error)
@@ -150,7 +151,7 @@ def _provides_problems(subgraph: Subgraph, field: Field, coordinate: str) -> lis
     if target not in subgraph.types or subgraph.types[target].kind not in _COMPOSITE:
         return [(errors.PROVIDES_ON_NON_OBJECT_FIELD,
                  f'Invalid @provides directive on field "{coordinate}": field has type '
-                 f'"{field.type and base_name(field.type)}" which is not a Composite Type',
+                 f'"{type_str(field.type)}" which is not a Composite Type',
                  "use @provides only on fields returning an object type")]
     selected, problems = _selection(subgraph, target, field.provides,
                                     errors.PROVIDES_INVALID_FIELDS)

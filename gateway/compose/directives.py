@@ -190,20 +190,24 @@ class DirectiveReader:
         for name, directive in self.links.compose_directives:
             local = name.lstrip("@")
             if local not in self.defined:
-                self.errors.append(self.error(
-                    errors.DIRECTIVE_COMPOSITION_ERROR,
+                self._compose_error(
                     f'Could not find matching directive definition for argument to '
                     f'@composeDirective "{name}" in subgraph "{self.subgraph.name}".',
-                    directive, f"add a `directive {name}(...) on ...` definition"))
+                    directive, f"add a `directive {name}(...) on ...` definition")
             elif local not in self.links.foreign:
-                self.errors.append(self.error(
-                    errors.DIRECTIVE_COMPOSITION_ERROR,
+                self._compose_error(
                     f'Directive "{name}" in subgraph "{self.subgraph.name}" cannot be composed '
                     f'because it is not a member of a core feature',
                     directive, f'import "{name}" with `@link(url: "<your spec URL>", '
-                    f'import: ["{name}"])`'))
+                    f'import: ["{name}"])`')
             names.add(local)
         return names
+
+
+    def _compose_error(self, message: str, directive: DirectiveNode, hint: str) -> None:
+        """Apollo words these without the ``[subgraph]`` prefix (the message names it)."""
+        error = self.error(errors.DIRECTIVE_COMPOSITION_ERROR, message, directive, hint)
+        self.errors.append(replace(error, message=message))
 
 
 def _string(directive: DirectiveNode, name: str) -> str | None:
