@@ -6,6 +6,7 @@ PRODUCTS = "products"
 INVENTORY = "inventory"
 CHANGES = "inventory_changes"
 FEEDS = "inventory_feeds"
+LEASES = "inventory_leases"
 IDEMPOTENCY = "idempotency_keys"
 
 INDEXES: tuple[IndexSpec, ...] = (
@@ -14,6 +15,7 @@ INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(INVENTORY, "storeId", "productId", unique=True),
     IndexSpec.on(INVENTORY, "partnerId", "seq"),
     IndexSpec.on(IDEMPOTENCY, "expiresAt"),
+    IndexSpec.on(LEASES, "partnerId"),
 )
 
 

@@ -1,9 +1,9 @@
 """The inventory change feed: per-partner sequence numbers and a safe watermark (DESIGN.md §8).
 
-A writer takes a *lease* on a range of sequence numbers (one compare-and-set on the
-partner's feed document that both advances ``next`` and records the lease's lowest number),
-writes its rows and one change entry per applied row (``invchg:<partner>:<seq>``), then
-drops the lease. A reader serves only numbers at or below the watermark — just below the
+A writer records a *lease* document, then takes a range of sequence numbers (advancing the
+partner's ``next``; the step is arbitrated by a claim insert, since FerretDB's conditional
+updates are not atomic), writes its rows and one change entry per applied row
+(``invchg:<partner>:<seq>``), then drops the lease. A reader serves only numbers at or below the watermark — just below the
 oldest live lease — so a writer that committed late is never skipped: its numbers were
 not served yet. A crashed writer's lease expires after :data:`LEASE_TTL`; its unused
 numbers are holes, which readers step over.
@@ -18,7 +18,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 from ulid import ULID
 
-from schema.catalog.collections import CHANGES, FEEDS
+from schema.catalog.claims import claim
+from schema.catalog.collections import CHANGES, FEEDS, LEASES
 from schema.kernel.time import utcnow
 
 LEASE_TTL = timedelta(minutes=10)
@@ -37,23 +38,27 @@ class Lease:
 
 
 async def take_lease(db: AsyncDatabase, partner_id: str, size: int) -> Lease:
-    """Reserve ``size`` consecutive sequence numbers for one write."""
+    """Reserve ``size`` consecutive sequence numbers for one write.
+
+    The lease document goes in *before* ``next`` moves past its numbers, and a reader reads
+    ``next`` before the leases, so it never sees the numbers without the lease.
+    """
     feed_id, token = f"feed:{partner_id}", str(ULID())
+    lease_id = f"lease:{partner_id}:{token}"
     while True:
-        now = utcnow()
         current = await db[FEEDS].find_one({"_id": feed_id})
         if current is None:
             try:
-                await db[FEEDS].insert_one({"_id": feed_id, "next": size,
-                                            "leases": {token: {"low": 1, "at": now}}})
-                return Lease(partner_id, token, 1, size)
+                await db[FEEDS].insert_one({"_id": feed_id, "next": 0})
             except DuplicateKeyError:
-                continue
+                pass
+            continue
         last = current["next"]
-        claimed = await db[FEEDS].update_one(
-            {"_id": feed_id, "next": last},
-            {"$set": {"next": last + size, f"leases.{token}": {"low": last + 1, "at": now}}})
-        if claimed.matched_count:
+        await db[LEASES].replace_one(
+            {"_id": lease_id},
+            {"partnerId": partner_id, "low": last + 1, "at": utcnow()}, upsert=True)
+        if await claim(db, f"{feed_id}:{last}"):
+            await db[FEEDS].update_one({"_id": feed_id}, {"$set": {"next": last + size}})
             return Lease(partner_id, token, last + 1, size)
 
 
@@ -70,8 +75,7 @@ async def record_changes(db: AsyncDatabase, lease: Lease, entries: list[dict[str
 
 
 async def release(db: AsyncDatabase, lease: Lease) -> None:
-    await db[FEEDS].update_one({"_id": f"feed:{lease.partner_id}"},
-                               {"$unset": {f"leases.{lease.token}": ""}})
+    await db[LEASES].delete_one({"_id": f"lease:{lease.partner_id}:{lease.token}"})
 
 
 async def watermark(db: AsyncDatabase, partner_id: str) -> int:
@@ -80,9 +84,9 @@ async def watermark(db: AsyncDatabase, partner_id: str) -> int:
     if feed is None:
         return 0
     oldest_live = utcnow() - LEASE_TTL
-    lows = [lease["low"] for lease in feed.get("leases", {}).values()
-            if lease["at"] > oldest_live]
-    return min(lows) - 1 if lows else feed["next"]
+    leases = await db[LEASES].find({"partnerId": partner_id}).to_list()
+    lows = [lease["low"] for lease in leases if lease["at"] > oldest_live]
+    return min([feed["next"], *(low - 1 for low in lows)])
 
 
 async def read_changes(db: AsyncDatabase, partner_id: str, after: int,

@@ -5,6 +5,7 @@ from typing import Any
 import strawberry
 
 from schema.catalog import products as product_repo
+from schema.catalog.claims import sweep_claims
 from schema.catalog.collections import INDEXES, INVENTORY
 from schema.catalog.feed import read_changes
 from schema.catalog.idempotency import Refused, run_once, sweep_expired
@@ -205,6 +206,6 @@ schema = strawberry.federation.Schema(
     config=schema_config())
 
 SUBGRAPH = Subgraph(name="catalog", schema=schema, indexes=INDEXES, make_context=make_context,
-                    jobs=(relay_outboxes, sweep_expired))
+                    jobs=(relay_outboxes, sweep_expired, sweep_claims))
 
 __all__ = ["SUBGRAPH", "refusal", "schema"]

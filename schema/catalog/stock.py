@@ -61,7 +61,7 @@ def apply(row: dict[str, Any] | None, move: Movement) -> Outcome:
     """The new stock fields after ``move``, or why it does not apply."""
     on_hand = row["onHand"] if row else 0
     counted = as_utc(row["countedAt"]) if row and row.get("countedAt") else None
-    moves = [(as_utc(at), d) for at, d in (row or {}).get("moves", [])]
+    moves = [(as_utc(m["at"]), m["d"]) for m in (row or {}).get("moves", [])]
     if counted is not None and move.at < counted:
         kind = "count" if move.on_hand is not None else "delta"
         return Outcome(ItemStatus.STALE, on_hand, message=f"{kind} older than the latest count")
@@ -69,11 +69,16 @@ def apply(row: dict[str, Any] | None, move: Movement) -> Outcome:
         later = [(at, d) for at, d in moves if at > move.at]
         new_on_hand = move.on_hand + sum(d for _, d in later)
         return Outcome(ItemStatus.APPLIED, new_on_hand,
-                       {"onHand": new_on_hand, "countedAt": move.at, "moves": later})
+                       {"onHand": new_on_hand, "countedAt": move.at, "moves": _stored(later)})
     if move.expected is not None and move.expected != on_hand:
         return Outcome(ItemStatus.CONFLICT, on_hand,
                        message=f"expected onHand {move.expected}, found {on_hand}")
     assert move.delta is not None
     remembered = sorted([*moves, (move.at, move.delta)])[-MAX_MOVES:]
     return Outcome(ItemStatus.APPLIED, on_hand + move.delta,
-                   {"onHand": on_hand + move.delta, "moves": remembered})
+                   {"onHand": on_hand + move.delta, "moves": _stored(remembered)})
+
+
+def _stored(moves: list[tuple[datetime, int]]) -> list[dict[str, Any]]:
+    """Moves as subdocuments (FerretDB v1 refuses nested arrays)."""
+    return [{"at": at, "d": d} for at, d in moves]

@@ -3,7 +3,8 @@
 Batch-level refusals (too many items, duplicate SKUs, storeId/storeCode not exactly one,
 unknown or foreign store) write nothing. Otherwise each item is validated and resolved by
 SKU, the rows are point-read, the ordering rules (:mod:`schema.catalog.stock`) decide the new
-values, and each row is written with a compare-and-set on its revision; a row that moved
+values, and each row is written with a compare-and-set on its revision (arbitrated by a claim
+insert, :mod:`schema.catalog.claims`); a row that moved
 meanwhile is re-read and decided again, so concurrent syncs of one store converge. New rows
 are inserted in bulk (a concurrent insert of the same row is retried the same way).
 Every applied row gets a feed sequence number under one lease (:mod:`schema.catalog.feed`),
@@ -19,6 +20,7 @@ from pymongo import InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.catalog import feed
+from schema.catalog.claims import claim_many
 from schema.catalog.collections import INVENTORY, inventory_id
 from schema.catalog.stock import ItemStatus, Movement, Outcome, apply, movement_problem
 from schema.kernel.bulk import bulk_write_chunked
@@ -186,6 +188,8 @@ class InventorySync:
         return retry
 
     async def _update(self, updates: list[tuple[_Plan, Document, Document]]) -> list[_Plan]:
+        """Write rows whose revision transition this call won; the rest are retried."""
+        won = await claim_many(self.db, [f"{p.row_id}:{f['rev']}" for p, _, f in updates])
         gate = asyncio.Semaphore(_PARALLEL)
         collection = self.db[INVENTORY]
 
@@ -198,8 +202,10 @@ class InventorySync:
                 return None
             return plan
 
-        done = await asyncio.gather(*(write(*u) for u in updates))
-        return [plan for plan in done if plan is not None]
+        lost = [u[0] for u, ok in zip(updates, won, strict=True) if not ok]
+        done = await asyncio.gather(*(write(*u) for u, ok in zip(updates, won, strict=True)
+                                      if ok))
+        return lost + [plan for plan in done if plan is not None]
 
 
 async def sync_inventory(db: AsyncDatabase, partner_id: str, store_id: str,
