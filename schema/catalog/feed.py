@@ -3,13 +3,14 @@
 A writer records a *lease* document, then takes a range of sequence numbers (advancing the
 partner's ``next``; the step is arbitrated by a claim insert, since FerretDB's conditional
 updates are not atomic), writes its rows and one change entry per applied row
-(``invchg:<partner>:<seq>``), then drops the lease. A reader serves only numbers at or below the watermark — just below the
-oldest live lease — so a writer that committed late is never skipped: its numbers were
-not served yet. A crashed writer's lease expires after :data:`LEASE_TTL`; its unused
-numbers are holes, which readers step over.
+(``invchg:<partner>:<seq>``), then drops the lease. A reader serves only numbers at or
+below the watermark — just below the oldest live lease — so a writer that committed late
+is never skipped: its numbers were not served yet. A crashed writer's lease expires after
+:data:`LEASE_TTL`; its unused numbers are holes, which readers step over.
 """
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -48,10 +49,8 @@ async def take_lease(db: AsyncDatabase, partner_id: str, size: int) -> Lease:
     while True:
         current = await db[FEEDS].find_one({"_id": feed_id})
         if current is None:
-            try:
+            with contextlib.suppress(DuplicateKeyError):
                 await db[FEEDS].insert_one({"_id": feed_id, "next": 0})
-            except DuplicateKeyError:
-                pass
             continue
         last = current["next"]
         await db[LEASES].replace_one(

@@ -158,7 +158,7 @@ async def test_feed_misses_nothing_under_concurrent_writers(db):
 
 
 async def test_low_stock_event_is_written_with_the_change_and_relayed(db):
-    store_id, ids = await setup(db, skus=("A",), threshold=5)
+    store_id, _ = await setup(db, skus=("A",), threshold=5)
     await sync(db, store_id, [{"sku": "A", "onHand": 10, "occurredAt": at(1)}])
     await sync(db, store_id, [{"sku": "A", "delta": -6, "occurredAt": at(2)}])
     row = await db["inventory"].find_one({})
