@@ -19,8 +19,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 from ulid import ULID
 
-from schema.catalog.claims import claim
 from schema.catalog.collections import CHANGES, FEEDS, LEASES
+from schema.kernel.claims import claim
 from schema.kernel.time import utcnow
 
 LEASE_TTL = timedelta(minutes=10)

@@ -5,7 +5,6 @@ from typing import Any
 import strawberry
 
 from schema.catalog import products as product_repo
-from schema.catalog.claims import sweep_claims
 from schema.catalog.collections import INDEXES, INVENTORY
 from schema.catalog.feed import read_changes
 from schema.catalog.idempotency import Refused, run_once, sweep_expired
@@ -31,6 +30,7 @@ from schema.catalog.types import (
     user_errors,
 )
 from schema.catalog.validation import product_errors, resolve_store
+from schema.kernel.claims import sweep_claims
 from schema.kernel.context import SubgraphContext, make_context
 from schema.kernel.errors import ErrorCode, UserError, bad_user_input, graphql_error
 from schema.kernel.events import relay_outboxes

@@ -4,7 +4,7 @@ Batch-level refusals (too many items, duplicate SKUs, storeId/storeCode not exac
 unknown or foreign store) write nothing. Otherwise each item is validated and resolved by
 SKU, the rows are point-read, the ordering rules (:mod:`schema.catalog.stock`) decide the new
 values, and each row is written with a compare-and-set on its revision (arbitrated by a claim
-insert, :mod:`schema.catalog.claims`); a row that moved
+insert, :mod:`schema.kernel.claims`); a row that moved
 meanwhile is re-read and decided again, so concurrent syncs of one store converge. New rows
 are inserted in bulk (a concurrent insert of the same row is retried the same way).
 Every applied row gets a feed sequence number under one lease (:mod:`schema.catalog.feed`),
@@ -20,10 +20,10 @@ from pymongo import InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.catalog import feed
-from schema.catalog.claims import claim_many
 from schema.catalog.collections import INVENTORY, inventory_id
 from schema.catalog.stock import ItemStatus, Movement, Outcome, apply, movement_problem
 from schema.kernel.bulk import bulk_write_chunked
+from schema.kernel.claims import claim_many
 from schema.kernel.errors import UserError, UserErrorCode
 from schema.kernel.events import make_event, mark_pending, pending_marker
 from schema.kernel.time import utcnow
@@ -189,7 +189,8 @@ class InventorySync:
 
     async def _update(self, updates: list[tuple[_Plan, Document, Document]]) -> list[_Plan]:
         """Write rows whose revision transition this call won; the rest are retried."""
-        won = await claim_many(self.db, [f"{p.row_id}:{f['rev']}" for p, _, f in updates])
+        won = await claim_many(self.db, [f"{INVENTORY}:{p.row_id}:{f['rev']}"
+                                         for p, _, f in updates])
         gate = asyncio.Semaphore(_PARALLEL)
         collection = self.db[INVENTORY]
 

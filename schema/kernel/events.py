@@ -5,7 +5,9 @@ inside the changed document, in the same update as the change. Before that updat
 inserts a small *pending marker* (``outbox_pending``), so a relay finds the documents to empty
 without scanning big collections. The relay copies each event into ``events`` (insert by the
 event's own id: a replay is a duplicate-key no-op), then pulls it from the document, then
-drops the marker. A crash anywhere leaves the marker behind and the next relay run finishes;
+drops the marker. Removing events rewrites the document under a revision claim
+(:mod:`schema.kernel.claims`), so it never undoes a concurrent change of the document. A
+crash anywhere leaves the marker behind and the next relay run finishes;
 delivery to webhooks is the partners domain's business and reads ``events``.
 """
 
@@ -15,6 +17,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from schema.kernel.claims import update_claimed
 from schema.kernel.ids import new_id
 from schema.kernel.time import utcnow
 
@@ -75,5 +78,14 @@ async def _relay_one(db: AsyncDatabase, collection: str, document_id: str) -> in
     except BulkWriteError as exc:
         if any(e["code"] != _DUPLICATE_KEY for e in exc.details["writeErrors"]):
             raise
-    await db[collection].update_one({"_id": document_id}, {"$pullAll": {"outbox": events}})
+    moved = {event["_id"] for event in events}
+
+    def without_moved(current: dict[str, Any] | None) -> dict[str, Any] | None:
+        outbox = (current or {}).get("outbox") or []
+        remaining = [event for event in outbox if event["_id"] not in moved]
+        if current is None or len(remaining) == len(outbox):
+            return None
+        return {**current, "outbox": remaining}
+
+    await update_claimed(db[collection], db, document_id, without_moved)
     return len(events)

@@ -78,18 +78,6 @@ async def stores_within(db: AsyncDatabase, lat: float, lng: float,
     return sorted((d, s) for s, d in hits.items())
 
 
-def bucket_updates(store_id: str, old: dict[str, str] | None, lat: float, lng: float,
-                   ) -> list[tuple[str, dict]]:
-    """``(bucketId, update)`` pairs that move a store from its ``old`` cells to the new point."""
-    new = cells_of(lat, lng)
-    updates = [(bucket_id(int(res), cell), {"$set": {f"s.{store_id}": [lat, lng]}})
-               for res, cell in new.items()]
-    for res, cell in (old or {}).items():
-        if new.get(res) != cell:
-            updates.append((bucket_id(int(res), cell), {"$unset": {f"s.{store_id}": ""}}))
-    return updates
-
-
 def bucket_documents(stores: Iterable[tuple[str, float, float]]) -> list[dict]:
     """Whole bucket documents for many stores at once (seeding and benchmarks)."""
     buckets: dict[str, dict[str, list[float]]] = {}

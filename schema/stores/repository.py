@@ -9,11 +9,10 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from schema.kernel.bulk import bulk_write_chunked
+from schema.kernel.claims import update_claimed
 from schema.kernel.errors import UserError, UserErrorCode
 from schema.kernel.ids import new_id
 from schema.kernel.indexes import IndexSpec
@@ -112,10 +111,29 @@ async def upsert_store(db: AsyncDatabase, principal: Principal, fields: Document
 
 async def _move_buckets(db: AsyncDatabase, store_id: str, old_cells: dict[str, str] | None,
                         location: Document) -> None:
-    updates = geo.bucket_updates(store_id, old_cells, location["lat"], location["lng"])
-    operations = [UpdateOne({"_id": bucket}, change, upsert="$set" in change)
-                  for bucket, change in updates]
-    await bulk_write_chunked(db[geo.BUCKETS], operations)
+    """Move the store between bucket documents; buckets are shared by many stores, so each
+    is rewritten under a revision claim (concurrent upserts must not lose each other)."""
+    point = [location["lat"], location["lng"]]
+    new_buckets = {geo.bucket_id(int(res), cell) for res, cell in
+                   geo.cells_of(location["lat"], location["lng"]).items()}
+    old_buckets = {geo.bucket_id(int(res), cell) for res, cell in (old_cells or {}).items()}
+
+    def entering(current: Document | None) -> Document | None:
+        members = dict((current or {}).get("s", {}))
+        if members.get(store_id) == point:
+            return None
+        return {"s": {**members, store_id: point}}
+
+    def leaving(current: Document | None) -> Document | None:
+        members = dict((current or {}).get("s", {}))
+        if current is None or store_id not in members:
+            return None
+        members.pop(store_id)
+        return {"s": members}
+
+    await asyncio.gather(
+        *(update_claimed(db[geo.BUCKETS], db, b, entering) for b in new_buckets),
+        *(update_claimed(db[geo.BUCKETS], db, b, leaving) for b in old_buckets - new_buckets))
 
 
 async def set_status(db: AsyncDatabase, principal: Principal, store_id: str,

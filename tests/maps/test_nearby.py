@@ -1,5 +1,6 @@
 """nearbyStores equals a brute-force great-circle reference; quotes, routes, bad input."""
 
+import asyncio
 import itertools
 import math
 import random
@@ -117,3 +118,10 @@ async def test_courier_route_uncrosses_the_tour(db):
         [(31.0, 121.0), *(square[i] for i in order)]))
         for order in itertools.permutations(range(4)))
     assert route["totalDistanceMeters"] == best
+
+
+async def test_concurrent_upserts_in_one_cell_keep_every_store(db):
+    ids = await asyncio.gather(*(make_store(db, A, f"C{i}", 31.2 + i * 1e-5, 121.4)
+                                 for i in range(12)))
+    found = await _all_pages(db, {"lat": 31.2, "lng": 121.4}, 500)
+    assert sorted(s for _, s in found) == sorted(ids)
