@@ -13,12 +13,10 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from pymongo import InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from schema.kernel.bulk import bulk_write_chunked
 from schema.kernel.time import utcnow
 
 CLAIMS = "claims"
@@ -34,15 +32,21 @@ async def claim(db: AsyncDatabase, key: str) -> bool:
         return False
 
 
-async def claim_many(db: AsyncDatabase, keys: Sequence[str]) -> list[bool]:
-    """Claim many keys in bulk; one flag per key."""
+async def claim_many(db: AsyncDatabase, keys: Sequence[str], chunk: int = 1000) -> list[bool]:
+    """Claim many keys with bulk inserts (inserts are not subject to FerretDB's
+    update-batch limit); one flag per key."""
     now = utcnow()
-    outcome = await bulk_write_chunked(db[CLAIMS], [InsertOne({"_id": k, "at": now})
-                                                    for k in keys])
-    for error in outcome.errors.values():
-        if error["code"] != 11000:
-            raise RuntimeError(f"claim failed: {error}")
-    return [i not in outcome.errors for i in range(len(keys))]
+    lost: set[int] = set()
+    for start in range(0, len(keys), chunk):
+        try:
+            await db[CLAIMS].insert_many([{"_id": k, "at": now}
+                                          for k in keys[start:start + chunk]], ordered=False)
+        except BulkWriteError as exc:
+            for error in exc.details["writeErrors"]:
+                if error["code"] != 11000:
+                    raise RuntimeError(f"claim failed: {error}") from exc
+                lost.add(start + error["index"])
+    return [i not in lost for i in range(len(keys))]
 
 
 async def update_claimed(collection: AsyncCollection, db: AsyncDatabase, document_id: str,

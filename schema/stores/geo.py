@@ -1,7 +1,9 @@
 """Great-circle distance and the H3 geo buckets that find candidate stores (DESIGN.md §8).
 
 Each store is listed in one bucket document per resolution in :data:`RESOLUTIONS`, keyed
-``h3:<res>:<cell>`` and mapping store id → ``[lat, lng]``. A search picks the finest
+``h3:<res>:<cell>``, as an entry ``{i: storeId, a: lat, o: lng}`` of its ``s`` array (an
+array, not a map keyed by id: FerretDB v1 builds documents in time quadratic in their key
+count, which a coarse bucket of 50,000 stores turns into minutes). A search picks the finest
 resolution whose grid disk covering the radius stays small, point-reads those buckets, and
 keeps the candidates whose exact distance (rounded to whole metres) is within the radius.
 
@@ -70,18 +72,23 @@ async def stores_within(db: AsyncDatabase, lat: float, lng: float,
     (ties by id, so the order is total and cursors are stable)."""
     hits: dict[str, int] = {}
     for bucket in await _read_buckets(db, covering_buckets(lat, lng, radius)):
-        for store_id, (s_lat, s_lng) in bucket.get("s", {}).items():
-            if store_id not in hits:
-                distance = distance_meters(lat, lng, s_lat, s_lng)
+        for entry in bucket.get("s", []):
+            if entry["i"] not in hits:
+                distance = distance_meters(lat, lng, entry["a"], entry["o"])
                 if distance <= radius:
-                    hits[store_id] = distance
+                    hits[entry["i"]] = distance
     return sorted((d, s) for s, d in hits.items())
 
 
 def bucket_documents(stores: Iterable[tuple[str, float, float]]) -> list[dict]:
     """Whole bucket documents for many stores at once (seeding and benchmarks)."""
-    buckets: dict[str, dict[str, list[float]]] = {}
+    buckets: dict[str, list[dict[str, object]]] = {}
     for store_id, lat, lng in stores:
         for res, cell in cells_of(lat, lng).items():
-            buckets.setdefault(bucket_id(int(res), cell), {})[store_id] = [lat, lng]
+            buckets.setdefault(bucket_id(int(res), cell), []).append(entry(store_id, lat, lng))
     return [{"_id": key, "s": members} for key, members in buckets.items()]
+
+
+def entry(store_id: str, lat: float, lng: float) -> dict[str, object]:
+    """A store's entry in a bucket."""
+    return {"i": store_id, "a": lat, "o": lng}

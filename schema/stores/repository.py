@@ -113,23 +113,23 @@ async def _move_buckets(db: AsyncDatabase, store_id: str, old_cells: dict[str, s
                         location: Document) -> None:
     """Move the store between bucket documents; buckets are shared by many stores, so each
     is rewritten under a revision claim (concurrent upserts must not lose each other)."""
-    point = [location["lat"], location["lng"]]
+    mine = geo.entry(store_id, location["lat"], location["lng"])
     new_buckets = {geo.bucket_id(int(res), cell) for res, cell in
                    geo.cells_of(location["lat"], location["lng"]).items()}
     old_buckets = {geo.bucket_id(int(res), cell) for res, cell in (old_cells or {}).items()}
 
+    def others(current: Document | None) -> list[Document]:
+        return [e for e in (current or {}).get("s", []) if e["i"] != store_id]
+
     def entering(current: Document | None) -> Document | None:
-        members = dict((current or {}).get("s", {}))
-        if members.get(store_id) == point:
+        if mine in (current or {}).get("s", []):
             return None
-        return {"s": {**members, store_id: point}}
+        return {"s": [*others(current), mine]}
 
     def leaving(current: Document | None) -> Document | None:
-        members = dict((current or {}).get("s", {}))
-        if current is None or store_id not in members:
+        if current is None or len(others(current)) == len(current.get("s", [])):
             return None
-        members.pop(store_id)
-        return {"s": members}
+        return {"s": others(current)}
 
     await asyncio.gather(
         *(update_claimed(db[geo.BUCKETS], db, b, entering) for b in new_buckets),
