@@ -1,27 +1,69 @@
-"""Assembly of the all-in-one ASGI app that ``loopgate serve`` runs."""
+"""Assembly of the all-in-one ASGI app that ``loopgate serve`` runs.
+
+One process holds the OAuth server, the gateway and every platform subgraph in-process,
+over one database: the default deployment shape (DESIGN.md §2).
+"""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
+from auth.routes import oauth_routes
+from auth.service import AuthService
+from gateway.authorization.wiring import auth_shape_for, principal_context
+from gateway.background import run_jobs_forever
 from gateway.config import Settings
+from gateway.federation import Supergraph
 from gateway.health import health_routes
+from gateway.http.app import cors_middleware, graphql_route
+from gateway.http.endpoint import GraphQLEndpoint
+from gateway.platform import (
+    PLATFORM_SUBGRAPHS,
+    compose_platform,
+    platform_indexes,
+    platform_router,
+)
+from gateway.service import Gateway
+from schema.kernel.indexes import ensure_indexes
 from schema.kernel.mongo import Mongo
 
 
-async def _placeholder_graphql(request: Request) -> JSONResponse:
-    """Answers ``{ __typename }`` until the federation gateway is mounted here."""
-    return JSONResponse({"data": {"__typename": "Query"}})
-
-
 def create_app(settings: Settings, mongo: Mongo) -> Starlette:
-    """The app for one process: health endpoints and GraphQL over the given database."""
+    """The app for one process: OAuth, health and the federated graph over ``mongo``."""
+    auth = AuthService.create(mongo.db, issuer=settings.public_issuer)
+    gateway = Gateway(Supergraph.parse(compose_platform()), platform_router(mongo.db))
+    endpoint = GraphQLEndpoint(gateway, context_for=principal_context(auth.verifier),
+                               auth_shape_for=auth_shape_for(lambda: gateway.authorization))
+    jobs = [job for subgraph in PLATFORM_SUBGRAPHS for job in subgraph.jobs]
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await ensure_indexes(mongo.db, platform_indexes())
+        await auth.start()
+        tasks = [asyncio.create_task(auth.upkeep_forever()),
+                 asyncio.create_task(run_jobs_forever(mongo.db, jobs))]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await gateway.router.close()
+
     routes = [
         *health_routes({"database": mongo.ping}),
-        Route("/graphql", _placeholder_graphql, methods=["GET", "POST"]),
+        *oauth_routes(auth),
+        graphql_route(endpoint),
     ]
-    app = Starlette(routes=routes)
+    middleware = [cors_middleware(settings.cors_origins)] if settings.cors_origins else []
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.mongo = mongo
+    app.state.auth = auth
+    app.state.gateway = gateway
     return app

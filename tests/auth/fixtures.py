@@ -64,6 +64,16 @@ class AuthServer:
         return AsyncOAuth2Client(client_id=issued.client.client_id,
                                  client_secret=issued.client_secret, **kwargs)
 
+    async def mint(self, scopes: str, *, partner_id: str | None = None) -> MintedToken:
+        """A client-credentials token for a partner (fresh when omitted) with ``scopes``,
+        through the real token endpoint."""
+        issued = await self.register(scopes, partner_id=partner_id)
+        async with self.oauth_client(issued, scope=scopes) as client:
+            token = await client.fetch_token(self.url("/oauth/token"),
+                                             grant_type="client_credentials")
+        return MintedToken(token["access_token"], issued.client.client_id,
+                           issued.client.partner_id, frozenset(token["scope"].split()))
+
 @dataclass(frozen=True)
 class MintedToken:
     """An access token minted through the real token endpoint, and who it was minted for."""
@@ -141,13 +151,4 @@ async def auth_server(mongo_client: Mongo) -> AsyncIterator[AuthServer]:
 @pytest.fixture
 def mint_token(auth_server: AuthServer) -> TokenFactory:
     """Mint a client-credentials token for a partner (fresh when omitted) with ``scopes``."""
-
-    async def mint(scopes: str, *, partner_id: str | None = None) -> MintedToken:
-        issued = await auth_server.register(scopes, partner_id=partner_id)
-        async with auth_server.oauth_client(issued, scope=scopes) as client:
-            token = await client.fetch_token(auth_server.url("/oauth/token"),
-                                             grant_type="client_credentials")
-        return MintedToken(token["access_token"], issued.client.client_id,
-                           issued.client.partner_id, frozenset(token["scope"].split()))
-
-    return mint
+    return auth_server.mint
