@@ -15,6 +15,7 @@ from pymongo import AsyncMongoClient, UpdateOne
 
 from schema.catalog.collections import INVENTORY, PRODUCTS
 from schema.catalog.seed import product_documents, stock_row
+from schema.catalog.stocked import add_stocked
 from schema.catalog.sync_inventory import sync_inventory
 from schema.kernel.bulk import bulk_write_chunked, insert_missing
 
@@ -28,6 +29,7 @@ async def _fresh(client: AsyncMongoClient, name: str, count: int):
     products = product_documents(count, PARTNER)
     await insert_missing(db[PRODUCTS], products)
     await insert_missing(db[INVENTORY], [stock_row(STORE, p, 5) for p in products])
+    await add_stocked(db, STORE, [p["_id"] for p in products])
     return db, products
 
 

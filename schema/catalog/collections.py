@@ -7,6 +7,7 @@ INVENTORY = "inventory"
 CHANGES = "inventory_changes"
 FEEDS = "inventory_feeds"
 LEASES = "inventory_leases"
+STOCKED = "inventory_stocked"
 IDEMPOTENCY = "idempotency_keys"
 
 INDEXES: tuple[IndexSpec, ...] = (
@@ -17,6 +18,11 @@ INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(IDEMPOTENCY, "expiresAt"),
     IndexSpec.on(LEASES, "partnerId"),
 )
+
+
+def stocked_id(store_id: str) -> str:
+    """The document listing which products have a row at a store (``products`` array)."""
+    return f"stocked:{store_id}"
 
 
 def inventory_id(store_id: str, product_id: str) -> str:

@@ -123,7 +123,9 @@ async def _inventory_page(context: SubgraphContext, store: dict[str, Any],
 
 async def availability(context: SubgraphContext, product: dict[str, Any], near: GeoPointInput,
                        radius: int | None, first: int | None) -> list[StoreAvailability]:
-    """Stores near ``near`` with the product available, nearest first."""
+    """The merchant's stores near ``near`` with the product available, nearest first (only
+    its own stores are checked: rows elsewhere cannot exist, and a missing row is a full
+    scan on FerretDB)."""
     context.require("catalog:read")
     lat, lng = stores.check_point(near.lat, near.lng, "near")
     size = check_first(first, default=10)
@@ -131,13 +133,14 @@ async def availability(context: SubgraphContext, product: dict[str, Any], near: 
     found: list[StoreAvailability] = []
     for start in range(0, len(candidates), _AVAILABILITY_CHUNK):
         chunk = candidates[start:start + _AVAILABILITY_CHUNK]
-        counts = await available(context.db, [s for _, s in chunk], product["_id"])
-        stocked = [(d, s, n) for (d, s), n in zip(chunk, counts, strict=True) if n > 0]
-        docs = await stores.get_stores(context.db, [s for _, s, _ in stocked])
-        for (distance, store_id, count), doc in zip(stocked, docs, strict=True):
-            if doc and doc["status"] in stores.VISIBLE_STATUSES:
-                found.append(StoreAvailability(store=Store(id=strawberry.ID(store_id)),
-                                               distance_meters=distance, available=count))
+        docs = await stores.get_stores(context.db, [s for _, s in chunk])
+        own = [(d, doc) for (d, _), doc in zip(chunk, docs, strict=True)
+               if doc and doc["partnerId"] == product["partnerId"]
+               and doc["status"] in stores.VISIBLE_STATUSES]
+        counts = await available(context.db, [doc["_id"] for _, doc in own], product["_id"])
+        found += [StoreAvailability(store=Store(id=strawberry.ID(doc["_id"])),
+                                    distance_meters=distance, available=count)
+                  for (distance, doc), count in zip(own, counts, strict=True) if count > 0]
         if len(found) >= size:
             break
     return found[:size]

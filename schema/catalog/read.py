@@ -2,10 +2,11 @@
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from schema.catalog.collections import INVENTORY, inventory_id
+from schema.catalog.collections import INVENTORY, PRODUCTS, inventory_id
 
 
 async def available(db: AsyncDatabase, store_ids: Sequence[str], product_id: str) -> list[int]:
@@ -16,11 +17,19 @@ async def available(db: AsyncDatabase, store_ids: Sequence[str], product_id: str
     return [max(0, r["onHand"] - r.get("reserved", 0)) if r else 0 for r in rows]
 
 
-async def stocked_everywhere(db: AsyncDatabase, store_ids: Sequence[str],
+async def stocked_everywhere(db: AsyncDatabase, stores: Sequence[dict[str, Any]],
                              needs: Sequence[tuple[str, int]]) -> list[bool]:
-    """For each store, whether it has every ``(productId, quantity)`` in ``needs`` available."""
-    ok = [True] * len(store_ids)
+    """For each store document, whether it has every ``(productId, quantity)`` available.
+
+    Only stores of the product's own merchant can stock it, so only their rows are read
+    (a read of a row that does not exist is a full scan on FerretDB).
+    """
+    ok = [True] * len(stores)
     for product_id, quantity in needs:
-        counts = await available(db, store_ids, product_id)
-        ok = [was and count >= quantity for was, count in zip(ok, counts, strict=True)]
+        product = await db[PRODUCTS].find_one({"_id": product_id}, {"partnerId": 1})
+        owner = product["partnerId"] if product else None
+        candidates = [i for i, s in enumerate(stores) if ok[i] and s["partnerId"] == owner]
+        counts = await available(db, [stores[i]["_id"] for i in candidates], product_id)
+        enough = {i for i, count in zip(candidates, counts, strict=True) if count >= quantity}
+        ok = [i in enough for i in range(len(stores))]
     return ok

@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from partners.demo import demo_partner_id
 from schema.catalog.collections import INVENTORY, PRODUCTS, inventory_id
+from schema.catalog.stocked import add_stocked
 from schema.kernel.bulk import insert_missing
 from schema.kernel.ids import stable_id
 from schema.kernel.seeding import Advance, SeedStep
@@ -55,6 +56,7 @@ async def _seed_stock(db: AsyncDatabase, advance: Advance) -> None:
         store_id = demo_store_id(number)
         await insert_missing(db[INVENTORY],
                              [stock_row(store_id, p, rng.randint(0, 60)) for p in products])
+        await add_stocked(db, store_id, [p["_id"] for p in products])
         advance(1)
 
 

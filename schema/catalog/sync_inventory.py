@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from schema.catalog import feed
 from schema.catalog.collections import INVENTORY, inventory_id
 from schema.catalog.stock import ItemStatus, Movement, Outcome, apply, movement_problem
+from schema.catalog.stocked import add_stocked, stocked_products
 from schema.kernel.bulk import bulk_write_chunked
 from schema.kernel.claims import claim_many
 from schema.kernel.errors import UserError, UserErrorCode
@@ -102,15 +103,20 @@ class InventorySync:
         self.db, self.partner_id, self.store_id = db, partner_id, store_id
         self.report = SyncReport()
         self.changes: list[Document] = []
+        self.stocked: set[str] = set()
+        self.first_attempt = True
 
     async def run(self, plans: list[_Plan]) -> Document:
         if plans:
+            self.stocked = await stocked_products(self.db, self.store_id)
             lease = await feed.take_lease(self.db, self.partner_id, len(plans))
             for offset, plan in enumerate(plans):
                 plan.seq = lease.low + offset
             try:
                 await self._apply_all(plans)
                 await feed.record_changes(self.db, lease, self.changes)
+                await add_stocked(self.db, self.store_id,
+                                  {c["productId"] for c in self.changes} - self.stocked)
             finally:
                 await feed.release(self.db, lease)
         return self.report.result()
@@ -127,8 +133,7 @@ class InventorySync:
 
     async def _attempt(self, plans: list[_Plan]) -> list[_Plan]:
         """Decide and write every plan once; returns the plans whose row moved meanwhile."""
-        collection = self.db[INVENTORY]
-        rows = await asyncio.gather(*(collection.find_one({"_id": p.row_id}) for p in plans))
+        rows = await self._read_rows(plans)
         inserts: list[tuple[_Plan, Document]] = []
         updates: list[tuple[_Plan, Document, Document]] = []
         markers = []
@@ -148,6 +153,20 @@ class InventorySync:
         retry = await self._insert(inserts)
         retry += await self._update(updates)
         return retry
+
+    async def _read_rows(self, plans: list[_Plan]) -> list[Document | None]:
+        """Current rows; on the first pass only rows the store is known to stock are read,
+        since reading a missing row is a full scan on FerretDB."""
+        collection = self.db[INVENTORY]
+        known = self.stocked if self.first_attempt else None
+        self.first_attempt = False
+
+        async def read(plan: _Plan) -> Document | None:
+            if known is not None and plan.product["_id"] not in known:
+                return None
+            return await collection.find_one({"_id": plan.row_id})
+
+        return list(await asyncio.gather(*(read(p) for p in plans)))
 
     def _new_fields(self, plan: _Plan, row: Document | None, outcome: Outcome) -> Document:
         now = utcnow()

@@ -51,7 +51,7 @@ async def nearby(db: AsyncDatabase, query: NearbyQuery, after: tuple[int, str] |
         docs = await stores.get_stores(db, [s for _, s in part])
         kept = [(d, doc) for (d, _), doc in zip(part, docs, strict=True) if _keep(doc, query, now)]
         if query.in_stock and kept:
-            ok = await stocked_everywhere(db, [doc["_id"] for _, doc in kept], query.in_stock)
+            ok = await stocked_everywhere(db, [doc for _, doc in kept], query.in_stock)
             kept = [k for k, good in zip(kept, ok, strict=True) if good]
         found += kept
         if len(found) > first:

@@ -134,6 +134,27 @@ async def _move_buckets(db: AsyncDatabase, store_id: str, old_cells: dict[str, s
     await asyncio.gather(
         *(update_claimed(db[geo.BUCKETS], db, b, entering) for b in new_buckets),
         *(update_claimed(db[geo.BUCKETS], db, b, leaving) for b in old_buckets - new_buckets))
+    await _list_in_directory(db, geo.cells_of(location["lat"], location["lng"]))
+
+
+async def _list_in_directory(db: AsyncDatabase, cells: dict[str, str]) -> None:
+    """Record the store's (now existing) buckets in their directory document."""
+    await merge_directory(db, {"_id": geo.directory_id(cells[str(geo.DIRECTORY_RES)]),
+                               **{f"c{res}": [cell] for res, cell in cells.items()}})
+
+
+async def merge_directory(db: AsyncDatabase, listing: Document) -> None:
+    """Add the cells of ``listing`` (``{_id, c5: [...], ...}``) to its directory document."""
+    additions = {k: v for k, v in listing.items() if k.startswith("c")}
+
+    def merged(current: Document | None) -> Document | None:
+        known = {k: v for k, v in (current or {}).items() if k.startswith("c")}
+        if all(set(cells) <= set(known.get(name, [])) for name, cells in additions.items()):
+            return None
+        return {**known, **{name: sorted({*known.get(name, []), *cells})
+                            for name, cells in additions.items()}}
+
+    await update_claimed(db[geo.DIRECTORY], db, listing["_id"], merged)
 
 
 async def set_status(db: AsyncDatabase, principal: Principal, store_id: str,

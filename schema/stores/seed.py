@@ -16,7 +16,7 @@ from schema.kernel.bulk import insert_missing
 from schema.kernel.ids import stable_id
 from schema.kernel.seeding import Advance, SeedStep
 from schema.stores import geo
-from schema.stores.repository import STORE_CODES, STORES, code_key
+from schema.stores.repository import STORE_CODES, STORES, code_key, merge_directory
 
 CHAIN = "quickmart"
 STORE_COUNT = 2000
@@ -75,9 +75,10 @@ async def write_stores(db: AsyncDatabase, documents: list[dict[str, Any]],
         await insert_missing(db[STORE_CODES], [
             {"_id": code_key(d["partnerId"], d["code"]), "storeId": d["_id"]} for d in part])
         advance(len(part))
-    buckets = geo.bucket_documents(
-        (d["_id"], d["location"]["lat"], d["location"]["lng"]) for d in documents)
-    await insert_missing(db[geo.BUCKETS], buckets)
+    points = [(d["_id"], d["location"]["lat"], d["location"]["lng"]) for d in documents]
+    await insert_missing(db[geo.BUCKETS], geo.bucket_documents(points))
+    for directory in geo.directory_documents(points):
+        await merge_directory(db, directory)
 
 
 async def _seed_stores(db: AsyncDatabase, advance: Advance) -> None:

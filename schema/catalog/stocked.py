@@ -1,0 +1,33 @@
+"""Which products have an inventory row at a store (``stocked:<storeId>``).
+
+FerretDB v1 answers a point read of a missing ``_id`` with a full collection scan, and the
+inventory collection is the biggest there is; a sync first reads this one document and
+point-reads only rows that exist (new rows are inserted without a read). The list may lag
+behind (it is extended after the rows are written), which only costs a duplicate-key retry.
+"""
+
+from collections.abc import Iterable
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from schema.catalog.collections import STOCKED, stocked_id
+from schema.kernel.claims import update_claimed
+
+
+async def stocked_products(db: AsyncDatabase, store_id: str) -> set[str]:
+    found = await db[STOCKED].find_one({"_id": stocked_id(store_id)})
+    return set(found["products"]) if found else set()
+
+
+async def add_stocked(db: AsyncDatabase, store_id: str, product_ids: Iterable[str]) -> None:
+    new = set(product_ids)
+    if not new:
+        return
+
+    def extended(current: dict | None) -> dict | None:
+        known = set((current or {}).get("products", []))
+        if new <= known:
+            return None
+        return {"products": sorted(known | new)}
+
+    await update_claimed(db[STOCKED], db, stocked_id(store_id), extended)
