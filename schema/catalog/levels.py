@@ -10,6 +10,7 @@ import strawberry
 from schema.catalog import products as product_repo
 from schema.catalog.collections import INVENTORY, inventory_id
 from schema.catalog.read import available
+from schema.catalog.stocked import stocked_products
 from schema.catalog.types import INVENTORY_READ, Product, product_loader
 from schema.kernel.context import SubgraphContext
 from schema.kernel.errors import ErrorCode, bad_user_input, graphql_error
@@ -93,13 +94,15 @@ class StoreAvailability:
 async def _inventory_page(context: SubgraphContext, store: dict[str, Any],
                           skus: list[str] | None, size: int,
                           after: str | None) -> InventoryLevelConnection:
-    """The store's levels in product-id order (products are few and point reads are cheap,
-    while the inventory collection is huge and unindexed on FerretDB)."""
+    """The store's levels in product-id order: the merchant's products, then point reads of
+    the rows the store stocks (the inventory collection is huge, and on FerretDB a filter
+    other than an ``_id`` hit is a full scan)."""
     last = decode_cursor(after) if after else None
     if last is not None and not isinstance(last, str):
         raise bad_user_input("invalid cursor", argument="after")
     filters = {"merchantId": store["partnerId"], "skus": skus}
     rows: list[dict[str, Any]] = []
+    stocked = await stocked_products(context.db, store["_id"])
     more = True
     while more and len(rows) <= size:
         batch = await product_repo.list_products(context.db, filters, size * 2, last)
@@ -110,7 +113,7 @@ async def _inventory_page(context: SubgraphContext, store: dict[str, Any],
         last = batch[-1]["_id"]
         found = await asyncio.gather(*(
             context.db[INVENTORY].find_one({"_id": inventory_id(store["_id"], p["_id"])})
-            for p in batch))
+            for p in batch if p["_id"] in stocked))
         rows += [r for r in found if r is not None]
     visible = rows[:size]
     edges = [InventoryLevelEdge(cursor=encode_cursor(r["productId"]),

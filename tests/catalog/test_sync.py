@@ -196,3 +196,21 @@ async def test_availability_near_a_point(db):
     assert out["product"]["availability"] == [
         {"store": {"id": store_id}, "distanceMeters": 0, "available": 7}]
     assert other
+
+
+async def test_nearby_in_stock_filter(db):
+    from schema.maps.schema import schema as maps
+
+    store_id, ids = await setup(db, skus=("A",))
+    empty = await make_store(db, A, "S2", 31.2005, 121.4)
+    await make_store(db, B, "OTHER", 31.2001, 121.4)
+    await sync(db, store_id, [{"sku": "A", "onHand": 2, "occurredAt": at(1)}])
+    query = """query($f: NearbyFilter) { nearbyStores(near: {lat: 31.2, lng: 121.4},
+      radiusMeters: 1000, filter: $f) { edges { node { id } } } }"""
+    need = {"inStock": [{"productId": ids["A"], "quantity": 2}]}
+    out = await data(maps, db, query, B, f=need)
+    assert [e["node"]["id"] for e in out["nearbyStores"]["edges"]] == [store_id]
+    need["inStock"][0]["quantity"] = 3
+    assert (await data(maps, db, query, B, f=need))["nearbyStores"]["edges"] == []
+    everything = await data(maps, db, query, B, f=None)
+    assert empty in {e["node"]["id"] for e in everything["nearbyStores"]["edges"]}
