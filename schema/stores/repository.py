@@ -132,8 +132,9 @@ async def _move_buckets(db: AsyncDatabase, store_id: str, old_cells: dict[str, s
         return {"s": others(current)}
 
     await asyncio.gather(
-        *(update_claimed(db[geo.BUCKETS], db, b, entering) for b in new_buckets),
-        *(update_claimed(db[geo.BUCKETS], db, b, leaving) for b in old_buckets - new_buckets))
+        *(update_claimed(db[geo.bucket_collection(b)], db, b, entering) for b in new_buckets),
+        *(update_claimed(db[geo.bucket_collection(b)], db, b, leaving)
+          for b in old_buckets - new_buckets))
     await _list_in_directory(db, geo.cells_of(location["lat"], location["lng"]))
 
 

@@ -76,7 +76,11 @@ async def write_stores(db: AsyncDatabase, documents: list[dict[str, Any]],
             {"_id": code_key(d["partnerId"], d["code"]), "storeId": d["_id"]} for d in part])
         advance(len(part))
     points = [(d["_id"], d["location"]["lat"], d["location"]["lng"]) for d in documents]
-    await insert_missing(db[geo.BUCKETS], geo.bucket_documents(points))
+    by_collection: dict[str, list[dict[str, Any]]] = {}
+    for bucket in geo.bucket_documents(points):
+        by_collection.setdefault(geo.bucket_collection(bucket["_id"]), []).append(bucket)
+    for collection, buckets in by_collection.items():
+        await insert_missing(db[collection], buckets, chunk=1000)
     for directory in geo.directory_documents(points):
         await merge_directory(db, directory)
 
