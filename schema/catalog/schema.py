@@ -32,23 +32,21 @@ from schema.catalog.types import (
 from schema.catalog.validation import product_errors, resolve_store
 from schema.kernel.claims import sweep_claims
 from schema.kernel.context import SubgraphContext, make_context
-from schema.kernel.errors import ErrorCode, UserError, bad_user_input, graphql_error
+from schema.kernel.errors import (
+    ErrorCode,
+    UserError,
+    bad_user_input,
+    graphql_error,
+    id_argument,
+)
 from schema.kernel.events import relay_outboxes
 from schema.kernel.graphql_types import PageInfo, schema_config
-from schema.kernel.ids import InvalidId, parse_id
 from schema.kernel.pagination import build_page, check_first, decode_cursor, encode_cursor
 from schema.kernel.subgraph import Subgraph
 from schema.kernel.time import to_iso
 from schema.stores import read as stores
 
 FEED_MAX = 1000
-
-
-def _id_arg(value: object, prefix: str, argument: str) -> str:
-    try:
-        return parse_id(value, prefix)
-    except InvalidId as exc:
-        raise bad_user_input(str(exc), argument=argument) from exc
 
 
 @strawberry.type(description="Inventory changes after a cursor; never skips a change, even "
@@ -65,7 +63,7 @@ class Query:
     async def product(self, info: strawberry.Info, id: strawberry.ID) -> Product | None:
         context: SubgraphContext = info.context
         context.require("catalog:read")
-        doc = await product_loader(context).load(_id_arg(id, "prd", "id"))
+        doc = await product_loader(context).load(id_argument(id, "prd", "id"))
         return Product.from_document(doc) if doc else None
 
     @strawberry.federation.field(requires_scopes=CATALOG_READ,
@@ -102,7 +100,7 @@ class Query:
         position = decode_cursor(after) if after else 0
         if not isinstance(position, int) or isinstance(position, bool) or position < 0:
             raise bad_user_input("invalid cursor", argument="after")
-        only = _id_arg(store_id, "sto", "storeId") if store_id is not None else None
+        only = id_argument(store_id, "sto", "storeId") if store_id is not None else None
         if only is not None:
             store = await stores.get_store(context.db, only)
             if store is None or store["partnerId"] != partner_id:

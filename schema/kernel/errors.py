@@ -10,6 +10,8 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from schema.kernel.ids import InvalidId, parse_id
+
 
 class UserErrorCode(StrEnum):
     """Documented ``UserError.code`` values; clients must also accept codes added later."""
@@ -73,3 +75,11 @@ def graphql_error(message: str, code: ErrorCode, **extensions: Any) -> GraphQLEr
 def bad_user_input(message: str, **extensions: Any) -> GraphQLError:
     """The common case: an argument the caller must fix."""
     return graphql_error(message, ErrorCode.BAD_USER_INPUT, **extensions)
+
+
+def id_argument(value: object, prefix: str, argument: str) -> str:
+    """An id argument of the given kind, or a BAD_USER_INPUT error naming the argument."""
+    try:
+        return parse_id(value, prefix)
+    except InvalidId as exc:
+        raise bad_user_input(str(exc), argument=argument) from exc

@@ -3,9 +3,8 @@
 import strawberry
 
 from schema.kernel.context import SubgraphContext, make_context
-from schema.kernel.errors import bad_user_input
+from schema.kernel.errors import bad_user_input, id_argument
 from schema.kernel.graphql_types import GeoPoint, GeoPointInput, Money, PageInfo, schema_config
-from schema.kernel.ids import InvalidId, parse_id
 from schema.kernel.pagination import check_first, decode_cursor, encode_cursor
 from schema.kernel.subgraph import Subgraph
 from schema.kernel.time import utcnow
@@ -28,13 +27,6 @@ from schema.stores import read as stores
 MAX_ROUTE_STOPS = 25
 
 
-def _id(value: object, prefix: str, argument: str) -> str:
-    try:
-        return parse_id(value, prefix)
-    except InvalidId as exc:
-        raise bad_user_input(str(exc), argument=argument) from exc
-
-
 def _after(after: str | None) -> tuple[int, str] | None:
     if after is None:
         return None
@@ -54,10 +46,11 @@ def _query(near: GeoPointInput, radius: int, filter: NearbyFilter | None) -> Nea
     for i, need in enumerate(filter.in_stock or []):
         if need.quantity < 1:
             raise bad_user_input("quantity must be at least 1", argument=f"filter.inStock.{i}")
-        needs.append((_id(need.product_id, "prd", "filter.inStock.productId"), need.quantity))
+        product_id = id_argument(need.product_id, "prd", "filter.inStock.productId")
+        needs.append((product_id, need.quantity))
     return NearbyQuery(
         lat, lng, radius,
-        merchant_id=_id(filter.merchant_id, "ptn", "filter.merchantId")
+        merchant_id=id_argument(filter.merchant_id, "ptn", "filter.merchantId")
         if filter.merchant_id is not None else None,
         open_now=filter.open_now, service=filter.service.value if filter.service else None,
         in_stock=tuple(needs))
@@ -95,7 +88,7 @@ class Query:
         context: SubgraphContext = info.context
         context.require("stores:read")
         lat, lng = stores.check_point(to.lat, to.lng, "to")
-        doc = await stores.get_store(context.db, _id(store_id, "sto", "storeId"))
+        doc = await stores.get_store(context.db, id_argument(store_id, "sto", "storeId"))
         if doc is None:
             return None
         distance = stores.distance_meters(doc["location"]["lat"], doc["location"]["lng"], lat, lng)

@@ -3,9 +3,8 @@
 import strawberry
 
 from schema.kernel.context import SubgraphContext, make_context
-from schema.kernel.errors import bad_user_input
+from schema.kernel.errors import bad_user_input, id_argument
 from schema.kernel.graphql_types import PageInfo, UserError, schema_config
-from schema.kernel.ids import InvalidId, parse_id
 from schema.kernel.pagination import build_page, check_first, decode_cursor
 from schema.kernel.subgraph import Subgraph
 from schema.stores import repository
@@ -18,10 +17,7 @@ WRITE = [["stores:write"]]
 
 def parse_store_id(value: object, argument: str = "id") -> str:
     """A store id argument, or BAD_USER_INPUT."""
-    try:
-        return parse_id(value, "sto")
-    except InvalidId as exc:
-        raise bad_user_input(str(exc), argument=argument) from exc
+    return id_argument(value, "sto", argument)
 
 
 def _after_id(after: str | None) -> str | None:
