@@ -14,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.config import Settings
 from gateway.embedded import server
+from gateway.embedded.id_index import IdIndexKeeper
 from schema.kernel.ids import new_id
 from schema.kernel.mongo import Mongo
 
@@ -36,7 +37,8 @@ def ferretdb(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Itera
     running = server.start(state_dir, cache_dir, port=server.free_port(),
                            progress=lambda line: print(line, flush=True))
     try:
-        yield running.uri
+        with IdIndexKeeper(running.data_dir):
+            yield running.uri
     finally:
         server.stop(state_dir)
 

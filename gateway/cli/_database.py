@@ -10,6 +10,7 @@ from gateway.cli._console import CliError, console_err
 from gateway.config import Settings
 from gateway.embedded import server
 from gateway.embedded.build import BuildError
+from gateway.embedded.id_index import IdIndexKeeper
 from schema.kernel.mongo import DatabaseUnavailable, Mongo
 
 
@@ -31,7 +32,8 @@ def database_uri(settings: Settings) -> Iterator[str]:
     """The URI to use; with none configured, reuse or start the embedded FerretDB.
 
     An instance started here is stopped when the block ends; one that was already running
-    (``loopgate db start``) is left running.
+    (``loopgate db start``) is left running. Either way its ``_id`` lookups are kept
+    indexed while the block runs (:mod:`gateway.embedded.id_index`).
     """
     if settings.mongodb_uri:
         yield settings.mongodb_uri
@@ -39,7 +41,8 @@ def database_uri(settings: Settings) -> Iterator[str]:
     running = server.status(settings.state_dir)
     if running is not None:
         console_err.print(f"using the running embedded FerretDB on {running.uri}")
-        yield running.uri
+        with IdIndexKeeper(running.data_dir):
+            yield running.uri
         return
     try:
         with console_err.status("starting the embedded FerretDB…") as status:
@@ -50,7 +53,8 @@ def database_uri(settings: Settings) -> Iterator[str]:
         raise CliError(str(exc)) from exc
     console_err.print(f"embedded FerretDB on {running.uri} (data in {settings.state_dir})")
     try:
-        yield running.uri
+        with IdIndexKeeper(running.data_dir):
+            yield running.uri
     finally:
         server.stop(settings.state_dir)
         console_err.print("stopped the embedded FerretDB")

@@ -39,9 +39,18 @@ class RunningDb:
     def uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/"
 
+    @property
+    def data_dir(self) -> Path:
+        """Where FerretDB keeps its SQLite files (one per database)."""
+        return data_dir(self.state_dir)
+
 
 def _db_dir(state_dir: Path) -> Path:
     return state_dir / "ferretdb"
+
+
+def data_dir(state_dir: Path) -> Path:
+    return _db_dir(state_dir) / "data"
 
 
 def _record_file(state_dir: Path) -> Path:
@@ -117,10 +126,10 @@ def start(state_dir: Path, cache_dir: Path, *, port: int,
             f"port {port} on 127.0.0.1 is already in use; pass another with --db-port"
         )
     base = _db_dir(state_dir)
-    (base / "data").mkdir(parents=True, exist_ok=True)
+    data_dir(state_dir).mkdir(parents=True, exist_ok=True)
     (base / "state").mkdir(parents=True, exist_ok=True)
     command = [
-        str(binary), "--handler=sqlite", f"--sqlite-url=file:{base / 'data'}/",
+        str(binary), "--handler=sqlite", f"--sqlite-url=file:{data_dir(state_dir)}/",
         f"--listen-addr=127.0.0.1:{port}", f"--state-dir={base / 'state'}",
         "--debug-addr=-", "--telemetry=disable", "--log-level=warn",
     ]
