@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo import AsyncMongoClient, UpdateOne
 
+from bench.database import bench_database_uri, server_name
 from schema.catalog.collections import INVENTORY, PRODUCTS
 from schema.catalog.seed import product_documents, stock_row
 from schema.catalog.stocked import add_stocked
@@ -35,9 +36,7 @@ async def _fresh(client: AsyncMongoClient, name: str, count: int):
 
 async def main(uri: str, count: int) -> None:
     client = AsyncMongoClient(uri, tz_aware=True)
-    info = await client.admin.command("buildInfo")
-    server = ("FerretDB " + info["ferretdbVersion"]) if "ferretdbVersion" in info \
-        else "MongoDB " + info["version"]
+    server = await server_name(client)
     when = datetime.now(UTC) + timedelta(days=1)
     db, products = await _fresh(client, "bench_raw", count)
     start = time.perf_counter()
@@ -63,7 +62,8 @@ async def main(uri: str, count: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--uri", default="mongodb://127.0.0.1:27017/")
+    parser.add_argument("--uri", help="MongoDB URI (default: the embedded FerretDB)")
     parser.add_argument("--items", type=int, default=10_000)
     args = parser.parse_args()
-    asyncio.run(main(args.uri, args.items))
+    with bench_database_uri(args.uri) as uri:
+        asyncio.run(main(uri, args.items))

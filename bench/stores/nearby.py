@@ -13,6 +13,7 @@ import time
 
 from pymongo import AsyncMongoClient
 
+from bench.database import bench_database_uri, server_name
 from schema.kernel.context import make_context
 from schema.kernel.principal import Principal
 from schema.maps.schema import schema
@@ -26,9 +27,7 @@ QUERY = """query($near: GeoPointInput!) { nearbyStores(near: $near, radiusMeters
 async def main(uri: str, count: int, runs: int) -> None:
     client = AsyncMongoClient(uri, tz_aware=True)
     db = client["bench_nearby"]
-    info = await client.admin.command("buildInfo")
-    server = "FerretDB " + info.get("ferretdbVersion", "") if "ferretdbVersion" in info \
-        else "MongoDB " + info["version"]
+    server = await server_name(client)
     if await db["stores"].estimated_document_count() < count:
         await client.drop_database("bench_nearby")
         await write_stores(db, store_documents(count, "ptn_01JBENCHBENCHBENCHBENCHBEN"))
@@ -63,8 +62,9 @@ async def main(uri: str, count: int, runs: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--uri", default="mongodb://127.0.0.1:27017/")
+    parser.add_argument("--uri", help="MongoDB URI (default: the embedded FerretDB)")
     parser.add_argument("--stores", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
-    asyncio.run(main(args.uri, args.stores, args.runs))
+    with bench_database_uri(args.uri) as uri:
+        asyncio.run(main(uri, args.stores, args.runs))

@@ -96,7 +96,10 @@ def status(state_dir: Path) -> RunningDb | None:
 
 
 def _port_free(port: int) -> bool:
+    """Whether nobody listens on ``port``. SO_REUSEADDR, as FerretDB's own listener sets it,
+    so connections of a just-stopped instance lingering in TIME-WAIT do not count."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -215,8 +215,7 @@ class InventorySync:
 
         async def write(plan: _Plan, row: Document, fields: Document) -> _Plan | None:
             async with gate:
-                result = await collection.update_one({"_id": plan.row_id, "rev": row["rev"]},
-                                                     {"$set": fields})
+                result = await collection.update_one({"_id": plan.row_id}, {"$set": fields})
             if result.matched_count:
                 self._applied(plan)
                 return None
