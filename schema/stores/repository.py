@@ -1,12 +1,15 @@
 """Stores in MongoDB: point reads by id, the ``store-code:<partner>:<code>`` lookup, listing
-with filters, merchant-scoped upsert and status changes (tenancy: DESIGN.md §5).
+with filters, merchant-scoped upsert and status changes (tenancy: DESIGN.md §5). Every change
+is written under a revision claim together with its ``store.updated`` event
+(:mod:`schema.stores.changes`).
 
 Anyone with ``stores:read`` may read any store (the open catalogue); only the owning partner
 (or the platform admin) may change one.
 """
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -14,11 +17,13 @@ from pymongo.errors import DuplicateKeyError
 
 from schema.kernel.claims import update_claimed
 from schema.kernel.errors import UserError, UserErrorCode
+from schema.kernel.events import mark_pending, pending_marker
 from schema.kernel.ids import new_id
 from schema.kernel.indexes import IndexSpec
 from schema.kernel.principal import Principal
 from schema.kernel.time import utcnow
 from schema.stores import geo
+from schema.stores.changes import revise
 
 STORES = "stores"
 STORE_CODES = "store_codes"
@@ -92,21 +97,64 @@ async def _claim_id(db: AsyncDatabase, partner_id: str, code: str) -> str:
         return found
 
 
+def _upserted(fields: Document, store_id: str, partner_id: str, current: Document | None,
+              now: datetime) -> Document:
+    """The store after an upsert of ``fields`` over ``current``: status and creation time
+    are kept (only :func:`set_status` changes the status)."""
+    location = fields["location"]
+    return {**(current or {}), **fields, "_id": store_id, "partnerId": partner_id,
+            "h3": geo.cells_of(location["lat"], location["lng"]), "updatedAt": now,
+            "status": current["status"] if current else "OPEN",
+            "createdAt": current["createdAt"] if current else now}
+
+
 async def upsert_store(db: AsyncDatabase, principal: Principal, fields: Document) -> Document:
     """Create or update the caller's store with ``fields["code"]``; returns the stored document.
-    ``fields`` is already validated (see :mod:`schema.stores.validation`)."""
+    ``fields`` is already validated (see :mod:`schema.stores.validation`). An upsert that
+    changes nothing writes nothing (no revision, no event)."""
     partner_id = principal.require_partner()
     store_id = await _claim_id(db, partner_id, fields["code"])
-    old = await get_store(db, store_id)
     now = utcnow()
-    location = fields["location"]
-    document = {**fields, "_id": store_id, "partnerId": partner_id,
-                "h3": geo.cells_of(location["lat"], location["lng"]), "updatedAt": now,
-                "status": old["status"] if old else "OPEN",
-                "createdAt": old["createdAt"] if old else now}
-    await db[STORES].replace_one({"_id": store_id}, document, upsert=True)
-    await _move_buckets(db, store_id, old.get("h3") if old else None, location)
-    return document
+    old = await get_store(db, store_id)
+    if old is not None and revise(old, _upserted(fields, store_id, partner_id, old, now),
+                                  now) is None:
+        return old
+    replaced: list[Document | None] = [old]
+
+    def change(current: Document | None) -> Document | None:
+        replaced[0] = current
+        return revise(current, _upserted(fields, store_id, partner_id, current, now), now)
+
+    written = await _write_store(db, store_id, change)
+    if written is None:
+        return replaced[0] or await _existing(db, store_id)
+    previous = replaced[0]
+    await _move_buckets(db, store_id, previous.get("h3") if previous else None,
+                        fields["location"])
+    return written
+
+
+async def _existing(db: AsyncDatabase, store_id: str) -> Document:
+    store = await get_store(db, store_id)
+    if store is None:
+        raise RuntimeError(f"store {store_id} vanished while being written")
+    return store
+
+
+async def _write_store(db: AsyncDatabase, store_id: str,
+                       change: Callable[[Document | None], Document | None]) -> Document | None:
+    """Write one change of a store with its outbox event, under a revision claim (FerretDB
+    updates are not atomic: an unarbitrated replace or ``$set`` can undo a concurrent one).
+
+    The pending marker goes in before the write, so a crash after it leaves the event findable;
+    and again after it, because a relay that read the outbox just before the write may have
+    dropped the first marker meanwhile (re-inserting a present marker is a no-op)."""
+    marker = [pending_marker(STORES, store_id)]
+    await mark_pending(db, marker)
+    written = await update_claimed(db[STORES], db, store_id, change)
+    if written is not None:
+        await mark_pending(db, marker)
+    return written
 
 
 async def _move_buckets(db: AsyncDatabase, store_id: str, old_cells: dict[str, str] | None,
@@ -160,13 +208,22 @@ async def merge_directory(db: AsyncDatabase, listing: Document) -> None:
 
 async def set_status(db: AsyncDatabase, principal: Principal, store_id: str,
                      status: str) -> tuple[Document | None, list[UserError]]:
-    """Change a store's status; only its owner may."""
+    """Change a store's status (archiving is the ARCHIVED status); only its owner may.
+    Setting the status it already has writes nothing."""
     store = await get_store(db, store_id)
     if store is None:
         return None, [UserError(UserErrorCode.NOT_FOUND, "no such store", ("storeId",))]
     if not principal.owns(store["partnerId"]):
         return None, [UserError(UserErrorCode.FORBIDDEN, "the store belongs to another partner",
                                 ("storeId",))]
+    if store["status"] == status:
+        return store, []
     now = utcnow()
-    await db[STORES].update_one({"_id": store_id}, {"$set": {"status": status, "updatedAt": now}})
-    return {**store, "status": status, "updatedAt": now}, []
+
+    def change(current: Document | None) -> Document | None:
+        if current is None:
+            return None
+        return revise(current, {**current, "status": status, "updatedAt": now}, now)
+
+    written = await _write_store(db, store_id, change)
+    return written or await _existing(db, store_id), []

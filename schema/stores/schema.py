@@ -2,8 +2,10 @@
 
 import strawberry
 
+from schema.kernel.claims import sweep_claims
 from schema.kernel.context import SubgraphContext, make_context
 from schema.kernel.errors import bad_user_input, id_argument
+from schema.kernel.events import relay_outboxes
 from schema.kernel.graphql_types import PageInfo, UserError, schema_config
 from schema.kernel.pagination import build_page, check_first, decode_cursor
 from schema.kernel.subgraph import Subgraph
@@ -88,5 +90,6 @@ class Mutation:
 schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Store],
                                       config=schema_config())
 
+# The relay moves store.updated events out of store outboxes; claims come from store writes.
 SUBGRAPH = Subgraph(name="stores", schema=schema, indexes=repository.INDEXES,
-                    make_context=make_context)
+                    make_context=make_context, jobs=(relay_outboxes, sweep_claims))
