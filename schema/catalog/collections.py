@@ -9,6 +9,7 @@ FEEDS = "inventory_feeds"
 LEASES = "inventory_leases"
 STOCKED = "inventory_stocked"
 IDEMPOTENCY = "idempotency_keys"
+CATALOGS = "catalogs"
 
 INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(PRODUCTS, "partnerId", "sku", unique=True),
@@ -18,6 +19,11 @@ INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(IDEMPOTENCY, "expiresAt"),
     IndexSpec.on(LEASES, "partnerId"),
 )
+
+
+def catalog_id(partner_id: str) -> str:
+    """The partner's catalogue document (``maxLowStockThreshold``)."""
+    return f"catalog:{partner_id}"
 
 
 def stocked_id(store_id: str) -> str:

@@ -1,57 +1,53 @@
 """``syncPrices``: list prices by SKU, with the same ordering rule as stock counts
 (a price older than the stored one is STALE)."""
 
+import asyncio
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.catalog import products as product_repo
 from schema.kernel.money import Money
-from schema.kernel.time import as_utc
 
 Document = dict[str, Any]
-_ATTEMPTS = 4
+_PARALLEL = 16
 
 
 def _problem(sku: str, status: str, message: str) -> Document:
     return {"sku": sku, "status": status, "onHand": None, "message": message}
 
 
+def _price_problem(item: Document) -> str | None:
+    try:
+        price = Money(item["price"]["amount"], item["price"]["currency"])
+    except (TypeError, ValueError) as exc:
+        return str(exc)
+    return "a price must not be negative" if price.amount < 0 else None
+
+
 async def sync_prices(db: AsyncDatabase, partner_id: str, items: list[Document]) -> Document:
     products = await product_repo.by_skus(db, partner_id, [i["sku"] for i in items])
-    applied, problems = 0, []
+    problems: list[Document] = []
+    valid = []
     for item in items:
         product = products.get(item["sku"])
         if product is None:
             problems.append(_problem(item["sku"], "UNKNOWN_SKU", "no product with this SKU"))
-            continue
-        try:
-            price = Money(item["price"]["amount"], item["price"]["currency"])
-        except (TypeError, ValueError) as exc:
-            problems.append(_problem(item["sku"], "INVALID", str(exc)))
-            continue
-        if price.amount < 0:
-            problems.append(_problem(item["sku"], "INVALID", "a price must not be negative"))
-            continue
-        if await _set_if_newer(db, product, price.to_document(), item["occurredAt"]):
-            applied += 1
+        elif (problem := _price_problem(item)) is not None:
+            problems.append(_problem(item["sku"], "INVALID", problem))
         else:
-            problems.append(_problem(item["sku"], "STALE", "older than the stored price"))
+            valid.append((product["_id"], item))
+    gate = asyncio.Semaphore(_PARALLEL)
+
+    async def apply(product_id: str, item: Document) -> bool:
+        price = Money(item["price"]["amount"], item["price"]["currency"]).to_document()
+        async with gate:
+            return await product_repo.set_price(db, product_id, price, item["occurredAt"])
+
+    outcomes = await asyncio.gather(*(apply(*v) for v in valid))
+    problems += [_problem(item["sku"], "STALE", "older than the stored price")
+                 for (_, item), applied in zip(valid, outcomes, strict=True) if not applied]
     stale = sum(1 for p in problems if p["status"] == "STALE")
     unknown = sum(1 for p in problems if p["status"] == "UNKNOWN_SKU")
-    return {"applied": applied, "stale": stale, "unknownSku": unknown, "problems": problems,
-            "userErrors": []}
-
-
-async def _set_if_newer(db: AsyncDatabase, product: Document, price: Document, at: Any) -> bool:
-    for _ in range(_ATTEMPTS):
-        stored = product.get("priceAt")
-        if stored is not None and at < as_utc(stored):
-            return False
-        if await product_repo.set_price(db, product, price, at):
-            return True
-        fresh = await product_repo.get_product(db, product["_id"])
-        if fresh is None:
-            return False
-        product = fresh
-    return False
+    return {"applied": sum(outcomes), "stale": stale, "unknownSku": unknown,
+            "problems": problems, "userErrors": []}

@@ -1,22 +1,29 @@
 """Products in MongoDB: point reads, SKU resolution per partner, listing, upsert and prices.
 
 Catalogue data is readable by any partner with ``catalog:read``; only the owner changes it.
+A product's id is derived from its natural key, (partner, SKU) (:func:`product_id_for`), so
+resolving SKUs is a batch of ``_id`` point reads, and two concurrent creations of one SKU
+collide on the ``_id`` instead of making two products. The partner's catalogue document
+(``catalog:<partner>``) keeps the highest ``lowStockThreshold`` any of its products ever had,
+so a stock sync reads a product only when a level could cross its threshold.
 """
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import InsertOne, UpdateOne
+from pymongo import InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from schema.catalog.collections import PRODUCTS
+from schema.catalog.collections import CATALOGS, PRODUCTS, catalog_id
 from schema.kernel.bulk import bulk_write_chunked
-from schema.kernel.ids import new_id
-from schema.kernel.time import utcnow
+from schema.kernel.claims import update_claimed
+from schema.kernel.ids import stable_id
+from schema.kernel.time import as_utc, utcnow
 
 Document = dict[str, Any]
+_PARALLEL_UPDATES = 16
 
 
 async def get_product(db: AsyncDatabase, product_id: str) -> Document | None:
@@ -27,11 +34,40 @@ async def get_products(db: AsyncDatabase, ids: Sequence[str]) -> list[Document |
     return list(await asyncio.gather(*(get_product(db, i) for i in ids)))
 
 
+def product_id_for(partner_id: str, sku: str) -> str:
+    """The id of the partner's product with this SKU (the same on every server and run)."""
+    return stable_id("prd", f"{partner_id}:{sku}")
+
+
 async def by_skus(db: AsyncDatabase, partner_id: str, skus: Sequence[str]) -> dict[str, Document]:
-    """The partner's products with these SKUs, by SKU (one query; SKUs are plain strings)."""
-    wanted = [s for s in skus if isinstance(s, str)]
-    found = await db[PRODUCTS].find({"partnerId": partner_id, "sku": {"$in": wanted}}).to_list()
-    return {doc["sku"]: doc for doc in found}
+    """The partner's products with these SKUs, by SKU (point reads; SKUs are plain strings)."""
+    wanted = sorted({s for s in skus if isinstance(s, str)})
+    found = await get_products(db, [product_id_for(partner_id, s) for s in wanted])
+    return {doc["sku"]: doc for doc in found
+            if doc is not None and doc["partnerId"] == partner_id}
+
+
+async def max_threshold(db: AsyncDatabase, partner_id: str) -> int | None:
+    """The highest low-stock threshold the partner's products have had (None: never any)."""
+    found = await db[CATALOGS].find_one({"_id": catalog_id(partner_id)})
+    return found.get("maxLowStockThreshold") if found else None
+
+
+async def raise_max_threshold(db: AsyncDatabase, partner_id: str, thresholds: Iterable[int | None],
+                              ) -> None:
+    """Record a threshold above the partner's maximum (it never goes down: a stale maximum
+    only costs a sync some product reads)."""
+    highest = max((t for t in thresholds if t is not None), default=None)
+    if highest is None:
+        return
+
+    def raised(current: Document | None) -> Document | None:
+        known = (current or {}).get("maxLowStockThreshold")
+        if known is not None and known >= highest:
+            return None
+        return {"partnerId": partner_id, "maxLowStockThreshold": highest}
+
+    await update_claimed(db[CATALOGS], db, catalog_id(partner_id), raised)
 
 
 async def list_products(db: AsyncDatabase, filters: dict[str, Any], first: int,
@@ -51,30 +87,48 @@ async def list_products(db: AsyncDatabase, filters: dict[str, Any], first: int,
 async def upsert_products(db: AsyncDatabase, partner_id: str,
                           items: Sequence[Document]) -> list[str]:
     """Create or update the partner's products by SKU; returns their ids in item order."""
-    existing = await by_skus(db, partner_id, [i["sku"] for i in items])
+    await raise_max_threshold(db, partner_id, [i.get("lowStockThreshold") for i in items])
     now = utcnow()
-    ids, operations = [], []
-    for item in items:
-        current = existing.get(item["sku"])
-        if current is None:
-            product_id = new_id("prd")
-            operations.append(InsertOne({"_id": product_id, "partnerId": partner_id, **item,
-                                         "priceAt": None, "createdAt": now, "updatedAt": now}))
-        else:
-            product_id = current["_id"]
-            operations.append(UpdateOne({"_id": product_id},
-                                        {"$set": {**item, "updatedAt": now}}))
-        ids.append(product_id)
-    outcome = await bulk_write_chunked(db[PRODUCTS], operations)
-    if outcome.errors:
-        raise RuntimeError(f"product upsert failed: {next(iter(outcome.errors.values()))}")
+    ids = [product_id_for(partner_id, i["sku"]) for i in items]
+    created = await bulk_write_chunked(db[PRODUCTS], [
+        InsertOne({"_id": product_id, "partnerId": partner_id, **item, "priceAt": None,
+                   "createdAt": now, "updatedAt": now})
+        for product_id, item in zip(ids, items, strict=True)])
+    existing = [index for index, error in created.errors.items() if error["code"] == 11000]
+    if len(existing) < len(created.errors):
+        failed = next(e for e in created.errors.values() if e["code"] != 11000)
+        raise RuntimeError(f"product upsert failed: {failed}")
+    gate = asyncio.Semaphore(_PARALLEL_UPDATES)
+
+    async def update(product_id: str, item: Document) -> None:
+        def merged(current: Document | None) -> Document | None:
+            if current is None or all(current.get(k) == v for k, v in item.items()):
+                return None
+            return {**current, **item, "updatedAt": now}
+
+        async with gate:
+            await update_claimed(db[PRODUCTS], db, product_id, merged)
+
+    await asyncio.gather(*(update(ids[i], items[i]) for i in existing))
     return ids
 
 
-async def set_price(db: AsyncDatabase, product: Document, price: Document,
-                    at: datetime) -> bool:
-    """Set the price if no newer price was set meanwhile (compare-and-set on ``priceAt``)."""
-    result = await db[PRODUCTS].update_one(
-        {"_id": product["_id"], "priceAt": product.get("priceAt")},
-        {"$set": {"price": price, "priceAt": at, "updatedAt": utcnow()}})
-    return result.matched_count == 1
+async def set_price(db: AsyncDatabase, product_id: str, price: Document, at: datetime) -> bool:
+    """Set the price unless a price at or after ``at`` is stored; False when stale.
+
+    The product is rewritten under a revision claim, so concurrent price syncs (and upserts
+    through the same claim) serialise and the newest price wins in any arrival order.
+    """
+    stale = False
+
+    def priced(current: Document | None) -> Document | None:
+        nonlocal stale
+        stored = current.get("priceAt") if current else None
+        stale = current is None or (stored is not None and at < as_utc(stored))
+        if stale:
+            return None
+        assert current is not None
+        return {**current, "price": price, "priceAt": at, "updatedAt": utcnow()}
+
+    await update_claimed(db[PRODUCTS], db, product_id, priced)
+    return not stale

@@ -169,9 +169,7 @@ class Mutation:
                                                     input.store_code)
             if problem is not None:
                 raise Refused(problem)
-            products = await product_repo.by_skus(context.db, partner_id,
-                                                  [i["sku"] for i in items])
-            return await sync_inventory(context.db, partner_id, store_id, items, products)
+            return await sync_inventory(context.db, partner_id, store_id, items)
 
         body = _body(items, storeId=input.store_id, storeCode=input.store_code)
         result = await run_once(context.db, partner_id, "syncInventory", input.idempotency_key,

@@ -1,9 +1,8 @@
 """Which products have an inventory row at a store (``stocked:<storeId>``).
 
-FerretDB v1 answers a point read of a missing ``_id`` with a full collection scan, and the
-inventory collection is the biggest there is; a sync first reads this one document and
-point-reads only rows that exist (new rows are inserted without a read). The list may lag
-behind (it is extended after the rows are written), which only costs a duplicate-key retry.
+Listing a store's stock (``Store.inventory``) reads this one document and then point-reads
+the rows, instead of filtering the inventory collection by store (a full scan on FerretDB).
+A sync extends it after inserting new rows, so it may briefly lag behind them.
 """
 
 from collections.abc import Iterable

@@ -1,28 +1,33 @@
 """``syncInventory``: up to 10,000 stock items for one store, out-of-order safe.
 
 Batch-level refusals (too many items, duplicate SKUs, storeId/storeCode not exactly one,
-unknown or foreign store) write nothing. Otherwise each item is validated and resolved by
-SKU, the rows are point-read, the ordering rules (:mod:`schema.catalog.stock`) decide the new
-values, and each row is written with a compare-and-set on its revision (arbitrated by a claim
-insert, :mod:`schema.kernel.claims`); a row that moved
-meanwhile is re-read and decided again, so concurrent syncs of one store converge. New rows
-are inserted in bulk (a concurrent insert of the same row is retried the same way).
-Every applied row gets a feed sequence number under one lease (:mod:`schema.catalog.feed`),
-and a drop below the product's threshold writes an ``inventory.low_stock`` event into the
-row's outbox in the same update.
+unknown or foreign store) write nothing. Otherwise each item is validated, its row id is
+derived from (store, partner, SKU) without a read, and the items go through in chunks of
+:data:`CHUNK`: the rows are point-read (the next chunk's reads overlap this chunk's writes),
+the ordering rules (:mod:`schema.catalog.stock`) decide the new values, and each row's new
+revision is claimed (:mod:`schema.kernel.claims`) before it is written in bulk; a row whose
+revision another writer claimed first is re-read and decided again, so concurrent syncs of
+one store converge. A product is read only when its row does not exist yet (is the SKU
+known?) or when the new level could fall below the partner's highest threshold. New rows
+are inserted in bulk (a concurrent insert of the same row is retried the same way). Every
+applied row gets a feed sequence number under one lease (:mod:`schema.catalog.feed`), and a
+drop below the product's threshold writes an ``inventory.low_stock`` event into the row's
+outbox in the same update.
 """
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import InsertOne
+from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.catalog import feed
 from schema.catalog.collections import INVENTORY, inventory_id
+from schema.catalog.products import get_products, max_threshold, product_id_for
 from schema.catalog.stock import ItemStatus, Movement, Outcome, apply, movement_problem
-from schema.catalog.stocked import add_stocked, stocked_products
+from schema.catalog.stocked import add_stocked
 from schema.kernel.bulk import bulk_write_chunked
 from schema.kernel.claims import claim_many
 from schema.kernel.errors import UserError, UserErrorCode
@@ -30,18 +35,22 @@ from schema.kernel.events import make_event, mark_pending, pending_marker
 from schema.kernel.time import utcnow
 
 MAX_ITEMS = 10_000
+CHUNK = 500
 _ATTEMPTS = 8
-_PARALLEL = 16
+_RETRY_PAUSE_S = 0.005
+_PARALLEL_READS = 16
+_WRITE_CHUNK = 64
+_PARALLEL_WRITES = 1
 
 Document = dict[str, Any]
 
 
 @dataclass
 class _Plan:
-    """One resolved, valid item on its way to its row."""
+    """One valid item on its way to its row."""
 
     item: Document
-    product: Document
+    product_id: str
     row_id: str
     seq: int = 0
 
@@ -86,112 +95,170 @@ def _movement(item: Document) -> Movement:
                     expected=item.get("expectedOnHand"))
 
 
-def _low_stock(plan: _Plan, row: Document | None, outcome: Outcome) -> bool:
-    threshold = plan.product.get("lowStockThreshold")
+def _available(row: Document | None, on_hand: int) -> int:
+    return on_hand - (row.get("reserved", 0) if row else 0)
+
+
+def _low_stock(product: Document, row: Document | None, outcome: Outcome) -> bool:
+    """Whether this change takes the level from at-or-above the threshold to below it."""
+    threshold = product.get("lowStockThreshold")
     if threshold is None or outcome.on_hand is None:
         return False
-    reserved = row.get("reserved", 0) if row else 0
-    before = row["onHand"] - reserved if row else None
-    after = outcome.on_hand - reserved
-    return after < threshold and (before is None or before >= threshold)
+    before = _available(row, row["onHand"]) if row else None
+    return _available(row, outcome.on_hand) < threshold and (before is None or
+                                                             before >= threshold)
+
+
+@dataclass
+class _Prepared:
+    """A chunk ready to write: new rows, existing rows whose revision was claimed, and the
+    plans that lost the claim to a concurrent writer."""
+
+    inserts: list[tuple[_Plan, Document]] = field(default_factory=list)
+    updates: list[tuple[_Plan, Document]] = field(default_factory=list)
+    lost: list[_Plan] = field(default_factory=list)
+
+
+@dataclass
+class _Decision:
+    plan: _Plan
+    row: Document | None
+    outcome: Outcome
 
 
 class InventorySync:
     """One syncInventory call for one store of one partner."""
 
-    def __init__(self, db: AsyncDatabase, partner_id: str, store_id: str) -> None:
+    def __init__(self, db: AsyncDatabase, partner_id: str, store_id: str,
+                 threshold_ceiling: int | None) -> None:
         self.db, self.partner_id, self.store_id = db, partner_id, store_id
+        self.threshold_ceiling = threshold_ceiling
         self.report = SyncReport()
-        self.changes: list[Document] = []
-        self.stocked: set[str] = set()
-        self.first_attempt = True
+        self.products: dict[str, Document | None] = {}
+        self.new_rows: set[str] = set()
+        self.reads = asyncio.Semaphore(_PARALLEL_READS)
 
     async def run(self, plans: list[_Plan]) -> Document:
         if plans:
-            self.stocked = await stocked_products(self.db, self.store_id)
             lease = await feed.take_lease(self.db, self.partner_id, len(plans))
             for offset, plan in enumerate(plans):
                 plan.seq = lease.low + offset
             try:
-                await self._apply_all(plans)
-                await feed.record_changes(self.db, lease, self.changes)
-                await add_stocked(self.db, self.store_id,
-                                  {c["productId"] for c in self.changes} - self.stocked)
+                await self._apply_pipelined(lease, plans)
+                await add_stocked(self.db, self.store_id, self.new_rows)
             finally:
                 await feed.release(self.db, lease)
         return self.report.result()
 
-    async def _apply_all(self, plans: list[_Plan]) -> None:
-        pending = plans
-        for _ in range(_ATTEMPTS):
-            if not pending:
-                return
-            pending = await self._attempt(pending)
-        for plan in pending:
-            self.report.add(plan.item["sku"], ItemStatus.CONFLICT, None,
-                            "the row kept changing concurrently; retry")
-
-    async def _attempt(self, plans: list[_Plan]) -> list[_Plan]:
-        """Decide and write every plan once; returns the plans whose row moved meanwhile."""
-        rows = await self._read_rows(plans)
-        inserts: list[tuple[_Plan, Document]] = []
-        updates: list[tuple[_Plan, Document, Document]] = []
-        markers = []
-        for plan, row in zip(plans, rows, strict=True):
-            outcome = apply(row, _movement(plan.item))
-            if outcome.status is not ItemStatus.APPLIED:
-                self.report.add(plan.item["sku"], outcome.status, outcome.on_hand, outcome.message)
-                continue
-            change = self._new_fields(plan, row, outcome)
-            if "outbox" in change:
-                markers.append(pending_marker(INVENTORY, plan.row_id))
-            if row is None:
-                inserts.append((plan, change))
-            else:
-                updates.append((plan, row, change))
-        await mark_pending(self.db, markers)
-        retry = await self._insert(inserts)
-        retry += await self._update(updates)
-        return retry
+    async def _apply_pipelined(self, lease: feed.Lease, plans: list[_Plan]) -> None:
+        """Chunk by chunk: the next chunk is read, decided and claimed while this chunk's
+        rows are written (on FerretDB the writes are the slow part, and one core's worth)."""
+        chunks = [plans[i:i + CHUNK] for i in range(0, len(plans), CHUNK)]
+        preparing = asyncio.create_task(self._prepare(chunks[0]))
+        try:
+            for index in range(len(chunks)):
+                prepared = await preparing
+                if index + 1 < len(chunks):
+                    preparing = asyncio.create_task(self._prepare(chunks[index + 1]))
+                changes: list[Document] = []
+                retry = await self._write(prepared, changes)
+                for attempt in range(1, _ATTEMPTS):
+                    if not retry:
+                        break
+                    await asyncio.sleep(_RETRY_PAUSE_S * attempt)
+                    retry = await self._write(await self._prepare(retry), changes)
+                for plan in retry:
+                    self.report.add(plan.item["sku"], ItemStatus.CONFLICT, None,
+                                    "the row kept changing concurrently; retry")
+                await feed.record_changes(self.db, lease, changes)
+        finally:
+            preparing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await preparing
 
     async def _read_rows(self, plans: list[_Plan]) -> list[Document | None]:
-        """Current rows; on the first pass only rows the store is known to stock are read,
-        since reading a missing row is a full scan on FerretDB."""
-        collection = self.db[INVENTORY]
-        known = self.stocked if self.first_attempt else None
-        self.first_attempt = False
-
         async def read(plan: _Plan) -> Document | None:
-            if known is not None and plan.product["_id"] not in known:
-                return None
-            return await collection.find_one({"_id": plan.row_id})
+            async with self.reads:
+                return await self.db[INVENTORY].find_one({"_id": plan.row_id})
 
         return list(await asyncio.gather(*(read(p) for p in plans)))
 
-    def _new_fields(self, plan: _Plan, row: Document | None, outcome: Outcome) -> Document:
+    def _needs_product(self, decision: _Decision) -> bool:
+        """A product is read to tell an unknown SKU (no row yet) or for its threshold."""
+        if decision.row is None:
+            return True
+        outcome = decision.outcome
+        return (outcome.status is ItemStatus.APPLIED and outcome.on_hand is not None
+                and self.threshold_ceiling is not None
+                and _available(decision.row, outcome.on_hand) < self.threshold_ceiling)
+
+    async def _load_products(self, product_ids: set[str]) -> None:
+        missing = sorted(product_ids - self.products.keys())
+        for product_id, doc in zip(missing, await get_products(self.db, missing), strict=True):
+            self.products[product_id] = doc
+
+    async def _prepare(self, plans: list[_Plan]) -> _Prepared:
+        """Read and decide every plan, and claim the new revisions of existing rows."""
+        rows = await self._read_rows(plans)
+        decisions = [_Decision(p, r, apply(r, _movement(p.item)))
+                     for p, r in zip(plans, rows, strict=True)]
+        await self._load_products({d.plan.product_id for d in decisions
+                                   if self._needs_product(d)})
+        prepared = _Prepared()
+        updates: list[tuple[_Plan, Document]] = []
+        markers = []
+        for decision in decisions:
+            plan, row, outcome = decision.plan, decision.row, decision.outcome
+            product = self.products.get(plan.product_id)
+            if row is None and product is None:
+                self.report.add(plan.item["sku"], ItemStatus.UNKNOWN_SKU, None,
+                                "no product with this SKU")
+                continue
+            if outcome.status is not ItemStatus.APPLIED:
+                self.report.add(plan.item["sku"], outcome.status, outcome.on_hand,
+                                outcome.message)
+                continue
+            fields = self._new_fields(plan, product, row, outcome)
+            if "outbox" in fields:
+                markers.append(pending_marker(INVENTORY, plan.row_id))
+            (prepared.inserts if row is None else updates).append((plan, fields))
+        await mark_pending(self.db, markers)
+        won = await claim_many(self.db, [f"{INVENTORY}:{p.row_id}:{f['rev']}"
+                                         for p, f in updates])
+        for update, ok in zip(updates, won, strict=True):
+            (prepared.updates.append(update) if ok else prepared.lost.append(update[0]))
+        return prepared
+
+    async def _write(self, prepared: _Prepared, changes: list[Document]) -> list[_Plan]:
+        """Write what :meth:`_prepare` decided; returns the plans to decide again."""
+        retry = await self._insert(prepared.inserts, changes)
+        await self._update(prepared.updates, changes)
+        return retry + prepared.lost
+
+    def _new_fields(self, plan: _Plan, product: Document | None, row: Document | None,
+                    outcome: Outcome) -> Document:
         now = utcnow()
         revision = (row["rev"] if row else 0) + 1
         fields = {**(outcome.fields or {}), "rev": revision, "seq": plan.seq, "updatedAt": now}
-        if _low_stock(plan, row, outcome):
-            reserved = row.get("reserved", 0) if row else 0
+        if product is not None and _low_stock(product, row, outcome):
             event = make_event(
                 "inventory.low_stock", self.partner_id, "InventoryLevel", plan.row_id, revision,
-                {"storeId": self.store_id, "productId": plan.product["_id"],
-                 "sku": plan.product["sku"], "available": (outcome.on_hand or 0) - reserved,
-                 "threshold": plan.product["lowStockThreshold"]}, now)
+                {"storeId": self.store_id, "productId": plan.product_id,
+                 "sku": plan.item["sku"], "available": _available(row, outcome.on_hand or 0),
+                 "threshold": product["lowStockThreshold"]}, now)
             fields["outbox"] = [*(row.get("outbox", []) if row else []), event]
         return fields
 
-    def _applied(self, plan: _Plan) -> None:
+    def _applied(self, plan: _Plan, changes: list[Document]) -> None:
         self.report.applied += 1
-        self.changes.append({"seq": plan.seq, "storeId": self.store_id,
-                             "productId": plan.product["_id"], "rowId": plan.row_id,
-                             "at": utcnow()})
+        changes.append({"seq": plan.seq, "storeId": self.store_id, "productId": plan.product_id,
+                        "rowId": plan.row_id, "at": utcnow()})
 
-    async def _insert(self, inserts: list[tuple[_Plan, Document]]) -> list[_Plan]:
+    async def _insert(self, inserts: list[tuple[_Plan, Document]],
+                      changes: list[Document]) -> list[_Plan]:
         documents = [InsertOne({"_id": p.row_id, "partnerId": self.partner_id,
-                                "storeId": self.store_id, "productId": p.product["_id"],
-                                "sku": p.product["sku"], "reserved": 0, "moves": [],
+                                "storeId": self.store_id, "productId": p.product_id,
+                                "sku": p.item["sku"], "reserved": 0, "moves": [],
                                 "countedAt": None, "outbox": [], **fields})
                      for p, fields in inserts]
         outcome = await bulk_write_chunked(self.db[INVENTORY], documents)
@@ -199,49 +266,40 @@ class InventorySync:
         for index, (plan, _) in enumerate(inserts):
             error = outcome.errors.get(index)
             if error is None:
-                self._applied(plan)
+                self._applied(plan, changes)
+                self.new_rows.add(plan.product_id)
             elif error["code"] == 11000:
                 retry.append(plan)
             else:
                 raise RuntimeError(f"inventory insert failed: {error}")
         return retry
 
-    async def _update(self, updates: list[tuple[_Plan, Document, Document]]) -> list[_Plan]:
-        """Write rows whose revision transition this call won; the rest are retried."""
-        won = await claim_many(self.db, [f"{INVENTORY}:{p.row_id}:{f['rev']}"
-                                         for p, _, f in updates])
-        gate = asyncio.Semaphore(_PARALLEL)
-        collection = self.db[INVENTORY]
-
-        async def write(plan: _Plan, row: Document, fields: Document) -> _Plan | None:
-            async with gate:
-                result = await collection.update_one({"_id": plan.row_id}, {"$set": fields})
-            if result.matched_count:
-                self._applied(plan)
-                return None
-            return plan
-
-        lost = [u[0] for u, ok in zip(updates, won, strict=True) if not ok]
-        done = await asyncio.gather(*(write(*u) for u, ok in zip(updates, won, strict=True)
-                                      if ok))
-        return lost + [plan for plan in done if plan is not None]
+    async def _update(self, updates: list[tuple[_Plan, Document]],
+                      changes: list[Document]) -> None:
+        """Write rows whose new revision this call claimed. Rows are never deleted and a
+        claimed revision has one writer, so every update matches."""
+        outcome = await bulk_write_chunked(
+            self.db[INVENTORY], [UpdateOne({"_id": plan.row_id}, {"$set": fields})
+                                 for plan, fields in updates],
+            chunk=_WRITE_CHUNK, parallel=_PARALLEL_WRITES)
+        if outcome.errors:
+            raise RuntimeError(f"inventory update failed: {next(iter(outcome.errors.values()))}")
+        for plan, _ in updates:
+            self._applied(plan, changes)
 
 
 async def sync_inventory(db: AsyncDatabase, partner_id: str, store_id: str,
-                         items: list[Document], products: dict[str, Document]) -> Document:
-    """Apply a batch already checked at batch level; ``products`` maps SKU → product."""
+                         items: list[Document]) -> Document:
+    """Apply a batch already checked at batch level (:func:`batch_problem`)."""
     report_invalid = SyncReport()
     plans = []
     for item in items:
         problem = movement_problem(item)
         if problem is not None:
             report_invalid.add(item["sku"], ItemStatus.INVALID, None, problem)
-        elif item["sku"] not in products:
-            report_invalid.add(item["sku"], ItemStatus.UNKNOWN_SKU, None,
-                               "no product with this SKU")
         else:
-            product = products[item["sku"]]
-            plans.append(_Plan(item, product, inventory_id(store_id, product["_id"])))
-    sync = InventorySync(db, partner_id, store_id)
+            product_id = product_id_for(partner_id, item["sku"])
+            plans.append(_Plan(item, product_id, inventory_id(store_id, product_id)))
+    sync = InventorySync(db, partner_id, store_id, await max_threshold(db, partner_id))
     sync.report.problems.extend(report_invalid.problems)
     return await sync.run(plans)
