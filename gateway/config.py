@@ -24,6 +24,8 @@ class Settings(BaseSettings):
                                description="port of the embedded FerretDB on 127.0.0.1")
     mongodb_timeout_ms: int = Field(default=5000, ge=100)
     cors_origins: list[str] = Field(default_factory=list)
+    demo_stock_stores: int = Field(default=2000, ge=0, le=2000,
+                                   description="demo stores that get stock rows (500 each)")
 
     @property
     def public_issuer(self) -> str:

@@ -1,15 +1,15 @@
-"""The ordered list of demo-data steps; each domain issue appends its own.
-
-``STOCK_SEED`` (1,000,000 inventory rows, schema.catalog.seed) is not in the list yet: on
-FerretDB v1 its inserts slow down as the collection grows (about 5 s per 100 stores after the
-first 500), so it would turn ``serve --demo`` into a ten-minute wait. It joins once inventory
-rows are stored in a shape FerretDB writes in bulk quickly.
-"""
+"""The ordered demo-data steps; each domain issue appends its own."""
 
 from auth.demo import AUTH_SEED
+from gateway.config import Settings
 from partners.demo import PARTNER_SEED
-from schema.catalog.seed import PRODUCTS_SEED
+from schema.catalog.seed import PRODUCTS_SEED, stock_seed
 from schema.kernel.seeding import SeedStep
 from schema.stores.seed import STORES_SEED
 
-DEMO_STEPS: tuple[SeedStep, ...] = (PARTNER_SEED, AUTH_SEED, STORES_SEED, PRODUCTS_SEED)
+
+def demo_steps(settings: Settings) -> tuple[SeedStep, ...]:
+    """Partners, demo logins, 2,000 stores, 500 products and their stock
+    (``LOOPGATE_DEMO_STOCK_STORES`` of the stores get stock: all by default)."""
+    return (PARTNER_SEED, AUTH_SEED, STORES_SEED, PRODUCTS_SEED,
+            stock_seed(settings.demo_stock_stores))

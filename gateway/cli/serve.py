@@ -15,6 +15,7 @@ from gateway.cli._console import CliError, console_err
 from gateway.cli._database import add_settings_arguments, connect, database_uri, settings_from
 from gateway.cli.seed import seed_demo
 from gateway.config import Settings
+from gateway.demo import demo_steps
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +45,7 @@ async def _serve(uri: str, settings: Settings, demo: bool) -> None:
     mongo = await connect(uri, settings)
     try:
         if demo:
-            await seed_demo(mongo.db)
+            await seed_demo(mongo.db, demo_steps(settings))
         app = create_app(settings, mongo)
         config = uvicorn.Config(app, host=settings.host, port=settings.port,
                                 log_level="info", access_log=False, lifespan="on")

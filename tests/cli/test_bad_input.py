@@ -60,20 +60,28 @@ def test_db_status_reports_not_running(tmp_path: Path) -> None:
     assert "not running" in result.stdout
 
 
-def test_seed_is_idempotent(ferretdb: str) -> None:
+def test_seed_is_idempotent_and_skips_finished_steps(ferretdb: str) -> None:
     from pymongo import MongoClient
 
     from schema.kernel.ids import new_id
 
     db_name = f"seed_{new_id('evt')[4:].lower()}"
-    env = {"LOOPGATE_MONGODB_URI": ferretdb, "LOOPGATE_DB": db_name}
+    env = {"LOOPGATE_MONGODB_URI": ferretdb, "LOOPGATE_DB": db_name,
+           "LOOPGATE_DEMO_STOCK_STORES": "3"}
     first = run_loopgate("seed", env=env)
     assert first.returncode == 0, first.stderr
     with MongoClient(ferretdb) as client:
-        before = list(client[db_name]["partners"].find({}, {"updatedAt": 0}).sort("_id"))
-        assert run_loopgate("seed", env=env).returncode == 0
-        after = list(client[db_name]["partners"].find({}, {"updatedAt": 0}).sort("_id"))
+        db = client[db_name]
+        before = list(db["partners"].find({}, {"updatedAt": 0}).sort("_id"))
+        assert db["inventory"].count_documents({}) == 3 * 500
+        again = run_loopgate("seed", env=env)
+        forced = run_loopgate("seed", "--force", env=env)
+        after = list(db["partners"].find({}, {"updatedAt": 0}).sort("_id"))
+        assert db["inventory"].count_documents({}) == 3 * 500
         client.drop_database(db_name)
+    assert again.returncode == 0 and forced.returncode == 0
     assert before == after and len(before) == 5
-    for step in ("partners", "auth", "stores", "products"):
+    for step in ("partners", "auth", "stores", "products", "stock"):
         assert step in first.stderr
+        assert f"{step} (already in)" in again.stderr
+        assert f"{step} (already in)" not in forced.stderr

@@ -40,7 +40,8 @@ def _stop(proc: subprocess.Popen[str]) -> str:
 def test_serve_with_a_configured_database(ferretdb: str, tmp_path: Path) -> None:
     port = server.free_port()
     proc = _serve(port, {"LOOPGATE_MONGODB_URI": ferretdb, "LOOPGATE_DB": "serve_test",
-                         "LOOPGATE_STATE_DIR": str(tmp_path)})
+                         "LOOPGATE_STATE_DIR": str(tmp_path),
+                         "LOOPGATE_DEMO_STOCK_STORES": "2"})
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, proc)
