@@ -1,8 +1,11 @@
 """Authorization codes: single use, short-lived, bound to client, redirect URI and PKCE challenge.
 
-A code is consumed atomically when first presented, so two concurrent exchanges cannot both
-win. Presenting a consumed code again is treated as an attack (RFC 6749 §4.1.2): the tokens
-already issued from it are revoked.
+A code is consumed when first presented, and two concurrent exchanges cannot both win: the
+arbiter is a unique insert (:func:`schema.kernel.claims.claim` of ``oauth-code:<hash>:used``),
+since FerretDB runs a ``{_id, usedAt: None}`` conditional update as an unlocked
+read-modify-write that several callers can match. The winner then marks the code used by
+``_id``. Presenting a consumed code again, or losing that race, is treated as an attack
+(RFC 6749 §4.1.2): the tokens already issued from it are revoked.
 """
 
 from __future__ import annotations
@@ -11,15 +14,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from ulid import ULID
 
 from auth.collections import CODES
 from auth.hashing import token_hash
+from schema.kernel.bulk import bulk_write_chunked
+from schema.kernel.claims import claim, claim_many
 from schema.kernel.time import as_utc, utcnow
 
 CODE_LIFETIME = timedelta(minutes=5)
+
+
+def _used(key: str) -> str:
+    """The claim that spends the code stored under ``key``."""
+    return f"oauth-code:{key}:used"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,7 @@ class CodeStore:
     """The ``oauth_codes`` collection."""
 
     def __init__(self, db: AsyncDatabase) -> None:
+        self._db = db
         self._codes = db[CODES]
 
     async def save(self, code: str, *, client_id: str, member_id: str, partner_id: str,
@@ -79,19 +90,29 @@ class CodeStore:
         if not isinstance(code, str):
             return Redemption(None)
         key = token_hash(code)
-        doc = await self._codes.find_one_and_update(
-            {"_id": key, "usedAt": None}, {"$set": {"usedAt": utcnow()}},
-            return_document=ReturnDocument.AFTER)
+        doc = await self._codes.find_one({"_id": key})
         if doc is None:
-            used = await self._codes.find_one({"_id": key})
-            return Redemption(None, used["familyId"] if used else None)
+            return Redemption(None)
+        if doc.get("usedAt") is not None or not await claim(self._db, _used(key)):
+            return Redemption(None, doc["familyId"])
+        await self._codes.update_one({"_id": key}, {"$set": {"usedAt": utcnow()}})
         found = AuthorizationCode.from_document(doc)
         if found.client_id != client_id or found.expires_at <= utcnow():
             return Redemption(None)
         return Redemption(found)
 
     async def void_for(self, member_id: str, client_id: str) -> None:
-        """Spend every unused code a member granted a client (their consent was withdrawn)."""
-        await self._codes.update_many(
-            {"memberId": member_id, "clientId": client_id, "usedAt": None},
-            {"$set": {"usedAt": utcnow()}})
+        """Spend every unused code a member granted a client (their consent was withdrawn).
+
+        Each code is spent through the same claim as a redemption, so a code being exchanged
+        at this moment is either spent here (the exchange then counts as a replay) or was
+        exchanged first.
+        """
+        cursor = self._codes.find({"memberId": member_id, "clientId": client_id,
+                                   "usedAt": None}, {"_id": 1})
+        keys = [doc["_id"] async for doc in cursor]
+        won = await claim_many(self._db, [_used(key) for key in keys])
+        now = utcnow()
+        await bulk_write_chunked(self._codes, [
+            UpdateOne({"_id": key}, {"$set": {"usedAt": now}})
+            for key, mine in zip(keys, won, strict=True) if mine])

@@ -82,7 +82,7 @@ class AuthorizationCodeWithPkce(AuthorizationCodeGrant):
         return redemption.code
 
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
-        """Nothing to do: :meth:`query_authorization_code` consumed the code atomically."""
+        """Nothing to do: :meth:`query_authorization_code` consumed the code (claim-arbitrated)."""
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> str:
         return authorization_code.member_id
@@ -107,9 +107,15 @@ class RotatingRefreshToken(RefreshTokenGrant):
     def authenticate_user(self, refresh_token: RefreshToken) -> str:
         return refresh_token.member_id
 
-    def revoke_old_credential(self, refresh_token: RefreshToken) -> None:
-        """Consume the presented token; losing a race to another refresh counts as reuse."""
+    def validate_token_request(self) -> None:
+        """Consume the presented token once it is valid for this client and scope, before
+        anything is issued; losing the race to another refresh counts as reuse."""
+        super().validate_token_request()
         stores = _stores(self)
+        refresh_token: RefreshToken = self.request.refresh_token
         if not call(stores.refresh_tokens.consume, refresh_token):
             call(stores.refresh_tokens.revoke_family, refresh_token.family_id)
             raise InvalidGrantError("the refresh token was already used")
+
+    def revoke_old_credential(self, refresh_token: RefreshToken) -> None:
+        """Nothing to do: :meth:`validate_token_request` consumed the token."""

@@ -87,12 +87,9 @@ class LoopgateAuthorizationServer(AuthorizationServer):
             return
         client = request.client
         jti = json.loads(extract_compact(token["access_token"].encode()).payload)["jti"]
-        call(self.refresh_tokens.record_access_token, family_id, client_id=client.client_id,
-             member_id=request.user, jti=jti)
-        if "refresh_token" in token:
-            call(self.refresh_tokens.save, token["refresh_token"], family_id=family_id,
-                 client_id=client.client_id, member_id=request.user,
-                 partner_id=client.partner_id, scope=scope)
+        call(self.refresh_tokens.record_issue, family_id, jti=jti,
+             refresh_token=token.get("refresh_token"), client_id=client.client_id,
+             member_id=request.user, partner_id=client.partner_id, scope=scope)
 
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
         return request
