@@ -13,13 +13,18 @@ database dump reveals no usable credential.
                          codeChallenge, familyId, expiresAt, usedAt}``
 ``oauth_refresh_tokens`` ``{_id: sha256(token), familyId, clientId, memberId, partnerId, scope,
                          expiresAt, usedAt, createdAt}``
-``oauth_token_families`` ``{_id: fam:…, clientId, memberId, accessJtis, revokedAt, expiresAt}``:
-                         one per authorization; reuse of a rotated refresh token revokes it all
+``oauth_token_families`` ``{_id: fam:…, clientId, memberId, accessJtis, revokedAt, expiresAt,
+                         rev}``: one per authorization; reuse of a rotated refresh token revokes
+                         it all; rewritten only under a revision claim (:mod:`auth.families`)
 ``oauth_revoked_tokens`` ``{_id: jti, expiresAt}``: access tokens revoked before they expire
 ``oauth_consents``       ``{_id: consent:<memberId>:<clientId>, memberId, clientId, scopes,
                          grantedAt}``
 ``oauth_member_logins``  ``{_id: login:<username>, memberId, passwordHash}`` (demo credentials)
 ``oauth_sessions``       ``{_id: sha256(cookie), memberId, csrf, expiresAt}``
+
+A code or refresh token is spent by whoever wins the claim ``oauth-code:<hash>:used`` or
+``oauth-refresh:<hash>:used`` in ``claims`` (:mod:`schema.kernel.claims`); the winner then
+sets ``usedAt``, which is what later presentations are checked against.
 
 Nothing here uses TTL indexes: documents that expire carry ``expiresAt`` and
 :func:`auth.sweeper.sweep_expired` removes them.
