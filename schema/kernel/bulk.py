@@ -12,7 +12,8 @@ tests/kernel/test_ferretdb_quirks.py, so an upgrade that fixes one says so):
   two did not). So every update statement in flight, across all callers on one event loop,
   takes a slot of one budget of :data:`UPDATE_SLOTS`, acquired per command for as many
   statements as it carries; that leaves room for the single-statement updates other code
-  sends concurrently. Deletes close their read per statement (150 in one command return) and
+  sends concurrently. The budget cannot see other processes writing to the same server.
+  Deletes close their read per statement (150 in one command return) and
   inserts do not read, so they take no slots.
 - **A failing update statement aborts its command.** The statements before it are applied,
   those after it are not (``ordered`` is ignored), and the reply is only
