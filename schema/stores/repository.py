@@ -22,7 +22,7 @@ from schema.kernel.ids import new_id
 from schema.kernel.indexes import IndexSpec
 from schema.kernel.principal import Principal
 from schema.kernel.time import utcnow
-from schema.stores import geo
+from schema.stores import geo, placement
 from schema.stores.changes import revise
 
 STORES = "stores"
@@ -128,9 +128,7 @@ async def upsert_store(db: AsyncDatabase, principal: Principal, fields: Document
     written = await _write_store(db, store_id, change)
     if written is None:
         return replaced[0] or await _existing(db, store_id)
-    previous = replaced[0]
-    await _move_buckets(db, store_id, previous.get("h3") if previous else None,
-                        fields["location"])
+    await _move(db, replaced[0], written)
     return written
 
 
@@ -157,53 +155,20 @@ async def _write_store(db: AsyncDatabase, store_id: str,
     return written
 
 
-async def _move_buckets(db: AsyncDatabase, store_id: str, old_cells: dict[str, str] | None,
-                        location: Document) -> None:
-    """Move the store between bucket documents; buckets are shared by many stores, so each
-    is rewritten under a revision claim (concurrent upserts must not lose each other)."""
-    mine = geo.entry(store_id, location["lat"], location["lng"])
-    new_buckets = {geo.bucket_id(int(res), cell) for res, cell in
-                   geo.cells_of(location["lat"], location["lng"]).items()}
-    old_buckets = {geo.bucket_id(int(res), cell) for res, cell in (old_cells or {}).items()}
-
-    def others(current: Document | None) -> list[Document]:
-        return [e for e in (current or {}).get("s", []) if e["i"] != store_id]
-
-    def entering(current: Document | None) -> Document | None:
-        if mine in (current or {}).get("s", []):
-            return None
-        return {"s": [*others(current), mine]}
-
-    def leaving(current: Document | None) -> Document | None:
-        if current is None or len(others(current)) == len(current.get("s", [])):
-            return None
-        return {"s": others(current)}
-
-    await asyncio.gather(
-        *(update_claimed(db[geo.bucket_collection(b)], db, b, entering) for b in new_buckets),
-        *(update_claimed(db[geo.bucket_collection(b)], db, b, leaving)
-          for b in old_buckets - new_buckets))
-    await _list_in_directory(db, geo.cells_of(location["lat"], location["lng"]))
-
-
-async def _list_in_directory(db: AsyncDatabase, cells: dict[str, str]) -> None:
-    """Record the store's (now existing) buckets in their directory document."""
-    await merge_directory(db, {"_id": geo.directory_id(cells[str(geo.DIRECTORY_RES)]),
-                               **{f"c{res}": [cell] for res, cell in cells.items()}})
-
-
-async def merge_directory(db: AsyncDatabase, listing: Document) -> None:
-    """Add the cells of ``listing`` (``{_id, c5: [...], ...}``) to its directory document."""
-    additions = {k: v for k, v in listing.items() if k.startswith("c")}
-
-    def merged(current: Document | None) -> Document | None:
-        known = {k: v for k, v in (current or {}).items() if k.startswith("c")}
-        if all(set(cells) <= set(known.get(name, [])) for name, cells in additions.items()):
-            return None
-        return {**known, **{name: sorted({*known.get(name, []), *cells})
-                            for name, cells in additions.items()}}
-
-    await update_claimed(db[geo.DIRECTORY], db, listing["_id"], merged)
+async def _move(db: AsyncDatabase, previous: Document | None, written: Document) -> None:
+    """Move the store between geo buckets when the write changed its location (the ordering
+    of concurrent moves is explained in :mod:`schema.stores.placement`)."""
+    if previous is not None and previous.get("location") == written["location"]:
+        return
+    store_id, revision = written["_id"], written["rev"]
+    left = placement.bucket_ids(previous.get("h3") if previous else None)
+    await asyncio.gather(placement.enter(db, written),
+                         placement.drop(db, store_id, left - placement.bucket_ids(written["h3"]),
+                                        below=revision))
+    now = await get_store(db, store_id)
+    if now is not None and now["location"] != written["location"]:
+        await placement.drop(db, store_id, placement.bucket_ids(written["h3"])
+                             - placement.bucket_ids(now["h3"]), below=revision + 1)
 
 
 async def set_status(db: AsyncDatabase, principal: Principal, store_id: str,

@@ -16,7 +16,8 @@ from schema.kernel.bulk import insert_missing
 from schema.kernel.ids import stable_id
 from schema.kernel.seeding import Advance, SeedStep
 from schema.stores import geo
-from schema.stores.repository import STORE_CODES, STORES, code_key, merge_directory
+from schema.stores.placement import merge_directory
+from schema.stores.repository import STORE_CODES, STORES, code_key
 
 CHAIN = "quickmart"
 STORE_COUNT = 2000

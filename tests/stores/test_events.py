@@ -8,7 +8,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.kernel.events import EVENTS, PENDING, relay_outboxes
 from schema.kernel.graphql_types import AddressInput, FulfillmentType, GeoPointInput
-from schema.stores import repository
+from schema.stores import geo, repository
 from schema.stores.inputs import OpeningHoursInput, UpsertStoreInput
 from schema.stores.schema import schema
 from tests.stores.helpers import data, make_store, partner, store_input
@@ -22,11 +22,12 @@ UPSERT = """mutation($input: UpsertStoreInput!) { upsertStore(input: $input) {
   store { id name } userErrors { code } } }"""
 
 
-def fields(code: str, name: str = "Store") -> dict[str, Any]:
+def fields(code: str, name: str = "Store",
+           at: tuple[float, float] = (31.2, 121.4)) -> dict[str, Any]:
     """Store fields as the upsert mutation hands them to the repository."""
     return UpsertStoreInput(
         code=code, name=name, address=AddressInput(line1="1 Road", city="Shanghai"),
-        location=GeoPointInput(lat=31.2, lng=121.4),
+        location=GeoPointInput(lat=at[0], lng=at[1]),
         opening_hours=[OpeningHoursInput(day_of_week=d, opens="08:00", closes="22:00")
                        for d in range(1, 8)],
         services=[FulfillmentType.PICKUP]).to_document()
@@ -127,3 +128,24 @@ async def test_another_partners_change_is_refused_and_writes_no_event(db):
     assert (doc["rev"], doc["status"], len(doc["outbox"])) == (1, "OPEN", 1)
     await relay_outboxes(db)
     assert [e["partnerId"] for e in await db[EVENTS].find({}).to_list()] == [A.partner_id]
+
+
+async def listings(db: AsyncDatabase, store_id: str) -> list[tuple[str, float, float]]:
+    """Every entry of the store in the geo buckets: (bucket, lat, lng), sorted."""
+    found = []
+    for res in geo.RESOLUTIONS:
+        for bucket in await db[f"{geo.BUCKETS}_{res}"].find({}).to_list():
+            found += [(bucket["_id"], e["a"], e["o"]) for e in bucket["s"] if e["i"] == store_id]
+    return sorted(found)
+
+
+async def test_concurrent_moves_leave_the_store_only_in_its_final_buckets(db):
+    store_id = (await repository.upsert_store(db, A, fields("S1")))["_id"]
+    places = [(31.0 + 0.1 * i, 121.0 + 0.1 * i) for i in range(4)]
+    moves = [places[i] for i in (0, 1, 0, 2, 1, 3, 0, 2)]  # some moves return to a place
+    await asyncio.gather(*(repository.upsert_store(db, A, fields("S1", at=spot))
+                           for spot in moves))
+    doc = await store_doc(db, store_id)
+    final = {geo.bucket_id(int(res), cell) for res, cell in doc["h3"].items()}
+    lat, lng = doc["location"]["lat"], doc["location"]["lng"]
+    assert await listings(db, store_id) == sorted((b, lat, lng) for b in final)
