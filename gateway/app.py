@@ -37,7 +37,7 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
     gateway = Gateway(Supergraph.parse(compose_platform()), platform_router(mongo.db))
     endpoint = GraphQLEndpoint(gateway, context_for=principal_context(auth.verifier),
                                auth_shape_for=auth_shape_for(lambda: gateway.authorization))
-    jobs = [job for subgraph in PLATFORM_SUBGRAPHS for job in subgraph.jobs]
+    jobs = list(dict.fromkeys(job for subgraph in PLATFORM_SUBGRAPHS for job in subgraph.jobs))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

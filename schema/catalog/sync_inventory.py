@@ -6,8 +6,9 @@ derived from (store, partner, SKU) without a read, and the items go through in c
 :data:`CHUNK`: the rows are point-read (the next chunk's reads overlap this chunk's writes),
 the ordering rules (:mod:`schema.catalog.stock`) decide the new values, and each row's new
 revision is claimed (:mod:`schema.kernel.claims`) before it is written in bulk; a row whose
-revision another writer claimed first is re-read and decided again, so concurrent syncs of
-one store converge. A product is read only when its row does not exist yet (is the SKU
+revision another writer claimed first is re-read and decided again once that writer has
+written it (backing off for up to :data:`RETRY_FOR_S`), so concurrent syncs of one store
+converge. A product is read only when its row does not exist yet (is the SKU
 known?) or when the new level could fall below the partner's highest threshold. New rows
 are inserted in bulk (a concurrent insert of the same row is retried the same way). Every
 applied row gets a feed sequence number under one lease (:mod:`schema.catalog.feed`), and a
@@ -17,6 +18,7 @@ outbox in the same update.
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +38,8 @@ from schema.kernel.time import utcnow
 
 MAX_ITEMS = 10_000
 CHUNK = 500
-_ATTEMPTS = 8
-_RETRY_PAUSE_S = 0.005
+RETRY_FOR_S = 20.0
+_RETRY_PAUSE_S = (0.005, 0.25)
 _PARALLEL_READS = 16
 _WRITE_CHUNK = 64
 _PARALLEL_WRITES = 1
@@ -117,6 +119,7 @@ class _Prepared:
     inserts: list[tuple[_Plan, Document]] = field(default_factory=list)
     updates: list[tuple[_Plan, Document]] = field(default_factory=list)
     lost: list[_Plan] = field(default_factory=list)
+    markers: list[Document] = field(default_factory=list)
 
 
 @dataclass
@@ -162,10 +165,10 @@ class InventorySync:
                     preparing = asyncio.create_task(self._prepare(chunks[index + 1]))
                 changes: list[Document] = []
                 retry = await self._write(prepared, changes)
-                for attempt in range(1, _ATTEMPTS):
-                    if not retry:
-                        break
-                    await asyncio.sleep(_RETRY_PAUSE_S * attempt)
+                pause, give_up = _RETRY_PAUSE_S[0], time.monotonic() + RETRY_FOR_S
+                while retry and time.monotonic() < give_up:
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, _RETRY_PAUSE_S[1])
                     retry = await self._write(await self._prepare(retry), changes)
                 for plan in retry:
                     self.report.add(plan.item["sku"], ItemStatus.CONFLICT, None,
@@ -206,7 +209,7 @@ class InventorySync:
                                    if self._needs_product(d)})
         prepared = _Prepared()
         updates: list[tuple[_Plan, Document]] = []
-        markers = []
+        markers = prepared.markers
         for decision in decisions:
             plan, row, outcome = decision.plan, decision.row, decision.outcome
             product = self.products.get(plan.product_id)
@@ -233,6 +236,9 @@ class InventorySync:
         """Write what :meth:`_prepare` decided; returns the plans to decide again."""
         retry = await self._insert(prepared.inserts, changes)
         await self._update(prepared.updates, changes)
+        # Marked again: a relay may have read the outbox just before this write and then
+        # dropped the first marker, which would leave the new event waiting.
+        await mark_pending(self.db, prepared.markers)
         return retry + prepared.lost
 
     def _new_fields(self, plan: _Plan, product: Document | None, row: Document | None,
