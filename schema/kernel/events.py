@@ -3,12 +3,16 @@
 There are no multi-document transactions, so an event is first put in an ``outbox`` array
 inside the changed document, in the same update as the change. Before that update the writer
 inserts a small *pending marker* (``outbox_pending``), so a relay finds the documents to empty
-without scanning big collections. The relay copies each event into ``events`` (insert by the
-event's own id: a replay is a duplicate-key no-op), then pulls it from the document, then
-drops the marker. Removing events rewrites the document under a revision claim
-(:mod:`schema.kernel.claims`), so it never undoes a concurrent change of the document. A
-crash anywhere leaves the marker behind and the next relay run finishes;
-delivery to webhooks is the partners domain's business and reads ``events``.
+without scanning big collections, and inserts it again after the update. The relay drops the
+marker first, then copies each event into ``events`` (insert by the event's own id: a replay
+is a duplicate-key no-op), then pulls it from the document. That order matters: a relay that
+read the document just before a writer's update cannot delete the marker the writer puts
+back afterwards, so no event waits for the document's next change. Removing events rewrites
+the document under a revision claim (:mod:`schema.kernel.claims`), so it never undoes a
+concurrent change of the document. A writer that crashes leaves its first marker behind;
+a relay that fails puts the marker back; only a relay process dying between dropping a
+marker and moving the events leaves them for the document's next change. Delivery to
+webhooks is the partners domain's business and reads ``events``.
 """
 
 from datetime import datetime
@@ -63,8 +67,12 @@ async def relay_outboxes(db: AsyncDatabase, limit: int = 500) -> int:
     """Move pending outbox events into ``events``; returns how many events were moved."""
     moved = 0
     async for marker in db[PENDING].find({}).limit(limit):
-        moved += await _relay_one(db, marker["collection"], marker["documentId"])
         await db[PENDING].delete_one({"_id": marker["_id"]})
+        try:
+            moved += await _relay_one(db, marker["collection"], marker["documentId"])
+        except BaseException:
+            await mark_pending(db, [marker])
+            raise
     return moved
 
 
