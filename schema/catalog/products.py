@@ -20,6 +20,7 @@ from schema.catalog.collections import CATALOGS, PRODUCTS, catalog_id
 from schema.kernel.bulk import bulk_write_chunked
 from schema.kernel.claims import update_claimed
 from schema.kernel.ids import stable_id
+from schema.kernel.reads import get_many
 from schema.kernel.time import as_utc, utcnow
 
 Document = dict[str, Any]
@@ -31,7 +32,7 @@ async def get_product(db: AsyncDatabase, product_id: str) -> Document | None:
 
 
 async def get_products(db: AsyncDatabase, ids: Sequence[str]) -> list[Document | None]:
-    return list(await asyncio.gather(*(get_product(db, i) for i in ids)))
+    return await get_many(db[PRODUCTS], ids)
 
 
 def product_id_for(partner_id: str, sku: str) -> str:

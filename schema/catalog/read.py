@@ -1,19 +1,18 @@
 """Read functions other domains may use (maps filters stores by stock through these)."""
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.catalog.collections import INVENTORY, PRODUCTS, inventory_id
+from schema.kernel.reads import get_many
 
 
 async def available(db: AsyncDatabase, store_ids: Sequence[str], product_id: str) -> list[int]:
     """Units of ``product_id`` available (onHand - reserved) at each store, 0 when unstocked."""
-    rows = await asyncio.gather(*(
-        db[INVENTORY].find_one({"_id": inventory_id(s, product_id)}, {"onHand": 1, "reserved": 1})
-        for s in store_ids))
+    rows = await get_many(db[INVENTORY], [inventory_id(s, product_id) for s in store_ids],
+                          {"onHand": 1, "reserved": 1})
     return [max(0, r["onHand"] - r.get("reserved", 0)) if r else 0 for r in rows]
 
 

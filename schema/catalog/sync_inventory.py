@@ -34,13 +34,13 @@ from schema.kernel.bulk import bulk_write_chunked
 from schema.kernel.claims import claim_many
 from schema.kernel.errors import UserError, UserErrorCode
 from schema.kernel.events import make_event, mark_pending, pending_marker
+from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
 
 MAX_ITEMS = 10_000
 CHUNK = 500
 RETRY_FOR_S = 20.0
 _RETRY_PAUSE_S = (0.005, 0.25)
-_PARALLEL_READS = 16
 _WRITE_CHUNK = 64
 _PARALLEL_WRITES = 1
 
@@ -139,7 +139,6 @@ class InventorySync:
         self.report = SyncReport()
         self.products: dict[str, Document | None] = {}
         self.new_rows: set[str] = set()
-        self.reads = asyncio.Semaphore(_PARALLEL_READS)
 
     async def run(self, plans: list[_Plan]) -> Document:
         if plans:
@@ -180,11 +179,7 @@ class InventorySync:
                 await preparing
 
     async def _read_rows(self, plans: list[_Plan]) -> list[Document | None]:
-        async def read(plan: _Plan) -> Document | None:
-            async with self.reads:
-                return await self.db[INVENTORY].find_one({"_id": plan.row_id})
-
-        return list(await asyncio.gather(*(read(p) for p in plans)))
+        return await get_many(self.db[INVENTORY], [p.row_id for p in plans])
 
     def _needs_product(self, decision: _Decision) -> bool:
         """A product is read to tell an unknown SKU (no row yet) or for its threshold."""

@@ -43,6 +43,8 @@ from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, Up
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, WriteError
 
+from schema.kernel.server import on_ferretdb
+
 CHUNK = 64
 PARALLEL = 1
 UPDATE_SLOTS = 64
@@ -113,7 +115,6 @@ class StatementBudget:
 
 _budgets: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, StatementBudget] = (
     weakref.WeakKeyDictionary())
-_ferretdb: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 
 def update_budget() -> StatementBudget:
@@ -123,15 +124,6 @@ def update_budget() -> StatementBudget:
     if budget is None:
         budget = _budgets[loop] = StatementBudget(UPDATE_SLOTS)
     return budget
-
-
-async def _on_ferretdb(collection: AsyncCollection) -> bool:
-    client = collection.database.client
-    known = _ferretdb.get(client)
-    if known is None:
-        info = await client.admin.command("buildInfo")
-        known = _ferretdb[client] = "ferretdbVersion" in info
-    return known
 
 
 def _replayable(operation: Any) -> bool:
@@ -195,7 +187,7 @@ async def _batch(collection: AsyncCollection, part: Indexed, outcome: BulkOutcom
 async def _update(collection: AsyncCollection, updates: Indexed, outcome: BulkOutcome) -> None:
     async with update_budget().hold(len(updates)):
         replayable = all(_replayable(op) for _, op in updates)
-        if not replayable and await _on_ferretdb(collection):
+        if not replayable and await on_ferretdb(collection):
             await _one_by_one(collection, updates, outcome)
             return
         try:

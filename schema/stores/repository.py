@@ -21,6 +21,7 @@ from schema.kernel.events import mark_pending, pending_marker
 from schema.kernel.ids import new_id
 from schema.kernel.indexes import IndexSpec
 from schema.kernel.principal import Principal
+from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
 from schema.stores import geo, placement
 from schema.stores.changes import revise
@@ -48,7 +49,7 @@ async def get_store(db: AsyncDatabase, store_id: str) -> Document | None:
 
 async def get_stores(db: AsyncDatabase, store_ids: Sequence[str]) -> list[Document | None]:
     """Many stores by id, in order (concurrent ``_id`` point reads: indexed on every server)."""
-    return list(await asyncio.gather(*(get_store(db, i) for i in store_ids)))
+    return await get_many(db[STORES], store_ids)
 
 
 async def store_id_for_code(db: AsyncDatabase, partner_id: str, code: str) -> str | None:
