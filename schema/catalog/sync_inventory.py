@@ -33,7 +33,7 @@ from schema.catalog.stocked import add_stocked
 from schema.kernel.bulk import bulk_write_chunked
 from schema.kernel.claims import claim_many
 from schema.kernel.errors import UserError, UserErrorCode
-from schema.kernel.events import make_event, mark_pending, pending_marker
+from schema.kernel.events import batch_marker, make_event, mark_pending
 from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
 
@@ -204,7 +204,7 @@ class InventorySync:
                                    if self._needs_product(d)})
         prepared = _Prepared()
         updates: list[tuple[_Plan, Document]] = []
-        markers = prepared.markers
+        with_events: list[str] = []
         for decision in decisions:
             plan, row, outcome = decision.plan, decision.row, decision.outcome
             product = self.products.get(plan.product_id)
@@ -218,9 +218,11 @@ class InventorySync:
                 continue
             fields = self._new_fields(plan, product, row, outcome)
             if "outbox" in fields:
-                markers.append(pending_marker(INVENTORY, plan.row_id))
+                with_events.append(plan.row_id)
             (prepared.inserts if row is None else updates).append((plan, fields))
-        await mark_pending(self.db, markers)
+        if with_events:
+            prepared.markers.append(batch_marker(INVENTORY, with_events))
+        await mark_pending(self.db, prepared.markers)
         won = await claim_many(self.db, [f"{INVENTORY}:{p.row_id}:{f['rev']}"
                                          for p, f in updates])
         for update, ok in zip(updates, won, strict=True):
@@ -233,7 +235,7 @@ class InventorySync:
         await self._update(prepared.updates, changes)
         # Marked again: a relay may have read the outbox just before this write and then
         # dropped the first marker, which would leave the new event waiting.
-        await mark_pending(self.db, prepared.markers)
+        await mark_pending(self.db, [{**m, "_id": f"{m['_id']}:after"} for m in prepared.markers])
         return retry + prepared.lost
 
     def _new_fields(self, plan: _Plan, product: Document | None, row: Document | None,

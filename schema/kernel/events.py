@@ -49,7 +49,14 @@ def make_event(topic: str, partner_id: str, resource_type: str, resource_id: str
 def pending_marker(collection: str, document_id: str) -> dict[str, Any]:
     """The marker a writer inserts before putting events into ``document_id``'s outbox."""
     return {"_id": f"outbox:{collection}:{document_id}", "collection": collection,
-            "documentId": document_id, "createdAt": utcnow()}
+            "documentIds": [document_id], "createdAt": utcnow()}
+
+
+def batch_marker(collection: str, document_ids: list[str]) -> dict[str, Any]:
+    """One marker for many documents a bulk write gives events (one insert, not hundreds);
+    its id is unique, so marking again after the write adds a second marker."""
+    return {"_id": f"outbox:{collection}:{new_id('evt')}", "collection": collection,
+            "documentIds": document_ids, "createdAt": utcnow()}
 
 
 async def mark_pending(db: AsyncDatabase, markers: list[dict[str, Any]]) -> None:
@@ -69,7 +76,8 @@ async def relay_outboxes(db: AsyncDatabase, limit: int = 500) -> int:
     async for marker in db[PENDING].find({}).limit(limit):
         await db[PENDING].delete_one({"_id": marker["_id"]})
         try:
-            moved += await _relay_one(db, marker["collection"], marker["documentId"])
+            for document_id in marker["documentIds"]:
+                moved += await _relay_one(db, marker["collection"], document_id)
         except BaseException:
             await mark_pending(db, [marker])
             raise

@@ -33,7 +33,12 @@ async def test_a_batch_of_several_chunks_applies_every_item_once(db):
     rows = await db[INVENTORY].find({}, {"onHand": 1, "sku": 1, "rev": 1}).to_list()
     assert {r["sku"]: (r["onHand"], r["rev"]) for r in rows} == {
         s: (4 if i % 3 == 0 else 11, 2) for i, s in enumerate(skus)}
-    assert await db[PENDING].count_documents({"collection": INVENTORY}) == len(range(0, SIZE, 3))
+    markers = await db[PENDING].find({"collection": INVENTORY}).to_list()
+    marked = [i for m in markers for i in m["documentIds"]]
+    crossing = {r["_id"] for r in rows if r["onHand"] == 4}
+    assert len(crossing) == len(range(0, SIZE, 3))
+    assert set(marked) == crossing and len(marked) == 2 * len(crossing)   # before and after
+    assert len(markers) <= 2 * 3   # one per chunk, twice
     seqs = sorted(c["seq"] for c in await db[CHANGES].find({}, {"seq": 1}).to_list())
     assert seqs == list(range(1, 2 * SIZE + 1))
 

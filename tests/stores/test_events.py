@@ -53,7 +53,7 @@ async def test_each_change_writes_one_event_that_the_relay_moves_once(db):
     assert {"name", "location", "openingHours", "status"} <= set(outbox[0]["data"]["changed"])
     assert [e["data"]["changed"] for e in outbox[1:]] == [["name"], ["status"], ["status"]]
     assert [e["data"]["status"] for e in outbox] == ["OPEN", "OPEN", "CLOSED", "ARCHIVED"]
-    assert await db[PENDING].count_documents({"documentId": store_id}) == 1
+    assert await db[PENDING].count_documents({"documentIds": store_id}) == 1
 
     assert await relay_outboxes(db) == 4
     assert await relay_outboxes(db) == 0
