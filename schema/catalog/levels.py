@@ -127,8 +127,7 @@ async def _inventory_page(context: SubgraphContext, store: dict[str, Any],
 async def availability(context: SubgraphContext, product: dict[str, Any], near: GeoPointInput,
                        radius: int | None, first: int | None) -> list[StoreAvailability]:
     """The merchant's stores near ``near`` with the product available, nearest first (only
-    its own stores are checked: rows elsewhere cannot exist, and a missing row is a full
-    scan on FerretDB)."""
+    its own stores are checked: rows elsewhere cannot exist)."""
     context.require("catalog:read")
     lat, lng = stores.check_point(near.lat, near.lng, "near")
     size = check_first(first, default=10)

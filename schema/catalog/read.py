@@ -20,8 +20,7 @@ async def stocked_everywhere(db: AsyncDatabase, stores: Sequence[dict[str, Any]]
                              needs: Sequence[tuple[str, int]]) -> list[bool]:
     """For each store document, whether it has every ``(productId, quantity)`` available.
 
-    Only stores of the product's own merchant can stock it, so only their rows are read
-    (a read of a row that does not exist is a full scan on FerretDB).
+    Only stores of the product's own merchant can stock it, so only their rows are read.
     """
     ok = [True] * len(stores)
     for product_id, quantity in needs:

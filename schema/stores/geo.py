@@ -7,12 +7,12 @@ count, which a coarse bucket of 50,000 stores turns into minutes). A search pick
 resolution whose grid disk covering the radius stays small, point-reads those buckets, and
 keeps the candidates whose exact distance (rounded to whole metres) is within the radius.
 
-FerretDB v1 answers a point read of a *missing* ``_id`` by scanning the whole collection
-(measured: 1 ms for a hit, 400 ms for a miss among 20,000 stores), and most cells of a
-search disk are empty. So a small directory collection, one document per non-empty
+Most cells of a search disk are empty, and reading a bucket that is not there still costs a
+round trip (on a stock FerretDB v1, without gateway/embedded/id_index.py, it even scans the
+whole collection). So a small directory collection, one document per non-empty
 resolution-5 cell (``h3dir:<cell>``, lists ``c5``…``c9`` of its non-empty cells), says which
-buckets exist; only those are read. A directory miss scans only the directory, which holds
-a few documents per city. Buckets are written before the directory lists them.
+buckets exist: a search reads one or two directory documents and then only the buckets that
+exist. Buckets are written before the directory lists them.
 
 Covering rule: two cells ``k`` grid steps apart have centres at least ``1.5·k·e`` apart
 (``e`` the edge length), and a point lies within ``e`` of its cell's centre, so any point
