@@ -29,8 +29,18 @@ async def main(uri: str, count: int, runs: int) -> None:
     db = client["bench_nearby"]
     server = await server_name(client)
     if await db["stores"].estimated_document_count() < count:
+        print(f"seeding {count:,} stores into 'bench_nearby' (once: later runs reuse them; "
+              "about 15 minutes on FerretDB)", flush=True)
         await client.drop_database("bench_nearby")
-        await write_stores(db, store_documents(count, "ptn_01JBENCHBENCHBENCHBENCHBEN"))
+        written = [0]
+
+        def progress(n: int) -> None:
+            written[0] += n
+            if written[0] % 10_000 == 0 or written[0] == count:
+                print(f"  {written[0]:,} stores written; geo buckets follow", flush=True)
+
+        await write_stores(db, store_documents(count, "ptn_01JBENCHBENCHBENCHBENCHBEN"),
+                           progress)
     principal = Principal("bench", frozenset({"stores:read"}), "ptn_01JBENCHBENCHBENCHBENCHBEN")
     rng = random.Random(1)
     points = [(31.2304 + rng.uniform(-0.2, 0.2), 121.4737 + rng.uniform(-0.2, 0.2))
