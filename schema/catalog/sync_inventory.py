@@ -254,8 +254,7 @@ class InventorySync:
 
     def _applied(self, plan: _Plan, changes: list[Document]) -> None:
         self.report.applied += 1
-        changes.append({"seq": plan.seq, "storeId": self.store_id, "productId": plan.product_id,
-                        "rowId": plan.row_id, "at": utcnow()})
+        changes.append({"seq": plan.seq, "storeId": self.store_id, "rowId": plan.row_id})
 
     async def _insert(self, inserts: list[tuple[_Plan, Document]],
                       changes: list[Document]) -> list[_Plan]:
