@@ -42,6 +42,7 @@ from schema.kernel.errors import (
 from schema.kernel.events import relay_outboxes
 from schema.kernel.graphql_types import PageInfo, schema_config
 from schema.kernel.pagination import build_page, check_first, decode_cursor, encode_cursor
+from schema.kernel.reads import get_many
 from schema.kernel.subgraph import Subgraph
 from schema.kernel.time import to_iso
 from schema.stores import read as stores
@@ -110,7 +111,7 @@ class Query:
         for entry in entries:
             if only is None or entry["storeId"] == only:
                 seen.setdefault(entry["rowId"], None)
-        rows = [await context.db[INVENTORY].find_one({"_id": row_id}) for row_id in seen]
+        rows = await get_many(context.db[INVENTORY], list(seen))
         return InventoryChangeFeed(changes=[InventoryLevel.from_row(r) for r in rows if r],
                                    cursor=encode_cursor(cursor), has_more=more)
 

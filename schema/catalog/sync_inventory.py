@@ -38,7 +38,7 @@ from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
 
 MAX_ITEMS = 10_000
-CHUNK = 500
+CHUNK = feed.BLOCK   # a chunk's changes fill one feed page
 RETRY_FOR_S = 20.0
 _RETRY_PAUSE_S = (0.005, 0.25)
 _WRITE_CHUNK = 64

@@ -4,6 +4,7 @@ import asyncio
 import random
 
 from schema.catalog.collections import CHANGES, INVENTORY
+from schema.catalog.feed import BLOCK
 from schema.catalog.products import product_id_for
 from schema.catalog.schema import schema
 from schema.catalog.sync_inventory import CHUNK
@@ -39,8 +40,10 @@ async def test_a_batch_of_several_chunks_applies_every_item_once(db):
     assert len(crossing) == len(range(0, SIZE, 3))
     assert set(marked) == crossing and len(marked) == 2 * len(crossing)   # before and after
     assert len(markers) <= 2 * 3   # one per chunk, twice
-    seqs = sorted(c["seq"] for c in await db[CHANGES].find({}, {"seq": 1}).to_list())
-    assert seqs == list(range(1, 2 * SIZE + 1))
+    pages = await db[CHANGES].find({}).to_list()
+    seqs = sorted(e["seq"] for page in pages for e in page["entries"])
+    assert len(pages) == 6   # one page per chunk, two syncs of three chunks
+    assert seqs == [*range(1, SIZE + 1), *range(3 * BLOCK + 1, 3 * BLOCK + SIZE + 1)]
 
 
 async def test_concurrent_big_batches_of_one_store_converge(db):
