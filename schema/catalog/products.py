@@ -5,11 +5,14 @@ A product's id is derived from its natural key, (partner, SKU) (:func:`product_i
 resolving SKUs is a batch of ``_id`` point reads, and two concurrent creations of one SKU
 collide on the ``_id`` instead of making two products. The partner's catalogue document
 (``catalog:<partner>``) keeps the highest ``lowStockThreshold`` any of its products ever had,
-so a stock sync reads a product only when a level could cross its threshold.
+so a stock sync reads a product only when a level could cross its threshold, and when any
+existing product's threshold last changed (``thresholdsAt``): inventory rows keep a copy of
+their product's threshold stamped with that time, which is current while the stamps match.
 """
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -48,10 +51,25 @@ async def by_skus(db: AsyncDatabase, partner_id: str, skus: Sequence[str]) -> di
             if doc is not None and doc["partnerId"] == partner_id}
 
 
-async def max_threshold(db: AsyncDatabase, partner_id: str) -> int | None:
-    """The highest low-stock threshold the partner's products have had (None: never any)."""
-    found = await db[CATALOGS].find_one({"_id": catalog_id(partner_id)})
-    return found.get("maxLowStockThreshold") if found else None
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The partner's highest threshold ever (None: never any) and when an existing
+    product's threshold last changed (None: never)."""
+
+    ceiling: int | None
+    changed_at: datetime | None
+
+
+async def thresholds(db: AsyncDatabase, partner_id: str) -> Thresholds:
+    found = await db[CATALOGS].find_one({"_id": catalog_id(partner_id)}) or {}
+    return Thresholds(found.get("maxLowStockThreshold"), found.get("thresholdsAt"))
+
+
+async def _thresholds_changed(db: AsyncDatabase, partner_id: str, at: datetime) -> None:
+    """Stamp a change of existing products' thresholds: rows' copies become stale."""
+    await update_claimed(db[CATALOGS], db, catalog_id(partner_id),
+                         lambda current: {**(current or {}), "partnerId": partner_id,
+                                          "thresholdsAt": at})
 
 
 async def raise_max_threshold(db: AsyncDatabase, partner_id: str, thresholds: Iterable[int | None],
@@ -66,7 +84,7 @@ async def raise_max_threshold(db: AsyncDatabase, partner_id: str, thresholds: It
         known = (current or {}).get("maxLowStockThreshold")
         if known is not None and known >= highest:
             return None
-        return {"partnerId": partner_id, "maxLowStockThreshold": highest}
+        return {**(current or {}), "partnerId": partner_id, "maxLowStockThreshold": highest}
 
     await update_claimed(db[CATALOGS], db, catalog_id(partner_id), raised)
 
@@ -100,17 +118,23 @@ async def upsert_products(db: AsyncDatabase, partner_id: str,
         failed = next(e for e in created.errors.values() if e["code"] != 11000)
         raise RuntimeError(f"product upsert failed: {failed}")
     gate = asyncio.Semaphore(_PARALLEL_UPDATES)
+    threshold_moved = False
 
     async def update(product_id: str, item: Document) -> None:
         def merged(current: Document | None) -> Document | None:
+            nonlocal threshold_moved
             if current is None or all(current.get(k) == v for k, v in item.items()):
                 return None
+            if current.get("lowStockThreshold") != item.get("lowStockThreshold"):
+                threshold_moved = True
             return {**current, **item, "updatedAt": now}
 
         async with gate:
             await update_claimed(db[PRODUCTS], db, product_id, merged)
 
     await asyncio.gather(*(update(ids[i], items[i]) for i in existing))
+    if threshold_moved:
+        await _thresholds_changed(db, partner_id, now)
     return ids
 
 

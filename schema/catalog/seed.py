@@ -41,6 +41,7 @@ def stock_row(store_id: str, product: dict[str, Any], on_hand: int) -> dict[str,
     return {"_id": inventory_id(store_id, product["_id"]), "partnerId": product["partnerId"],
             "storeId": store_id, "productId": product["_id"], "sku": product["sku"],
             "onHand": on_hand, "reserved": 0, "countedAt": _EPOCH, "moves": [], "rev": 1,
+            "threshold": product["lowStockThreshold"], "thresholdAt": None,
             "seq": 0, "outbox": [], "updatedAt": _EPOCH}
 
 

@@ -27,7 +27,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.catalog import feed
 from schema.catalog.collections import INVENTORY, inventory_id
-from schema.catalog.products import get_products, max_threshold, product_id_for
+from schema.catalog.products import Thresholds, get_products, product_id_for, thresholds
 from schema.catalog.stock import ItemStatus, Movement, Outcome, apply, movement_problem
 from schema.catalog.stocked import add_stocked
 from schema.kernel.bulk import bulk_write_chunked
@@ -101,9 +101,8 @@ def _available(row: Document | None, on_hand: int) -> int:
     return on_hand - (row.get("reserved", 0) if row else 0)
 
 
-def _low_stock(product: Document, row: Document | None, outcome: Outcome) -> bool:
+def _low_stock(threshold: int | None, row: Document | None, outcome: Outcome) -> bool:
     """Whether this change takes the level from at-or-above the threshold to below it."""
-    threshold = product.get("lowStockThreshold")
     if threshold is None or outcome.on_hand is None:
         return False
     before = _available(row, row["onHand"]) if row else None
@@ -133,9 +132,9 @@ class InventorySync:
     """One syncInventory call for one store of one partner."""
 
     def __init__(self, db: AsyncDatabase, partner_id: str, store_id: str,
-                 threshold_ceiling: int | None) -> None:
+                 thresholds: Thresholds) -> None:
         self.db, self.partner_id, self.store_id = db, partner_id, store_id
-        self.threshold_ceiling = threshold_ceiling
+        self.thresholds = thresholds
         self.report = SyncReport()
         self.products: dict[str, Document | None] = {}
         self.new_rows: set[str] = set()
@@ -187,8 +186,18 @@ class InventorySync:
             return True
         outcome = decision.outcome
         return (outcome.status is ItemStatus.APPLIED and outcome.on_hand is not None
-                and self.threshold_ceiling is not None
-                and _available(decision.row, outcome.on_hand) < self.threshold_ceiling)
+                and self.thresholds.ceiling is not None
+                and _available(decision.row, outcome.on_hand) < self.thresholds.ceiling
+                and not self._copy_is_current(decision.row))
+
+    def _copy_is_current(self, row: Document) -> bool:
+        """Whether the row's copy of its product's threshold is still the product's."""
+        return "threshold" in row and row.get("thresholdAt") == self.thresholds.changed_at
+
+    def _threshold(self, product: Document | None, row: Document | None) -> int | None:
+        if product is not None:
+            return product.get("lowStockThreshold")
+        return row.get("threshold") if row is not None and self._copy_is_current(row) else None
 
     async def _load_products(self, product_ids: set[str]) -> None:
         missing = sorted(product_ids - self.products.keys())
@@ -243,12 +252,15 @@ class InventorySync:
         now = utcnow()
         revision = (row["rev"] if row else 0) + 1
         fields = {**(outcome.fields or {}), "rev": revision, "seq": plan.seq, "updatedAt": now}
-        if product is not None and _low_stock(product, row, outcome):
+        threshold = self._threshold(product, row)
+        if product is not None:
+            fields |= {"threshold": threshold, "thresholdAt": self.thresholds.changed_at}
+        if _low_stock(threshold, row, outcome):
             event = make_event(
                 "inventory.low_stock", self.partner_id, "InventoryLevel", plan.row_id, revision,
                 {"storeId": self.store_id, "productId": plan.product_id,
                  "sku": plan.item["sku"], "available": _available(row, outcome.on_hand or 0),
-                 "threshold": product["lowStockThreshold"]}, now)
+                 "threshold": threshold}, now)
             fields["outbox"] = [*(row.get("outbox", []) if row else []), event]
         return fields
 
@@ -302,6 +314,6 @@ async def sync_inventory(db: AsyncDatabase, partner_id: str, store_id: str,
         else:
             product_id = product_id_for(partner_id, item["sku"])
             plans.append(_Plan(item, product_id, inventory_id(store_id, product_id)))
-    sync = InventorySync(db, partner_id, store_id, await max_threshold(db, partner_id))
+    sync = InventorySync(db, partner_id, store_id, await thresholds(db, partner_id))
     sync.report.problems.extend(report_invalid.problems)
     return await sync.run(plans)

@@ -214,3 +214,17 @@ async def test_nearby_in_stock_filter(db):
     assert (await data(maps, db, query, B, f=need))["nearbyStores"]["edges"] == []
     everything = await data(maps, db, query, B, f=None)
     assert empty in {e["node"]["id"] for e in everything["nearbyStores"]["edges"]}
+
+
+async def test_a_changed_threshold_is_used_even_where_rows_keep_the_old_copy(db):
+    store_id, _ = await setup(db, skus=("A",), threshold=5)
+    await sync(db, store_id, [{"sku": "A", "onHand": 30, "occurredAt": at(1)}])
+    row = await db["inventory"].find_one({})
+    assert (row["threshold"], row["thresholdAt"]) == (5, None)   # the copy a sync keeps
+    out = await data(schema, db, UPSERT, A, input={"idempotencyKey": "p2", "items": [
+        {"sku": "A", "name": "A", "price": {"amount": 100}, "lowStockThreshold": 25}]})
+    assert out["upsertProducts"]["userErrors"] == []
+    await sync(db, store_id, [{"sku": "A", "onHand": 20, "occurredAt": at(2)}])
+    row = await db["inventory"].find_one({})
+    assert [e["data"]["threshold"] for e in row["outbox"]] == [25]
+    assert row["threshold"] == 25 and row["thresholdAt"] is not None
