@@ -31,6 +31,7 @@ from auth.server import LoopgateAuthorizationServer
 from auth.sweeper import sweep_expired
 from auth.tokens import AccessTokenIssuer
 from auth.verify import TokenVerifier
+from schema.kernel.claims import sweep_claims
 from schema.kernel.indexes import ensure_indexes
 
 T = TypeVar("T")
@@ -90,7 +91,9 @@ class AuthService:
         return kid
 
     async def maintain(self, *, key_max_age: timedelta = KEY_MAX_AGE) -> None:
-        """One round of upkeep: rotate an old signing key, delete expired documents.
+        """One round of upkeep: rotate an old signing key, delete expired documents and old
+        claims (auth spends codes and refresh tokens by claim; a host without the platform
+        subgraphs' sweep jobs still gets them cleared).
 
         The host calls this periodically (e.g. every few minutes from its lifespan); it is
         safe to run from several processes at once.
@@ -98,6 +101,7 @@ class AuthService:
         if await self.keys.rotate_if_older(key_max_age) is not None:
             await self.keyring.refresh(force=True)
         await sweep_expired(self.db)
+        await sweep_claims(self.db)
 
     async def upkeep_forever(self, interval_s: float = 300.0) -> None:
         """:meth:`maintain` every ``interval_s`` until cancelled; a failed round is logged."""

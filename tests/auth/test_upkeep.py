@@ -11,6 +11,7 @@ from auth.direct import client_credentials_token
 from auth.members import MemberLogins
 from auth.service import AuthService
 from auth.sweeper import sweep_expired
+from schema.kernel.claims import CLAIM_RETENTION
 from schema.kernel.ids import new_id, stable_id
 from schema.kernel.time import utcnow
 
@@ -44,8 +45,12 @@ async def test_start_is_idempotent_and_creates_one_key(db: AsyncDatabase) -> Non
     await service.start()
     await service.start()
     assert await db["oauth_signing_keys"].count_documents({}) == 1
+    await db["claims"].insert_many([
+        {"_id": "oauth-code:old:used", "at": utcnow() - CLAIM_RETENTION - timedelta(minutes=1)},
+        {"_id": "oauth-code:new:used", "at": utcnow()}])
     await service.maintain()
     assert await db["oauth_signing_keys"].count_documents({}) == 1
+    assert [c["_id"] for c in await db["claims"].find({}).to_list()] == ["oauth-code:new:used"]
 
 
 async def test_plain_http_issuer_behind_a_proxy_still_serves_and_warns(
