@@ -1,7 +1,6 @@
 """Stock as the graph shows it: ``InventoryLevel``, ``Store.inventory`` (owner only) and
 ``Product.availability`` (public counts near a point)."""
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from schema.kernel.context import SubgraphContext
 from schema.kernel.errors import ErrorCode, bad_user_input, graphql_error
 from schema.kernel.graphql_types import GeoPointInput, PageInfo
 from schema.kernel.pagination import check_first, decode_cursor, encode_cursor
+from schema.kernel.reads import get_many
 from schema.stores import read as stores
 
 _AVAILABILITY_CHUNK = 50
@@ -111,9 +111,8 @@ async def _inventory_page(context: SubgraphContext, store: dict[str, Any],
         if not batch:
             break
         last = batch[-1]["_id"]
-        found = await asyncio.gather(*(
-            context.db[INVENTORY].find_one({"_id": inventory_id(store["_id"], p["_id"])})
-            for p in batch if p["_id"] in stocked))
+        found = await get_many(context.db[INVENTORY], [
+            inventory_id(store["_id"], p["_id"]) for p in batch if p["_id"] in stocked])
         rows += [r for r in found if r is not None]
     visible = rows[:size]
     edges = [InventoryLevelEdge(cursor=encode_cursor(r["productId"]),

@@ -41,8 +41,6 @@ MAX_ITEMS = 10_000
 CHUNK = feed.BLOCK   # a chunk's changes fill one feed page
 RETRY_FOR_S = 20.0
 _RETRY_PAUSE_S = (0.005, 0.25)
-_WRITE_CHUNK = 64
-_PARALLEL_WRITES = 1
 
 Document = dict[str, Any]
 
@@ -118,7 +116,7 @@ class _Prepared:
     inserts: list[tuple[_Plan, Document]] = field(default_factory=list)
     updates: list[tuple[_Plan, Document]] = field(default_factory=list)
     lost: list[_Plan] = field(default_factory=list)
-    markers: list[Document] = field(default_factory=list)
+    with_events: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -213,7 +211,6 @@ class InventorySync:
                                    if self._needs_product(d)})
         prepared = _Prepared()
         updates: list[tuple[_Plan, Document]] = []
-        with_events: list[str] = []
         for decision in decisions:
             plan, row, outcome = decision.plan, decision.row, decision.outcome
             product = self.products.get(plan.product_id)
@@ -227,11 +224,9 @@ class InventorySync:
                 continue
             fields = self._new_fields(plan, product, row, outcome)
             if "outbox" in fields:
-                with_events.append(plan.row_id)
+                prepared.with_events.append(plan.row_id)
             (prepared.inserts if row is None else updates).append((plan, fields))
-        if with_events:
-            prepared.markers.append(batch_marker(INVENTORY, with_events))
-        await mark_pending(self.db, prepared.markers)
+        await self._mark(prepared)
         won = await claim_many(self.db, [f"{INVENTORY}:{p.row_id}:{f['rev']}"
                                          for p, f in updates])
         for update, ok in zip(updates, won, strict=True):
@@ -244,8 +239,13 @@ class InventorySync:
         await self._update(prepared.updates, changes)
         # Marked again: a relay may have read the outbox just before this write and then
         # dropped the first marker, which would leave the new event waiting.
-        await mark_pending(self.db, [{**m, "_id": f"{m['_id']}:after"} for m in prepared.markers])
+        await self._mark(prepared)
         return retry + prepared.lost
+
+    async def _mark(self, prepared: _Prepared) -> None:
+        """A pending marker for the rows given events (each call adds one: the ids differ)."""
+        if prepared.with_events:
+            await mark_pending(self.db, [batch_marker(INVENTORY, prepared.with_events)])
 
     def _new_fields(self, plan: _Plan, product: Document | None, row: Document | None,
                     outcome: Outcome) -> Document:
@@ -294,8 +294,7 @@ class InventorySync:
         claimed revision has one writer, so every update matches."""
         outcome = await bulk_write_chunked(
             self.db[INVENTORY], [UpdateOne({"_id": plan.row_id}, {"$set": fields})
-                                 for plan, fields in updates],
-            chunk=_WRITE_CHUNK, parallel=_PARALLEL_WRITES)
+                                 for plan, fields in updates])
         if outcome.errors:
             raise RuntimeError(f"inventory update failed: {next(iter(outcome.errors.values()))}")
         for plan, _ in updates:

@@ -66,6 +66,7 @@ async def test_concurrent_price_syncs_keep_the_newest_price(db):
         data(schema, db, PRICES, A, input={"idempotencyKey": f"p{m}", "items": [
             {"sku": "A", "price": {"amount": 100 * m}, "occurredAt": at(m)}]})
         for m in minutes))
+    assert all(o["syncPrices"]["applied"] + o["syncPrices"]["stale"] == 1 for o in outcomes)
     assert sum(o["syncPrices"]["applied"] for o in outcomes) >= 1
     product = await db["products"].find_one({"_id": product_id_for(A.partner_id, "A")})
     assert product["price"]["amount"] == 2000
