@@ -50,3 +50,18 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path, cache_dir: Path, ferretdb:
     busy_port = int(ferretdb.rsplit(":", 1)[1].strip("/"))
     with pytest.raises(server.EmbeddedDbError, match=f"port {busy_port} .* already in use"):
         server.start(tmp_path / "other", cache_dir, port=busy_port)
+
+
+def test_ferretdb_runs_with_a_lazier_collector_unless_the_operator_chose(
+        tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert server.server_environment({"PATH": "/bin"}) == {"PATH": "/bin",
+                                                          "GOGC": server.GC_PERCENT}
+    assert server.server_environment({"GOGC": "off"})["GOGC"] == "off"
+    monkeypatch.delenv("GOGC", raising=False)
+    state = tmp_path / "state"
+    running = server.start(state, cache_dir, port=server.free_port())
+    try:
+        environ = Path(f"/proc/{running.pid}/environ").read_bytes().split(b"\0")
+        assert f"GOGC={server.GC_PERCENT}".encode() in environ
+    finally:
+        server.stop(state)
