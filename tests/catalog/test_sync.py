@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from schema.catalog.schema import schema
 from schema.kernel.events import relay_outboxes
+from schema.kernel.pagination import encode_cursor
 from tests.stores.helpers import data, make_store, partner, run
 
 A = partner("ptn_01JAAAAAAAAAAAAAAAAAAAAAAA")
@@ -155,6 +156,21 @@ async def test_feed_misses_nothing_under_concurrent_writers(db):
     assert seen == set(skus)
     final = (await data(schema, db, FEED, A, after=cursor))["inventoryChanges"]
     assert final["changes"] == [] and not final["hasMore"]
+
+
+async def test_feed_bad_input_is_typed_and_the_first_limit_is_1000(db):
+    store_id, _ = await setup(db)
+    await sync(db, store_id, [{"sku": s, "onHand": 3, "occurredAt": at(1)} for s in "ABC"])
+    store_of_b, _ = await setup(db, owner=B)
+    for variables in ({"first": 1001}, {"first": 0}, {"after": "not a cursor!"},
+                      {"after": encode_cursor("seven")}, {"after": encode_cursor(-1)}):
+        result = await run(schema, db, FEED, A, **variables)
+        assert result.errors[0].extensions["code"] == "BAD_USER_INPUT", variables
+    of_store = "query($s: ID) { inventoryChanges(storeId: $s) { cursor } }"
+    foreign = await run(schema, db, of_store, A, s=store_of_b)
+    assert foreign.errors[0].extensions["code"] == "FORBIDDEN"
+    page = (await data(schema, db, FEED, A, first=1000))["inventoryChanges"]
+    assert sorted(c["product"]["sku"] for c in page["changes"]) == ["A", "B", "C"]
 
 
 async def test_low_stock_event_is_written_with_the_change_and_relayed(db):
