@@ -1,8 +1,10 @@
-"""Public keys fetched from a JWKS URL, for subgraphs that cannot read the key collection.
+"""Public keys fetched from a JWKS URL, for verifiers that cannot read the key collection.
 
 A subgraph deployed on its own (or by a partner) verifies ``Loopgate-Context`` tokens with the
-gateway's ``/.well-known/jwks.json``: the keys are cached and re-fetched when a token names an
-unknown ``kid`` (at most once per ``min_refetch_s``), so a key rotation needs no restart.
+gateway's ``/.well-known/jwks.json``, and the standalone ``loopgate gateway --jwks`` verifies
+callers' access tokens with the issuer's: the keys are cached and re-fetched when a token
+names an unknown ``kid`` (at most once per ``min_refetch_s``), so a key rotation needs no
+restart.
 """
 
 from __future__ import annotations
@@ -50,23 +52,37 @@ class RemoteJwks:
                 logger.warning("JWKS refresh failed", exc_info=True)
 
     async def load(self) -> None:
-        """Fetch the keys now (at start-up), raising :class:`JwksUnavailable` on failure."""
-        self.keys = await self.fetch()
+        """Fetch the keys now (at start-up), raising :class:`JwksUnavailable` on failure.
+
+        A set without any RS256 key is a failure too: every token would be refused.
+        """
+        keys = await self.fetch()
+        if not keys:
+            raise JwksUnavailable(f"{self.url} holds no {ALGORITHM} signing key")
+        self.keys = keys
         self.fetched_at = time.monotonic()
 
     def verification_key(self, kid: str) -> RSAKey | None:
         return self.keys.get(kid)
 
     async def fetch(self) -> dict[str, RSAKey]:
+        """The RS256 keys the URL serves now; :class:`JwksUnavailable` with a one-line reason."""
         try:
             async with httpx.AsyncClient(timeout=self.timeout_s) as http:
                 response = await http.get(self.url)
-                response.raise_for_status()
-                entries = response.json()["keys"]
+        except httpx.HTTPError as exc:
+            raise self._unavailable(f"{type(exc).__name__} {exc}".strip()) from exc
+        if response.status_code != 200:
+            raise self._unavailable(f"HTTP {response.status_code} {response.reason_phrase}")
+        try:
             keys = {}
-            for entry in entries:
+            for entry in response.json()["keys"]:
                 if entry.get("kty") == "RSA" and entry.get("alg", ALGORITHM) == ALGORITHM:
                     keys[entry["kid"]] = RSAKey.import_key(entry)
-        except (httpx.HTTPError, ValueError, KeyError, TypeError, JoseError) as exc:
-            raise JwksUnavailable(f"cannot read signing keys from {self.url}: {exc}") from exc
+        except (ValueError, KeyError, TypeError, AttributeError, JoseError) as exc:
+            raise self._unavailable(f"not a JWKS document ({type(exc).__name__})") from exc
         return keys
+
+    def _unavailable(self, reason: str) -> JwksUnavailable:
+        one_line = " ".join(reason.split())
+        return JwksUnavailable(f"cannot read signing keys from {self.url}: {one_line}")

@@ -1,8 +1,14 @@
 """Bearer-token verification for the gateway: ``Authorization`` header → :class:`Principal`.
 
 Checks, in order: the header's form, the JWT's ``alg``/``typ``/``kid``, the signature against
-the key ring, ``iss``, ``aud``, ``exp`` (with a minute of clock skew), then revocation by
-``jti``. Every refusal is an :class:`~auth.errors.AuthError` (``UNAUTHENTICATED``).
+the verification keys, ``iss``, ``aud``, ``exp`` (with a minute of clock skew), then revocation
+by ``jti`` when there is a revocation list. Every refusal is an
+:class:`~auth.errors.AuthError` (``UNAUTHENTICATED``).
+
+The keys are the database's key ring (``loopgate serve``) or the issuer's JWKS fetched over
+HTTP (:class:`auth.jwks.RemoteJwks`, the standalone ``loopgate gateway --jwks``). A verifier
+far from the database has no revocation list: there a revoked token stays valid until it
+expires, which is at most ``auth.keys.MAX_TOKEN_LIFETIME`` (15 minutes) after it was issued.
 """
 
 from __future__ import annotations
@@ -10,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auth.errors import InvalidToken, MissingToken
-from auth.keys import KeyRing
 from auth.revocation import RevocationList
-from auth.signing import Claims, verify
+from auth.signing import Claims, VerificationKeys, verify
 from auth.tokens import ACCESS_TOKEN_TYPE, AUDIENCE, REQUIRED_CLAIMS, principal_from_claims
 from schema.kernel.principal import Principal
 
@@ -29,10 +34,14 @@ def bearer_token(authorization: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class TokenVerifier:
-    """Verifies Loopgate access tokens; one per process, shared by every request."""
+    """Verifies Loopgate access tokens; one per process, shared by every request.
 
-    keyring: KeyRing
-    revocations: RevocationList
+    ``revocations`` is None where the revocation collection cannot be read (a gateway that
+    only has the issuer's JWKS): revocation is then not checked, see the module docstring.
+    """
+
+    keyring: VerificationKeys
+    revocations: RevocationList | None
     issuer: str
     audience: str = AUDIENCE
 
@@ -40,7 +49,8 @@ class TokenVerifier:
         """The verified claims of ``token`` (signature, iss, aud, exp, typ, not revoked)."""
         claims = await verify(self.keyring, token, typ=ACCESS_TOKEN_TYPE, issuer=self.issuer,
                               audience=self.audience, required=REQUIRED_CLAIMS)
-        if await self.revocations.is_revoked(str(claims["jti"])):
+        if self.revocations is not None and \
+                await self.revocations.is_revoked(str(claims["jti"])):
             raise InvalidToken("the token has been revoked")
         return claims
 

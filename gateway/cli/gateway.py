@@ -2,6 +2,12 @@
 
 Like Apollo Router or Hive Gateway: every subgraph is reached over HTTP at its
 ``join__Graph`` URL, and the gateway serves ``/graphql``, ``/healthz`` and ``/readyz``.
+
+With ``--jwks URL --issuer ISS`` it enforces OAuth as ``loopgate serve`` does (bearer tokens
+verified with the issuer's public keys, ``@authenticated``/``@requiresScopes`` applied) and
+forwards each caller's verified ``Authorization`` header to the subgraphs
+(:mod:`gateway.standalone` says why and what that implies). Without ``--jwks`` every caller is
+trusted, and it says so when it starts.
 """
 
 import argparse
@@ -12,15 +18,21 @@ import aiohttp
 import uvicorn
 import uvloop
 
+from auth.jwks import JwksUnavailable
+from auth.tokens import AUDIENCE
+from auth.verify import TokenVerifier
 from gateway.cli._console import CliError, console_err
 from gateway.cli.serve import check_port_free
 from gateway.config import Settings
 from gateway.federation import Supergraph, SupergraphError
-from gateway.http.app import create_gateway_app
 from gateway.http.endpoint import DEFAULT_MAX_BODY_BYTES
 from gateway.service import Gateway
+from gateway.standalone import jwks_verifier, standalone_app, subgraph_router
 from gateway.transports.http import http_session
-from gateway.transports.router import TransportRouter
+
+UNAUTHENTICATED_WARNING = ("warning: this gateway runs WITHOUT authentication: every caller is "
+                           "trusted and @authenticated/@requiresScopes are not enforced "
+                           "(start it with --jwks URL --issuer ISS to verify OAuth tokens)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +52,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="watch the supergraph file and switch to each valid new version")
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
                         help=f"largest accepted request (default {DEFAULT_MAX_BODY_BYTES})")
-    parser.set_defaults(run=run)
+    oauth = parser.add_argument_group(
+        "OAuth", "Verify callers' bearer tokens with the issuer's public keys and enforce "
+                 "@authenticated/@requiresScopes, as `loopgate serve` does. Subgraphs receive "
+                 "the caller's verified Authorization header (there is no signed "
+                 "Loopgate-Context header: this gateway holds no signing key), so they can "
+                 "verify it with the same JWKS; put only subgraphs you trust with callers' "
+                 "tokens behind it. Revoked tokens stay valid here until they expire (at most "
+                 "15 minutes). Without --jwks every caller is trusted.")
+    oauth.add_argument("--jwks", metavar="URL",
+                       help="the issuer's JWKS, e.g. https://loopgate.example/.well-known/"
+                            "jwks.json of a running `loopgate serve`; read at start-up and "
+                            "again when a token names a new key")
+    oauth.add_argument("--issuer", metavar="ISS",
+                       help="the 'iss' tokens must carry (required with --jwks)")
+    oauth.add_argument("--audience", metavar="AUD",
+                       help=f"the 'aud' tokens must carry (default {AUDIENCE})")
+    parser.set_defaults(run=run, usage_error=parser.error)
 
 
 def add_supergraph_argument(parser: argparse.ArgumentParser) -> None:
@@ -62,9 +90,18 @@ def load_supergraph(path: Path) -> Supergraph:
         raise CliError(f"invalid supergraph '{path}': {exc}") from exc
 
 
+def check_oauth_options(args: argparse.Namespace) -> None:
+    """--issuer and --audience only mean something with --jwks, which needs --issuer."""
+    if args.jwks is not None and not args.issuer:
+        args.usage_error("--jwks needs --issuer (the 'iss' the tokens must carry)")
+    if args.jwks is None and (args.issuer is not None or args.audience is not None):
+        args.usage_error("--issuer and --audience need --jwks (the issuer's public keys)")
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted, on uvloop (uvicorn[standard] brings it): the gateway's own
     CPU per request is what the benchmark holds against Apollo Gateway."""
+    check_oauth_options(args)
     overrides = {key: value for key in ("host", "port", "cors_origins")
                  if (value := getattr(args, key, None)) is not None}
     settings = Settings(**overrides)
@@ -75,18 +112,39 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+async def load_verifier(args: argparse.Namespace) -> TokenVerifier | None:
+    """The bearer-token verifier of ``--jwks``/``--issuer``/``--audience``, keys loaded;
+    None without ``--jwks``. An unreadable or empty JWKS is a :class:`CliError`."""
+    if args.jwks is None:
+        return None
+    try:
+        return await jwks_verifier(args.jwks, issuer=args.issuer,
+                                   audience=args.audience or AUDIENCE)
+    except JwksUnavailable as exc:
+        raise CliError(str(exc)) from exc
+
+
 async def _serve(supergraph: Supergraph, settings: Settings, args: argparse.Namespace) -> None:
+    verifier = await load_verifier(args)  # before anything is opened that a failure must close
     session = http_session(timeout=args.subgraph_timeout)
-    router = TransportRouter.over_http(supergraph.subgraphs.values(), session)
-    gateway = Gateway(supergraph, router, request_timeout=args.timeout)
-    app = create_gateway_app(gateway, cors_origins=settings.cors_origins,
-                             max_body_bytes=args.max_body_bytes, on_shutdown=session.close)
+    gateway, app = standalone_app(supergraph, session, verifier=verifier,
+                                  request_timeout=args.timeout,
+                                  cors_origins=settings.cors_origins,
+                                  max_body_bytes=args.max_body_bytes, on_shutdown=session.close)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                             access_log=False, lifespan="on")
     names = ", ".join(sorted(supergraph.subgraphs))
     console_err.print(f"Loopgate gateway on http://{settings.host}:{settings.port}/graphql "
                       f"(subgraphs: {names})", highlight=False)
-    watcher = (asyncio.create_task(_watch(args.supergraph, gateway, session))
+    if verifier is None:
+        console_err.print(UNAUTHENTICATED_WARNING, style="bold yellow", highlight=False,
+                          markup=False)
+    else:
+        console_err.print(f"OAuth: tokens of {verifier.issuer} for audience {verifier.audience}, "
+                          f"verified with the keys at {args.jwks}; subgraphs receive the "
+                          "caller's verified Authorization header", highlight=False,
+                          markup=False)
+    watcher = (asyncio.create_task(_watch(args.supergraph, gateway, session, verifier))
                if args.hot_reload else None)
     try:
         await uvicorn.Server(config).serve()
@@ -96,7 +154,7 @@ async def _serve(supergraph: Supergraph, settings: Settings, args: argparse.Name
 
 
 async def _watch(path: Path, gateway: Gateway, session: aiohttp.ClientSession,
-                 interval: float = 0.5) -> None:
+                 verifier: TokenVerifier | None, interval: float = 0.5) -> None:
     """Switch to each new valid version of the supergraph file; keep serving on a bad one."""
     seen = _modified(path)
     while True:
@@ -111,8 +169,7 @@ async def _watch(path: Path, gateway: Gateway, session: aiohttp.ClientSession,
             console_err.print(f"hot reload skipped, still serving the previous supergraph: {exc}",
                               highlight=False, markup=False)
             continue
-        gateway.replace_supergraph(
-            supergraph, TransportRouter.over_http(supergraph.subgraphs.values(), session))
+        gateway.replace_supergraph(supergraph, subgraph_router(supergraph, session, verifier))
         console_err.print(f"supergraph reloaded from {path} (subgraphs: "
                           f"{', '.join(sorted(supergraph.subgraphs))})", highlight=False)
 

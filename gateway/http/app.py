@@ -1,5 +1,9 @@
 """The standalone gateway app (``loopgate gateway``): ``/graphql``, ``/healthz``, ``/readyz``.
 
+Callers are trusted unless ``context_for``/``auth_shape_for`` are given: the CLI passes the
+bearer-token verification and field authorization of :mod:`gateway.standalone` when it runs
+with ``--jwks``, the same pieces ``loopgate serve`` uses (:mod:`gateway.app`).
+
 Readiness means every subgraph of the current supergraph answers ``{ __typename }``, checked
 concurrently, so a load balancer stops routing to a gateway whose subgraphs are down.
 """
@@ -14,7 +18,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from gateway.health import health_routes
-from gateway.http.endpoint import DEFAULT_MAX_BODY_BYTES, GraphQLEndpoint
+from gateway.http.endpoint import (
+    DEFAULT_MAX_BODY_BYTES,
+    AuthShapeFor,
+    ContextFor,
+    GraphQLEndpoint,
+)
 from gateway.service import Gateway
 
 OnShutdown = Callable[[], Awaitable[None]]
@@ -55,8 +64,15 @@ def create_gateway_app(
     cors_origins: Sequence[str] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     on_shutdown: OnShutdown | None = None,
+    context_for: ContextFor | None = None,
+    auth_shape_for: AuthShapeFor | None = None,
 ) -> Starlette:
-    """The app serving ``gateway``; ``on_shutdown`` releases what the caller opened."""
+    """The app serving ``gateway``; ``on_shutdown`` releases what the caller opened.
+
+    ``context_for`` (may refuse a request, e.g. 401) and ``auth_shape_for`` (field
+    authorization, part of the plan-cache key) are :class:`GraphQLEndpoint`'s; without them
+    every caller is trusted and no field is guarded.
+    """
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -65,7 +81,9 @@ def create_gateway_app(
         if on_shutdown is not None:
             await on_shutdown()
 
-    routes = [*health_routes({"subgraphs": subgraphs_ready(gateway)}),
-              graphql_route(GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes))]
+    endpoint = (GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes) if context_for is None
+                else GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes,
+                                     context_for=context_for, auth_shape_for=auth_shape_for))
+    routes = [*health_routes({"subgraphs": subgraphs_ready(gateway)}), graphql_route(endpoint)]
     middleware = [cors_middleware(cors_origins)] if cors_origins else []
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
