@@ -8,18 +8,20 @@ the ordering rules (:mod:`schema.catalog.stock`) decide the new values, and each
 revision is claimed (:mod:`schema.kernel.claims`) before it is written in bulk; a row whose
 revision another writer claimed first is re-read and decided again once that writer has
 written it (backing off for up to :data:`RETRY_FOR_S`), so concurrent syncs of one store
-converge. A product is read only when its row does not exist yet (is the SKU
-known?) or when the new level could fall below the partner's highest threshold. New rows
-are inserted in bulk (a concurrent insert of the same row is retried the same way). Every
-applied row gets a feed sequence number under one lease (:mod:`schema.catalog.feed`), and a
-drop below the product's threshold writes an ``inventory.low_stock`` event into the row's
-outbox in the same update.
+converge. A claim whose writer abandoned it is taken over (``reclaim_abandoned``), and
+claims this call could not write in time are left to such a takeover. A product is read
+only when its row does not exist yet (is the SKU known?) or when the new level could fall
+below the partner's highest threshold. New rows are inserted in bulk (a concurrent insert of
+the same row is retried the same way). Every applied row gets a feed sequence number under
+one lease (:mod:`schema.catalog.feed`), and a drop below the product's threshold writes an
+``inventory.low_stock`` event into the row's outbox in the same update.
 """
 
 import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pymongo import InsertOne, UpdateOne
@@ -31,7 +33,7 @@ from schema.catalog.products import Thresholds, get_products, product_id_for, th
 from schema.catalog.stock import ItemStatus, Movement, Outcome, apply, movement_problem
 from schema.catalog.stocked import add_stocked
 from schema.kernel.bulk import bulk_write_chunked
-from schema.kernel.claims import claim_many
+from schema.kernel.claims import claim_many, reclaim_abandoned, write_expired
 from schema.kernel.errors import UserError, UserErrorCode
 from schema.kernel.events import batch_marker, make_event, mark_pending
 from schema.kernel.reads import get_many
@@ -117,6 +119,7 @@ class _Prepared:
     updates: list[tuple[_Plan, Document]] = field(default_factory=list)
     lost: list[_Plan] = field(default_factory=list)
     with_events: list[str] = field(default_factory=list)
+    claimed_at: datetime = field(default_factory=utcnow)
 
 
 @dataclass
@@ -204,6 +207,7 @@ class InventorySync:
 
     async def _prepare(self, plans: list[_Plan]) -> _Prepared:
         """Read and decide every plan, and claim the new revisions of existing rows."""
+        read_at = utcnow()
         rows = await self._read_rows(plans)
         decisions = [_Decision(p, r, apply(r, _movement(p.item)))
                      for p, r in zip(plans, rows, strict=True)]
@@ -227,15 +231,22 @@ class InventorySync:
                 prepared.with_events.append(plan.row_id)
             (prepared.inserts if row is None else updates).append((plan, fields))
         await self._mark(prepared)
-        won = await claim_many(self.db, [f"{INVENTORY}:{p.row_id}:{f['rev']}"
-                                         for p, f in updates])
+        keys = [f"{INVENTORY}:{p.row_id}:{f['rev']}" for p, f in updates]
+        prepared.claimed_at = utcnow()
+        won = await claim_many(self.db, keys)
         for update, ok in zip(updates, won, strict=True):
             (prepared.updates.append(update) if ok else prepared.lost.append(update[0]))
+        await reclaim_abandoned(self.db, [k for k, ok in zip(keys, won, strict=True) if not ok],
+                                read_at)
         return prepared
 
     async def _write(self, prepared: _Prepared, changes: list[Document]) -> list[_Plan]:
-        """Write what :meth:`_prepare` decided; returns the plans to decide again."""
+        """Write what :meth:`_prepare` decided; returns the plans to decide again (claims
+        held too long are not written: they are left for takeover and decided again)."""
         retry = await self._insert(prepared.inserts, changes)
+        if write_expired(prepared.claimed_at):
+            prepared.lost.extend(plan for plan, _ in prepared.updates)
+            prepared.updates = []
         await self._update(prepared.updates, changes)
         # Marked again: a relay may have read the outbox just before this write and then
         # dropped the first marker, which would leave the new event waiting.
