@@ -4,6 +4,7 @@
 URI gets an error page (never a redirect to an unverified URI); other errors go back to the
 client's redirect URI. A signed-in member then sees the consent page, unless an earlier
 consent already covers the scopes. The consent form posts back to ``/oauth/authorize``.
+Failed sign-ins are rate limited per member name and address (:mod:`auth.signins`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from auth.callers import remote_address
 from auth.members import Session
 from auth.metadata import AUTHORIZE_PATH, CONSENTS_PATH, LOGIN_PATH
-from auth.pages import consent_page, consents_page, error_page, login_page
+from auth.pages import (
+    consent_page,
+    consents_page,
+    error_page,
+    login_page,
+    too_many_sign_ins_page,
+)
+from auth.ratelimit import retry_after
 from auth.requests import LoopgateOAuth2Request, MalformedForm, oauth_request, read_form
 from auth.responses import to_response
 from auth.service import AuthService
@@ -94,10 +103,16 @@ def authorization_routes(service: AuthService) -> list[Route]:
     async def login(request: Request) -> Response:
         form = await form_of(request)
         next_url = _safe_next(form.get("next"))
-        member_id = await service.members.authenticate(form.get("username", ""),
-                                                       form.get("password", ""))
+        username, password = form.get("username", ""), form.get("password", "")
+        if not username or not password:  # nothing to check, so nothing to count
+            return login_page(next_url, error="Enter your member name and password.")
+        address = remote_address(request)
+        if (wait := service.throttles.sign_in.admit(username, address)) is not None:
+            return too_many_sign_ins_page(next_url, retry_after(wait))
+        member_id = await service.members.authenticate(username, password)
         if member_id is None:
             return login_page(next_url, error="Wrong member name or password.")
+        service.throttles.sign_in.succeeded(username, address)
         response = RedirectResponse(next_url, status_code=303)
         response.set_cookie(SESSION_COOKIE, await service.members.open_session(member_id),
                             path="/oauth", httponly=True, samesite="lax", secure=secure_cookie)

@@ -37,14 +37,33 @@ def _hidden(fields: Iterable[tuple[str, str]]) -> str:
                    for k, v in fields)
 
 
-def login_page(next_url: str, error: str | None = None) -> HTMLResponse:
+def login_page(next_url: str, error: str | None = None, status: int | None = None) -> \
+        HTMLResponse:
+    """The sign-in form; with an ``error``, shown above it (status 401 unless given)."""
     message = f'<p class="error">{escape(error)}</p>' if error else ""
     body = f"""<h1>Sign in to Loopgate</h1>{message}
 <form method="post" action="{LOGIN_PATH}">{_hidden([("next", next_url)])}
 <label for="username">Member name</label><input type="text" id="username" name="username" required>
 <label for="password">Password</label><input type="password" id="password" name="password" required>
 <button type="submit">Sign in</button></form>"""
-    return _page("Sign in", body, 401 if error else 200)
+    return _page("Sign in", body, status or (401 if error else 200))
+
+
+def _wait_in_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def too_many_sign_ins_page(next_url: str, retry_after: int) -> HTMLResponse:
+    """429 after too many failed sign-ins; the same words whether or not the member exists."""
+    response = login_page(
+        next_url, status=429,
+        error=f"Too many failed sign-in attempts. For your security, please wait "
+              f"{_wait_in_words(retry_after)} before trying again.")
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def consent_page(app_name: str, scopes: Iterable[str], params: Iterable[tuple[str, str]],

@@ -1,7 +1,8 @@
 """The OAuth HTTP endpoints (DESIGN.md §6), as Starlette routes over one :class:`AuthService`.
 
 Mount with ``routes=[*oauth_routes(service), …]`` and call ``await service.start()`` in the
-app's lifespan. Every malformed request gets an RFC 6749 error code, never a 500.
+app's lifespan. Every malformed request gets an RFC 6749 error code, never a 500; a caller
+over its rate limit gets 429 (:mod:`auth.throttle`).
 """
 
 from __future__ import annotations
@@ -54,8 +55,13 @@ def _unreadable_basic_auth(req: LoopgateOAuth2Request) -> InvalidClientError | N
 
 
 def oauth_routes(service: AuthService) -> list[Route]:
-    """Token, revocation, introspection, metadata, JWKS, and the member pages."""
+    """Token, revocation, introspection, metadata, JWKS, and the member pages.
+
+    Token, revocation and introspection are rate limited (:mod:`auth.throttle`), and so
+    is member sign-in (:mod:`auth.signins`).
+    """
     server = service.server
+    throttles = service.throttles
 
     async def token(request: Request) -> Response:
         try:
@@ -85,9 +91,10 @@ def oauth_routes(service: AuthService) -> list[Route]:
         return JSONResponse(service.keyring.jwks(), headers={"Cache-Control": "max-age=60"})
 
     return [
-        Route(TOKEN_PATH, token, methods=["POST"]),
-        Route(REVOKE_PATH, endpoint("revocation"), methods=["POST"]),
-        Route(INTROSPECT_PATH, endpoint("introspection"), methods=["POST"]),
+        Route(TOKEN_PATH, throttles.token.guard(token), methods=["POST"]),
+        Route(REVOKE_PATH, throttles.revocation.guard(endpoint("revocation")), methods=["POST"]),
+        Route(INTROSPECT_PATH, throttles.introspection.guard(endpoint("introspection")),
+              methods=["POST"]),
         Route(METADATA_PATH, metadata, methods=["GET"]),
         Route(JWKS_PATH, jwks, methods=["GET"]),
         *authorization_routes(service),

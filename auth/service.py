@@ -25,10 +25,12 @@ from auth.collections import AUTH_INDEXES
 from auth.consents import Consents
 from auth.keys import KEY_MAX_AGE, MAX_TOKEN_LIFETIME, KeyRing, KeyStore
 from auth.members import MemberLogins
+from auth.ratelimit import RateLimits
 from auth.refresh import RefreshTokens
 from auth.revocation import RevocationList
 from auth.server import LoopgateAuthorizationServer
 from auth.sweeper import sweep_expired
+from auth.throttle import Throttles
 from auth.tokens import AccessTokenIssuer
 from auth.verify import TokenVerifier
 from schema.kernel.claims import sweep_claims
@@ -53,10 +55,16 @@ class AuthService:
     members: MemberLogins
     verifier: TokenVerifier
     server: LoopgateAuthorizationServer
+    throttles: Throttles
 
     @classmethod
     def create(cls, db: AsyncDatabase, *, issuer: str,
-               access_token_lifetime: timedelta = MAX_TOKEN_LIFETIME) -> AuthService:
+               access_token_lifetime: timedelta = MAX_TOKEN_LIFETIME,
+               rate_limits: RateLimits | None = None) -> AuthService:
+        """Wire the service; ``rate_limits`` None means the defaults of :class:`RateLimits`.
+
+        Tests that make many calls from one address pass their own limits here.
+        """
         issuer = issuer.rstrip("/")
         if not is_secure_transport(issuer):
             logger.warning("OAuth issuer %s is plain HTTP on a non-loopback host; set "
@@ -76,7 +84,8 @@ class AuthService:
         return cls(db=db, issuer=issuer, clients=clients, keys=keys, keyring=keyring,
                    revocations=revocations, refresh_tokens=refresh_tokens,
                    consents=Consents(db, refresh_tokens, codes), members=MemberLogins(db),
-                   verifier=verifier, server=server)
+                   verifier=verifier, server=server,
+                   throttles=Throttles(rate_limits or RateLimits()))
 
     async def start(self) -> None:
         """Idempotent start-up: indexes, a signing key if there is none, keys loaded."""
