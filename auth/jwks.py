@@ -4,7 +4,8 @@ A subgraph deployed on its own (or by a partner) verifies ``Loopgate-Context`` t
 gateway's ``/.well-known/jwks.json``, and the standalone ``loopgate gateway --jwks`` verifies
 callers' access tokens with the issuer's: the keys are cached and re-fetched when a token
 names an unknown ``kid`` (at most once per ``min_refetch_s``), so a key rotation needs no
-restart.
+restart. They are re-fetched too once older than ``max_age_s``, so a key the issuer stopped
+publishing (retired, or withdrawn after a leak) stops verifying within that time.
 """
 
 from __future__ import annotations
@@ -34,21 +35,24 @@ class RemoteJwks:
     url: str
     min_refetch_s: float = 10.0
     timeout_s: float = 5.0
+    max_age_s: float = 300.0
     keys: dict[str, RSAKey] = field(default_factory=dict)
     fetched_at: float = float("-inf")
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def refresh_for(self, kid: str) -> None:
-        if kid in self.keys:
+        """Re-fetch when ``kid`` is unknown (rate-limited) or the keys are older than
+        ``max_age_s``; a failed fetch keeps the keys and is retried after the same delays."""
+        if self._current(kid):
             return
         async with self._lock:
-            if kid in self.keys or time.monotonic() - self.fetched_at < self.min_refetch_s:
+            if self._current(kid) or time.monotonic() - self.fetched_at < self.min_refetch_s:
                 return
             self.fetched_at = time.monotonic()
             try:
                 self.keys = await self.fetch()
             except JwksUnavailable:
-                # keep the keys we have; the token is refused as signed by an unknown key
+                # keep the keys we have: a token of a key not among them is refused
                 logger.warning("JWKS refresh failed", exc_info=True)
 
     async def load(self) -> None:
@@ -61,6 +65,9 @@ class RemoteJwks:
             raise JwksUnavailable(f"{self.url} holds no {ALGORITHM} signing key")
         self.keys = keys
         self.fetched_at = time.monotonic()
+
+    def _current(self, kid: str) -> bool:
+        return kid in self.keys and time.monotonic() - self.fetched_at < self.max_age_s
 
     def verification_key(self, kid: str) -> RSAKey | None:
         return self.keys.get(kid)

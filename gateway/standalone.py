@@ -36,16 +36,20 @@ from gateway.transports.router import TransportRouter
 JWKS_MIN_REFETCH_S = 10.0
 """Least time between two JWKS fetches caused by tokens naming an unknown ``kid``."""
 
+JWKS_MAX_AGE_S = 300.0
+"""Keys older than this are fetched again, so a key the issuer withdrew stops verifying."""
+
 
 async def jwks_verifier(url: str, *, issuer: str, audience: str = AUDIENCE,
-                        min_refetch_s: float = JWKS_MIN_REFETCH_S) -> TokenVerifier:
+                        min_refetch_s: float = JWKS_MIN_REFETCH_S,
+                        max_age_s: float = JWKS_MAX_AGE_S) -> TokenVerifier:
     """A verifier of ``issuer``'s access tokens with the keys at ``url``, loaded now.
 
     Raises :class:`auth.jwks.JwksUnavailable` when the URL cannot be read or holds no key, so
     a misconfigured gateway fails at start-up instead of refusing every token. There is no
     revocation list (see the module docstring).
     """
-    jwks = RemoteJwks(url, min_refetch_s=min_refetch_s)
+    jwks = RemoteJwks(url, min_refetch_s=min_refetch_s, max_age_s=max_age_s)
     await jwks.load()
     return TokenVerifier(jwks, None, issuer, audience)
 

@@ -9,6 +9,7 @@ gateway is built by :func:`gateway.standalone.standalone_app`, as the CLI builds
 served by uvicorn; the CLI itself runs as a real process for its options and messages.
 """
 
+import asyncio
 import base64
 import json
 import time
@@ -306,6 +307,24 @@ async def test_a_rotated_key_is_picked_up_without_restart(
         assert (await ask(guarded.url, old)).status_code == 200
     finally:
         issuer.served = ["k1"]
+
+
+async def test_a_key_the_issuer_withdraws_stops_verifying_once_the_keys_are_stale(
+        issuer: Issuer, subgraphs: Subgraphs) -> None:
+    issuer.served = ["k1", "k2"]
+    verifier = await jwks_verifier(issuer.jwks_url, issuer=ISSUER, min_refetch_s=0,
+                                   max_age_s=0.5)
+    token, _ = issuer.token("stores:read", kid="k2")
+    async with served_gateway(subgraphs.sdl, verifier) as served:
+        try:
+            assert (await ask(served.url, token)).status_code == 200
+            issuer.served = ["k1"]
+            await asyncio.sleep(0.6)
+            response = await ask(served.url, token)
+            assert response.status_code == 401
+            assert "unknown or retired key" in response.json()["errors"][0]["message"]
+        finally:
+            issuer.served = ["k1"]
 
 
 async def test_only_a_verified_authorization_header_reaches_the_subgraphs(
