@@ -225,6 +225,14 @@ async def test_a_flood_of_made_up_client_ids_from_one_address_adds_few_keys(
     assert limiter.tracked_keys() <= 8
 
 
+@pytest.mark.parametrize("spec", ["lots", "5 per fortnight", ""])
+def test_a_limit_that_does_not_parse_is_refused_at_start_up(spec: str) -> None:
+    with pytest.raises(ValueError):
+        EndpointLimits(per_client=spec, per_ip="10/minute")
+    with pytest.raises(ValueError):
+        SignInLimits(per_account="5/minute", per_ip=spec)
+
+
 PER_SECOND = RateLimits(
     token=EndpointLimits(per_client="2/second", per_ip="2/second", failure_cost=2),
     sign_in=SignInLimits(per_account="2/second", per_ip="2/second"))
