@@ -78,7 +78,8 @@ class RemoteJwks:
             async with httpx.AsyncClient(timeout=self.timeout_s) as http:
                 response = await http.get(self.url)
         except httpx.HTTPError as exc:
-            raise self._unavailable(f"{type(exc).__name__} {exc}".strip()) from exc
+            detail = f": {exc}" if str(exc) else ""
+            raise self._unavailable(f"{type(exc).__name__}{detail}") from exc
         if response.status_code != 200:
             raise self._unavailable(f"HTTP {response.status_code} {response.reason_phrase}")
         try:
