@@ -5,7 +5,8 @@ Every subgraph is reached over HTTP at its ``join__Graph`` URL. With a
 serve`` does, with the same pieces (:mod:`gateway.authorization.wiring`): a bad bearer token
 is a 401 with ``WWW-Authenticate``, ``@authenticated``/``@requiresScopes`` fields the caller
 may not see are pruned with an error at their path, and the caller's authorization shape is
-part of the plan-cache key.
+part of the plan-cache key. The keys are fetched again when a token names a new one (a
+rotation needs no restart) and every few minutes (a withdrawn key stops verifying).
 
 What subgraphs receive differs from ``serve``: that server signs a ``Loopgate-Context`` header
 with its own keys, while this gateway only holds the issuer's public keys. It forwards the

@@ -62,8 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                  "15 minutes). Without --jwks every caller is trusted.")
     oauth.add_argument("--jwks", metavar="URL",
                        help="the issuer's JWKS, e.g. https://loopgate.example/.well-known/"
-                            "jwks.json of a running `loopgate serve`; read at start-up and "
-                            "again when a token names a new key")
+                            "jwks.json of a running `loopgate serve`; read at start-up, when "
+                            "a token names a new key, and every 5 minutes")
     oauth.add_argument("--issuer", metavar="ISS",
                        help="the 'iss' tokens must carry (required with --jwks)")
     oauth.add_argument("--audience", metavar="AUD",
