@@ -14,6 +14,9 @@ Public surface:
   gateway and HTTP subgraphs.
 * ``service.clients`` (:class:`auth.clients.ClientRegistry`) — partner apps, secrets shown once.
 * :mod:`auth.scopes` — the scope catalogue with plain-word descriptions.
+* :class:`auth.ratelimit.RateLimits` — the rate limits of the token, introspection and
+  revocation endpoints and of member sign-in (``AuthService.create(…, rate_limits=…)``),
+  counted per process in ``service.throttles`` (:mod:`auth.throttle`, :mod:`auth.signins`).
 
 authlib's synchronous server core runs in worker threads and reaches the async stores through
 :mod:`auth.bridge`; the event loop is never blocked. Collections: :mod:`auth.collections`.

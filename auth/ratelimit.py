@@ -83,6 +83,9 @@ class RateLimits:
     sign_in: SignInLimits = field(default_factory=SignInLimits)
 
 
+_LOG_REFUSALS = parse_many("1/minute")[0]
+
+
 class Limit:
     """One configured limit string (one or more windows), applied per key."""
 
@@ -138,6 +141,10 @@ class RateLimiter:
         """Forget everything counted for ``key`` under ``limit``."""
         for item in limit.items:
             self._strategy.clear(item, limit.name, key)
+
+    def first_refusal(self, key: str) -> bool:
+        """True at most once a minute per ``key``: for logging refusals without a log flood."""
+        return self._strategy.hit(_LOG_REFUSALS, "log", key)
 
     def tracked_keys(self) -> int:
         """How many keys the storage holds right now (counters, expiries and locks)."""

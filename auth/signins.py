@@ -31,13 +31,19 @@ class SignInThrottle:
 
     def admit(self, username: str, address: str) -> float | None:
         """Reserve one failure for this attempt: None if allowed, else seconds to wait."""
+        account = bounded_key(username)
         if (wait := self._limiter.hit(self._per_ip, address)) is not None:
-            logger.warning("rate limit: sign-in refused from %s for %.0f s", address, wait)
+            self._log(f"from {address}", wait)
             return wait
-        if (wait := self._limiter.hit(self._per_account, bounded_key(username))) is not None:
+        if (wait := self._limiter.hit(self._per_account, account)) is not None:
             self._limiter.refund(self._per_ip, address)
-            logger.warning("rate limit: sign-in as %r refused for %.0f s", username, wait)
+            self._log(f"as {account!r}", wait)
         return wait
+
+    def _log(self, who: str, wait: float) -> None:
+        if self._limiter.first_refusal(f"sign-in {who}"):
+            logger.warning("rate limit: sign-in %s refused for %.0f s (logged once a minute)",
+                           who, wait)
 
     def succeeded(self, username: str, address: str) -> None:
         """The attempt was right: the name's failures are forgotten, the address's refunded."""

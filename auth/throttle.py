@@ -66,8 +66,6 @@ class EndpointThrottle:
             address = remote_address(request)
             client_id = await presented_client_id(request)
             if (wait := self._admit(address, client_id)) is not None:
-                logger.warning("rate limit: %s refused for client %r from %s for %.0f s",
-                               self._endpoint, client_id, address, wait)
                 return rate_limited(wait)
             response = await handler(request)
             if self._failure_extra and _client_authentication_failed(response):
@@ -79,8 +77,16 @@ class EndpointThrottle:
 
     def _admit(self, address: str, client_id: str | None) -> float | None:
         if (wait := self._limiter.hit(self._per_ip, address)) is not None:
-            return wait
-        return self._limiter.hit(self._per_client, client_id) if client_id else None
+            self._log(f"from {address}", wait)
+        elif client_id and (wait := self._limiter.hit(self._per_client, client_id)) is not None:
+            self._log(f"for client {client_id!r}", wait)
+        return wait
+
+    def _log(self, who: str, wait: float) -> None:
+        """One line a minute per refused address or client id, never one per request."""
+        if self._limiter.first_refusal(f"{self._endpoint} {who}"):
+            logger.warning("rate limit: %s refused %s for %.0f s (logged once a minute)",
+                           self._endpoint, who, wait)
 
 
 class Throttles:

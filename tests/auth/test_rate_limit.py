@@ -220,9 +220,9 @@ async def test_a_flood_of_made_up_client_ids_from_one_address_adds_few_keys(
     async with httpx.AsyncClient() as http:
         answers = [await _token(http, server, f"app_flood{n}", "lgs_wrong") for n in range(200)]
     assert sum(a.status_code == 429 for a in answers) == 194
-    # the address's key and one per client id tried before the address ran out (one more
-    # should the test run across the hour, when the address's next window starts)
-    assert limiter.tracked_keys() <= 8
+    # the address's key, one per client id tried before the address ran out and one for
+    # the once-a-minute log line: 8, one more for each window that turns during the test
+    assert limiter.tracked_keys() <= 10
 
 
 @pytest.mark.parametrize("spec", ["lots", "5 per fortnight", ""])
@@ -252,11 +252,12 @@ async def test_keys_expire_and_retry_after_is_long_enough(mongo: Mongo) -> None:
         await asyncio.sleep(int(refused.headers["retry-after"]))
         after_wait = await _token(http, server, issued.client.client_id, issued.client_secret)
         deadline = time.monotonic() + 5
-        while limiter.tracked_keys() > 6 and time.monotonic() < deadline:
-            await asyncio.sleep(0.25)
+        while limiter.tracked_keys() > 8 and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
             await _token(http, server, issued.client.client_id, issued.client_secret)
         remaining = limiter.tracked_keys()
     assert flooded >= 80  # an address key and a client id key per flooding request
     _assert_rate_limited(refused, window_s=2)
     assert after_wait.status_code == 200, after_wait.text
-    assert remaining <= 6  # the polling client's and address's windows of the last 2 s
+    # the polling client's and address's windows of the last 2 s, and the log line's key
+    assert remaining <= 8
