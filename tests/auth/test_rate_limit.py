@@ -194,6 +194,16 @@ async def test_a_successful_sign_in_resets_the_names_failures(server: AuthServer
     assert [a.status_code for a in after] == [401, 401, 401, 429]
 
 
+async def test_a_form_without_a_password_is_not_counted(server: AuthServer) -> None:
+    member = await Member.create(server)
+    async with httpx.AsyncClient() as http:
+        empty = [await _sign_in(http, server, member.username, "") for _ in range(5)]
+        right = await _sign_in(http, server, member.username, member.password)
+    assert {a.status_code for a in empty} == {401}
+    assert "Enter your member name and password" in empty[0].text
+    assert right.status_code == 303
+
+
 async def test_failed_sign_ins_are_limited_per_address(server: AuthServer) -> None:
     member = await Member.create(server)
     async with httpx.AsyncClient() as http:
