@@ -6,6 +6,7 @@ Members are owned by the membership domain; auth only keeps how a member signs i
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -48,8 +49,9 @@ class MemberLogins:
         """The member id for a correct credential, else None."""
         doc = await self._logins.find_one({"_id": f"login:{username}"})
         stored = doc["passwordHash"] if doc is not None else _UNKNOWN_USER_HASH
-        # the hash is checked even for an unknown name, so timing does not reveal members
-        if not verify_password(password, stored) or doc is None:
+        # the hash is checked even for an unknown name, so timing does not reveal members; in a
+        # worker thread, as scrypt takes tens of milliseconds and releases the GIL
+        if not await asyncio.to_thread(verify_password, password, stored) or doc is None:
             return None
         return str(doc["memberId"])
 
