@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,16 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from gateway.embedded.build import Progress, ensure_binary
+
+GC_PERCENT = "400"
+"""Go's ``GOGC`` for the FerretDB process unless the operator's environment sets one.
+
+FerretDB v1 allocates heavily per request (it decodes every document it touches from JSON
+into its own types), and on a 2-core machine the collector took about a sixth of its CPU:
+measured on 10,000 point reads, 3.3 s at Go's default of 100 against 2.7 s at 400, with
+10,000 updates barely changing (7.8 s to 7.6 s). Its live heap is tens of MiB, so the
+price is a few hundred MiB at most.
+"""
 
 
 class EmbeddedDbError(RuntimeError):
@@ -114,6 +125,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def server_environment(inherited: Mapping[str, str]) -> dict[str, str]:
+    """The FerretDB process's environment: ours, with :data:`GC_PERCENT` by default."""
+    return {"GOGC": GC_PERCENT, **inherited}
+
+
 def start(state_dir: Path, cache_dir: Path, *, port: int,
           progress: Progress = lambda _line: None, timeout_s: float = 30.0) -> RunningDb:
     """Start FerretDB (building it first if needed) and wait until it answers ``ping``.
@@ -138,7 +154,8 @@ def start(state_dir: Path, cache_dir: Path, *, port: int,
     ]
     with (base / "ferretdb.log").open("ab") as log:
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+                                stdin=subprocess.DEVNULL, start_new_session=True,
+                                env=server_environment(os.environ))
     progress(f"started FerretDB (pid {proc.pid}) on 127.0.0.1:{port}")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
