@@ -21,9 +21,12 @@ atomic and it has no TTL indexes.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
@@ -81,6 +84,23 @@ class RateLimits:
                                                    per_ip="2400/minute")
     revocation: EndpointLimits = EndpointLimits(per_client="120/minute", per_ip="600/minute")
     sign_in: SignInLimits = field(default_factory=SignInLimits)
+
+    def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> RateLimits:
+        """These limits with some fields replaced, as ``LOOPGATE_RATE_LIMITS`` gives them:
+        ``{"token": {"per_client": "120/minute"}, "sign_in": {"per_ip": "100/15 minutes"}}``.
+        An unknown limit or field, or a limit string that does not parse, is a ValueError."""
+        changed: dict[str, Any] = {}
+        for name, fields in overrides.items():
+            if name not in _LIMIT_NAMES:
+                raise ValueError(f"unknown rate limit {name!r} (known: {', '.join(_LIMIT_NAMES)})")
+            try:
+                changed[name] = dataclasses.replace(getattr(self, name), **fields)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"rate limit {name!r}: {exc}") from exc
+        return dataclasses.replace(self, **changed)
+
+
+_LIMIT_NAMES = ("token", "introspection", "revocation", "sign_in")
 
 
 _LOG_REFUSALS = parse_many("1/minute")[0]

@@ -33,7 +33,8 @@ from schema.kernel.mongo import Mongo
 
 def create_app(settings: Settings, mongo: Mongo) -> Starlette:
     """The app for one process: OAuth, health and the federated graph over ``mongo``."""
-    auth = AuthService.create(mongo.db, issuer=settings.public_issuer)
+    auth = AuthService.create(mongo.db, issuer=settings.public_issuer,
+                              rate_limits=settings.oauth_rate_limits)
     gateway = Gateway(Supergraph.parse(compose_platform()), platform_router(mongo.db))
     endpoint = GraphQLEndpoint(gateway, context_for=principal_context(auth.verifier),
                                auth_shape_for=auth_shape_for(lambda: gateway.authorization))

@@ -1,9 +1,12 @@
 """Configuration from the environment (DESIGN.md §3a); CLI flags override it."""
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from auth.ratelimit import RateLimits
 
 
 class Settings(BaseSettings):
@@ -26,6 +29,20 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     demo_stock_stores: int = Field(default=2000, ge=0, le=2000,
                                    description="demo stores that get stock rows (500 each)")
+    rate_limits: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description='OAuth rate-limit overrides (JSON), e.g. '
+                    '{"token": {"per_client": "120/minute"}}')
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _known_rate_limits(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        RateLimits().with_overrides(value)   # refuses unknown names and unparsable limits now
+        return value
+
+    @property
+    def oauth_rate_limits(self) -> RateLimits:
+        return RateLimits().with_overrides(self.rate_limits)
 
     @property
     def public_issuer(self) -> str:

@@ -11,6 +11,10 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+from rich.markup import escape
+
 from gateway.cli._console import CliError, console_err
 
 
@@ -27,6 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configuration_problem(error: ValidationError | SettingsError) -> str:
+    """One line naming each bad ``LOOPGATE_*`` variable (Settings validates the environment;
+    a list or mapping that is not JSON fails before validation, as a SettingsError)."""
+    if isinstance(error, SettingsError):
+        return f"invalid configuration: {error} ({error.__cause__})"
+    problems = []
+    for problem in error.errors(include_url=False):
+        name = "LOOPGATE_" + "_".join(str(part) for part in problem["loc"][:1]).upper()
+        problems.append(f"{name}: {problem['msg']} (got {problem.get('input')!r})")
+    return "invalid configuration: " + "; ".join(problems)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -34,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         console_err.print(f"[bold red]error:[/] {exc}", highlight=False)
         return exc.exit_code
+    except (ValidationError, SettingsError) as exc:
+        console_err.print(f"[bold red]error:[/] {escape(configuration_problem(exc))}",
+                          highlight=False)
+        return 2
     except KeyboardInterrupt:
         return 130
 
