@@ -80,13 +80,9 @@ def standalone_app(
     """
     gateway = Gateway(supergraph, subgraph_router(supergraph, session, verifier),
                       request_timeout=request_timeout)
-    if verifier is None:
-        app = create_gateway_app(gateway, cors_origins=cors_origins,
-                                 max_body_bytes=max_body_bytes, on_shutdown=on_shutdown)
-    else:
-        app = create_gateway_app(
-            gateway, cors_origins=cors_origins, max_body_bytes=max_body_bytes,
-            on_shutdown=on_shutdown,
-            context_for=principal_context(verifier, forward_bearer=True),
-            auth_shape_for=auth_shape_for(lambda: gateway.authorization))
+    app = create_gateway_app(
+        gateway, cors_origins=cors_origins, max_body_bytes=max_body_bytes,
+        on_shutdown=on_shutdown,
+        context_for=principal_context(verifier, forward_bearer=True) if verifier else None,
+        auth_shape_for=auth_shape_for(lambda: gateway.authorization) if verifier else None)
     return gateway, app

@@ -81,9 +81,8 @@ def create_gateway_app(
         if on_shutdown is not None:
             await on_shutdown()
 
-    endpoint = (GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes) if context_for is None
-                else GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes,
-                                     context_for=context_for, auth_shape_for=auth_shape_for))
+    endpoint = GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes, context_for=context_for,
+                               auth_shape_for=auth_shape_for)
     routes = [*health_routes({"subgraphs": subgraphs_ready(gateway)}), graphql_route(endpoint)]
     middleware = [cors_middleware(cors_origins)] if cors_origins else []
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

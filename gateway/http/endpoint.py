@@ -51,8 +51,8 @@ class GraphQLEndpoint:
     """A Starlette endpoint serving ``gateway``.
 
     ``context_for`` builds the per-request context handed to subgraphs (the auth layer's
-    principal) and may raise :class:`RequestRejected` (e.g. 401); ``auth_shape_for`` derives
-    the plan-cache authorization shape from that context.
+    principal; none: an empty context) and may raise :class:`RequestRejected` (e.g. 401);
+    ``auth_shape_for`` derives the plan-cache authorization shape from that context.
     """
 
     def __init__(
@@ -61,13 +61,13 @@ class GraphQLEndpoint:
         *,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         graphiql: bool = True,
-        context_for: ContextFor = _no_context,
+        context_for: ContextFor | None = None,
         auth_shape_for: AuthShapeFor | None = None,
     ) -> None:
         self.gateway = gateway
         self.max_body_bytes = max_body_bytes
         self.graphiql = graphiql
-        self._context_for = context_for
+        self._context_for = context_for or _no_context
         self._auth_shape_for = auth_shape_for
 
     async def handle(self, request: Request) -> Response:
