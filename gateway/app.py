@@ -39,13 +39,15 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
     endpoint = GraphQLEndpoint(gateway, context_for=principal_context(auth.verifier),
                                auth_shape_for=auth_shape_for(lambda: gateway.authorization))
     jobs = list(dict.fromkeys(job for subgraph in PLATFORM_SUBGRAPHS for job in subgraph.jobs))
+    sweeps = list(dict.fromkeys(sweep for subgraph in PLATFORM_SUBGRAPHS
+                                for sweep in subgraph.sweeps))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await ensure_indexes(mongo.db, platform_indexes())
         await auth.start()
         tasks = [asyncio.create_task(auth.upkeep_forever()),
-                 asyncio.create_task(run_jobs_forever(mongo.db, jobs))]
+                 asyncio.create_task(run_jobs_forever(mongo.db, jobs, sweeps))]
         try:
             yield
         finally:

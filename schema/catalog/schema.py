@@ -203,6 +203,6 @@ schema = strawberry.federation.Schema(
     config=schema_config())
 
 SUBGRAPH = Subgraph(name="catalog", schema=schema, indexes=INDEXES, make_context=make_context,
-                    jobs=(relay_outboxes, sweep_expired, sweep_claims))
+                    jobs=(relay_outboxes,), sweeps=(sweep_expired, sweep_claims))
 
 __all__ = ["SUBGRAPH", "refusal", "schema"]

@@ -23,14 +23,17 @@ Job = Callable[[AsyncDatabase], Awaitable[int]]
 @dataclass(frozen=True)
 class Subgraph:
     """One subgraph: ``name`` (as in the supergraph), its Strawberry federation schema, the
-    indexes its repositories rely on, how to build its per-request context, and periodic
-    ``jobs`` (outbox relays, sweepers) the host should run every few seconds."""
+    indexes its repositories rely on, how to build its per-request context, periodic ``jobs``
+    (outbox relays) the host should run every few seconds, and ``sweeps`` (deleting what is
+    past a retention of minutes or hours) it should run every few minutes: a sweep filters
+    on a time field, which is a whole-collection scan on FerretDB v1."""
 
     name: str
     schema: strawberry.federation.Schema
     indexes: tuple[IndexSpec, ...]
     make_context: ContextMaker
     jobs: tuple[Job, ...] = field(default=())
+    sweeps: tuple[Job, ...] = field(default=())
 
     def context_factory(self, db: AsyncDatabase) -> Callable[[Mapping[str, Any]], Any]:
         """``make_context`` bound to one database: the in-process transport's context_factory."""

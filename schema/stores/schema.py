@@ -92,4 +92,5 @@ schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Sto
 
 # The relay moves store.updated events out of store outboxes; claims come from store writes.
 SUBGRAPH = Subgraph(name="stores", schema=schema, indexes=repository.INDEXES,
-                    make_context=make_context, jobs=(relay_outboxes, sweep_claims))
+                    make_context=make_context, jobs=(relay_outboxes,),
+                    sweeps=(sweep_claims,))
