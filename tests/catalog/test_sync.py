@@ -201,6 +201,19 @@ async def test_prices_follow_the_ordering_rule(db):
     assert (await db["products"].find_one({"sku": "A"}))["price"]["amount"] == 500
 
 
+async def test_an_invalid_price_is_reported_and_the_rest_apply(db):
+    await setup(db)
+    query = """mutation($input: SyncPricesInput!) { syncPrices(input: $input) {
+      applied problems { sku status } userErrors { code } } }"""
+    out = await data(schema, db, query, A, input={"idempotencyKey": "p", "items": [
+        {"sku": "A", "price": {"amount": -5}, "occurredAt": at(10)},
+        {"sku": "B", "price": {"amount": 250}, "occurredAt": at(10)}]})
+    assert out["syncPrices"] == {"applied": 1, "userErrors": [],
+                                 "problems": [{"sku": "A", "status": "INVALID"}]}
+    prices = {p["sku"]: p["price"]["amount"] for p in await db["products"].find().to_list()}
+    assert prices == {"A": 100, "B": 250, "C": 100}
+
+
 async def test_availability_near_a_point(db):
     store_id, ids = await setup(db, skus=("A",))
     await sync(db, store_id, [{"sku": "A", "onHand": 7, "occurredAt": at(1)}])
