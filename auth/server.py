@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from authlib.oauth2.rfc6749 import AuthorizationServer, OAuth2Request
+from authlib.oauth2.rfc6749 import AuthorizationServer, InvalidClientError, OAuth2Request
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from joserfc.jws import extract_compact
 
 from auth.bridge import call
@@ -30,6 +31,10 @@ from auth.revocation import RevocationList
 from auth.scopes import SCOPES, scope_string
 from auth.tokens import AccessTokenIssuer
 from auth.verify import TokenVerifier
+
+CLIENT_AUTH_FAILED = "client authentication failed: the client id or the secret is wrong"
+CLIENT_AUTH_MISSING = ("client authentication required: send the client id and secret with "
+                       "HTTP Basic, or as client_id and client_secret form fields")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,23 @@ class LoopgateAuthorizationServer(AuthorizationServer):
 
     def query_client(self, client_id: str) -> OAuthClient | None:
         return call(self.clients.get, client_id)
+
+    def authenticate_client(self, request: OAuth2Request, methods: list[str],
+                            endpoint: str = "token") -> OAuthClient:
+        """authlib's client authentication, with one answer for every failure.
+
+        authlib tells an unknown client id ("does not exist", 400 in a form) from a wrong
+        secret ("cannot authenticate", 401), which lets anyone probe for registered ids; here
+        both are the same 401 ``invalid_client`` with the same words.
+        """
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError as exc:
+            presented = (extract_basic_authorization(request.headers)[0]
+                         or request.payload.client_id)
+            raise InvalidClientError(
+                status_code=401,
+                description=CLIENT_AUTH_FAILED if presented else CLIENT_AUTH_MISSING) from exc
 
     def _generate_token(self, grant_type: str, client: OAuthClient, user: str | None = None,
                         scope: str | None = None, expires_in: int | None = None,
