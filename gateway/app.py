@@ -20,6 +20,7 @@ from gateway.federation import Supergraph
 from gateway.health import health_routes
 from gateway.http.app import cors_middleware, graphql_route
 from gateway.http.endpoint import GraphQLEndpoint
+from gateway.http.graphiql import graphiql_routes
 from gateway.platform import (
     PLATFORM_SUBGRAPHS,
     compose_platform,
@@ -62,6 +63,7 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
         *health_routes({"database": mongo.ping}),
         *oauth_routes(auth),
         graphql_route(endpoint),
+        *graphiql_routes(),
     ]
     middleware = [cors_middleware(settings.cors_origins)] if settings.cors_origins else []
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

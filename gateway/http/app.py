@@ -24,6 +24,7 @@ from gateway.http.endpoint import (
     ContextFor,
     GraphQLEndpoint,
 )
+from gateway.http.graphiql import graphiql_routes
 from gateway.service import Gateway
 
 OnShutdown = Callable[[], Awaitable[None]]
@@ -83,6 +84,7 @@ def create_gateway_app(
 
     endpoint = GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes, context_for=context_for,
                                auth_shape_for=auth_shape_for)
-    routes = [*health_routes({"subgraphs": subgraphs_ready(gateway)}), graphql_route(endpoint)]
+    routes = [*health_routes({"subgraphs": subgraphs_ready(gateway)}), graphql_route(endpoint),
+              *graphiql_routes()]
     middleware = [cors_middleware(cors_origins)] if cors_origins else []
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
