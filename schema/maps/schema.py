@@ -103,14 +103,17 @@ class Query:
     @strawberry.federation.field(
         requires_scopes=READ,
         description="An order for visiting up to 25 drops from a start point (nearest "
-                    "neighbour + 2-opt over great-circle distances). ETAs are estimates: "
-                    "5 minutes handling, then distance x road factor 1.3 at 15 km/h.")
+                    "neighbour + 2-opt over great-circle distances). Stop ids must be unique "
+                    "(each names one drop in the answer); a repeated id is BAD_USER_INPUT on "
+                    "`stops`. ETAs are estimates: 5 minutes handling, then distance x road "
+                    "factor 1.3 at 15 km/h.")
     def courier_route(self, info: strawberry.Info, start: GeoPointInput,
                       stops: list[RouteStopInput]) -> CourierRoute:
         info.context.require("stores:read")
         origin = stores.check_point(start.lat, start.lng, "start")
         if len(stops) > MAX_ROUTE_STOPS:
             raise bad_user_input(f"at most {MAX_ROUTE_STOPS} stops", argument="stops")
+        _check_unique_stop_ids(stops)
         points = [stores.check_point(s.location.lat, s.location.lng, "stops") for s in stops]
         order = plan_route(origin, points)
         here, travelled, route = origin, 0, []
@@ -124,6 +127,17 @@ class Query:
                                    arrival_eta_minutes=DEFAULT_RATES.eta_minutes(travelled)))
         eta = route[-1].arrival_eta_minutes if route else 0
         return CourierRoute(stops=route, total_distance_meters=travelled, eta_minutes=eta)
+
+
+def _check_unique_stop_ids(stops: list[RouteStopInput]) -> None:
+    """Each stop id names one drop of the answer, so a repeated id is the caller's mistake."""
+    first_at: dict[str, int] = {}
+    for index, stop in enumerate(stops):
+        if stop.id in first_at:
+            raise bad_user_input(
+                f"stop ids must be unique: stops[{index}] repeats the id {stop.id!r} of "
+                f"stops[{first_at[stop.id]}]", argument="stops", field=["stops", index, "id"])
+        first_at[stop.id] = index
 
 
 schema = strawberry.federation.Schema(query=Query, types=[Store],

@@ -125,3 +125,16 @@ async def test_concurrent_upserts_in_one_cell_keep_every_store(db):
                                  for i in range(12)))
     found = await _all_pages(db, {"lat": 31.2, "lng": 121.4}, 500)
     assert sorted(s for _, s in found) == sorted(ids)
+
+
+async def test_courier_route_refuses_repeated_stop_ids(db):
+    stops = [{"id": stop_id, "location": {"lat": 31.0 + i / 100, "lng": 121.0}}
+             for i, stop_id in enumerate(["a", "b", "a"])]
+    result = await run(schema, db, """query($start: GeoPointInput!, $stops: [RouteStopInput!]!) {
+      courierRoute(start: $start, stops: $stops) { totalDistanceMeters } }""", A,
+                       start={"lat": 31.0, "lng": 121.0}, stops=stops)
+    assert result.data is None
+    [error] = result.errors
+    assert error.extensions == {"code": "BAD_USER_INPUT", "argument": "stops",
+                                "field": ["stops", 2, "id"]}
+    assert error.message == "stop ids must be unique: stops[2] repeats the id 'a' of stops[0]"
