@@ -1,7 +1,9 @@
 """Periodic jobs of the platform subgraphs (outbox relays, sweepers), run by the server.
 
 A job is ``async (db) -> int`` (how much it did); a failing round is logged and retried at
-the next tick, so one bad document never stops the relay. Jobs run every ``interval_s``
+the next tick, so one bad document never stops the relay. The server runs one runner per
+database, live and sandbox (:func:`gateway.platform.platform_jobs`): a job has no principal,
+so the database it is handed is its mode. Jobs run every ``interval_s``
 (at once again while one still has work); sweeps, which only delete what has been kept
 long enough, every ``sweep_every_s``.
 """

@@ -1,11 +1,11 @@
-"""The ordered demo-data steps; each domain issue appends its own."""
+"""The ordered demo-data steps, live and sandbox; each domain issue appends its own."""
 
 from auth.demo import AUTH_SEED
 from gateway.config import Settings
 from partners.demo import PARTNER_SEED
-from schema.catalog.seed import PRODUCTS_SEED, stock_seed
+from schema.catalog.seed import PRODUCTS_SEED, sandbox_catalog_seed, stock_seed
 from schema.kernel.seeding import SeedStep
-from schema.stores.seed import STORES_SEED
+from schema.stores.seed import STORES_SEED, sandbox_stores_seed
 
 
 def demo_steps(settings: Settings) -> tuple[SeedStep, ...]:
@@ -13,3 +13,10 @@ def demo_steps(settings: Settings) -> tuple[SeedStep, ...]:
     (``LOOPGATE_DEMO_STOCK_STORES`` of the stores get stock: all by default)."""
     return (PARTNER_SEED, AUTH_SEED, STORES_SEED, PRODUCTS_SEED,
             stock_seed(settings.demo_stock_stores))
+
+
+def sandbox_steps(partner_id: str) -> tuple[SeedStep, ...]:
+    """What a partner's sandbox starts with, loaded on its first sandbox request
+    (:class:`schema.kernel.sandbox.SandboxDemo`): 5 stores around People's Square, Shanghai,
+    and 10 products with stock in each. Partners and OAuth clients stay live."""
+    return (sandbox_stores_seed(partner_id), sandbox_catalog_seed(partner_id))

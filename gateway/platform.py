@@ -2,27 +2,49 @@
 
 Composition runs through :mod:`gateway.compose` (the same code that checks partner
 subgraphs), so the platform never depends on a supergraph file that could drift from the
-code. Each subgraph runs in this process on the shared database, without HTTP or JSON.
+code. Each subgraph runs in this process on the shared databases, without HTTP or JSON: the
+live one and its sandbox twin (:class:`schema.kernel.sandbox.Databases`), each caller on the
+one its token names, and each subgraph's indexes, jobs and sweeps on both.
 """
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+from starlette.requests import Request
 
+from gateway.authorization.wiring import principal_of
 from gateway.compose import SubgraphSource, compose_supergraph
 from gateway.transports import InProcessTransport, TransportRouter
 from partners.subgraph.schema import SUBGRAPH as PARTNERS
 from schema.catalog.schema import SUBGRAPH as CATALOG
-from schema.kernel.indexes import IndexSpec
-from schema.kernel.subgraph import Subgraph
+from schema.kernel.indexes import IndexSpec, ensure_indexes
+from schema.kernel.sandbox import Databases, SandboxDemo
+from schema.kernel.subgraph import Job, Subgraph
 from schema.maps.schema import SUBGRAPH as MAPS
 from schema.stores.schema import SUBGRAPH as STORES
 
 PLATFORM_SUBGRAPHS: tuple[Subgraph, ...] = (PARTNERS, STORES, MAPS, CATALOG)
 
+_log = logging.getLogger("loopgate.sandbox")
+
+ContextFor = Callable[[Request], Awaitable[Mapping[str, Any]]]
+
 
 class PlatformCompositionError(RuntimeError):
     """The platform's own subgraphs do not compose: a bug in this codebase, never input."""
+
+
+@dataclass(frozen=True)
+class JobSet:
+    """The jobs and sweeps to run on one database."""
+
+    db: AsyncDatabase
+    jobs: tuple[Job, ...]
+    sweeps: tuple[Job, ...]
 
 
 def compose_platform(subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> str:
@@ -38,14 +60,51 @@ def compose_platform(subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> str:
     return result.supergraph_sdl
 
 
-def platform_router(db: AsyncDatabase,
+def platform_router(databases: Databases,
                     subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> TransportRouter:
-    """In-process transports for every platform subgraph, over ``db``."""
+    """In-process transports for every platform subgraph, each call on its caller's database."""
     return TransportRouter({
-        sg.name: InProcessTransport(sg.schema._schema, context_factory=sg.context_factory(db))
+        sg.name: InProcessTransport(sg.schema._schema,
+                                    context_factory=sg.context_factory(databases))
         for sg in subgraphs
     })
 
 
 def platform_indexes(subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> list[IndexSpec]:
     return [spec for sg in subgraphs for spec in sg.indexes]
+
+
+async def ensure_platform_indexes(databases: Databases,
+                                  subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> None:
+    """Every subgraph's indexes, in each database its data lives in."""
+    for sg in subgraphs:
+        for db in sg.databases(databases).each():
+            await ensure_indexes(db, sg.indexes)
+
+
+def platform_jobs(databases: Databases,
+                  subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> list[JobSet]:
+    """Per database, the distinct jobs and sweeps of the subgraphs whose data lives there."""
+    sets = []
+    for db in databases.each():
+        here = [sg for sg in subgraphs if db in sg.databases(databases).each()]
+        sets.append(JobSet(db, tuple(dict.fromkeys(j for sg in here for j in sg.jobs)),
+                           tuple(dict.fromkeys(s for sg in here for s in sg.sweeps))))
+    return sets
+
+
+def preparing_sandbox(context_for: ContextFor, demo: SandboxDemo) -> ContextFor:
+    """``context_for`` that first loads a sandbox partner's demo data on its first request.
+
+    A load that fails (the database is away) is logged, and the next request tries again;
+    the request itself goes on and meets the same database in its subgraphs."""
+
+    async def context(request: Request) -> Mapping[str, Any]:
+        found = await context_for(request)
+        try:
+            await demo.ensure(principal_of(found))
+        except PyMongoError:
+            _log.exception("could not load the sandbox demo data; next request retries")
+        return found
+
+    return context

@@ -78,5 +78,8 @@ class Query:
 schema = strawberry.federation.Schema(query=Query, types=[Partner],
                                       config=schema_config())
 
+# Partners (like OAuth clients and signing keys) have no sandbox twin: a sandbox token's
+# merchant and viewer resolve from the live registry.
 SUBGRAPH = Subgraph(name="partners", schema=schema,
-                    indexes=(IndexSpec.on(PARTNERS, "type"),), make_context=make_context)
+                    indexes=(IndexSpec.on(PARTNERS, "type"),), make_context=make_context,
+                    live_only=True)

@@ -1,4 +1,5 @@
-"""Demo catalogue: QuickMart's 500 products and stock of each in every demo store.
+"""Demo catalogue: QuickMart's 500 products and stock of each in every demo store, and the
+few products (stocked in its sandbox stores) each partner's sandbox starts with.
 
 Deterministic (ids from partner and SKU, and from store code) and idempotent (rows already
 there are left as they are); 1,000,000 stock rows go in as bulk inserts (about a minute on
@@ -16,9 +17,16 @@ from schema.catalog.collections import INVENTORY, PRODUCTS, STOCKED, inventory_i
 from schema.catalog.products import product_id_for, raise_max_threshold
 from schema.kernel.bulk import insert_missing
 from schema.kernel.seeding import Advance, SeedStep
-from schema.stores.seed import CHAIN, STORE_COUNT, demo_store_id
+from schema.stores.seed import (
+    CHAIN,
+    SANDBOX_STORE_COUNT,
+    STORE_COUNT,
+    demo_store_id,
+    sandbox_store_id,
+)
 
 PRODUCT_COUNT = 500
+SANDBOX_PRODUCT_COUNT = 10
 _STORES_PER_BATCH = 20
 _CATEGORIES = ("drinks", "snacks", "dairy", "bakery", "household", "frozen", "fresh")
 _EPOCH = datetime(2026, 1, 1)
@@ -82,6 +90,25 @@ def stock_seed(store_count: int = STORE_COUNT) -> SeedStep:
             advance(len(numbers))
 
     return SeedStep("stock", store_count, seed)
+
+
+def sandbox_catalog_seed(partner_id: str) -> SeedStep:
+    """``partner_id``'s sandbox products (``SKU-00000`` …) with stock in each of its sandbox
+    stores (:func:`schema.stores.seed.sandbox_stores_seed`, which runs first)."""
+
+    async def seed(db: AsyncDatabase, advance: Advance) -> None:
+        products = product_documents(SANDBOX_PRODUCT_COUNT, partner_id)
+        await write_products(db, products)
+        rng = random.Random(partner_id)
+        stores = [sandbox_store_id(partner_id, n) for n in range(SANDBOX_STORE_COUNT)]
+        await insert_missing(db[INVENTORY], [stock_row(store_id, p, rng.randint(0, 60))
+                                             for store_id in stores for p in products])
+        product_ids = sorted(p["_id"] for p in products)
+        await insert_missing(db[STOCKED], [{"_id": stocked_id(store_id), "products": product_ids}
+                                           for store_id in stores])
+        advance(len(products))
+
+    return SeedStep(f"sandbox-catalog:{partner_id}", SANDBOX_PRODUCT_COUNT, seed)
 
 
 PRODUCTS_SEED = SeedStep("products", PRODUCT_COUNT, _seed_products)

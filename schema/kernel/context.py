@@ -1,8 +1,10 @@
 """The per-request context every platform subgraph resolver receives as ``info.context``.
 
 It carries the caller's verified :class:`Principal` (or ``None`` for an anonymous call), the
-database and the request's DataLoaders (created lazily, so a loader batches only within one
-request and never leaks data between callers).
+caller's database and the request's DataLoaders (created lazily, so a loader batches only
+within one request and never leaks data between callers). The database is the live one or
+the sandbox, picked from the principal before ``make_context`` is called
+(:meth:`schema.kernel.subgraph.Subgraph.context_factory`), so resolvers cannot pick wrongly.
 """
 
 from collections.abc import Callable, Mapping
@@ -45,9 +47,15 @@ class SubgraphContext:
         return found  # type: ignore[return-value]
 
 
-def make_context(db: AsyncDatabase, request: Mapping[str, Any]) -> SubgraphContext:
-    """The standard context factory: ``request["principal"]`` is the verified caller."""
+def request_principal(request: Mapping[str, Any]) -> Principal | None:
+    """``request["principal"]``, the verified caller (None when anonymous)."""
     principal = request.get("principal")
     if principal is not None and not isinstance(principal, Principal):
         raise TypeError("request context 'principal' must be a Principal or None")
-    return SubgraphContext(db=db, principal=principal, request=request)
+    return principal
+
+
+def make_context(db: AsyncDatabase, request: Mapping[str, Any]) -> SubgraphContext:
+    """The standard context factory: ``db`` is the caller's database (already picked),
+    ``request["principal"]`` the verified caller."""
+    return SubgraphContext(db=db, principal=request_principal(request), request=request)

@@ -1,20 +1,23 @@
 """What a platform subgraph package hands the gateway: its schema, indexes and context factory.
 
-The gateway's in-process transport calls ``make_context(db, request_context)`` once per
-subgraph fetch (``request_context`` is ``{"principal": Principal | None, ...}``) and executes
-the fetch's parsed document on ``schema._schema``; over HTTP the same request context comes
-from the verified ``Loopgate-Context`` token. Subgraphs never import the gateway.
+The gateway's in-process transport calls ``context_factory(databases)(request_context)`` once
+per subgraph fetch (``request_context`` is ``{"principal": Principal | None, ...}``) and
+executes the fetch's parsed document on ``schema._schema``; over HTTP the same request context
+comes from the verified ``Loopgate-Context`` token. Either way the factory picks the caller's
+database (live or sandbox, :mod:`schema.kernel.sandbox`) before the subgraph's own
+``make_context`` sees it. Subgraphs never import the gateway.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import strawberry
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schema.kernel.context import request_principal
 from schema.kernel.indexes import IndexSpec
+from schema.kernel.sandbox import Databases
 
 ContextMaker = Callable[[AsyncDatabase, Mapping[str, Any]], Any]
 Job = Callable[[AsyncDatabase], Awaitable[int]]
@@ -26,7 +29,11 @@ class Subgraph:
     indexes its repositories rely on, how to build its per-request context, periodic ``jobs``
     (outbox relays) the host should run every few seconds, and ``sweeps`` (deleting what is
     past a retention of minutes or hours) it should run every few minutes: a sweep filters
-    on a time field, which is a whole-collection scan on FerretDB v1."""
+    on a time field, which is a whole-collection scan on FerretDB v1.
+
+    Its data lives in the live database and the sandbox, each caller seeing the one its token
+    names; indexes, jobs and sweeps run on both. ``live_only`` keeps every caller on the live
+    database, for data that has no sandbox twin (the partner registry)."""
 
     name: str
     schema: strawberry.federation.Schema
@@ -34,10 +41,21 @@ class Subgraph:
     make_context: ContextMaker
     jobs: tuple[Job, ...] = field(default=())
     sweeps: tuple[Job, ...] = field(default=())
+    live_only: bool = False
 
-    def context_factory(self, db: AsyncDatabase) -> Callable[[Mapping[str, Any]], Any]:
-        """``make_context`` bound to one database: the in-process transport's context_factory."""
-        return partial(self.make_context, db)
+    def databases(self, databases: Databases) -> Databases:
+        """The databases this subgraph's data lives in."""
+        return Databases.live_only(databases.live) if self.live_only else databases
+
+    def context_factory(self, databases: Databases) -> Callable[[Mapping[str, Any]], Any]:
+        """The in-process transport's context_factory: ``make_context`` over the caller's
+        database, picked from the request's principal."""
+        own = self.databases(databases)
+
+        def factory(request: Mapping[str, Any]) -> Any:
+            return self.make_context(own.pick(request_principal(request)), request)
+
+        return factory
 
     @property
     def sdl(self) -> str:

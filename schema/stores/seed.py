@@ -1,4 +1,5 @@
-"""Demo stores: QuickMart's 2,000 convenience stores over Shanghai and Hangzhou.
+"""Demo stores: QuickMart's 2,000 convenience stores over Shanghai and Hangzhou, and the
+few stores each partner's sandbox starts with.
 
 Every value derives from the store number (ids via ``stable_id``, positions from a seeded
 generator), so seeding twice writes the same data; existing documents are left alone.
@@ -26,6 +27,9 @@ CITIES: tuple[tuple[str, str, float, float, float], ...] = (
     ("Shanghai", "Shanghai", 31.2304, 121.4737, 0.22),
     ("Hangzhou", "Zhejiang", 30.2741, 120.1551, 0.18),
 )
+SANDBOX_STORE_COUNT = 5
+# within about 1.5 km of People's Square: all in a default nearbyStores search from there
+_SANDBOX_AREA = (("Shanghai", "Shanghai", 31.2304, 121.4737, 0.015),)
 _SERVICES = (["DELIVERY", "PICKUP"], ["PICKUP"], ["DELIVERY", "DINE_IN", "PICKUP"])
 _EPOCH = datetime(2026, 1, 1)
 
@@ -88,6 +92,31 @@ async def write_stores(db: AsyncDatabase, documents: list[dict[str, Any]],
 
 async def _seed_stores(db: AsyncDatabase, advance: Advance) -> None:
     await write_stores(db, store_documents(STORE_COUNT, demo_partner_id(CHAIN)), advance)
+
+
+def sandbox_store_code(number: int) -> str:
+    return f"SANDBOX-{number + 1}"
+
+
+def sandbox_store_id(partner_id: str, number: int) -> str:
+    return stable_id("sto", f"sandbox:{partner_id}:{sandbox_store_code(number)}")
+
+
+def sandbox_store_documents(partner_id: str) -> list[dict[str, Any]]:
+    """A partner's sandbox stores: ``SANDBOX-1`` … around People's Square, Shanghai."""
+    rng = random.Random(partner_id)
+    return [{**store_document(n, partner_id, rng, cities=_SANDBOX_AREA),
+             "_id": sandbox_store_id(partner_id, n), "code": sandbox_store_code(n),
+             "name": f"Sandbox store {n + 1}"} for n in range(SANDBOX_STORE_COUNT)]
+
+
+def sandbox_stores_seed(partner_id: str) -> SeedStep:
+    """The step that writes ``partner_id``'s sandbox stores (into the sandbox database)."""
+
+    async def seed(db: AsyncDatabase, advance: Advance) -> None:
+        await write_stores(db, sandbox_store_documents(partner_id), advance)
+
+    return SeedStep(f"sandbox-stores:{partner_id}", SANDBOX_STORE_COUNT, seed)
 
 
 STORES_SEED = SeedStep("stores", STORE_COUNT, _seed_stores)

@@ -1,0 +1,113 @@
+"""Every mutation of the graph, run with a sandbox token, changes the sandbox and leaves every
+live collection as it was.
+
+The mutations come from the composed platform supergraph, so a mutation added later is run
+here too; one without a case in :data:`CASES` fails this test until it gets one.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from gateway.federation import Supergraph
+from gateway.platform import compose_platform
+from schema.catalog.seed import demo_sku
+from schema.stores.seed import sandbox_store_code, sandbox_store_id
+from tests.sandbox.conftest import GraphQL, Platform, snapshot
+
+Payload = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A mutation that succeeds for a sandbox partner with the sandbox demo data."""
+
+    query: str
+    variables: Callable[[str], dict[str, Any]]   # from the partner id
+    succeeded: Callable[[Payload], bool]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _store_input(code: str) -> dict[str, Any]:
+    return {"code": code, "name": f"Sandbox {code}",
+            "address": {"line1": "1 Nanjing Rd", "city": "Shanghai", "country": "CN"},
+            "location": {"lat": 31.2310, "lng": 121.4740},
+            "openingHours": [{"dayOfWeek": d, "opens": "08:00", "closes": "22:00"}
+                             for d in range(1, 8)],
+            "services": ["PICKUP"], "deliveryRadiusMeters": 3000}
+
+
+CASES: dict[str, Case] = {
+    "upsertStore": Case(
+        """mutation($input: UpsertStoreInput!) { upsertStore(input: $input) {
+             store { id } userErrors { code message } } }""",
+        lambda _partner: {"input": _store_input("SBX-NEW")},
+        lambda p: p["store"] is not None),
+    "setStoreStatus": Case(
+        """mutation($input: SetStoreStatusInput!) { setStoreStatus(input: $input) {
+             store { status } userErrors { code message } } }""",
+        lambda partner: {"input": {"storeId": sandbox_store_id(partner, 0),
+                                   "status": "TEMPORARILY_CLOSED"}},
+        lambda p: p["store"] == {"status": "TEMPORARILY_CLOSED"}),
+    "upsertProducts": Case(
+        """mutation($input: UpsertProductsInput!) { upsertProducts(input: $input) {
+             products { sku } userErrors { code message } } }""",
+        lambda _partner: {"input": {"idempotencyKey": "sbx-products-1", "items": [
+            {"sku": "SBX-NEW-1", "name": "Sandbox tea", "price": {"amount": 500}}]}},
+        lambda p: p["products"] == [{"sku": "SBX-NEW-1"}]),
+    "syncInventory": Case(
+        """mutation($input: SyncInventoryInput!) { syncInventory(input: $input) {
+             applied userErrors { code message } } }""",
+        lambda _partner: {"input": {"storeCode": sandbox_store_code(0),
+                                    "idempotencyKey": "sbx-stock-1", "items": [
+                                        {"sku": demo_sku(0), "onHand": 99,
+                                         "occurredAt": _now()}]}},
+        lambda p: p["applied"] == 1),
+    "syncPrices": Case(
+        """mutation($input: SyncPricesInput!) { syncPrices(input: $input) {
+             applied userErrors { code message } } }""",
+        lambda _partner: {"input": {"idempotencyKey": "sbx-prices-1", "items": [
+            {"sku": demo_sku(0), "price": {"amount": 1234, "currency": "CNY"},
+             "occurredAt": _now()}]}},
+        lambda p: p["applied"] == 1),
+}
+
+
+def graph_mutations() -> list[str]:
+    """The root Mutation fields of the composed platform graph."""
+    mutation = Supergraph.parse(compose_platform()).api_schema.mutation_type
+    return sorted(mutation.fields) if mutation else []
+
+
+def test_the_graph_has_mutations_and_each_has_a_sandbox_case() -> None:
+    missing = sorted(set(graph_mutations()) - set(CASES))
+    assert graph_mutations(), "the platform graph has no Mutation type any more"
+    assert not missing, f"add a sandbox case to CASES for: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("mutation", graph_mutations())
+async def test_a_sandbox_mutation_changes_the_sandbox_and_no_live_document(
+        platform: Platform, graphql: GraphQL, mutation: str) -> None:
+    case = CASES.get(mutation)
+    assert case is not None, f"no sandbox case for the mutation {mutation}: add one to CASES"
+    partner = await platform.partner()
+    token = await platform.token(partner, sandbox=True)
+    first = await graphql("{ viewer { sandbox } }", token=token)   # loads the sandbox demo
+    assert first == {"data": {"viewer": {"sandbox": True}}}
+    live_before = await snapshot(platform.live)
+    sandbox_before = await snapshot(platform.sandbox)
+
+    answer = await graphql(case.query, case.variables(partner), token=token)
+
+    assert "errors" not in answer, answer
+    payload = answer["data"][mutation]
+    assert payload["userErrors"] == [], payload
+    assert case.succeeded(payload), payload
+    assert await snapshot(platform.sandbox) != sandbox_before
+    assert await snapshot(platform.live) == live_before
