@@ -24,6 +24,10 @@ from schema.kernel.time import as_utc, utcnow
 
 ALGORITHM = "RS256"
 MAX_TOKEN_LIFETIME = timedelta(minutes=15)
+# Clocks of the issuer and of a verifier (another gateway, a subgraph) may differ: a token is
+# accepted until CLOCK_SKEW after its ``exp``, and its ``iat``/``nbf`` may lie up to CLOCK_SKEW in
+# the verifier's future. So a 15-minute token can be honoured for up to 16 minutes, and key
+# rotation keeps a retired key verifying MAX_TOKEN_LIFETIME + CLOCK_SKEW.
 CLOCK_SKEW = timedelta(seconds=60)
 REFRESH_INTERVAL_S = 60.0
 KEY_MAX_AGE = timedelta(days=30)

@@ -1,8 +1,10 @@
 """Bearer-token verification for the gateway: ``Authorization`` header → :class:`Principal`.
 
 Checks, in order: the header's form, the JWT's ``alg``/``typ``/``kid``, the signature against
-the verification keys, ``iss``, ``aud``, ``exp`` (with a minute of clock skew), then revocation
-by ``jti`` when there is a revocation list. Every refusal is an
+the verification keys, ``iss``, ``aud``, ``exp``, ``iat`` and ``nbf``, then revocation by ``jti``
+when there is a revocation list. Times allow ``auth.keys.CLOCK_SKEW`` (60 s) of clock
+difference between issuer and verifier: a token is accepted until 60 s after its ``exp``, and
+an ``iat``/``nbf`` up to 60 s ahead of the verifier's clock is not refused. Every refusal is an
 :class:`~auth.errors.AuthError` (``UNAUTHENTICATED``).
 
 The keys are the database's key ring (``loopgate serve``) or the issuer's JWKS fetched over
