@@ -52,16 +52,19 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path, cache_dir: Path, ferretdb:
         server.start(tmp_path / "other", cache_dir, port=busy_port)
 
 
-def test_ferretdb_runs_with_a_lazier_collector_unless_the_operator_chose(
+def test_ferretdb_runs_with_a_lazier_collector_and_a_memory_limit_unless_the_operator_chose(
         tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert server.server_environment({"PATH": "/bin"}) == {"PATH": "/bin",
-                                                          "GOGC": server.GC_PERCENT}
+    assert server.server_environment({"PATH": "/bin"}) == {
+        "PATH": "/bin", "GOGC": server.GC_PERCENT, "GOMEMLIMIT": server.MEMORY_LIMIT}
     assert server.server_environment({"GOGC": "off"})["GOGC"] == "off"
+    assert server.server_environment({"GOMEMLIMIT": "4GiB"})["GOMEMLIMIT"] == "4GiB"
     monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
     state = tmp_path / "state"
     running = server.start(state, cache_dir, port=server.free_port())
     try:
         environ = Path(f"/proc/{running.pid}/environ").read_bytes().split(b"\0")
         assert f"GOGC={server.GC_PERCENT}".encode() in environ
+        assert f"GOMEMLIMIT={server.MEMORY_LIMIT}".encode() in environ
     finally:
         server.stop(state)
