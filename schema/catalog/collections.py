@@ -17,7 +17,7 @@ INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(INVENTORY, "storeId", "productId", unique=True),
     IndexSpec.on(INVENTORY, "partnerId", "seq"),
     IndexSpec.on(IDEMPOTENCY, "expiresAt"),
-    IndexSpec.on(LEASES, "partnerId"),
+    IndexSpec.on(LEASES, "feed"),
 )
 
 

@@ -12,9 +12,9 @@ from schema.catalog.read import available
 from schema.catalog.stocked import stocked_products
 from schema.catalog.types import INVENTORY_READ, Product, product_loader
 from schema.kernel.context import SubgraphContext
-from schema.kernel.errors import ErrorCode, bad_user_input, graphql_error
+from schema.kernel.errors import ErrorCode, graphql_error
 from schema.kernel.graphql_types import GeoPointInput, PageInfo
-from schema.kernel.pagination import check_first, decode_cursor, encode_cursor
+from schema.kernel.pagination import after_key, check_first, encode_cursor
 from schema.kernel.reads import get_many
 from schema.stores import read as stores
 
@@ -97,9 +97,7 @@ async def _inventory_page(context: SubgraphContext, store: dict[str, Any],
     """The store's levels in product-id order: the merchant's products, then point reads of
     the rows the store stocks (the inventory collection is huge, and on FerretDB a filter
     other than an ``_id`` hit is a full scan)."""
-    last = decode_cursor(after) if after else None
-    if last is not None and not isinstance(last, str):
-        raise bad_user_input("invalid cursor", argument="after")
+    start = last = after_key(after, lambda key: isinstance(key, str))
     filters = {"merchantId": store["partnerId"], "skus": skus}
     rows: list[dict[str, Any]] = []
     stocked = await stocked_products(context.db, store["_id"])
@@ -118,7 +116,7 @@ async def _inventory_page(context: SubgraphContext, store: dict[str, Any],
     edges = [InventoryLevelEdge(cursor=encode_cursor(r["productId"]),
                                 node=InventoryLevel.from_row(r)) for r in visible]
     return InventoryLevelConnection(edges=edges, page_info=PageInfo(
-        has_next_page=len(rows) > size, has_previous_page=after is not None,
+        has_next_page=len(rows) > size, has_previous_page=start is not None,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None))
 

@@ -20,6 +20,7 @@ from pymongo import InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.catalog.collections import CATALOGS, PRODUCTS, catalog_id
+from schema.catalog.stock import ItemStatus
 from schema.kernel.bulk import bulk_write_chunked
 from schema.kernel.claims import update_claimed
 from schema.kernel.ids import stable_id
@@ -138,22 +139,28 @@ async def upsert_products(db: AsyncDatabase, partner_id: str,
     return ids
 
 
-async def set_price(db: AsyncDatabase, product_id: str, price: Document, at: datetime) -> bool:
-    """Set the price unless a price at or after ``at`` is stored; False when stale.
+async def set_price(db: AsyncDatabase, product_id: str, price: Document,
+                    at: datetime) -> tuple[ItemStatus, str | None]:
+    """Set the price as of ``at``: APPLIED; STALE when a price at or after ``at`` is stored
+    (or the product is gone); INVALID when the product is priced in another currency (then
+    also that currency). Checked on the document the write replaces.
 
     The product is rewritten under a revision claim, so concurrent price syncs (and upserts
     through the same claim) serialise and the newest price wins in any arrival order.
     """
-    stale = False
+    outcome: tuple[ItemStatus, str | None] = (ItemStatus.APPLIED, None)
 
     def priced(current: Document | None) -> Document | None:
-        nonlocal stale
+        nonlocal outcome
         stored = current.get("priceAt") if current else None
-        stale = current is None or (stored is not None and at < as_utc(stored))
-        if stale:
+        if current is None or (stored is not None and at < as_utc(stored)):
+            outcome = (ItemStatus.STALE, None)
             return None
-        assert current is not None
+        if current["price"]["currency"] != price["currency"]:
+            outcome = (ItemStatus.INVALID, current["price"]["currency"])
+            return None
+        outcome = (ItemStatus.APPLIED, None)
         return {**current, "price": price, "priceAt": at, "updatedAt": utcnow()}
 
     await update_claimed(db[PRODUCTS], db, product_id, priced)
-    return not stale
+    return outcome

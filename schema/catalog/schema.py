@@ -35,13 +35,12 @@ from schema.kernel.context import SubgraphContext, make_context
 from schema.kernel.errors import (
     ErrorCode,
     UserError,
-    bad_user_input,
     graphql_error,
     id_argument,
 )
 from schema.kernel.events import relay_outboxes
 from schema.kernel.graphql_types import PageInfo, schema_config
-from schema.kernel.pagination import build_page, check_first, decode_cursor, encode_cursor
+from schema.kernel.pagination import after_key, build_page, check_first, encode_cursor
 from schema.kernel.reads import get_many
 from schema.kernel.subgraph import Subgraph
 from schema.kernel.time import to_iso
@@ -74,15 +73,13 @@ class Query:
         context: SubgraphContext = info.context
         context.require("catalog:read")
         size = check_first(first)
-        last = decode_cursor(after) if after else None
-        if last is not None and not isinstance(last, str):
-            raise bad_user_input("invalid cursor", argument="after")
+        last = after_key(after, lambda key: isinstance(key, str))
         filters: dict[str, Any] = {}
         if filter is not None:
             filters = {"merchantId": str(filter.merchant_id) if filter.merchant_id else None,
                        "category": filter.category, "skus": filter.skus}
         rows = await product_repo.list_products(context.db, filters, size, last)
-        page = build_page(rows, size, after_given=after is not None,
+        page = build_page(rows, size, after_given=last is not None,
                           cursor_key=lambda d: d["_id"], to_node=Product.from_document)
         return ProductConnection(
             edges=[ProductEdge(cursor=e.cursor, node=e.node) for e in page.edges],
@@ -91,29 +88,38 @@ class Query:
     @strawberry.federation.field(
         requires_scopes=INVENTORY_READ,
         description="The caller's inventory changes after a cursor (bulk feed: first up to "
-                    "1000). Each change is the row's current level.")
+                    "1000), oldest first; each change is the row's current level. With "
+                    "storeId, that store's changes only (its own feed: a cursor of one feed "
+                    "is refused by the other); a page is empty only when nothing more is "
+                    "safe to serve yet (hasMore: false). after: null or \"\" is the start.")
     async def inventory_changes(self, info: strawberry.Info, store_id: strawberry.ID | None = None,
                                 after: str | None = None,
                                 first: int | None = 500) -> InventoryChangeFeed:
         context: SubgraphContext = info.context
         partner_id = context.require("inventory:read").require_partner()
         size = check_first(first, default=500, maximum=FEED_MAX)
-        position = decode_cursor(after) if after else 0
-        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-            raise bad_user_input("invalid cursor", argument="after")
-        only = id_argument(store_id, "sto", "storeId") if store_id is not None else None
-        if only is not None:
+        if store_id is None:
+            position = after_key(after, _is_position) or 0
+            entries, cursor, more = await read_changes(context.db, partner_id, position, size)
+            next_cursor = encode_cursor(cursor)
+        else:
+            only = id_argument(store_id, "sto", "storeId")
             store = await stores.get_store(context.db, only)
             if store is None or store["partnerId"] != partner_id:
                 raise graphql_error("not one of your stores", ErrorCode.FORBIDDEN)
-        entries, cursor, more = await read_changes(context.db, partner_id, position, size)
-        seen: dict[str, None] = {}
-        for entry in entries:
-            if only is None or entry["storeId"] == only:
-                seen.setdefault(entry["rowId"], None)
-        rows = await get_many(context.db[INVENTORY], list(seen))
+            key = after_key(after, lambda k: isinstance(k, list) and len(k) == 2
+                            and k[0] == only and _is_position(k[1]))
+            entries, cursor, more = await read_changes(context.db, only, key[1] if key else 0,
+                                                       size, until_found=True)
+            next_cursor = encode_cursor([only, cursor])
+        rows = await get_many(context.db[INVENTORY], list(dict.fromkeys(e["rowId"]
+                                                                         for e in entries)))
         return InventoryChangeFeed(changes=[InventoryLevel.from_row(r) for r in rows if r],
-                                   cursor=encode_cursor(cursor), has_more=more)
+                                   cursor=next_cursor, has_more=more)
+
+
+def _is_position(key: object) -> bool:
+    return isinstance(key, int) and not isinstance(key, bool) and key >= 0
 
 
 def _refused_payload(error: UserError) -> dict[str, Any]:

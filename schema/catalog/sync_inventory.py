@@ -11,10 +11,13 @@ written it (backing off for up to :data:`RETRY_FOR_S`), so concurrent syncs of o
 converge. A claim whose writer abandoned it is taken over (``reclaim_abandoned``), and
 claims this call could not write in time are left to such a takeover. A product is read
 only when its row does not exist yet (is the SKU known?) or when the new level could fall
-below the partner's highest threshold. New rows are inserted in bulk (a concurrent insert of
-the same row is retried the same way). Every applied row gets a feed sequence number under
-one lease (:mod:`schema.catalog.feed`), and a drop below the product's threshold writes an
-``inventory.low_stock`` event into the row's outbox in the same update.
+below the partner's highest threshold. An item INVALID on its own (a level out of range:
+:mod:`schema.catalog.stock`; an ``occurredAt`` too far ahead: :mod:`schema.catalog.clock`) is
+never read or written. New rows are inserted in bulk (a concurrent insert of the same row is
+retried the same way). Every applied row gets a feed sequence number under one lease
+(:mod:`schema.catalog.feed`), and the changes of each chunk are also recorded in the store's
+own feed; a drop below the product's threshold writes an ``inventory.low_stock`` event into
+the row's outbox in the same update.
 """
 
 import asyncio
@@ -28,6 +31,7 @@ from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.catalog import feed
+from schema.catalog.clock import future_problem, max_future
 from schema.catalog.collections import INVENTORY, inventory_id
 from schema.catalog.products import Thresholds, get_products, product_id_for, thresholds
 from schema.catalog.stock import ItemStatus, Movement, Outcome, apply, movement_problem
@@ -173,6 +177,8 @@ class InventorySync:
                     self.report.add(plan.item["sku"], ItemStatus.CONFLICT, None,
                                     "the row kept changing concurrently; retry")
                 await feed.record_changes(self.db, lease, changes)
+                await feed.record_store_changes(self.db, self.store_id,
+                                                [c["rowId"] for c in changes])
         finally:
             preparing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -317,8 +323,9 @@ async def sync_inventory(db: AsyncDatabase, partner_id: str, store_id: str,
     """Apply a batch already checked at batch level (:func:`batch_problem`)."""
     report_invalid = SyncReport()
     plans = []
+    now, allowance = utcnow(), max_future()
     for item in items:
-        problem = movement_problem(item)
+        problem = movement_problem(item) or future_problem(item["occurredAt"], now, allowance)
         if problem is not None:
             report_invalid.add(item["sku"], ItemStatus.INVALID, None, problem)
         else:

@@ -138,17 +138,24 @@ class SyncInventoryPayload:
                    user_errors=user_errors(value["userErrors"]))
 
 
-@strawberry.type(description="The result of syncPrices.")
+@strawberry.type(description="The result of syncPrices: counts per status (they add up to the "
+                             "items) and every item that was not applied.")
 class SyncPricesPayload:
     applied: int
     stale: int
     unknown_sku: int
-    problems: list[InventoryItemResult]
-    user_errors: list[UserError]
+    invalid: int = strawberry.field(
+        description="Items refused on their own: a negative amount or bad currency code, a "
+                    "currency other than the product's, or an occurredAt too far in the "
+                    "future. They change nothing.")
+    problems: list[InventoryItemResult] = strawberry.field(
+        description="Every item that was not APPLIED.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Batch-level refusals only; then nothing is written.")
 
     @classmethod
     def from_dict(cls, value: dict[str, Any]) -> "SyncPricesPayload":
         return cls(applied=value["applied"], stale=value["stale"],
-                   unknown_sku=value["unknownSku"],
+                   unknown_sku=value["unknownSku"], invalid=value.get("invalid", 0),
                    problems=[InventoryItemResult.from_dict(p) for p in value["problems"]],
                    user_errors=user_errors(value["userErrors"]))

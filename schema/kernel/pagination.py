@@ -2,6 +2,10 @@
 
 Cursors wrap the sort key of the last row seen (usually ``_id``), so the next page is a
 range query rather than a skip, and stays correct while rows are inserted.
+
+One rule for ``after`` on every connection and feed (:func:`after_key`): null and ``""``
+both mean the start; anything else must be a cursor this connection gave out, else the
+request is a BAD_USER_INPUT error on ``after``.
 """
 
 import binascii
@@ -25,13 +29,26 @@ def encode_cursor(key: Any) -> str:
     return urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> Any:
-    """The sort key inside a cursor; a malformed cursor is a BAD_USER_INPUT error."""
+def decode_cursor(cursor: str | None) -> Any:
+    """The sort key inside a cursor, None for the start (a null or empty cursor); a
+    malformed cursor is a BAD_USER_INPUT error."""
+    if not cursor:
+        return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         return orjson.loads(urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError, binascii.Error) as exc:
         raise bad_user_input(f"invalid cursor {cursor!r}", argument="after") from exc
+
+
+def after_key(after: str | None, valid: Callable[[Any], bool]) -> Any:
+    """The sort key a page starts after, or None for the start; a cursor whose key ``valid``
+    refuses (one of another connection's, say) is a BAD_USER_INPUT error on ``after``."""
+    key = decode_cursor(after)
+    if key is not None and not valid(key):
+        raise bad_user_input("invalid cursor: not one this list gave out; pass null or \"\" "
+                             "to start from the beginning", argument="after")
+    return key
 
 
 def check_first(first: int | None, *, default: int = 20, maximum: int = DEFAULT_MAX_FIRST) -> int:

@@ -28,7 +28,7 @@ MAX_ROUTE_STOPS = 25
 
 
 def _after(after: str | None) -> tuple[int, str] | None:
-    if after is None:
+    if not after:   # null and "" are the start, on every connection (schema.kernel.pagination)
         return None
     key = decode_cursor(after)
     if (not isinstance(key, list) or len(key) != 2 or not isinstance(key[0], int)
@@ -75,7 +75,7 @@ class Query:
                                  node=Store(id=strawberry.ID(doc["_id"])), distance_meters=d)
                  for d, doc in rows]
         return NearbyStoreConnection(edges=edges, page_info=PageInfo(
-            has_next_page=more, has_previous_page=after is not None,
+            has_next_page=more, has_previous_page=bool(after),
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None))
 

@@ -41,9 +41,11 @@ async def test_a_batch_of_several_chunks_applies_every_item_once(db):
     assert set(marked) == crossing and len(marked) == 2 * len(crossing)   # before and after
     assert len(markers) <= 2 * 3   # one per chunk, twice
     pages = await db[CHANGES].find({}).to_list()
-    seqs = sorted(e["seq"] for page in pages for e in page["entries"])
-    assert len(pages) == 6   # one page per chunk, two syncs of three chunks
-    assert seqs == [*range(1, SIZE + 1), *range(3 * BLOCK + 1, 3 * BLOCK + SIZE + 1)]
+    for key in (A.partner_id, store_id):   # the partner's feed and the store's
+        mine = [p for p in pages if p["_id"].startswith(f"invpage:{key}:")]
+        seqs = sorted(e["seq"] for page in mine for e in page["entries"])
+        assert len(mine) == 6   # one page per chunk, two syncs of three chunks
+        assert seqs == [*range(1, SIZE + 1), *range(3 * BLOCK + 1, 3 * BLOCK + SIZE + 1)]
 
 
 async def test_concurrent_big_batches_of_one_store_converge(db):
