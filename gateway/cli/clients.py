@@ -1,16 +1,21 @@
-"""``loopgate clients create|rotate-secret|list``: OAuth clients (partner apps) for local work."""
+"""``loopgate clients create|rotate-secret|list``: OAuth clients (partner apps) for local work.
+
+``create`` and ``list`` take ``--json`` for scripts: one JSON document on stdout (``create``'s
+holds the one-time secret), nothing else there.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from auth.clients import GRANT_TYPES, ClientRegistrationError, ClientRegistry
+from auth.clients import GRANT_TYPES, ClientRegistrationError, ClientRegistry, OAuthClient
 from gateway.cli._console import CliError, console, console_err
 from gateway.cli._database import add_settings_arguments, connect, database_uri, settings_from
 from schema.kernel.ids import InvalidId, parse_id
@@ -36,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="may call the introspection endpoint")
     create.add_argument("--sandbox", action="store_true",
                         help="tokens act in the partner's sandbox")
+    create.add_argument("--json", action="store_true",
+                        help="print the client, secret included, as one JSON object")
     create.set_defaults(run=run_create)
 
     rotate = actions.add_parser("rotate-secret", help="issue a new secret; the old one keeps "
@@ -46,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     listing = actions.add_parser("list", help="a partner's clients")
     listing.add_argument("--partner", required=True, help="partner id (ptn_…) or slug")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.set_defaults(run=run_list)
 
     for sub in (create, rotate, listing):
@@ -79,8 +87,17 @@ async def resolve_partner(db: AsyncDatabase, partner: str) -> str:
     return str(doc["_id"])
 
 
+def client_json(client: OAuthClient) -> dict[str, Any]:
+    """A client as ``--json`` prints it (never its secret hashes)."""
+    return {"client_id": client.client_id, "partner_id": client.partner_id,
+            "name": client.name, "scopes": list(client.scopes),
+            "grant_types": list(client.grant_types), "redirect_uris": list(client.redirect_uris),
+            "public": client.public, "resource_server": client.resource_server,
+            "sandbox": client.sandbox}
+
+
 def run_create(args: argparse.Namespace) -> int:
-    async def create(db: AsyncDatabase) -> tuple[str, str | None]:
+    async def create(db: AsyncDatabase) -> tuple[OAuthClient, str | None]:
         partner_id = await resolve_partner(db, args.partner)
         try:
             issued = await ClientRegistry(db).create(
@@ -91,12 +108,16 @@ def run_create(args: argparse.Namespace) -> int:
                 created_by="cli")
         except ClientRegistrationError as exc:
             raise CliError(str(exc)) from exc
-        return issued.client.client_id, issued.client_secret
+        return issued.client, issued.client_secret
 
-    client_id, secret = _with_db(args, create)
-    console.print(f"client_id     {client_id}", highlight=False)
+    client, secret = _with_db(args, create)
+    if args.json:
+        print(json.dumps({**client_json(client), "client_secret": secret}))
+    else:
+        console.print(f"client_id     {client.client_id}", highlight=False)
+        if secret is not None:
+            console.print(f"client_secret {secret}", highlight=False)
     if secret is not None:
-        console.print(f"client_secret {secret}", highlight=False)
         console_err.print("[yellow]store the secret now: it is not shown again[/]")
     return 0
 
@@ -117,11 +138,15 @@ def run_rotate(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    async def listing(db: AsyncDatabase) -> list[tuple[str, str, str, str]]:
+    async def listing(db: AsyncDatabase) -> list[OAuthClient]:
         partner_id = await resolve_partner(db, args.partner)
-        return [(c.client_id, c.name, " ".join(c.grant_types), " ".join(c.scopes))
-                for c in await ClientRegistry(db).list_for_partner(partner_id)]
+        return await ClientRegistry(db).list_for_partner(partner_id)
 
-    for client_id, name, grants, scopes in _with_db(args, listing):
-        console.print(f"{client_id}  {name}  [{grants}]  {scopes}", highlight=False)
+    clients = _with_db(args, listing)
+    if args.json:
+        print(json.dumps([client_json(c) for c in clients]))
+        return 0
+    for c in clients:
+        console.print(f"{c.client_id}  {c.name}  [{' '.join(c.grant_types)}]  "
+                      f"{' '.join(c.scopes)}", highlight=False, markup=False)
     return 0
