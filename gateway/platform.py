@@ -88,8 +88,9 @@ def platform_jobs(databases: Databases,
     sets = []
     for db in databases.each():
         here = [sg for sg in subgraphs if db in sg.databases(databases).each()]
-        sets.append(JobSet(db, tuple(dict.fromkeys(j for sg in here for j in sg.jobs)),
-                           tuple(dict.fromkeys(s for sg in here for s in sg.sweeps))))
+        if here:
+            sets.append(JobSet(db, tuple(dict.fromkeys(j for sg in here for j in sg.jobs)),
+                               tuple(dict.fromkeys(s for sg in here for s in sg.sweeps))))
     return sets
 
 

@@ -27,3 +27,26 @@ async def test_sweeps_run_once_per_sweep_interval_while_jobs_keep_ticking() -> N
         await task
     assert runs["sweep"] == 1
     assert runs["job"] >= 5 and runs["broken"] == runs["job"]
+
+
+async def test_each_job_gets_the_database_its_runner_was_started_for() -> None:
+    """The server starts one runner per database (live, sandbox); a job has no principal, so
+    the database it is handed is the only thing that tells it which mode it works in."""
+    seen: list[tuple[str, object]] = []
+
+    def recording(name: str):
+        async def job(db: object) -> int:
+            seen.append((name, db))
+            return 0
+        return job
+
+    runners = [asyncio.create_task(run_jobs_forever(
+        db, [recording("relay")], [recording("sweep")], interval_s=0.01))  # type: ignore[arg-type]
+        for db in ("live-db", "sandbox-db")]
+    await asyncio.sleep(0.1)
+    for runner in runners:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+    for name in ("relay", "sweep"):
+        assert {db for job, db in seen if job == name} == {"live-db", "sandbox-db"}
