@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auth.ratelimit import RateLimits
+from schema.kernel.sandbox import SANDBOX_SUFFIX
 
 
 class Settings(BaseSettings):
@@ -37,6 +38,14 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='OAuth rate-limit overrides (JSON), e.g. '
                     '{"token": {"per_client": "120/minute"}}')
+
+    @field_validator("db")
+    @classmethod
+    def _not_a_sandbox_name(cls, value: str) -> str:
+        if value.endswith(SANDBOX_SUFFIX):
+            raise ValueError(f"must not end with {SANDBOX_SUFFIX!r}: sandbox tokens use "
+                             f"'{value}{SANDBOX_SUFFIX}' beside it; name the live database")
+        return value
 
     @field_validator("rate_limits")
     @classmethod

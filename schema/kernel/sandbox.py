@@ -5,7 +5,9 @@ database, and the reverse. The choice is made once, in :meth:`Subgraph.context_f
 <schema.kernel.subgraph.Subgraph.context_factory>`, from :class:`Databases`: a subgraph's
 resolvers only ever see ``context.db``, which is already the caller's database, so a new
 subgraph cannot forget it. Work done without a principal (relays, sweeps, index creation)
-runs once per database in :meth:`Databases.each`: the database it is handed *is* its mode.
+runs once per database in :meth:`Databases.each`: the database it is handed *is* its mode,
+and :func:`is_sandbox` tells it which (a live database's name never ends in the suffix:
+``LOOPGATE_DB`` refuses one).
 
 A partner's first sandbox request loads a small demo data set into the sandbox
 (:class:`SandboxDemo`): once per partner across processes, under a claim.
@@ -14,7 +16,6 @@ A partner's first sandbox request loads a small demo data set into the sandbox
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -24,12 +25,18 @@ from schema.kernel.seeding import SeedStep, is_done, mark_done
 from schema.kernel.time import utcnow
 
 SANDBOX_SUFFIX = "_sandbox"
-_POLL = timedelta(milliseconds=50)
+_POLL_S = 0.05
 
 
 def sandbox_name(live_name: str) -> str:
     """The sandbox database's name: ``loopgate`` → ``loopgate_sandbox``."""
     return f"{live_name}{SANDBOX_SUFFIX}"
+
+
+def is_sandbox(db: AsyncDatabase) -> bool:
+    """Whether ``db`` is a sandbox database: how work without a principal (a relay, a webhook
+    worker, a provider's notification) knows the mode of the records it handles."""
+    return db.name.endswith(SANDBOX_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,7 @@ class SandboxDemo:
                     raise
                 return
             if not await reclaim_abandoned(self.db, [key], read_at):
-                await asyncio.sleep(_POLL.total_seconds())
+                await asyncio.sleep(_POLL_S)
 
     async def _load(self, steps: Sequence[SeedStep]) -> None:
         for step in steps:
