@@ -12,7 +12,7 @@ from gateway.platform import PLATFORM_SUBGRAPHS, platform_jobs
 from schema.catalog.collections import IDEMPOTENCY
 from schema.catalog.idempotency import sweep_expired
 from schema.kernel.claims import CLAIMS, sweep_claims
-from schema.kernel.events import EVENTS, PENDING, relay_outboxes
+from schema.kernel.events import EVENTS, relay_outboxes
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases
 from schema.kernel.time import utcnow
@@ -50,7 +50,6 @@ async def test_a_sandbox_store_event_is_relayed_into_the_sandbox_events(
             {"resource.id": store_id, "topic": "store.updated"}) == 1
 
     await eventually(relayed)
-    assert await platform.sandbox[PENDING].count_documents({"documentIds": store_id}) == 0
     assert await platform.live[EVENTS].count_documents({"resource.id": store_id}) == 0
     assert await platform.live["stores"].count_documents({"_id": store_id}) == 0
 
