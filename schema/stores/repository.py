@@ -9,6 +9,7 @@ Anyone with ``stores:read`` may read any store (the open catalogue); only the ow
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +24,13 @@ from schema.kernel.indexes import IndexSpec
 from schema.kernel.principal import Principal
 from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
-from schema.stores import geo, placement
+from schema.stores import geo, listing, placement
 from schema.stores.changes import revise
 
 STORES = "stores"
 STORE_CODES = "store_codes"
 STATUSES = ("OPEN", "TEMPORARILY_CLOSED", "CLOSED", "ARCHIVED")
+STORE_ID_FIELD = ("input", "storeId")
 
 INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(STORES, "partnerId", "code", unique=True),
@@ -57,45 +59,92 @@ async def store_id_for_code(db: AsyncDatabase, partner_id: str, code: str) -> st
     return found["storeId"] if found else None
 
 
-def _query(filters: dict[str, Any], after: str | None) -> dict[str, Any]:
-    query: dict[str, Any] = {}
-    if filters.get("merchantId") is not None:
-        query["partnerId"] = filters["merchantId"]
-    if filters.get("city") is not None:
-        query["address.city"] = filters["city"]
-    if filters.get("service") is not None:
-        query["services"] = filters["service"]
-    query["status"] = filters["status"] if filters.get("status") else {"$ne": "ARCHIVED"}
-    if filters.get("codes") is not None:
-        query["code"] = {"$in": list(filters["codes"])}
-    if after is not None:
-        query["_id"] = {"$gt": after}
-    return query
+def scope_of(filters: dict[str, Any]) -> str:
+    """The listing a filter reads: its merchant's, or the whole catalogue's."""
+    return filters.get("merchantId") or listing.ALL
+
+
+def counted(filters: dict[str, Any]) -> bool:
+    """Whether the filter's total is a maintained counter (no filter but the merchant)."""
+    return all(filters.get(k) is None for k in ("city", "service", "status", "codes"))
+
+
+def matcher(filters: dict[str, Any]) -> listing.Match:
+    """The filter as a test of (status, city, services, code); archived stores match only a
+    filter by that status."""
+    status, city, service = filters.get("status"), filters.get("city"), filters.get("service")
+    codes = None if filters.get("codes") is None else frozenset(filters["codes"])
+
+    def match(found_status: str, found_city: str, services: Sequence[str], code: str) -> bool:
+        return ((found_status == status if status else listing.is_listed(found_status))
+                and (city is None or found_city == city)
+                and (service is None or service in services)
+                and (codes is None or code in codes))
+
+    return match
+
+
+@dataclass(frozen=True, slots=True)
+class StoreList:
+    """One page of a store list: (listing number, store) pairs in order; whether more may
+    follow; and the last listing number read (past the last store when the read stopped at
+    :data:`listing.MAX_SCAN_PAGES`)."""
+
+    stores: list[tuple[int, Document]]
+    has_next: bool
+    position: int
 
 
 async def list_stores(db: AsyncDatabase, filters: dict[str, Any], first: int,
-                      after: str | None) -> tuple[list[Document], int]:
-    """Up to ``first + 1`` stores after the cursor id (by id), and the filter's total count.
-    Archived stores are listed only when asked for by status."""
-    rows = await db[STORES].find(_query(filters, after)).sort("_id", 1).limit(first + 1).to_list()
-    total = await db[STORES].count_documents(_query(filters, None))
-    return rows, total
+                      after: int) -> StoreList:
+    """Up to ``first`` stores past listing number ``after`` in the filter's listing, in the
+    order they were created; archived stores only when asked for by status."""
+    match = matcher(filters)
+    found = await listing.scan(db, scope_of(filters), after, first + 1, match)
+    page = found.found[:first]
+    docs = await get_stores(db, [store_id for _, store_id in page])
+    stores = [(number, doc) for (number, _), doc in zip(page, docs, strict=True)
+              if doc is not None and match(doc["status"], doc["address"]["city"],
+                                           doc["services"], doc["code"])]
+    position = page[-1][0] if len(found.found) > first else found.position
+    return StoreList(stores, len(found.found) > first or found.more, position)
 
 
-async def _claim_id(db: AsyncDatabase, partner_id: str, code: str) -> str:
-    """The store id for (partner, code), created once: the lookup insert is the arbiter when
-    two upserts of a new code race."""
-    existing = await store_id_for_code(db, partner_id, code)
+async def count_stores(db: AsyncDatabase, filters: dict[str, Any]) -> int:
+    """How many stores the filter lists: a counter read without other filters than the
+    merchant; otherwise the matches among the listing's first
+    ``MAX_SCAN_PAGES * BLOCK`` (10,000) stores, read page by page."""
+    scope = scope_of(filters)
+    if counted(filters):
+        return await listing.listed_count(db, scope)
+    found = await listing.scan(db, scope, 0, listing.MAX_SCAN_PAGES * listing.BLOCK + 1,
+                               matcher(filters))
+    return len(found.found)
+
+
+async def _claim_id(db: AsyncDatabase, partner_id: str,
+                    code: str) -> tuple[str, listing.Numbers]:
+    """The store id and listing numbers for (partner, code), given once: the lookup insert is
+    the arbiter when two upserts of a new code race (the loser's numbers stay unused)."""
+    key = code_key(partner_id, code)
+    existing = await db[STORE_CODES].find_one({"_id": key})
     if existing is not None:
-        return existing
+        return existing["storeId"], existing["listing"]
+    store_id, (numbers,) = new_id("sto"), await listing.allocate(db, partner_id)
     try:
-        store_id = new_id("sto")
-        await db[STORE_CODES].insert_one({"_id": code_key(partner_id, code), "storeId": store_id})
-        return store_id
+        await db[STORE_CODES].insert_one({"_id": key, "storeId": store_id, "listing": numbers})
+        return store_id, numbers
     except DuplicateKeyError:
-        found = await store_id_for_code(db, partner_id, code)
+        found = await db[STORE_CODES].find_one({"_id": key})
         assert found is not None
-        return found
+        return found["storeId"], found["listing"]
+
+
+async def _numbers(db: AsyncDatabase, store: Document) -> listing.Numbers:
+    found = await db[STORE_CODES].find_one({"_id": code_key(store["partnerId"], store["code"])})
+    if found is None:
+        raise RuntimeError(f"store {store['_id']} has no code lookup")
+    return found["listing"]
 
 
 def _upserted(fields: Document, store_id: str, partner_id: str, current: Document | None,
@@ -114,11 +163,12 @@ async def upsert_store(db: AsyncDatabase, principal: Principal, fields: Document
     ``fields`` is already validated (see :mod:`schema.stores.validation`). An upsert that
     changes nothing writes nothing (no revision, no event)."""
     partner_id = principal.require_partner()
-    store_id = await _claim_id(db, partner_id, fields["code"])
+    store_id, numbers = await _claim_id(db, partner_id, fields["code"])
     now = utcnow()
     old = await get_store(db, store_id)
     if old is not None and revise(old, _upserted(fields, store_id, partner_id, old, now),
                                   now) is None:
+        await listing.record(db, [(old, numbers)])  # a retry completes a listing left behind
         return old
     replaced: list[Document | None] = [old]
 
@@ -129,7 +179,7 @@ async def upsert_store(db: AsyncDatabase, principal: Principal, fields: Document
     written = await _write_store(db, store_id, change)
     if written is None:
         return replaced[0] or await _existing(db, store_id)
-    await _move(db, replaced[0], written)
+    await asyncio.gather(_move(db, replaced[0], written), listing.record(db, [(written, numbers)]))
     return written
 
 
@@ -178,11 +228,13 @@ async def set_status(db: AsyncDatabase, principal: Principal, store_id: str,
     Setting the status it already has writes nothing."""
     store = await get_store(db, store_id)
     if store is None:
-        return None, [UserError(UserErrorCode.NOT_FOUND, "no such store", ("storeId",))]
+        return None, [UserError(UserErrorCode.NOT_FOUND, "no such store", STORE_ID_FIELD)]
     if not principal.owns(store["partnerId"]):
         return None, [UserError(UserErrorCode.FORBIDDEN, "the store belongs to another partner",
-                                ("storeId",))]
+                                STORE_ID_FIELD)]
+    numbers = await _numbers(db, store)
     if store["status"] == status:
+        await listing.record(db, [(store, numbers)])  # a retry completes a listing left behind
         return store, []
     now = utcnow()
 
@@ -191,5 +243,6 @@ async def set_status(db: AsyncDatabase, principal: Principal, store_id: str,
             return None
         return revise(current, {**current, "status": status, "updatedAt": now}, now)
 
-    written = await _write_store(db, store_id, change)
-    return written or await _existing(db, store_id), []
+    written = await _write_store(db, store_id, change) or await _existing(db, store_id)
+    await listing.record(db, [(written, numbers)])
+    return written, []

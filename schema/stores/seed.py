@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from partners.demo import demo_partner_id
 from schema.kernel.bulk import insert_missing
 from schema.kernel.ids import stable_id
 from schema.kernel.seeding import Advance, SeedStep
-from schema.stores import geo
+from schema.stores import geo, listing
 from schema.stores.placement import merge_directory
 from schema.stores.repository import STORE_CODES, STORES, code_key
 
@@ -77,8 +78,7 @@ async def write_stores(db: AsyncDatabase, documents: list[dict[str, Any]],
     for start in range(0, len(documents), 1000):
         part = documents[start:start + 1000]
         await insert_missing(db[STORES], part)
-        await insert_missing(db[STORE_CODES], [
-            {"_id": code_key(d["partnerId"], d["code"]), "storeId": d["_id"]} for d in part])
+        await _list_new(db, part)
         advance(len(part))
     points = [(d["_id"], d["location"]["lat"], d["location"]["lng"]) for d in documents]
     by_collection: dict[str, list[dict[str, Any]]] = {}
@@ -88,6 +88,28 @@ async def write_stores(db: AsyncDatabase, documents: list[dict[str, Any]],
         await insert_missing(db[collection], buckets, chunk=1000)
     for directory in geo.directory_documents(points):
         await merge_directory(db, directory)
+
+
+async def _list_new(db: AsyncDatabase, documents: list[dict[str, Any]]) -> None:
+    """Code lookups, with listing numbers, for the stores that have none yet, and their list
+    entries (an earlier run's stores keep theirs; the numbers tried for them stay unused)."""
+    by_partner: dict[str, list[dict[str, Any]]] = {}
+    for document in documents:
+        by_partner.setdefault(document["partnerId"], []).append(document)
+    for partner_id, stores in by_partner.items():
+        numbers = await listing.allocate(db, partner_id, len(stores))
+        lookups = [{"_id": code_key(partner_id, d["code"]), "storeId": d["_id"], "listing": n}
+                   for d, n in zip(stores, numbers, strict=True)]
+        try:
+            await db[STORE_CODES].insert_many(lookups, ordered=False)
+            existed: set[int] = set()
+        except BulkWriteError as exc:
+            if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
+                raise
+            existed = {e["index"] for e in exc.details["writeErrors"]}
+        await listing.record(db, [(d, n) for i, (d, n) in enumerate(zip(stores, numbers,
+                                                                         strict=True))
+                                  if i not in existed])
 
 
 async def _seed_stores(db: AsyncDatabase, advance: Advance) -> None:

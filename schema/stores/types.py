@@ -1,5 +1,6 @@
 """The stores subgraph's GraphQL types (contract section ``[stores]``)."""
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -119,7 +120,16 @@ class StoreEdge:
 class StoreConnection:
     edges: list[StoreEdge]
     page_info: PageInfo
-    total_count: int
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many stores the filter lists. Without filters other "
+                                  "than merchantId it is a maintained count (one read). With "
+                                  "city, service, status or codes it is counted over the "
+                                  "list's first 10,000 stores (exact up to there), reading "
+                                  "their list pages (up to 100 reads): select it only when "
+                                  "needed.")
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.type(description="The result of a store mutation.")
