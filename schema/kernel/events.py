@@ -1,33 +1,71 @@
-"""Domain events written with the state change that causes them (DESIGN.md §7).
+"""Domain events written with the state change that causes them (DESIGN.md §7): none is
+lost, and each resource's events are numbered 1, 2, 3 … without gaps.
 
-There are no multi-document transactions, so an event is first put in an ``outbox`` array
-inside the changed document, in the same update as the change. Before that update the writer
-inserts a small *pending marker* (``outbox_pending``), so a relay finds the documents to empty
-without scanning big collections, and inserts it again after the update. The relay drops the
-marker first, then copies each event into ``events`` (insert by the event's own id: a replay
-is a duplicate-key no-op), then pulls it from the document. That order matters: a relay that
-read the document just before a writer's update cannot delete the marker the writer puts
-back afterwards, so no event waits for the document's next change. Removing events rewrites
-the document under a revision claim (:mod:`schema.kernel.claims`), so it never undoes a
-concurrent change of the document. A writer that crashes leaves its first marker behind;
-a relay that fails puts the marker back; only a relay process dying between dropping a
-marker and moving the events leaves them for the document's next change. Delivery to
-webhooks is the partners domain's business and reads ``events``.
+There are no multi-document transactions, so an event goes into an ``outbox`` array inside
+the changed document, in the same claimed write as the change (:func:`append_event`), and a
+relay (:func:`relay_outboxes`) moves it into ``events``. Delivery to webhooks is the partners
+domain's business and reads ``events``.
+
+**Sequences.** :func:`append_event` also advances the document's ``eventSequence`` counter,
+and the new value is the event's ``sequence``. Shared documents are written under revision
+claims (:mod:`schema.kernel.claims`: measured, FerretDB v1 updates are unlocked
+read-modify-writes), so every write starts from the one before it and no two events share a
+number; only appending an event advances the counter, so none is skipped (the relay's own
+rewrite of the outbox takes a revision but keeps the counter).
+
+**Finding the outboxes.** Looking for non-empty outboxes would scan whole collections on
+FerretDB, so a writer records a *pending marker* (collection and document ids) right before
+it claims the write that appends events, and again after writing; every :func:`mark_pending`
+inserts a new marker with a unique id, the one write FerretDB does atomically. A relay pass
+over a marker reads its documents, copies their outbox events into ``events`` (by event id: a
+copy already there is a duplicate-key no-op) and then pulls exactly the copied events out of
+each document under a revision claim, so it never undoes a concurrent change.
+
+**When a marker may go.** A marker is deleted only after a pass that began after every write
+it stands for; a relay that dies anywhere before that leaves the marker, and the next relay
+makes the pass again. A relay cannot tell a marker recorded after its write from one recorded
+before a write that has not happened yet: had it deleted that one after reading the document,
+a writer dying between its write and its second marker would strand the event. So each marker
+gets two passes. The first comes as soon as a relay sees it (then ``relayedAt`` is set), so
+events move within a tick of the second marker. The last comes once the marker is
+:data:`SETTLED` old, and only then is it deleted: a writer claims right after marking and
+writes within ``WRITE_WITHIN`` of claiming or not at all, so by then its write has happened or
+never will, and this pass moves the event of a writer that died before marking again. (Like
+claim leases, this assumes the processes' clocks agree to within the slack.)
+
+**Failures.** A document whose outbox cannot be pulled (its revision held by a dead writer's
+claim until the claim lease runs out) does not hold up the other markers: the round goes on
+and ends in :class:`RelayError`, and the marker is tried again next round. A lost connection
+ends the round at once.
+
+**Retention.** Events are kept for ``LOOPGATE_EVENT_RETENTION_DAYS`` days (default 30) after
+they occurred; :func:`sweep_events`, a subgraph sweep, deletes older ones.
 """
 
-from datetime import datetime
+import os
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, ConnectionFailure
 
-from schema.kernel.claims import update_claimed
+from schema.kernel.claims import CLAIM_LEASE, update_claimed
 from schema.kernel.ids import new_id
+from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
 
 EVENTS = "events"
 PENDING = "outbox_pending"
+OUTBOX = "outbox"
+SEQUENCE = "eventSequence"
+SETTLED = 2 * CLAIM_LEASE
+RETENTION_ENV = "LOOPGATE_EVENT_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 30
 _DUPLICATE_KEY = 11000
+
+Document = dict[str, Any]
 
 TOPICS: frozenset[str] = frozenset((
     "order.created", "order.status_changed", "payment.succeeded", "payment.refunded",
@@ -35,10 +73,14 @@ TOPICS: frozenset[str] = frozenset((
     "inventory.low_stock", "store.updated"))
 
 
+class RelayError(RuntimeError):
+    """Some markers could not be relayed this round; they are kept for the next one."""
+
+
 def make_event(topic: str, partner_id: str, resource_type: str, resource_id: str,
                sequence: int, data: dict[str, Any], occurred_at: datetime | None = None,
-               ) -> dict[str, Any]:
-    """An event document in the §7 shape; ``sequence`` increases per resource."""
+               ) -> Document:
+    """An event document in the §7 shape."""
     if topic not in TOPICS:
         raise ValueError(f"unknown event topic {topic!r}")
     return {"_id": new_id("evt"), "topic": topic, "partnerId": partner_id,
@@ -46,47 +88,71 @@ def make_event(topic: str, partner_id: str, resource_type: str, resource_id: str
             "occurredAt": occurred_at or utcnow(), "data": data}
 
 
-def pending_marker(collection: str, document_id: str) -> dict[str, Any]:
-    """The marker a writer inserts before putting events into ``document_id``'s outbox."""
-    return {"_id": f"outbox:{collection}:{document_id}", "collection": collection,
-            "documentIds": [document_id], "createdAt": utcnow()}
+def append_event(current: Document | None, topic: str, partner_id: str, resource_type: str,
+                 resource_id: str, data: dict[str, Any], now: datetime) -> Document:
+    """The fields that append one event about the resource ``current`` holds (None: a new
+    document) to its outbox: the outbox and the advanced ``eventSequence``. Merge them into
+    the document's next version, written under the same revision claim as the change."""
+    sequence = (current or {}).get(SEQUENCE, 0) + 1
+    event = make_event(topic, partner_id, resource_type, resource_id, sequence, data, now)
+    return {OUTBOX: [*(current or {}).get(OUTBOX, []), event], SEQUENCE: sequence}
 
 
-def batch_marker(collection: str, document_ids: list[str]) -> dict[str, Any]:
-    """One marker for many documents a bulk write gives events (one insert, not hundreds);
-    its id is unique, so marking again after the write adds a second marker."""
-    return {"_id": f"outbox:{collection}:{new_id('evt')}", "collection": collection,
-            "documentIds": document_ids, "createdAt": utcnow()}
+def pending_marker(collection: str, document_id: str) -> Document:
+    """What :func:`mark_pending` records for one document given events."""
+    return {"collection": collection, "documentIds": [document_id]}
 
 
-async def mark_pending(db: AsyncDatabase, markers: list[dict[str, Any]]) -> None:
-    """Insert markers; one already there (an earlier, unrelayed event) is fine."""
+def batch_marker(collection: str, document_ids: Sequence[str]) -> Document:
+    """What :func:`mark_pending` records for many documents a bulk write gives events (one
+    insert, not hundreds)."""
+    return {"collection": collection, "documentIds": list(document_ids)}
+
+
+async def mark_pending(db: AsyncDatabase, markers: Sequence[Document]) -> None:
+    """Record a new marker for each of ``markers``: call it right before claiming the write
+    that appends the events, and again once that write is done."""
     if not markers:
         return
-    try:
-        await db[PENDING].insert_many(markers, ordered=False)
-    except BulkWriteError as exc:
-        if any(e["code"] != _DUPLICATE_KEY for e in exc.details["writeErrors"]):
-            raise
+    now = utcnow()
+    await db[PENDING].insert_many([
+        {**marker, "_id": f"outbox:{marker['collection']}:{new_id('evt')}", "createdAt": now}
+        for marker in markers])
 
 
 async def relay_outboxes(db: AsyncDatabase, limit: int = 500) -> int:
-    """Move pending outbox events into ``events``; returns how many events were moved."""
-    moved = 0
-    async for marker in db[PENDING].find({}).limit(limit):
-        await db[PENDING].delete_one({"_id": marker["_id"]})
+    """Make a pass over the markers due one (new ones, and settled ones, which are then
+    deleted), oldest first; returns how many outbox events were copied into ``events``."""
+    now = utcnow()
+    settled = now - SETTLED
+    due = {"$or": [{"relayedAt": {"$exists": False}}, {"createdAt": {"$lt": settled}}]}
+    markers = await db[PENDING].find(due).sort("createdAt", 1).limit(limit).to_list()
+    moved, failures = 0, []
+    for marker in markers:
         try:
-            for document_id in marker["documentIds"]:
-                moved += await _relay_one(db, marker["collection"], document_id)
-        except BaseException:
-            await mark_pending(db, [marker])
+            moved += await _pass(db, marker)
+            if marker["createdAt"] < settled:
+                await db[PENDING].delete_one({"_id": marker["_id"]})
+            else:
+                await db[PENDING].update_one({"_id": marker["_id"]},
+                                             {"$set": {"relayedAt": now}})
+        except ConnectionFailure:
             raise
+        except Exception as exc:
+            failures.append(exc)
+    if failures:
+        raise RelayError(f"{len(failures)} of {len(markers)} outbox markers could not be "
+                         "relayed; kept for the next round") from failures[0]
     return moved
 
 
-async def _relay_one(db: AsyncDatabase, collection: str, document_id: str) -> int:
-    document = await db[collection].find_one({"_id": document_id}, {"outbox": 1})
-    events = (document or {}).get("outbox") or []
+async def _pass(db: AsyncDatabase, marker: Document) -> int:
+    """Copy the outbox events of the marker's documents into ``events``, then pull them."""
+    collection = db[marker["collection"]]
+    documents = [d for d in await get_many(collection, list(dict.fromkeys(marker["documentIds"])),
+                                           {OUTBOX: 1})
+                 if d is not None and d.get(OUTBOX)]
+    events = [event for document in documents for event in document[OUTBOX]]
     if not events:
         return 0
     try:
@@ -94,14 +160,36 @@ async def _relay_one(db: AsyncDatabase, collection: str, document_id: str) -> in
     except BulkWriteError as exc:
         if any(e["code"] != _DUPLICATE_KEY for e in exc.details["writeErrors"]):
             raise
-    moved = {event["_id"] for event in events}
+    for document in documents:
+        await _pull(db, collection, document["_id"], {e["_id"] for e in document[OUTBOX]})
+    return len(events)
 
-    def without_moved(current: dict[str, Any] | None) -> dict[str, Any] | None:
-        outbox = (current or {}).get("outbox") or []
-        remaining = [event for event in outbox if event["_id"] not in moved]
+
+async def _pull(db: AsyncDatabase, collection: AsyncCollection, document_id: str,
+                copied: set[str]) -> None:
+    def without_copied(current: Document | None) -> Document | None:
+        outbox = (current or {}).get(OUTBOX) or []
+        remaining = [event for event in outbox if event["_id"] not in copied]
         if current is None or len(remaining) == len(outbox):
             return None
-        return {**current, "outbox": remaining}
+        return {**current, OUTBOX: remaining}
 
-    await update_claimed(db[collection], db, document_id, without_moved)
-    return len(events)
+    await update_claimed(collection, db, document_id, without_copied)
+
+
+def retention() -> timedelta:
+    """How long events are kept: ``LOOPGATE_EVENT_RETENTION_DAYS`` (read when the sweep runs;
+    ``loopgate`` refuses to start with a value that is not a whole number ≥ 1)."""
+    raw = os.environ.get(RETENTION_ENV, "").strip()
+    days = int(raw) if raw else DEFAULT_RETENTION_DAYS
+    if days < 1:
+        raise ValueError(f"{RETENTION_ENV} must be at least 1, got {days}")
+    return timedelta(days=days)
+
+
+async def sweep_events(db: AsyncDatabase, keep: timedelta | None = None) -> int:
+    """Delete the events that occurred longer than ``keep`` (default :func:`retention`) ago;
+    returns how many."""
+    cutoff = utcnow() - (keep if keep is not None else retention())
+    result = await db[EVENTS].delete_many({"occurredAt": {"$lt": cutoff}})
+    return result.deleted_count

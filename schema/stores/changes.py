@@ -4,21 +4,19 @@ goes with it (DESIGN.md §7).
 The event rides in the store document's ``outbox`` and is written in the same replace as the
 change, so there is never a change without its event nor an event without its change; the
 relay (:func:`schema.kernel.events.relay_outboxes`) moves it into ``events``. Its sequence is
-the revision the change writes under its claim, so concurrent writers get distinct, increasing
-sequences (the relay's own rewrite of the outbox also takes a revision, so sequences increase
-but may skip numbers).
+the store's event counter, advanced by the same claimed write: 1, 2, 3 … per store.
 """
 
 from datetime import datetime
 from typing import Any
 
-from schema.kernel.events import make_event
+from schema.kernel.events import OUTBOX, SEQUENCE, append_event
 
 TOPIC = "store.updated"
 RESOURCE = "Store"
-# Fields that are not the store's content: identity, revision, the outbox itself, timestamps
-# and the H3 cells derived from ``location``.
-BOOKKEEPING = frozenset({"_id", "rev", "outbox", "updatedAt", "createdAt", "h3"})
+# Fields that are not the store's content: identity, revision, the outbox and its event
+# counter, timestamps and the H3 cells derived from ``location``.
+BOOKKEEPING = frozenset({"_id", "rev", OUTBOX, SEQUENCE, "updatedAt", "createdAt", "h3"})
 
 Document = dict[str, Any]
 
@@ -37,8 +35,7 @@ def revise(current: Document | None, wanted: Document, now: datetime) -> Documen
     changed = changed_fields(current, wanted)
     if not changed:
         return None
-    revision = (current or {}).get("rev", 0) + 1  # the revision update_claimed will write
-    event = make_event(TOPIC, wanted["partnerId"], RESOURCE, wanted["_id"], revision,
-                       {"changed": changed, "created": current is None,
-                        "code": wanted["code"], "status": wanted["status"]}, now)
-    return {**wanted, "outbox": [*(current or {}).get("outbox", []), event]}
+    data = {"changed": changed, "created": current is None, "code": wanted["code"],
+            "status": wanted["status"]}
+    return {**wanted, **append_event(current, TOPIC, wanted["partnerId"], RESOURCE,
+                                     wanted["_id"], data, now)}

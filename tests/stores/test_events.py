@@ -1,5 +1,6 @@
-"""store.updated events: written with each change, relayed once, none for a no-op; concurrent
-writers of one store lose nothing; another partner's change is refused without an event."""
+"""store.updated events: written with each change, numbered 1, 2, 3 … per store whatever the
+relay rewrites, relayed once, none for a no-op; concurrent writers of one store lose nothing
+and leave no gap; another partner's change is refused without an event."""
 
 import asyncio
 from typing import Any
@@ -11,6 +12,7 @@ from schema.kernel.graphql_types import AddressInput, FulfillmentType, GeoPointI
 from schema.stores import geo, repository
 from schema.stores.inputs import OpeningHoursInput, UpsertStoreInput
 from schema.stores.schema import schema
+from tests.kernel.test_events import settle
 from tests.stores.helpers import data, make_store, partner, store_input
 
 A = partner("ptn_01JAAAAAAAAAAAAAAAAAAAAAAA")
@@ -53,9 +55,11 @@ async def test_each_change_writes_one_event_that_the_relay_moves_once(db):
     assert {"name", "location", "openingHours", "status"} <= set(outbox[0]["data"]["changed"])
     assert [e["data"]["changed"] for e in outbox[1:]] == [["name"], ["status"], ["status"]]
     assert [e["data"]["status"] for e in outbox] == ["OPEN", "OPEN", "CLOSED", "ARCHIVED"]
-    assert await db[PENDING].count_documents({"documentIds": store_id}) == 1
+    assert await db[PENDING].count_documents({"documentIds": store_id}) == 8   # 2 a write
 
     assert await relay_outboxes(db) == 4
+    assert await relay_outboxes(db) == 0
+    await settle(db)
     assert await relay_outboxes(db) == 0
     events = await db[EVENTS].find({}).sort("sequence", 1).to_list()
     assert [e["_id"] for e in events] == [e["_id"] for e in outbox]
@@ -72,6 +76,7 @@ async def test_a_change_that_changes_nothing_writes_no_event(db):
     store_id = await make_store(db, A, "S1", 31.2, 121.4)
     await relay_outboxes(db)
     before = await store_doc(db, store_id)
+    markers = await db[PENDING].count_documents({})
 
     await make_store(db, A, "S1", 31.2, 121.4)
     out = await data(schema, db, SET_STATUS, A, input={"storeId": store_id, "status": "OPEN"})
@@ -80,7 +85,7 @@ async def test_a_change_that_changes_nothing_writes_no_event(db):
     after = await store_doc(db, store_id)
     assert after["rev"] == before["rev"]
     assert after["outbox"] == []
-    assert await db[PENDING].count_documents({}) == 0
+    assert await db[PENDING].count_documents({}) == markers
     assert await relay_outboxes(db) == 0
     assert await db[EVENTS].count_documents({}) == 1
 
@@ -99,7 +104,7 @@ async def test_concurrent_upserts_and_status_changes_lose_nothing(db):
     doc = await store_doc(db, store_id)
     outbox = doc["outbox"]
     assert sorted(e["sequence"] for e in outbox) == list(range(1, doc["rev"] + 1))
-    assert len({e["_id"] for e in outbox}) == len(outbox) == doc["rev"]
+    assert len({e["_id"] for e in outbox}) == len(outbox) == doc["rev"] == doc["eventSequence"]
     renames = [e for e in outbox if e["data"]["changed"] == ["name"]]
     assert len(renames) == len(names)  # every upsert renamed: none was lost or merged
 
@@ -118,6 +123,14 @@ async def test_concurrent_upserts_and_status_changes_lose_nothing(db):
     assert await relay_outboxes(db) == doc["rev"]
     relayed = await db[EVENTS].find({"resource.id": store_id}).to_list()
     assert sorted(e["sequence"] for e in relayed) == list(range(1, doc["rev"] + 1))
+
+    # the relay's pull took a revision; the next event still has the next number
+    _, errors = await repository.set_status(db, A, store_id, "OPEN" if status != "OPEN"
+                                            else "CLOSED")
+    assert errors == [] and await relay_outboxes(db) == 1
+    relayed = await db[EVENTS].find({"resource.id": store_id}).to_list()
+    assert sorted(e["sequence"] for e in relayed) == list(range(1, doc["rev"] + 2))
+    assert (await store_doc(db, store_id))["rev"] == doc["rev"] + 3   # two of them pulls
 
 
 async def test_another_partners_change_is_refused_and_writes_no_event(db):
