@@ -21,7 +21,7 @@ from gateway.compose import SubgraphSource, compose_supergraph
 from gateway.transports import InProcessTransport, TransportRouter
 from partners.subgraph.schema import SUBGRAPH as PARTNERS
 from schema.catalog.schema import SUBGRAPH as CATALOG
-from schema.kernel.indexes import IndexSpec, ensure_indexes
+from schema.kernel.indexes import ensure_indexes
 from schema.kernel.sandbox import Databases, SandboxDemo
 from schema.kernel.subgraph import Job, Subgraph
 from schema.maps.schema import SUBGRAPH as MAPS
@@ -68,10 +68,6 @@ def platform_router(databases: Databases,
                                     context_factory=sg.context_factory(databases))
         for sg in subgraphs
     })
-
-
-def platform_indexes(subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> list[IndexSpec]:
-    return [spec for sg in subgraphs for spec in sg.indexes]
 
 
 async def ensure_platform_indexes(databases: Databases,
