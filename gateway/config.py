@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     embedded_port: int = Field(default=27117, ge=1, le=65535,
                                description="port of the embedded FerretDB on 127.0.0.1")
     mongodb_timeout_ms: int = Field(default=5000, ge=100)
+    event_retention_days: int = Field(
+        default=30, ge=1,
+        description="how long events are kept; the events sweep reads it from the environment "
+                    "(schema/kernel/events.py), this checks it")
     cors_origins: list[str] = Field(default_factory=list)
     demo_stock_stores: int = Field(default=2000, ge=0, le=2000,
                                    description="demo stores that get stock rows (500 each)")

@@ -38,7 +38,7 @@ from schema.kernel.errors import (
     graphql_error,
     id_argument,
 )
-from schema.kernel.events import relay_outboxes
+from schema.kernel.events import relay_outboxes, sweep_events
 from schema.kernel.graphql_types import PageInfo, schema_config
 from schema.kernel.pagination import after_key, build_page, check_first, encode_cursor
 from schema.kernel.reads import get_many
@@ -209,6 +209,6 @@ schema = strawberry.federation.Schema(
     config=schema_config())
 
 SUBGRAPH = Subgraph(name="catalog", schema=schema, indexes=INDEXES, make_context=make_context,
-                    jobs=(relay_outboxes,), sweeps=(sweep_expired, sweep_claims))
+                    jobs=(relay_outboxes,), sweeps=(sweep_expired, sweep_claims, sweep_events))
 
 __all__ = ["SUBGRAPH", "refusal", "schema"]

@@ -5,7 +5,7 @@ import strawberry
 from schema.kernel.claims import sweep_claims
 from schema.kernel.context import SubgraphContext, make_context
 from schema.kernel.errors import bad_user_input, id_argument
-from schema.kernel.events import relay_outboxes
+from schema.kernel.events import relay_outboxes, sweep_events
 from schema.kernel.graphql_types import PageInfo, UserError, schema_config
 from schema.kernel.pagination import check_first, decode_cursor, encode_cursor
 from schema.kernel.subgraph import Subgraph
@@ -111,4 +111,4 @@ schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Sto
 # The relay moves store.updated events out of store outboxes; claims come from store writes.
 SUBGRAPH = Subgraph(name="stores", schema=schema, indexes=repository.INDEXES,
                     make_context=make_context, jobs=(relay_outboxes,),
-                    sweeps=(sweep_claims,))
+                    sweeps=(sweep_claims, sweep_events))
