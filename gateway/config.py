@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     demo_stock_stores: int = Field(default=2000, ge=0, le=2000,
                                    description="demo stores that get stock rows (500 each)")
     sync_max_future_seconds: int = Field(
-        default=300, ge=0,
+        default=300, ge=0, le=366 * 24 * 3600,
         description="how far ahead of the server clock an ERP occurredAt may be; the catalog "
                     "reads it from the environment (schema/catalog/clock.py), this checks it")
     rate_limits: dict[str, dict[str, Any]] = Field(

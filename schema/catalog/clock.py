@@ -5,8 +5,8 @@ Sync items are ordered by their ``occurredAt`` (:mod:`schema.catalog.stock`,
 price of that SKU STALE until the clock catches up, so an ERP clock a day fast would freeze
 the SKU for a day. An ``occurredAt`` more than :func:`max_future` ahead of the server's clock
 is therefore INVALID for its item. The allowance is ``LOOPGATE_SYNC_MAX_FUTURE_SECONDS``
-(default 300: five minutes of clock skew), read when a sync runs; ``loopgate`` refuses to
-start with a value that is not a whole number of seconds ≥ 0 (``gateway/config.py``).
+(default 300: five minutes of clock skew; at most 366 days), read when a sync runs;
+``loopgate`` refuses to start with any other value (``gateway/config.py``).
 SKUs frozen before this check existed are released by ``loopgate inventory unfreeze``
 (:mod:`schema.catalog.unfreeze`).
 """
@@ -18,14 +18,15 @@ from schema.kernel.time import to_iso
 
 MAX_FUTURE_ENV = "LOOPGATE_SYNC_MAX_FUTURE_SECONDS"
 DEFAULT_MAX_FUTURE_S = 300
+LIMIT_S = 366 * 24 * 3600
 
 
 def max_future() -> timedelta:
     """The configured allowance (a bad value is refused by the settings at start-up)."""
     raw = os.environ.get(MAX_FUTURE_ENV, "").strip()
     seconds = int(raw) if raw else DEFAULT_MAX_FUTURE_S
-    if seconds < 0:
-        raise ValueError(f"{MAX_FUTURE_ENV} must not be negative, got {seconds}")
+    if not 0 <= seconds <= LIMIT_S:
+        raise ValueError(f"{MAX_FUTURE_ENV} must be 0 … {LIMIT_S}, got {seconds}")
     return timedelta(seconds=seconds)
 
 

@@ -3,6 +3,13 @@
 Value types are ``@shareable`` so that several subgraphs may return them; inputs and enums are
 identical everywhere, as composition requires. ``DateTime`` is ISO 8601 UTC with a ``Z``
 suffix (DESIGN.md §5), so the Python ``datetime`` is mapped to our own scalar.
+
+A value the ``DateTime`` scalar cannot parse fails with :class:`InvalidDateTime`, a
+``ValueError`` carrying ``extensions.code = BAD_USER_INPUT``: graphql-core wraps a scalar's
+exception into the GraphQL error it reports (for a variable: "Variable '$input' has invalid
+value at .items[0].occurredAt: …"; for a literal, a validation error at the literal) and
+adopts the wrapped exception's ``extensions``, so both ways of passing the value come back
+with the code, through the gateway too.
 """
 
 from datetime import datetime
@@ -12,15 +19,27 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema.kernel import money as kmoney
+from schema.kernel.errors import ErrorCode
 from schema.kernel.errors import UserError as KernelUserError
 from schema.kernel.pagination import PageInfo as KernelPageInfo
 from schema.kernel.time import parse_iso, to_iso
 
 
+class InvalidDateTime(ValueError):
+    """A DateTime input that is not an ISO 8601 instant (a BAD_USER_INPUT error)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not an ISO 8601 instant ({reason}); send e.g. 2026-11-25T08:00:00Z")
+        self.extensions = {"code": str(ErrorCode.BAD_USER_INPUT)}
+
+
 def _parse_datetime(value: object) -> datetime:
     if not isinstance(value, str):
-        raise ValueError("DateTime must be an ISO 8601 string")
-    return parse_iso(value)
+        raise InvalidDateTime("not a string")
+    try:
+        return parse_iso(value)
+    except ValueError as exc:
+        raise InvalidDateTime(str(exc)) from exc
 
 
 DateTime = strawberry.scalar(
