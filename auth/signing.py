@@ -66,10 +66,19 @@ async def verify(keyring: VerificationKeys, token: str, *, typ: str, issuer: str
         raise InvalidToken("the token was signed by an unknown or retired key")
     try:
         claims = jwt.decode(token, key, algorithms=[ALGORITHM]).claims
+        _check_issuer(claims, issuer)
         _registry(issuer, audience, required).validate(claims)
     except JoseError as exc:
         raise InvalidToken(_reason(exc)) from exc
     return claims
+
+
+def _check_issuer(claims: Claims, issuer: str) -> None:
+    """A token minted for another issuer (say another port) says so, both issuers named."""
+    minted_for = claims.get("iss")
+    if isinstance(minted_for, str) and minted_for != issuer:
+        raise InvalidToken(f"the token was issued by {minted_for}, but this server only "
+                           f"accepts tokens issued by {issuer}")
 
 
 @lru_cache(maxsize=64)

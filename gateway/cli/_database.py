@@ -22,7 +22,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Environment settings with CLI flags laid over them."""
-    overrides = {key: value for key in ("mongodb_uri", "db", "host", "port")
+    overrides = {key: value for key in ("mongodb_uri", "db", "host", "port", "issuer")
                  if (value := getattr(args, key, None)) is not None}
     return Settings(**overrides)
 

@@ -1,8 +1,13 @@
 """``loopgate token --client ID --secret S [--scopes …]``: mint an access token for local work.
 
 Runs the real token-endpoint logic (authlib's client-credentials grant over the database), so
-the token verifies at a server using the same database and issuer. The token alone goes to
-stdout (``TOKEN=$(loopgate token …)``); details go to stderr.
+the token verifies at a server using the same database *and the same issuer*. The issuer comes
+from the configuration the server reads too: ``LOOPGATE_ISSUER``, else
+``http://LOOPGATE_HOST:LOOPGATE_PORT``, with ``--issuer``/``--host``/``--port`` laid over it,
+as ``loopgate serve --host/--port`` does. Before minting, the command asks the server at that
+issuer for its metadata: a server there that names another issuer is an error saying what to
+pass; no server there is a warning (the token is still printed). The token alone goes to stdout
+(``TOKEN=$(loopgate token …)``); details go to stderr.
 """
 
 from __future__ import annotations
@@ -12,11 +17,17 @@ import asyncio
 import os
 from typing import Any
 
+import httpx
+from rich.markup import escape
+
 from auth.direct import client_credentials_token
+from auth.metadata import METADATA_PATH
 from auth.service import AuthService
 from gateway.cli._console import CliError, console_err
 from gateway.cli._database import add_settings_arguments, connect, database_uri, settings_from
 from gateway.config import Settings
+
+PROBE_TIMEOUT_S = 2.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,10 +35,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--client", required=True, help="client id (app_…)")
     parser.add_argument("--secret", help="client secret (default $LOOPGATE_CLIENT_SECRET)")
     parser.add_argument("--scopes", help="space-separated subset of the client's scopes")
-    parser.add_argument("--host", help="host of the server the token is for (sets the issuer)")
-    parser.add_argument("--port", type=int, help="port of that server (sets the issuer)")
+    parser.add_argument("--host", help="host the server listens on, as given to serve "
+                        "(default $LOOPGATE_HOST); sets the issuer http://HOST:PORT")
+    parser.add_argument("--port", type=int, help="port the server listens on, as given to serve "
+                        "(default $LOOPGATE_PORT); sets the issuer http://HOST:PORT")
+    parser.add_argument("--issuer", help="the server's public base URL when it has one "
+                        "(default $LOOPGATE_ISSUER); overrides --host/--port")
     add_settings_arguments(parser)
     parser.set_defaults(run=run)
+
+
+async def check_issuer(issuer: str) -> str | None:
+    """None when the server at ``issuer`` agrees it is that issuer; else a warning to show.
+
+    A server there that names another issuer would refuse the token: that is an error.
+    """
+    try:
+        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S) as http:
+            answer = await http.get(issuer + METADATA_PATH)
+        named = answer.json().get("issuer") if answer.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        named = None
+    if named is None:
+        return (f"no Loopgate server answers at {issuer}; this token is only accepted by a "
+                f"server whose issuer is {issuer}. If yours listens elsewhere, pass the same "
+                "--host/--port it was started with (or --issuer, its LOOPGATE_ISSUER)")
+    if named.rstrip("/") != issuer:
+        raise CliError(f"the server at {issuer} has the issuer {named} and would refuse a token "
+                       f"issued by {issuer}; pass --issuer {named}")
+    return None
 
 
 async def mint(uri: str, settings: Settings, client_id: str, secret: str,
@@ -51,9 +87,13 @@ def run(args: argparse.Namespace) -> int:
     if not secret:
         raise CliError("pass --secret or set LOOPGATE_CLIENT_SECRET")
     settings = settings_from(args)
+    issuer = settings.public_issuer.rstrip("/")
+    warning = asyncio.run(check_issuer(issuer))
     with database_uri(settings) as uri:
         token = asyncio.run(mint(uri, settings, args.client, secret, args.scopes))
     print(token["access_token"])
     console_err.print(f"scope: {token['scope']}; expires in {token['expires_in']} s; "
-                      f"issuer {settings.public_issuer}", highlight=False)
+                      f"issuer {issuer}", highlight=False)
+    if warning is not None:
+        console_err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     return 0
