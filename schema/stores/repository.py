@@ -195,9 +195,9 @@ async def _write_store(db: AsyncDatabase, store_id: str,
     """Write one change of a store with its outbox event, under a revision claim (FerretDB
     updates are not atomic: an unarbitrated replace or ``$set`` can undo a concurrent one).
 
-    The pending marker goes in before the write, so a crash after it leaves the event findable;
-    and again after it, because a relay that read the outbox just before the write may have
-    dropped the first marker meanwhile (re-inserting a present marker is a no-op)."""
+    A pending marker goes in right before the claim and another after the write
+    (:mod:`schema.kernel.events`): the second lets the relay move the event at once, the
+    first covers a crash between the write and the second."""
     marker = [pending_marker(STORES, store_id)]
     await mark_pending(db, marker)
     written = await update_claimed(db[STORES], db, store_id, change)
