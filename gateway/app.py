@@ -22,6 +22,7 @@ from gateway.health import health_routes
 from gateway.http.app import cors_middleware, graphql_route
 from gateway.http.endpoint import GraphQLEndpoint
 from gateway.http.graphiql import graphiql_routes
+from gateway.limits.caller import principal_caller
 from gateway.platform import (
     compose_platform,
     ensure_platform_indexes,
@@ -39,11 +40,13 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
     auth = AuthService.create(mongo.db, issuer=settings.public_issuer,
                               rate_limits=settings.oauth_rate_limits)
     databases = Databases.beside(mongo.db)
-    gateway = Gateway(Supergraph.parse(compose_platform()), platform_router(databases))
+    gateway = Gateway(Supergraph.parse(compose_platform()), platform_router(databases),
+                      limits=settings.limits)
     context_for = preparing_sandbox(principal_context(auth.verifier),
                                     SandboxDemo(databases.sandbox, sandbox_steps))
     endpoint = GraphQLEndpoint(gateway, context_for=context_for,
-                               auth_shape_for=auth_shape_for(lambda: gateway.authorization))
+                               auth_shape_for=auth_shape_for(lambda: gateway.authorization),
+                               caller_for=principal_caller)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

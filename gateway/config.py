@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auth.ratelimit import RateLimits
+from gateway.limits.settings import OperationLimits
 from schema.kernel.sandbox import SANDBOX_SUFFIX
 
 
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
         default=300, ge=0, le=366 * 24 * 3600,
         description="how far ahead of the server clock an ERP occurredAt may be; the catalog "
                     "reads it from the environment (schema/catalog/clock.py), this checks it")
+    limits: OperationLimits = Field(
+        default_factory=OperationLimits,
+        description='operation limits of /graphql (JSON), e.g. {"cost": 20000, "depth": 20}')
     rate_limits: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='OAuth rate-limit overrides (JSON), e.g. '

@@ -6,6 +6,13 @@ operation, coerce variables, then plan (through the plan cache) and execute. A r
 fails any step before planning never reaches a subgraph. The HTTP layer turns a
 :class:`GatewayResult`'s :class:`Outcome` into a status code; this module knows no HTTP.
 
+Operation limits (:mod:`gateway.limits`) are checked before planning: the query's size
+before parsing, tokens while parsing, depth, aliases and root fields from the syntax before
+validation (cached with the document), introspection per caller, and the cost estimate with
+the request's variables after validation (cached per operation when it has none). A refused
+operation never reaches a subgraph. The time budget (``timeout_seconds``) is handed to the
+executor as a deadline, which the transports turn into their own timeouts.
+
 Field authorization (``@authenticated``/``@requiresScopes``) happens between validation and
 planning: the operation is pruned for the caller's auth shape and the removed fields are
 written back as null with an error after execution. Pruning and plan are cached together,
@@ -26,14 +33,14 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
     OperationType,
-    Source,
     parse,
     validate,
 )
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 
 from gateway.authorization import (
     AuthorizationPolicy,
@@ -44,6 +51,15 @@ from gateway.authorization import (
 )
 from gateway.federation import QueryPlan, QueryPlanner, Supergraph, execute_plan
 from gateway.federation.errors import FederationError
+from gateway.limits import (
+    IntrospectionRefused,
+    LimitExceeded,
+    OperationGuard,
+    OperationLimits,
+    Shape,
+    fragments_of,
+    measure,
+)
 from gateway.plan_cache import PlanCache, PlanKey, operation_digest
 from gateway.transports.router import TransportRouter
 from schema.kernel.errors import ErrorCode
@@ -51,10 +67,6 @@ from schema.kernel.errors import ErrorCode
 _DEADLINE_GRACE_S = 1.0
 """Past the deadline, slow fetches already came back as errors with partial data; this
 backstop only catches a request stuck elsewhere (planning, a transport ignoring cancellation)."""
-
-
-_MAX_TOKENS = 50_000
-"""Parsing stops beyond this many tokens, so a huge document cannot monopolise the CPU."""
 
 _MAX_CACHED_QUERY_CHARS = 100_000
 """Longer query texts are parsed each time rather than pinned in the document cache."""
@@ -70,6 +82,9 @@ class Outcome(StrEnum):
     OPERATION_NOT_FOUND = "operation_not_found"
     VARIABLES_INVALID = "variables_invalid"
     MUTATION_NOT_ALLOWED = "mutation_not_allowed"
+    TOO_COMPLEX = "too_complex"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
     PLANNING_FAILED = "planning_failed"
     TIMED_OUT = "timed_out"
 
@@ -102,6 +117,10 @@ class _Prepared:
     outcome: Outcome
     digest: str = ""
     operations: Mapping[str | None, OperationDefinitionNode] = field(default_factory=dict)
+    fragments: Mapping[str, FragmentDefinitionNode] = field(default_factory=dict)
+    shapes: Mapping[str | None, Shape] = field(default_factory=dict)
+    costs: dict[str | None, int | LimitExceeded] = field(default_factory=dict)
+    """Costs (or refusals) of the operations without variables, kept when first run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +139,7 @@ class _State:
     planner: QueryPlanner
     authorization: AuthorizationPolicy
     router: TransportRouter
+    guard: OperationGuard
     plans: PlanCache[_Planned]
     documents: OrderedDict[str, _Prepared]
 
@@ -127,7 +147,8 @@ class _State:
 class Gateway:
     """Executes GraphQL requests against a supergraph through a transport router.
 
-    ``request_timeout`` bounds planning plus execution of one request, in seconds.
+    ``limits`` are the operation limits; ``request_timeout`` (default: the limits'
+    ``timeout_seconds``) bounds planning plus execution of one request, in seconds.
     """
 
     def __init__(
@@ -135,11 +156,13 @@ class Gateway:
         supergraph: Supergraph,
         router: TransportRouter,
         *,
-        request_timeout: float = 30.0,
+        limits: OperationLimits | None = None,
+        request_timeout: float | None = None,
         plan_cache_size: int = 1024,
         document_cache_size: int = 1024,
     ) -> None:
-        self.request_timeout = request_timeout
+        self.limits = limits or OperationLimits()
+        self.request_timeout = request_timeout or self.limits.timeout_seconds
         self._plan_cache_size = plan_cache_size
         self._document_cache_size = document_cache_size
         self._state = self._build_state(supergraph, router)
@@ -177,6 +200,7 @@ class Gateway:
     def _build_state(self, supergraph: Supergraph, router: TransportRouter) -> _State:
         policy = AuthorizationPolicy.from_supergraph(parse(supergraph.sdl), supergraph.api_schema)
         return _State(supergraph, QueryPlanner(supergraph), policy, router,
+                      OperationGuard(self.limits, supergraph),
                       PlanCache(self._plan_cache_size), OrderedDict())
 
     async def execute(
@@ -186,10 +210,12 @@ class Gateway:
         *,
         auth_shape: AuthShape | None = None,
         allow_mutations: bool = True,
+        authenticated: bool = True,
     ) -> GatewayResult:
         """Run one request; never raises for anything the caller or a subgraph did wrong.
 
         ``allow_mutations=False`` is for GET requests, which must not mutate.
+        ``authenticated=False`` marks an anonymous caller (for the introspection setting).
         ``auth_shape`` is the caller's shape under :attr:`authorization` (part of the
         plan-cache key); None means a trusted caller: nothing is pruned.
         """
@@ -197,6 +223,10 @@ class Gateway:
         if not isinstance(request.query, str) or not request.query.strip():
             return _failure(Outcome.BAD_REQUEST, "the request has no GraphQL query",
                             ErrorCode.BAD_USER_INPUT)
+        try:
+            state.guard.check_text(request.query)
+        except LimitExceeded as exc:
+            return _refused(Outcome.TOO_COMPLEX, exc)
         prepared = self._prepare(state, request.query)
         if prepared.errors:
             return GatewayResult(prepared.outcome, {"errors": _formatted(prepared.errors)})
@@ -207,12 +237,23 @@ class Gateway:
         if operation.operation is OperationType.MUTATION and not allow_mutations:
             return _failure(Outcome.MUTATION_NOT_ALLOWED,
                             "mutations must be sent with POST, not GET", ErrorCode.BAD_USER_INPUT)
+        try:
+            state.guard.check_introspection(prepared.shapes[request.operation_name],
+                                            authenticated)
+        except IntrospectionRefused as exc:
+            outcome = (Outcome.UNAUTHENTICATED if exc.code is ErrorCode.UNAUTHENTICATED
+                       else Outcome.FORBIDDEN)
+            return _refused(outcome, exc)
         variables = get_variable_values(state.supergraph.api_schema,
                                         operation.variable_definitions or (),
                                         dict(request.variables or {}), max_errors=20)
         if isinstance(variables, list):
             return GatewayResult(Outcome.VARIABLES_INVALID,
                                  {"errors": _formatted(variables, ErrorCode.BAD_USER_INPUT)})
+        try:
+            self._check_cost(state, prepared, request.operation_name, operation, variables)
+        except LimitExceeded as exc:
+            return _refused(Outcome.TOO_COMPLEX, exc)
         name = operation.name.value if operation.name else None
         deadline = time.monotonic() + self.request_timeout
         try:
@@ -223,6 +264,24 @@ class Gateway:
             return _failure(Outcome.TIMED_OUT,
                             f"the request did not complete within {self.request_timeout:g} s",
                             ErrorCode.GATEWAY_TIMEOUT)
+
+    @staticmethod
+    def _check_cost(state: _State, prepared: _Prepared, key: str | None,
+                    operation: OperationDefinitionNode, variables: VariableValues) -> None:
+        """Raise LimitExceeded over the cost ceiling; without variables, decided once."""
+        known = prepared.costs.get(key)
+        if isinstance(known, LimitExceeded):
+            raise known
+        if known is not None:
+            return
+        try:
+            cost = state.guard.cost(operation, prepared.fragments, variables)
+        except LimitExceeded as exc:
+            if not operation.variable_definitions:
+                prepared.costs[key] = exc
+            raise
+        if not operation.variable_definitions:
+            prepared.costs[key] = cost
 
     async def _run(
         self,
@@ -275,7 +334,7 @@ class Gateway:
         if prepared is not None:
             documents.move_to_end(query)
             return prepared
-        prepared = _parse_and_validate(state.supergraph, query)
+        prepared = _parse_and_validate(state.supergraph, state.guard, query)
         if len(query) <= _MAX_CACHED_QUERY_CHARS:
             documents[query] = prepared
             if len(documents) > self._document_cache_size:
@@ -300,19 +359,29 @@ class Gateway:
         return self._cached_plan(state, prepared, name, auth_shape).plan
 
 
-def _parse_and_validate(supergraph: Supergraph, query: str) -> _Prepared:
+def _parse_and_validate(supergraph: Supergraph, guard: OperationGuard, query: str) -> _Prepared:
+    """Parse, check each operation's shape, validate: a refusal is cached like a success."""
     try:
-        document = parse(Source(query, "request"), max_tokens=_MAX_TOKENS,
-                         allow_empty_selection_sets=False)
+        document = guard.parse(query)
+    except LimitExceeded as exc:
+        return _Prepared(None, (_limit_error(exc),), Outcome.TOO_COMPLEX)
     except GraphQLError as error:
         return _Prepared(None, (_with_code(error, ErrorCode.GRAPHQL_PARSE_FAILED),),
                          Outcome.PARSE_FAILED)
+    fragments = fragments_of(document)
+    operations = _operations_by_name(document)
+    shapes = {name: measure(operation, fragments) for name, operation in operations.items()}
+    try:
+        for shape in shapes.values():
+            guard.check_shape(shape)
+    except LimitExceeded as exc:
+        return _Prepared(None, (_limit_error(exc),), Outcome.TOO_COMPLEX)
     errors = validate(supergraph.api_schema, document)
     if errors:
         coded = tuple(_with_code(e, ErrorCode.GRAPHQL_VALIDATION_FAILED) for e in errors)
         return _Prepared(document, coded, Outcome.VALIDATION_FAILED)
-    return _Prepared(document, (), Outcome.EXECUTED, operation_digest(document),
-                     _operations_by_name(document))
+    return _Prepared(document, (), Outcome.EXECUTED, operation_digest(document), operations,
+                     fragments, shapes)
 
 
 def _operations_by_name(document: DocumentNode) -> dict[str | None, OperationDefinitionNode]:
@@ -343,6 +412,14 @@ def _with_code(error: GraphQLError, code: str) -> GraphQLError:
 
 def _formatted(errors: Iterable[GraphQLError], code: str | None = None) -> list[dict[str, Any]]:
     return [(_with_code(error, code) if code else error).formatted for error in errors]
+
+
+def _limit_error(refusal: LimitExceeded | IntrospectionRefused) -> GraphQLError:
+    return GraphQLError(refusal.message, extensions=refusal.extensions)
+
+
+def _refused(outcome: Outcome, refusal: LimitExceeded | IntrospectionRefused) -> GatewayResult:
+    return GatewayResult(outcome, {"errors": [_limit_error(refusal).formatted]})
 
 
 def _failure(outcome: Outcome, message: str, code: str) -> GatewayResult:

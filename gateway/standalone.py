@@ -30,7 +30,8 @@ from auth.verify import TokenVerifier
 from gateway.authorization.wiring import auth_shape_for, bearer_headers, principal_context
 from gateway.federation import Supergraph
 from gateway.http.app import OnShutdown, create_gateway_app
-from gateway.http.endpoint import DEFAULT_MAX_BODY_BYTES
+from gateway.limits import OperationLimits
+from gateway.limits.caller import principal_caller
 from gateway.service import Gateway
 from gateway.transports.router import TransportRouter
 
@@ -68,9 +69,8 @@ def standalone_app(
     session: aiohttp.ClientSession,
     *,
     verifier: TokenVerifier | None,
-    request_timeout: float = 30.0,
+    limits: OperationLimits | None = None,
     cors_origins: Sequence[str] = (),
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     on_shutdown: OnShutdown | None = None,
 ) -> tuple[Gateway, Starlette]:
     """The gateway over ``supergraph``'s HTTP subgraphs and the app serving it.
@@ -78,11 +78,10 @@ def standalone_app(
     The gateway is returned too, for hot reload (:meth:`Gateway.replace_supergraph` with a
     :func:`subgraph_router` built with the same ``verifier``).
     """
-    gateway = Gateway(supergraph, subgraph_router(supergraph, session, verifier),
-                      request_timeout=request_timeout)
+    gateway = Gateway(supergraph, subgraph_router(supergraph, session, verifier), limits=limits)
     app = create_gateway_app(
-        gateway, cors_origins=cors_origins, max_body_bytes=max_body_bytes,
-        on_shutdown=on_shutdown,
+        gateway, cors_origins=cors_origins, on_shutdown=on_shutdown,
         context_for=principal_context(verifier, forward_bearer=True) if verifier else None,
-        auth_shape_for=auth_shape_for(lambda: gateway.authorization) if verifier else None)
+        auth_shape_for=auth_shape_for(lambda: gateway.authorization) if verifier else None,
+        caller_for=principal_caller if verifier else None)
     return gateway, app

@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 import uvicorn
 import uvloop
+from pydantic import ValidationError
 
 from auth.jwks import JwksUnavailable
 from auth.tokens import AUDIENCE
@@ -25,7 +26,7 @@ from gateway.cli._console import CliError, console_err
 from gateway.cli.serve import check_port_free
 from gateway.config import Settings
 from gateway.federation import Supergraph, SupergraphError
-from gateway.http.endpoint import DEFAULT_MAX_BODY_BYTES
+from gateway.limits import OperationLimits
 from gateway.service import Gateway
 from gateway.standalone import jwks_verifier, standalone_app, subgraph_router
 from gateway.transports.http import http_session
@@ -44,14 +45,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--cors-origin", action="append", dest="cors_origins", metavar="ORIGIN",
                         help="allow browser calls from ORIGIN (repeatable; default "
                              "$LOOPGATE_CORS_ORIGINS)")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="deadline of one request in seconds (default 30)")
+    parser.add_argument("--timeout", type=float,
+                        help="time budget of one operation in seconds (default: "
+                             "$LOOPGATE_LIMITS timeout_seconds, 30)")
     parser.add_argument("--subgraph-timeout", type=float, default=10.0,
                         help="timeout of one subgraph call in seconds (default 10)")
     parser.add_argument("--hot-reload", action="store_true",
                         help="watch the supergraph file and switch to each valid new version")
-    parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
-                        help=f"largest accepted request (default {DEFAULT_MAX_BODY_BYTES})")
+    parser.add_argument("--max-body-bytes", type=int,
+                        help="largest accepted request (default: $LOOPGATE_LIMITS body_bytes, "
+                             "4000000)")
     oauth = parser.add_argument_group(
         "OAuth", "Verify callers' bearer tokens with the issuer's public keys and enforce "
                  "@authenticated/@requiresScopes, as `loopgate serve` does. Subgraphs receive "
@@ -112,6 +115,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def limits_from(settings: Settings, args: argparse.Namespace) -> OperationLimits:
+    """``LOOPGATE_LIMITS`` with ``--timeout`` and ``--max-body-bytes`` over it."""
+    flags = {"timeout_seconds": args.timeout, "body_bytes": args.max_body_bytes}
+    try:
+        return OperationLimits(**{**settings.limits.model_dump(),
+                                  **{k: v for k, v in flags.items() if v is not None}})
+    except ValidationError as exc:
+        raise CliError(f"invalid limit: {exc.errors()[0]['msg']}") from exc
+
+
 async def load_verifier(args: argparse.Namespace) -> TokenVerifier | None:
     """The bearer-token verifier of ``--jwks``/``--issuer``/``--audience``, keys loaded;
     None without ``--jwks``. An unreadable or empty JWKS is a :class:`CliError`."""
@@ -128,9 +141,8 @@ async def _serve(supergraph: Supergraph, settings: Settings, args: argparse.Name
     verifier = await load_verifier(args)  # before anything is opened that a failure must close
     session = http_session(timeout=args.subgraph_timeout)
     gateway, app = standalone_app(supergraph, session, verifier=verifier,
-                                  request_timeout=args.timeout,
-                                  cors_origins=settings.cors_origins,
-                                  max_body_bytes=args.max_body_bytes, on_shutdown=session.close)
+                                  limits=limits_from(settings, args),
+                                  cors_origins=settings.cors_origins, on_shutdown=session.close)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                             access_log=False, lifespan="on")
     names = ", ".join(sorted(supergraph.subgraphs))

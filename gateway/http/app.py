@@ -18,13 +18,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from gateway.health import health_routes
-from gateway.http.endpoint import (
-    DEFAULT_MAX_BODY_BYTES,
-    AuthShapeFor,
-    ContextFor,
-    GraphQLEndpoint,
-)
+from gateway.http.endpoint import AuthShapeFor, ContextFor, GraphQLEndpoint
 from gateway.http.graphiql import graphiql_routes
+from gateway.limits.caller import CallerFor
 from gateway.service import Gateway
 
 OnShutdown = Callable[[], Awaitable[None]]
@@ -63,16 +59,18 @@ def create_gateway_app(
     gateway: Gateway,
     *,
     cors_origins: Sequence[str] = (),
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_body_bytes: int | None = None,
     on_shutdown: OnShutdown | None = None,
     context_for: ContextFor | None = None,
     auth_shape_for: AuthShapeFor | None = None,
+    caller_for: CallerFor | None = None,
 ) -> Starlette:
     """The app serving ``gateway``; ``on_shutdown`` releases what the caller opened.
 
     ``context_for`` (may refuse a request, e.g. 401) and ``auth_shape_for`` (field
     authorization, part of the plan-cache key) are :class:`GraphQLEndpoint`'s; without them
-    every caller is trusted and no field is guarded.
+    every caller is trusted and no field is guarded. ``caller_for`` names the app each
+    request counts against for the concurrency limit (default: one per address).
     """
 
     @asynccontextmanager
@@ -83,7 +81,7 @@ def create_gateway_app(
             await on_shutdown()
 
     endpoint = GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes, context_for=context_for,
-                               auth_shape_for=auth_shape_for)
+                               auth_shape_for=auth_shape_for, caller_for=caller_for)
     routes = [*health_routes({"subgraphs": subgraphs_ready(gateway)}), graphql_route(endpoint),
               *graphiql_routes()]
     middleware = [cors_middleware(cors_origins)] if cors_origins else []

@@ -5,6 +5,10 @@ Status codes follow the GraphQL-over-HTTP spec. With ``application/graphql-respo
 well-formed request gets 200, since the client cannot trust a non-200 JSON body. Requests
 that are not well-formed GraphQL-over-HTTP requests get 4xx either way. Every error carries
 ``extensions.code``.
+
+Each operation holds one of its app's concurrency slots while it runs
+(:class:`~gateway.limits.ConcurrencyLimiter`); an app at its cap gets 429 with
+``Retry-After`` and ``RATE_LIMITED`` at once, whatever other apps are doing.
 """
 
 import logging
@@ -20,6 +24,8 @@ from gateway.http.errors import RequestRejected
 from gateway.http.graphiql import graphiql_page
 from gateway.http.media import MediaType, accepted
 from gateway.http.request import from_post, from_query_params, read_body
+from gateway.limits import ConcurrencyLimiter
+from gateway.limits.caller import CallerFor, trusted_caller
 from gateway.service import Gateway, GatewayResult, GraphQLRequest, Outcome
 from schema.kernel.errors import ErrorCode
 
@@ -28,7 +34,8 @@ _log = logging.getLogger(__name__)
 ContextFor = Callable[[Request], Awaitable[Mapping[str, Any]]]
 AuthShapeFor = Callable[[Mapping[str, Any]], AuthShape]
 
-DEFAULT_MAX_BODY_BYTES = 1_000_000
+RETRY_AFTER_S = 1
+"""What a caller at its concurrency cap is told to wait: operations end within seconds."""
 
 _GRAPHQL_TYPES = (MediaType.GRAPHQL_RESPONSE_JSON, MediaType.JSON)
 _GET_TYPES = (*_GRAPHQL_TYPES, MediaType.HTML)
@@ -38,6 +45,9 @@ _REQUEST_ERROR_STATUS = {
     Outcome.VALIDATION_FAILED: 400,
     Outcome.OPERATION_NOT_FOUND: 400,
     Outcome.VARIABLES_INVALID: 400,
+    Outcome.TOO_COMPLEX: 400,
+    Outcome.UNAUTHENTICATED: 401,
+    Outcome.FORBIDDEN: 403,
     Outcome.PLANNING_FAILED: 500,
     Outcome.TIMED_OUT: 504,
 }
@@ -52,23 +62,28 @@ class GraphQLEndpoint:
 
     ``context_for`` builds the per-request context handed to subgraphs (the auth layer's
     principal; none: an empty context) and may raise :class:`RequestRejected` (e.g. 401);
-    ``auth_shape_for`` derives the plan-cache authorization shape from that context.
+    ``auth_shape_for`` derives the plan-cache authorization shape from that context;
+    ``caller_for`` names the app the request counts against (default: every caller trusted,
+    one app per address). ``max_body_bytes`` defaults to the gateway's ``body_bytes`` limit.
     """
 
     def __init__(
         self,
         gateway: Gateway,
         *,
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_body_bytes: int | None = None,
         graphiql: bool = True,
         context_for: ContextFor | None = None,
         auth_shape_for: AuthShapeFor | None = None,
+        caller_for: CallerFor | None = None,
     ) -> None:
         self.gateway = gateway
-        self.max_body_bytes = max_body_bytes
+        self.max_body_bytes = max_body_bytes or gateway.limits.body_bytes
         self.graphiql = graphiql
+        self.concurrency = ConcurrencyLimiter(gateway.limits.concurrent_operations)
         self._context_for = context_for or _no_context
         self._auth_shape_for = auth_shape_for
+        self._caller_for = caller_for or trusted_caller
 
     async def handle(self, request: Request) -> Response:
         """The Starlette request handler (a bound method, so routes treat it as one)."""
@@ -87,13 +102,18 @@ class GraphQLEndpoint:
         except RequestRejected as rejected:
             return _error(media, rejected)
         auth_shape = self._auth_shape_for(context) if self._auth_shape_for else None
-        try:
-            result = await self.gateway.execute(graphql_request, context, auth_shape=auth_shape,
-                                                allow_mutations=not is_get)
-        except Exception:  # a bug, not the caller's fault: still answer in GraphQL's shape
-            _log.exception("GraphQL request failed inside the gateway")
-            return _error(media, RequestRejected(500, "internal error in the gateway",
-                                                 ErrorCode.INTERNAL_SERVER_ERROR))
+        caller = self._caller_for(request, context)
+        with self.concurrency.slot(caller.key) as admitted:
+            if not admitted:
+                return _error(media, _busy(self.concurrency.per_key))
+            try:
+                result = await self.gateway.execute(
+                    graphql_request, context, auth_shape=auth_shape,
+                    allow_mutations=not is_get, authenticated=caller.authenticated)
+            except Exception:  # a bug, not the caller's fault: still answer in GraphQL's shape
+                _log.exception("GraphQL request failed inside the gateway")
+                return _error(media, RequestRejected(500, "internal error in the gateway",
+                                                     ErrorCode.INTERNAL_SERVER_ERROR))
         return _response(media, result)
 
     async def _decode(self, request: Request, is_get: bool) -> GraphQLRequest:
@@ -105,6 +125,12 @@ class GraphQLEndpoint:
             return from_query_params(dict(request.query_params))
         body = await read_body(request, self.max_body_bytes)
         return from_post(request.headers.get("content-type"), body)
+
+
+def _busy(cap: int) -> RequestRejected:
+    return RequestRejected(429, f"this app already has {cap} operations running, the most "
+                                "it may run at once: retry when one has finished",
+                           ErrorCode.RATE_LIMITED, {"Retry-After": str(RETRY_AFTER_S)})
 
 
 def _response(media: MediaType, result: GatewayResult) -> Response:

@@ -7,6 +7,7 @@ response could be had (connection refused, timeout, non-GraphQL reply). The plan
 executor never know which transport they talk to.
 """
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -21,6 +22,8 @@ class SubgraphRequest:
     ``document`` is the parsed form of ``query``, built once when the plan is made, so an
     in-process transport never parses; an HTTP transport sends ``query``.
     ``context`` carries the caller's verified principal and request metadata.
+    ``deadline`` (a ``time.monotonic()`` instant) is when the operation's time budget runs
+    out: transports stop the subgraph's work then, not only the wait for it.
     """
 
     subgraph: str
@@ -29,6 +32,13 @@ class SubgraphRequest:
     variables: Mapping[str, Any]
     operation_name: str | None = None
     context: Mapping[str, Any] = field(default_factory=dict)
+    deadline: float | None = None
+
+    def remaining(self) -> float | None:
+        """Seconds left of the time budget (never below a millisecond), None without one."""
+        if self.deadline is None:
+            return None
+        return max(self.deadline - time.monotonic(), 0.001)
 
 
 class SubgraphUnavailable(Exception):

@@ -4,6 +4,14 @@ The fetch's document was parsed once when the plan was made, so nothing is parse
 serialized here: the executor gets the subgraph's result objects as they are. Each document
 is validated once against the subgraph schema (plans are cached, so their documents recur),
 which keeps a planner bug from reaching resolvers with an invalid operation.
+
+The operation's time budget bounds the subgraph's work, not only the gateway's wait: the
+executor cancels this coroutine at the deadline (and with it the resolver tasks graphql-core
+gathers), and the resolvers run inside ``pymongo.timeout(<the time left>)``, PyMongo's
+client-side operation timeout. That one is a context variable, inherited by every task the
+resolvers start (data loaders included); each database command then carries ``maxTimeMS``,
+so the server stops a long query itself, and no command starts once the budget is spent
+(a resolver that ignores its cancellation gets PyMongo timeout errors instead of data).
 """
 
 from collections import OrderedDict
@@ -11,6 +19,7 @@ from collections.abc import Callable, Mapping
 from inspect import isawaitable
 from typing import Any
 
+import pymongo
 from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, execute, validate
 
 from gateway.transports.base import SubgraphRequest
@@ -36,15 +45,16 @@ class InProcessTransport:
         errors = self._validation_errors(request.document)
         if errors:
             return {"data": None, "errors": [error.formatted for error in errors]}
-        result = execute(
-            self.schema,
-            request.document,
-            context_value=self._context_factory(request.context),
-            variable_values=dict(request.variables),
-            operation_name=request.operation_name,
-        )
-        if isawaitable(result):
-            result = await result
+        with pymongo.timeout(request.remaining()):
+            result = execute(
+                self.schema,
+                request.document,
+                context_value=self._context_factory(request.context),
+                variable_values=dict(request.variables),
+                operation_name=request.operation_name,
+            )
+            if isawaitable(result):
+                result = await result
         return _response(result)
 
     def _validation_errors(self, document: DocumentNode) -> list[GraphQLError]:

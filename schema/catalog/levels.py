@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from strawberry.federation.schema_directives import ListSize
 
 from schema.catalog import products as product_repo
 from schema.catalog.collections import INVENTORY, inventory_id
@@ -30,6 +31,8 @@ class Store:
         return cls(id=id)
 
     @strawberry.federation.field(requires_scopes=INVENTORY_READ,
+                                 directives=[ListSize(slicing_arguments=["first"],
+                                                      sized_fields=["edges"])],
                                  description="Stock levels; the store's owner only "
                                              "(inventory:read).")
     async def inventory(self, info: strawberry.Info, skus: list[str] | None = None,

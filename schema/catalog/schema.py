@@ -3,6 +3,7 @@
 from typing import Any
 
 import strawberry
+from strawberry.federation.schema_directives import Cost, ListSize
 
 from schema.catalog import products as product_repo
 from schema.catalog.collections import INDEXES, INVENTORY
@@ -67,6 +68,8 @@ class Query:
         return Product.from_document(doc) if doc else None
 
     @strawberry.federation.field(requires_scopes=CATALOG_READ,
+                                 directives=[ListSize(slicing_arguments=["first"],
+                                                      sized_fields=["edges"])],
                                  description="Products of every partner; first: at most 100.")
     async def products(self, info: strawberry.Info, filter: ProductFilter | None = None,
                        first: int | None = 20, after: str | None = None) -> ProductConnection:
@@ -87,6 +90,7 @@ class Query:
 
     @strawberry.federation.field(
         requires_scopes=INVENTORY_READ,
+        directives=[ListSize(slicing_arguments=["first"], sized_fields=["changes"])],
         description="The caller's inventory changes after a cursor (bulk feed: first up to "
                     "1000), oldest first; each change is the row's current level. With "
                     "storeId, that store's changes only (its own feed: a cursor of one feed "
@@ -159,7 +163,7 @@ class Mutation:
                                      user_errors=user_errors(result["userErrors"]))
 
     @strawberry.federation.mutation(
-        requires_scopes=[["inventory:write"]],
+        requires_scopes=[["inventory:write"]], directives=[Cost(weight=100)],
         description="Push stock counts and movements for one of the caller's stores (up to "
                     "10,000 items, out-of-order safe, idempotent by key).")
     async def sync_inventory(self, info: strawberry.Info,

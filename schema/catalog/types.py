@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from aiodataloader import DataLoader
-from strawberry.federation.schema_directives import Key
+from strawberry.federation.schema_directives import Key, ListSize
 
 from schema.catalog import products as product_repo
 from schema.kernel.context import SubgraphContext
@@ -44,7 +44,7 @@ class Product:
     document: strawberry.Private[dict[str, Any]]
 
     @strawberry.federation.field(
-        requires_scopes=CATALOG_READ,
+        requires_scopes=CATALOG_READ, directives=[ListSize(slicing_arguments=["first"])],
         description="Stores near a point with this product available, nearest first.")
     async def availability(
         self, info: strawberry.Info, near: GeoPointInput, radius_meters: int | None = 3000,

@@ -1,6 +1,7 @@
 """The maps subgraph: nearby stores, delivery quotes, courier routes, distances."""
 
 import strawberry
+from strawberry.federation.schema_directives import Cost, ListSize
 
 from schema.kernel.context import SubgraphContext, make_context
 from schema.kernel.errors import bad_user_input, id_argument
@@ -60,6 +61,8 @@ def _query(near: GeoPointInput, radius: int, filter: NearbyFilter | None) -> Nea
 class Query:
     @strawberry.federation.field(
         requires_scopes=READ,
+        directives=[Cost(weight=5),
+                    ListSize(slicing_arguments=["first"], sized_fields=["edges"])],
         description="Stores within radiusMeters (1..50,000) of a point, nearest first, with the "
                     "great-circle distance on each edge (whole metres, radius inclusive).")
     async def nearby_stores(self, info: strawberry.Info, near: GeoPointInput,

@@ -1,6 +1,7 @@
 """The stores subgraph: ``Store @key(id)``, store lists and merchant-scoped store changes."""
 
 import strawberry
+from strawberry.federation.schema_directives import ListSize
 
 from schema.kernel.claims import sweep_claims
 from schema.kernel.context import SubgraphContext, make_context
@@ -51,7 +52,8 @@ class Query:
         return Store.from_document(doc) if doc else None
 
     @strawberry.federation.field(
-        requires_scopes=READ,
+        requires_scopes=READ, directives=[ListSize(slicing_arguments=["first"],
+                                                   sized_fields=["edges"])],
         description="Stores of every partner (the open catalogue) or of one merchant, oldest "
                     "first; archived stores only when filtered by that status. first: at most "
                     "100. The work is proportional to the page: without filters other than "

@@ -13,6 +13,14 @@ def unavailable_error(subgraph: str, message: str) -> dict[str, Any]:
     }
 
 
+def timeout_error(subgraph: str) -> dict[str, Any]:
+    """A fetch stopped because the operation's time budget ran out."""
+    return {
+        "message": f"subgraph '{subgraph}' stopped: the request deadline exceeded",
+        "extensions": {"code": "GATEWAY_TIMEOUT", "serviceName": subgraph},
+    }
+
+
 def root_errors(errors: Any, subgraph: str) -> list[dict[str, Any]]:
     if not isinstance(errors, list):
         return []

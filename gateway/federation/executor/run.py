@@ -11,7 +11,7 @@ from ...transports.base import SubgraphRequest, SubgraphUnavailable
 from ..plan import Fetch, Flatten, PlanNode, QueryPlan, Sequence
 from .complete import complete_root
 from .entities import apply_renames, collect, merge, representations, response_paths
-from .errors import entity_errors, root_errors, unavailable_error
+from .errors import entity_errors, root_errors, timeout_error, unavailable_error
 from .violations import first_violation
 
 FetchFunction = Callable[[SubgraphRequest], Awaitable[Mapping[str, Any]]]
@@ -47,6 +47,9 @@ class _Run:
         else:
             await asyncio.gather(*(self.node(child) for child in node.nodes))
 
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
     def excluded(self, fetch: Fetch) -> bool:
         return any(
             (self.variables.get(name) is True) != include for name, include in fetch.condition
@@ -60,6 +63,7 @@ class _Run:
             variables=variables,
             operation_name=fetch.operation_name,
             context=self.context,
+            deadline=self.deadline,
         )
         try:
             if self.deadline is None:
@@ -67,13 +71,16 @@ class _Run:
             else:
                 remaining = self.deadline - time.monotonic()
                 if remaining <= 0:
-                    raise SubgraphUnavailable(fetch.subgraph, "request deadline exceeded")
+                    raise TimeoutError
                 response = await asyncio.wait_for(self.fetch(request), remaining)
         except TimeoutError:
-            self.errors.append(unavailable_error(fetch.subgraph, "request deadline exceeded"))
+            self.errors.append(timeout_error(fetch.subgraph))
             return None
         except SubgraphUnavailable as error:
-            self.errors.append(unavailable_error(fetch.subgraph, str(error)))
+            if self.out_of_time():  # the transport's own timeout was the time budget's
+                self.errors.append(timeout_error(fetch.subgraph))
+            else:
+                self.errors.append(unavailable_error(fetch.subgraph, str(error)))
             return None
         except Exception as error:  # a transport bug must not fail the whole response
             self.errors.append(
@@ -149,7 +156,9 @@ async def execute_plan(
 
     Subgraph failures never raise: they become errors next to whatever data could be had.
     ``deadline`` (a ``time.monotonic()`` instant) bounds every fetch; fetches that would
-    start or finish after it are abandoned with an error, and the partial data is returned.
+    start or finish after it are cancelled (the task running the subgraph's resolvers
+    included) with a ``GATEWAY_TIMEOUT`` error, and the partial data is returned. Each
+    request carries the deadline, so a transport also bounds the work it started.
     """
     values = with_defaults(plan, variables)
     run = _Run(fetch, values, context or {}, deadline)
