@@ -1,5 +1,6 @@
 """Every mutation of the graph, run with a sandbox token, changes the sandbox and leaves every
-live collection as it was.
+live collection as it was; so does loading the sandbox demo data. Nothing in this module
+writes live data after minting its tokens, so the live snapshots are stable.
 
 The mutations come from the composed platform supergraph, so a mutation added later is run
 here too; one without a case in :data:`CASES` fails this test until it gets one.
@@ -15,7 +16,7 @@ import pytest
 from gateway.federation import Supergraph
 from gateway.platform import compose_platform
 from schema.catalog.seed import demo_sku
-from schema.stores.seed import sandbox_store_code, sandbox_store_id
+from schema.stores.seed import SANDBOX_STORE_COUNT, sandbox_store_code, sandbox_store_id
 from tests.sandbox.conftest import GraphQL, Platform, snapshot
 
 Payload = dict[str, Any]
@@ -110,4 +111,17 @@ async def test_a_sandbox_mutation_changes_the_sandbox_and_no_live_document(
     assert payload["userErrors"] == [], payload
     assert case.succeeded(payload), payload
     assert await snapshot(platform.sandbox) != sandbox_before
+    assert await snapshot(platform.live) == live_before
+
+
+async def test_loading_the_sandbox_demo_data_leaves_the_live_database_alone(
+        platform: Platform, graphql: GraphQL) -> None:
+    partner = await platform.partner()
+    token = await platform.token(partner, sandbox=True)
+    live_before = await snapshot(platform.live)
+
+    answer = await graphql("""query($merchant: ID!) { stores(filter: {merchantId: $merchant})
+                               { totalCount } }""", {"merchant": partner}, token=token)
+
+    assert answer == {"data": {"stores": {"totalCount": SANDBOX_STORE_COUNT}}}
     assert await snapshot(platform.live) == live_before
