@@ -124,14 +124,14 @@ async def relay_outboxes(db: AsyncDatabase, limit: int = 500) -> int:
     """Make a pass over the markers due one (new ones, and settled ones, which are then
     deleted), oldest first; returns how many outbox events were copied into ``events``."""
     now = utcnow()
-    settled = now - SETTLED
-    due = {"$or": [{"relayedAt": {"$exists": False}}, {"createdAt": {"$lt": settled}}]}
+    settled_before = now - SETTLED
+    due = {"$or": [{"relayedAt": {"$exists": False}}, {"createdAt": {"$lt": settled_before}}]}
     markers = await db[PENDING].find(due).sort("createdAt", 1).limit(limit).to_list()
     moved, failures = 0, []
     for marker in markers:
         try:
             moved += await _pass(db, marker)
-            if marker["createdAt"] < settled:
+            if marker["createdAt"] < settled_before:
                 await db[PENDING].delete_one({"_id": marker["_id"]})
             else:
                 await db[PENDING].update_one({"_id": marker["_id"]},
@@ -149,9 +149,8 @@ async def relay_outboxes(db: AsyncDatabase, limit: int = 500) -> int:
 async def _pass(db: AsyncDatabase, marker: Document) -> int:
     """Copy the outbox events of the marker's documents into ``events``, then pull them."""
     collection = db[marker["collection"]]
-    documents = [d for d in await get_many(collection, list(dict.fromkeys(marker["documentIds"])),
-                                           {OUTBOX: 1})
-                 if d is not None and d.get(OUTBOX)]
+    found = await get_many(collection, list(dict.fromkeys(marker["documentIds"])), {OUTBOX: 1})
+    documents = [d for d in found if d is not None and d.get(OUTBOX)]
     events = [event for document in documents for event in document[OUTBOX]]
     if not events:
         return 0

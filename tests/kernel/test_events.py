@@ -1,7 +1,8 @@
 """The outbox relay loses nothing: a relay cancelled, or failing, at any one of its database
 steps leaves nothing the next relay does not move, exactly once; a marker goes only after a
-pass that began after its write; sequences count 1, 2, 3 … per resource, whatever the relay
-rewrites; concurrent writers and relays lose nothing; events are swept after the retention.
+pass that began after its write; a document that cannot be pulled holds up no other;
+sequences count 1, 2, 3 … per resource, whatever the relay rewrites; concurrent writers and
+relays lose nothing; events are swept after the retention.
 
 The stopped relay runs over the real database through :class:`Faulty`, which counts the
 relay's operations and stops it at the chosen one: every operation before it really happens.
@@ -229,6 +230,21 @@ async def test_a_written_event_moves_at_once_and_its_markers_go_once_settled(db)
     await settle(db)
     assert await relay_outboxes(db) == 0
     await assert_all_moved(db, {"x": 1})
+
+
+async def test_a_document_that_cannot_be_pulled_does_not_hold_up_the_others(db):
+    await write(db, "stuck")
+    await write(db, "free")
+    stuck = await db[THINGS].find_one({"_id": "stuck"})
+    await db[CLAIMS].insert_one({"_id": f"{THINGS}:stuck:{stuck['rev'] + 1}", "at": utcnow()})
+    with pytest.raises(RelayError, match="2 of 4"):   # the stuck document's two markers
+        await relay_outboxes(db)
+    assert (await db[THINGS].find_one({"_id": "free"}))[OUTBOX] == []
+    assert await db[EVENTS].count_documents({}) == 2   # only the stuck one's pull waits
+    assert await db[PENDING].count_documents({"relayedAt": {"$exists": False}}) == 2
+    await settle(db)   # the claim's lease runs out: the next relay takes it over
+    await relay_outboxes(db)
+    await assert_all_moved(db, {"stuck": 1, "free": 1})
 
 
 async def test_sequences_count_events_not_revisions(db):
