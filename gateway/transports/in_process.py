@@ -3,7 +3,10 @@
 The fetch's document was parsed once when the plan was made, so nothing is parsed or
 serialized here: the executor gets the subgraph's result objects as they are. Each document
 is validated once against the subgraph schema (plans are cached, so their documents recur),
-which keeps a planner bug from reaching resolvers with an invalid operation.
+which keeps a planner bug from reaching resolvers with an invalid operation. A value a scalar
+refused as BAD_USER_INPUT gets its place in the input as ``extensions.field``
+(:mod:`schema.kernel.input_errors`), since the subgraph document's locations mean nothing to
+the client.
 
 The operation's time budget bounds the subgraph's work, not only the gateway's wait: the
 executor cancels this coroutine at the deadline (and with it the resolver tasks graphql-core
@@ -23,6 +26,7 @@ import pymongo
 from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, execute, validate
 
 from gateway.transports.base import SubgraphRequest
+from schema.kernel.input_errors import locate_input_errors
 
 ContextFactory = Callable[[Mapping[str, Any]], Any]
 
@@ -44,7 +48,8 @@ class InProcessTransport:
     async def execute(self, request: SubgraphRequest) -> Mapping[str, Any]:
         errors = self._validation_errors(request.document)
         if errors:
-            return {"data": None, "errors": [error.formatted for error in errors]}
+            located = locate_input_errors(self.schema, request.document, request.variables, errors)
+            return {"data": None, "errors": [error.formatted for error in located]}
         with pymongo.timeout(request.remaining()):
             result = execute(
                 self.schema,
@@ -55,6 +60,9 @@ class InProcessTransport:
             )
             if isawaitable(result):
                 result = await result
+        if result.errors:
+            result.errors = locate_input_errors(self.schema, request.document,
+                                                request.variables, result.errors)
         return _response(result)
 
     def _validation_errors(self, document: DocumentNode) -> list[GraphQLError]:

@@ -11,7 +11,7 @@ from schema.catalog.clock import MAX_FUTURE_ENV
 from schema.catalog.collections import INVENTORY, PRODUCTS
 from schema.catalog.schema import schema
 from schema.kernel.time import to_iso, utcnow
-from tests.catalog.test_sync import A, FEED, at, setup, sync
+from tests.catalog.test_sync import FEED, A, at, setup, sync
 from tests.stores.helpers import data, run
 
 MAX = 2_147_483_647
@@ -75,8 +75,9 @@ async def test_levels_outside_an_int_or_below_zero_are_invalid_and_change_nothin
 async def test_an_occurred_at_too_far_ahead_is_invalid_and_does_not_freeze_the_sku(db):
     store_id, ids = await setup(db, skus=("A", "B"))
     before = await snapshot(db)
-    ahead = await sync(db, store_id, [{"sku": "A", "onHand": 7, "occurredAt": from_now(minutes=6)},
-                                      {"sku": "B", "delta": 2, "occurredAt": "9999-12-31T23:59:59Z"}])
+    ahead = await sync(db, store_id, [
+        {"sku": "A", "onHand": 7, "occurredAt": from_now(minutes=6)},
+        {"sku": "B", "delta": 2, "occurredAt": "9999-12-31T23:59:59Z"}])
     assert (ahead["applied"], ahead["invalid"]) == (0, 2)
     message = problem(ahead, "A")["message"]
     assert "more than 5 minutes ahead of the server clock" in message and "ERP's clock" in message
@@ -101,7 +102,7 @@ async def test_the_allowance_is_configurable(db, monkeypatch: pytest.MonkeyPatch
 
 
 async def test_prices_in_another_currency_or_from_the_future_are_invalid(db):
-    store_id, ids = await setup(db, skus=("A", "B", "C", "D"))
+    _, ids = await setup(db, skus=("A", "B", "C", "D"))
     before = await db[PRODUCTS].find({}).sort("_id", 1).to_list()
     items = [{"sku": "A", "price": {"amount": 100, "currency": "USD"}, "occurredAt": at(1)},
              {"sku": "B", "price": {"amount": 90}, "occurredAt": from_now(hours=24)},
