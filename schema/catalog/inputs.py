@@ -39,13 +39,19 @@ class UpsertProductsInput:
 
 
 @strawberry.input(description="Exactly one of onHand (an absolute count) / delta (a movement); "
-                              "expectedOnHand makes a delta compare-and-set.")
+                              "expectedOnHand makes a delta compare-and-set. The item is "
+                              "INVALID, and changes nothing, when a count, expectedOnHand or "
+                              "the level a change would leave is outside 0 … 2,147,483,647 (a "
+                              "delta below zero: send a count instead) or when occurredAt is "
+                              "more than 5 minutes (LOOPGATE_SYNC_MAX_FUTURE_SECONDS) ahead of "
+                              "the server clock.")
 class InventoryItemInput:
     sku: str
     on_hand: int | None = None
     delta: int | None = None
     expected_on_hand: int | None = None
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(
+        description="When the count or movement happened; orders the items of a SKU.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"sku": self.sku, "onHand": self.on_hand, "delta": self.delta,
@@ -61,7 +67,10 @@ class SyncInventoryInput:
     idempotency_key: str
 
 
-@strawberry.input(description="A new list price for one SKU, as of occurredAt.")
+@strawberry.input(description="A new list price for one SKU, as of occurredAt. INVALID, and "
+                              "changes nothing, in another currency than the product's or "
+                              "with an occurredAt more than 5 minutes ahead of the server "
+                              "clock.")
 class PriceItemInput:
     sku: str
     price: MoneyInput
