@@ -1,0 +1,117 @@
+"""Every userError's ``field`` path starts at the mutation's input (``["input", …]``).
+
+Each mutation of the composed platform graph is driven through the gateway into the userErrors
+it can return cheaply (invalid values, missing or foreign stores, duplicates, a reused
+idempotency key), and every returned path is checked. A mutation added to the graph without
+cases here fails the test, so the convention keeps being checked as domains arrive.
+"""
+
+from typing import Any
+
+from schema.kernel.ids import new_id
+from tests.auth.fixtures import MintedToken
+from tests.e2e.conftest import GraphQL, Platform
+from tests.e2e.test_open_catalogue import store_input
+
+SCOPES = ("stores:read stores:write catalog:read catalog:write inventory:read "
+          "inventory:write")
+NOW = "2026-01-01T00:00:00Z"
+
+UPSERT_STORE = """mutation($input: UpsertStoreInput!) {
+  upsertStore(input: $input) { store { id } userErrors { code field message } } }"""
+SET_STATUS = """mutation($input: SetStoreStatusInput!) {
+  setStoreStatus(input: $input) { store { id } userErrors { code field message } } }"""
+UPSERT_PRODUCTS = """mutation($input: UpsertProductsInput!) {
+  upsertProducts(input: $input) { products { id } userErrors { code field message } } }"""
+SYNC_INVENTORY = """mutation($input: SyncInventoryInput!) {
+  syncInventory(input: $input) { applied userErrors { code field message } } }"""
+SYNC_PRICES = """mutation($input: SyncPricesInput!) {
+  syncPrices(input: $input) { applied userErrors { code field message } } }"""
+
+
+def _product(sku: str, amount: int = 500, name: str = "Tea") -> dict[str, Any]:
+    return {"sku": sku, "name": name, "price": {"amount": amount, "currency": "CNY"}}
+
+
+def _count(sku: str) -> dict[str, Any]:
+    return {"sku": sku, "onHand": 3, "occurredAt": NOW}
+
+
+def _price(sku: str) -> dict[str, Any]:
+    return {"sku": sku, "price": {"amount": 600, "currency": "CNY"}, "occurredAt": NOW}
+
+
+async def _errors(graphql: GraphQL, query: str, token: MintedToken,
+                  **input_fields: Any) -> tuple[str, list[dict[str, Any]]]:
+    answer = await graphql(query, {"input": input_fields}, token=token)
+    assert "errors" not in answer, answer
+    [(mutation, payload)] = answer["data"].items()
+    return mutation, payload["userErrors"]
+
+
+async def _cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[dict]]]:
+    """(mutation, its userErrors) for every cheap refusal, against real data."""
+    me = await platform.partner("Paths Mart", SCOPES)
+    rival = await platform.partner("Rival Mart", SCOPES)
+    rival_store = (await graphql(UPSERT_STORE, {"input": store_input("R-1")}, token=rival))[
+        "data"]["upsertStore"]["store"]["id"]
+    my_store = (await graphql(UPSERT_STORE, {"input": store_input("P-1")}, token=me))[
+        "data"]["upsertStore"]["store"]["id"]
+    key = f"key-{new_id('evt')}"
+    done = await _errors(graphql, UPSERT_PRODUCTS, me, items=[_product("TEA")],
+                         idempotencyKey=key)
+    assert done[1] == []
+    bad_store = {**store_input(" "), "name": " ", "location": {"lat": 91, "lng": 181},
+                 "timeZone": "Mars/Olympus", "services": [], "deliveryRadiusMeters": 0,
+                 "openingHours": [{"dayOfWeek": 9, "opens": "25:00", "closes": "x"}],
+                 "specialHours": [{"date": "2026-02-01", "closed": True, "opens": "08:00"}]}
+    unknown_store = new_id("sto")
+    cases = [
+        await _errors(graphql, UPSERT_STORE, me, **bad_store),
+        await _errors(graphql, SET_STATUS, me, storeId=unknown_store, status="CLOSED"),
+        await _errors(graphql, SET_STATUS, me, storeId=rival_store, status="CLOSED"),
+        await _errors(graphql, UPSERT_PRODUCTS, me, idempotencyKey=new_id("evt"), items=[
+            _product(" ", name=" ", amount=-1), _product("A"), _product("A")]),
+        await _errors(graphql, UPSERT_PRODUCTS, me, items=[_product("TEA", amount=900)],
+                      idempotencyKey=key),
+    ]
+    for store in ({"storeId": my_store, "storeCode": "P-1"}, {},
+                  {"storeCode": "NO-SUCH-CODE"}, {"storeId": unknown_store},
+                  {"storeId": rival_store}):
+        cases.append(await _errors(graphql, SYNC_INVENTORY, me, **store, items=[_count("TEA")],
+                                   idempotencyKey=new_id("evt")))
+    sync_key, prices_key = new_id("evt"), new_id("evt")
+    assert (await _errors(graphql, SYNC_INVENTORY, me, storeId=my_store, idempotencyKey=sync_key,
+                          items=[_count("TEA")]))[1] == []
+    assert (await _errors(graphql, SYNC_PRICES, me, idempotencyKey=prices_key,
+                          items=[_price("TEA")]))[1] == []
+    cases += [
+        await _errors(graphql, SYNC_INVENTORY, me, storeId=my_store, idempotencyKey=new_id("evt"),
+                      items=[_count("TEA"), _count("TEA")]),
+        await _errors(graphql, SYNC_INVENTORY, me, storeId=my_store, idempotencyKey=sync_key,
+                      items=[_count("TEA"), _count("OTHER")]),
+        await _errors(graphql, SYNC_PRICES, me, idempotencyKey=new_id("evt"),
+                      items=[_price("TEA"), _price("TEA")]),
+        await _errors(graphql, SYNC_PRICES, me, idempotencyKey=prices_key,
+                      items=[_price("TEA"), _price("OTHER")]),
+    ]
+    return cases
+
+
+async def _mutations(graphql: GraphQL, token: MintedToken) -> set[str]:
+    answer = await graphql("{ __schema { mutationType { fields { name } } } }", token=token)
+    return {f["name"] for f in answer["data"]["__schema"]["mutationType"]["fields"]}
+
+
+async def test_every_user_error_field_starts_at_the_input(platform: Platform,
+                                                          graphql: GraphQL) -> None:
+    cases = await _cases(platform, graphql)
+    assert [(i, mutation) for i, (mutation, errors) in enumerate(cases) if not errors] == [], \
+        "each case must produce userErrors"
+    everything = await _mutations(graphql, await platform.partner("Reader", "stores:read"))
+    assert everything - {mutation for mutation, _ in cases} == set(), \
+        "add userError cases for these mutations"
+    paths = [(mutation, error["code"], error["field"]) for mutation, errors in cases
+             for error in errors]
+    wrong = [path for path in paths if not path[2] or path[2][0] != "input"]
+    assert wrong == [], f"userError fields not under input: {wrong}"
