@@ -92,7 +92,9 @@ async def _bench(args: argparse.Namespace, work: Path, stack: ExitStack) -> int:
     lg_url = f"http://127.0.0.1:{lg_port}/graphql"
     loopgate = stack.enter_context(running(
         "loopgate", [sys.executable, "-m", "gateway.cli", "gateway", "--supergraph",
-                     str(supergraph), "--port", str(lg_port)], lg_url, log_dir=work))
+                     str(supergraph), "--port", str(lg_port)], lg_url, log_dir=work,
+        # every client is one unauthenticated address here: one "app" with all the load
+        env={"LOOPGATE_LIMITS": f'{{"concurrent_operations": {args.concurrency}}}'}))
     apollo_process = apollo_url = None
     if not args.skip_apollo:
         modules = apollo.ensure_installed()
