@@ -59,32 +59,33 @@ def _frozen_row(row: Document, clock: _Clock) -> bool:
 
 def _released_row(row: Document, clock: _Clock) -> Document:
     counted = row.get("countedAt")
-    return {**row, "countedAt": counted and clock.released(counted),
+    return {**row, "countedAt": None if counted is None else clock.released(counted),
             "moves": [{**m, "at": clock.released(m["at"])} for m in row.get("moves", [])],
             "updatedAt": clock.now}
 
 
-async def _candidate_rows(db: AsyncDatabase, partner_id: str, store_id: str | None,
-                          sku: str | None) -> list[Document]:
-    """The partner's rows in scope: point reads with a store, else a partner-wide query."""
+async def _frozen_rows(db: AsyncDatabase, partner_id: str, store_id: str | None,
+                       sku: str | None, clock: _Clock) -> list[Document]:
+    """The partner's frozen rows in scope: point reads with a store, else a partner-wide
+    query (streamed: a chain has millions of rows, few of them frozen)."""
     if store_id is not None:
         products = ([product_id_for(partner_id, sku)] if sku is not None
                     else sorted(await stocked_products(db, store_id)))
         found = await get_many(db[INVENTORY], [inventory_id(store_id, p) for p in products],
                                {"partnerId": 1, "countedAt": 1, "moves": 1})
-        return [r for r in found if r is not None and r["partnerId"] == partner_id]
+        return [r for r in found
+                if r is not None and r["partnerId"] == partner_id and _frozen_row(r, clock)]
     query: Document = {"partnerId": partner_id}
     if sku is not None:
         query["sku"] = sku
-    return await db[INVENTORY].find(query, {"countedAt": 1, "moves": 1}).to_list()
+    return [row async for row in db[INVENTORY].find(query, {"countedAt": 1, "moves": 1})
+            if _frozen_row(row, clock)]
 
 
-async def _release_rows(db: AsyncDatabase, candidates: list[Document],
+async def _release_rows(db: AsyncDatabase, frozen: list[Document],
                         clock: _Clock) -> list[Document]:
     released = []
-    for candidate in candidates:
-        if not _frozen_row(candidate, clock):
-            continue
+    for candidate in frozen:
         written = await update_claimed(
             db[INVENTORY], db, candidate["_id"],
             lambda row: _released_row(row, clock) if row and _frozen_row(row, clock) else None)
@@ -135,7 +136,8 @@ async def unfreeze(db: AsyncDatabase, partner_id: str, *, store_id: str | None =
     per product: ``store_id`` does not narrow them)."""
     now = utcnow()
     clock = _Clock(now, now + max_future())
-    rows = await _release_rows(db, await _candidate_rows(db, partner_id, store_id, sku), clock)
+    rows = await _release_rows(db, await _frozen_rows(db, partner_id, store_id, sku, clock),
+                              clock)
     if rows:
         await _record(db, partner_id, rows)
     return Unfrozen(rows, await _release_prices(db, partner_id, sku, clock), now)

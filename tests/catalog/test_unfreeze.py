@@ -95,3 +95,19 @@ async def test_released_rows_appear_in_the_store_feed(db, monkeypatch):
     out = await data(schema, db, STORE_FEED, A, store=store_id)
     changes = out["inventoryChanges"]["changes"]
     assert changes == [{"countedAt": to_iso(done.at), "product": {"sku": "A"}}]
+
+
+async def test_a_movement_far_ahead_no_longer_haunts_later_counts(db, monkeypatch):
+    """A delta stored with a future time is replayed onto every count before that time."""
+    store_id, _ = await setup(db, skus=("A",))
+    await sync(db, store_id, [{"sku": "A", "onHand": 5, "occurredAt": from_now()}])
+    monkeypatch.setenv(MAX_FUTURE_ENV, str(366 * 24 * 3600))
+    await sync(db, store_id, [{"sku": "A", "delta": 2, "occurredAt": from_now(days=10)}])
+    monkeypatch.delenv(MAX_FUTURE_ENV)
+    await sync(db, store_id, [{"sku": "A", "onHand": 1, "occurredAt": from_now(seconds=1)}])
+    assert (await db[INVENTORY].find_one({"sku": "A"}))["onHand"] == 3   # 1 + the future 2
+
+    done = await unfreeze(db, A.partner_id)
+    assert [r["sku"] for r in done.rows] == ["A"]
+    await sync(db, store_id, [{"sku": "A", "onHand": 1, "occurredAt": from_now(seconds=2)}])
+    assert (await db[INVENTORY].find_one({"sku": "A"}))["onHand"] == 1
