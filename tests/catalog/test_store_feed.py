@@ -4,9 +4,12 @@ never answers an empty page with hasMore, and keeps the watermark rules of the p
 import asyncio
 from datetime import timedelta
 
+from pymongo import AsyncMongoClient, monitoring
+
 from schema.catalog import feed
 from schema.catalog.collections import CHANGES, LEASES
 from schema.catalog.schema import schema
+from schema.kernel.context import make_context
 from schema.kernel.pagination import encode_cursor
 from schema.kernel.time import utcnow
 from tests.catalog.test_sync import A, at, sync
@@ -34,6 +37,24 @@ async def read_all(db, store, first) -> list[dict]:
         after = found["cursor"]
         if not found["hasMore"]:
             return pages
+
+
+class _Reads(monitoring.CommandListener):
+    """Counts the commands sent for each collection."""
+
+    def __init__(self) -> None:
+        self.by_collection: dict[str, int] = {}
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        name = event.command.get(event.command_name)
+        if isinstance(name, str):
+            self.by_collection[name] = self.by_collection.get(name, 0) + 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
 
 
 async def products(db):
@@ -70,6 +91,27 @@ async def test_a_store_filter_over_a_large_log_reads_only_that_stores_changes(db
     assert {e["rowId"].split(":")[1] for p in store_pages for e in p["entries"]} == {mine}
     everything = await read_all(db, None, 1000)   # the partner feed still has them all
     assert sum(len(p["changes"]) for p in everything) >= 20 * 30 + 7
+
+
+async def test_a_store_page_costs_reads_in_proportion_to_the_page(db, ferretdb):
+    """Whatever the other stores wrote, a page of 2 reads one feed page and 2 rows."""
+    await products(db)
+    others = [await make_store(db, A, f"O{n}", 31.2, 121.4) for n in range(20)]
+    mine = await make_store(db, A, "MINE", 31.2, 121.4)
+    await sync(db, mine, [{"sku": s, "onHand": 1, "occurredAt": at(1)} for s in SKUS[:4]])
+    for store in others:
+        await sync(db, store, [{"sku": s, "onHand": 1, "occurredAt": at(1)} for s in SKUS])
+    reads = _Reads()
+    client: AsyncMongoClient = AsyncMongoClient(ferretdb, event_listeners=[reads])
+    try:
+        result = await schema.execute(
+            STORE_FEED, variable_values={"store": mine, "first": 2},
+            context_value=make_context(client[db.name], {"principal": A}))
+    finally:
+        await client.close()
+    assert result.errors is None and len(result.data["inventoryChanges"]["changes"]) == 2
+    assert reads.by_collection.get(CHANGES) == 1   # one page of the store's own feed
+    assert reads.by_collection.get("inventory", 0) <= 2   # the 2 rows (one $in on MongoDB)
 
 
 async def test_the_store_feed_waits_for_a_late_writer_and_never_skips_it(db):
