@@ -75,20 +75,20 @@ def matcher(filters: dict[str, Any]) -> listing.Match:
     status, city, service = filters.get("status"), filters.get("city"), filters.get("service")
     codes = None if filters.get("codes") is None else frozenset(filters["codes"])
 
-    def match(found_status: str, found_city: str, services: Sequence[str], code: str) -> bool:
-        return ((found_status == status if status else listing.is_listed(found_status))
-                and (city is None or found_city == city)
-                and (service is None or service in services)
-                and (codes is None or code in codes))
+    def match(store: Document) -> bool:
+        return ((store["status"] == status if status else listing.is_listed(store["status"]))
+                and (city is None or store["address"]["city"] == city)
+                and (service is None or service in store["services"])
+                and (codes is None or store["code"] in codes))
 
     return match
 
 
 @dataclass(frozen=True, slots=True)
 class StoreList:
-    """One page of a store list: (listing number, store) pairs in order; whether more may
-    follow; and the last listing number read (past the last store when the read stopped at
-    :data:`listing.MAX_SCAN_PAGES`)."""
+    """One page of a store list: (listing number, store copy) pairs in order; whether more
+    may follow; and the last listing number read (past the last store when the read stopped
+    at :data:`listing.MAX_SCAN_PAGES`)."""
 
     stores: list[tuple[int, Document]]
     has_next: bool
@@ -99,21 +99,16 @@ async def list_stores(db: AsyncDatabase, filters: dict[str, Any], first: int,
                       after: int) -> StoreList:
     """Up to ``first`` stores past listing number ``after`` in the filter's listing, in the
     order they were created; archived stores only when asked for by status."""
-    match = matcher(filters)
-    found = await listing.scan(db, scope_of(filters), after, first + 1, match)
+    found = await listing.scan(db, scope_of(filters), after, first + 1, matcher(filters))
     page = found.found[:first]
-    docs = await get_stores(db, [store_id for _, store_id in page])
-    stores = [(number, doc) for (number, _), doc in zip(page, docs, strict=True)
-              if doc is not None and match(doc["status"], doc["address"]["city"],
-                                           doc["services"], doc["code"])]
     position = page[-1][0] if len(found.found) > first else found.position
-    return StoreList(stores, len(found.found) > first or found.more, position)
+    return StoreList(page, len(found.found) > first or found.more, position)
 
 
 async def count_stores(db: AsyncDatabase, filters: dict[str, Any]) -> int:
     """How many stores the filter lists: a counter read without other filters than the
     merchant; otherwise the matches among the listing's first
-    ``MAX_SCAN_PAGES * BLOCK`` (10,000) stores, read page by page."""
+    ``MAX_SCAN_PAGES * BLOCK`` (2,000) stores, read page by page."""
     scope = scope_of(filters)
     if counted(filters):
         return await listing.listed_count(db, scope)
@@ -176,10 +171,10 @@ async def upsert_store(db: AsyncDatabase, principal: Principal, fields: Document
         replaced[0] = current
         return revise(current, _upserted(fields, store_id, partner_id, current, now), now)
 
-    written = await _write_store(db, store_id, change)
+    written = await _write_listed(db, store_id, numbers, change)
     if written is None:
         return replaced[0] or await _existing(db, store_id)
-    await asyncio.gather(_move(db, replaced[0], written), listing.record(db, [(written, numbers)]))
+    await _move(db, replaced[0], written)
     return written
 
 
@@ -204,6 +199,29 @@ async def _write_store(db: AsyncDatabase, store_id: str,
     if written is not None:
         await mark_pending(db, marker)
     return written
+
+
+async def _write_listed(db: AsyncDatabase, store_id: str, numbers: listing.Numbers,
+                        change: Callable[[Document | None], Document | None]) -> Document | None:
+    """:func:`_write_store`, then the store's list copies brought up to what it wrote; the
+    store is marked meanwhile, so lists a writer that died left stale are repaired
+    (:mod:`schema.stores.listing`)."""
+    mark = await listing.begin(db, store_id)
+    written = await _write_store(db, store_id, change)
+    if written is not None:
+        await listing.record(db, [(written, numbers)])
+    await listing.end(db, mark)
+    return written
+
+
+async def repair_listing(db: AsyncDatabase) -> int:
+    """Re-copy into the lists the stores whose writers died before copying them (a job: run
+    it every few seconds); returns how many it repaired."""
+    async def read(store_id: str) -> tuple[Document, listing.Numbers] | None:
+        store = await get_store(db, store_id)
+        return None if store is None else (store, await _numbers(db, store))
+
+    return await listing.repair(db, read)
 
 
 async def _move(db: AsyncDatabase, previous: Document | None, written: Document) -> None:
@@ -243,6 +261,5 @@ async def set_status(db: AsyncDatabase, principal: Principal, store_id: str,
             return None
         return revise(current, {**current, "status": status, "updatedAt": now}, now)
 
-    written = await _write_store(db, store_id, change) or await _existing(db, store_id)
-    await listing.record(db, [(written, numbers)])
-    return written, []
+    written = await _write_listed(db, store_id, numbers, change)
+    return written or await _existing(db, store_id), []

@@ -58,7 +58,7 @@ class Query:
                     "first; archived stores only when filtered by that status. first: at most "
                     "100. The work is proportional to the page: without filters other than "
                     "merchantId, a few point reads. Other filters are tested on the stores in "
-                    "list order, at most 10,000 a call; when that many were read before the "
+                    "list order, at most 2,000 a call; when that many were read before the "
                     "page filled, the page is shorter (possibly empty) with hasNextPage true, "
                     "and endCursor continues after the stores already read.")
     async def stores(self, info: strawberry.Info, filter: StoreFilter | None = None,

@@ -124,10 +124,10 @@ class StoreConnection:
 
     @strawberry.field(description="How many stores the filter lists. Without filters other "
                                   "than merchantId it is a maintained count (one read). With "
-                                  "city, service, status or codes it is counted over the "
-                                  "list's first 10,000 stores (exact up to there), reading "
-                                  "their list pages (up to 100 reads): select it only when "
-                                  "needed.")
+                                  "city, service, status or codes it counts the matches among "
+                                  "the list's first 2,000 stores (exact up to there), reading "
+                                  "their list pages (up to 80 reads, about 100 ms): select it "
+                                  "only when needed.")
     async def total_count(self) -> int:
         return await self.count()
 

@@ -2,6 +2,7 @@
 maintained totals under concurrency and after crashes, bounded filtered reads."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -154,10 +155,7 @@ async def test_a_count_left_owing_by_a_dead_writer_is_settled_by_the_next_reader
     assert await _total(db, merchantId=A.partner_id) == 2
 
 
-async def test_a_status_change_whose_listing_write_died_is_hidden_and_a_retry_repairs_it(
-        db, monkeypatch):
-    store_id = await make_store(db, A, "S1", 31.2, 121.4)
-    other = await make_store(db, A, "S2", 31.2, 121.4)
+async def _archive_and_die_before_listing(db, monkeypatch, store_id: str) -> None:
     record = listing.record
 
     async def dies(*_args: object) -> None:
@@ -167,11 +165,43 @@ async def test_a_status_change_whose_listing_write_died_is_hidden_and_a_retry_re
     with pytest.raises(ConnectionError):
         await repository.set_status(db, A, store_id, "ARCHIVED")
     monkeypatch.setattr(listing, "record", record)
-    assert await _all_pages(db, 10) == [other]     # checked against the store itself
-    assert await _total(db) == 2                    # the count waits for the repair
-    assert (await _set_status(db, A, store_id, "ARCHIVED"))["userErrors"] == []   # the retry
+
+
+async def test_lists_a_dead_writer_left_stale_are_repaired_once_its_mark_is_old(
+        db, monkeypatch):
+    store_id = await make_store(db, A, "S1", 31.2, 121.4)
+    other = await make_store(db, A, "S2", 31.2, 121.4)
+    await _archive_and_die_before_listing(db, monkeypatch, store_id)
+    assert (await repository.get_store(db, store_id))["status"] == "ARCHIVED"
+    assert await _all_pages(db, 10) == [store_id, other]      # the copy is still the old one
+    assert await repository.repair_listing(db) == 0           # its writer may still be alive
+    monkeypatch.setattr(listing, "REPAIR_AFTER", timedelta(0))
+    assert await repository.repair_listing(db) == 1
+    assert await _all_pages(db, 10) == [other]
     assert await _total(db) == 1
+    assert await _total(db, merchantId=A.partner_id) == 1
     assert await _all_pages(db, 10, status="ARCHIVED") == [store_id]
+    assert await repository.repair_listing(db) == 0           # nothing left marked
+
+
+async def test_a_retry_of_a_change_whose_listing_write_died_repairs_it(db, monkeypatch):
+    store_id = await make_store(db, A, "S1", 31.2, 121.4)
+    await _archive_and_die_before_listing(db, monkeypatch, store_id)
+    assert await _total(db) == 1
+    assert (await _set_status(db, A, store_id, "ARCHIVED"))["userErrors"] == []   # the retry
+    assert await _total(db) == 0
+    assert await _all_pages(db, 10) == []
+
+
+async def test_list_copies_follow_every_change_of_a_store(db):
+    store_id = await make_store(db, A, "S1", 31.2, 121.4)
+    await make_store(db, A, "S1", 31.3, 121.5, name="Renamed", services=["DINE_IN"])
+    edge = (await data(schema, db, """{ stores(first: 1) { edges { node {
+        id name location { lat } services updatedAt } } } }""", A))["stores"]["edges"][0]
+    store = (await data(schema, db, """query($id: ID!) { store(id: $id) {
+        id name location { lat } services updatedAt } }""", A, id=store_id))["store"]
+    assert edge["node"] == store
+    assert store["name"] == "Renamed" and store["services"] == ["DINE_IN"]
 
 
 async def test_filters_read_a_bounded_number_of_pages_and_continue_from_there(
