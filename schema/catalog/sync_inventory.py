@@ -176,9 +176,10 @@ class InventorySync:
                 for plan in retry:
                     self.report.add(plan.item["sku"], ItemStatus.CONFLICT, None,
                                     "the row kept changing concurrently; retry")
-                await feed.record_changes(self.db, lease, changes)
-                await feed.record_store_changes(self.db, self.store_id,
-                                                [c["rowId"] for c in changes])
+                await asyncio.gather(   # the partner's feed and the store's
+                    feed.record_changes(self.db, lease, changes),
+                    feed.record_store_changes(self.db, self.store_id,
+                                              [c["rowId"] for c in changes]))
         finally:
             preparing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
