@@ -36,6 +36,7 @@ INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(STORES, "partnerId", "code", unique=True),
     IndexSpec.on(STORES, "address.city"),
     IndexSpec.on(STORES, "status"),
+    IndexSpec.on(listing.MARKS, "at"),
 )
 
 Document = dict[str, Any]
@@ -123,22 +124,40 @@ async def _claim_id(db: AsyncDatabase, partner_id: str,
     the arbiter when two upserts of a new code race (the loser's numbers stay unused)."""
     key = code_key(partner_id, code)
     existing = await db[STORE_CODES].find_one({"_id": key})
-    if existing is not None:
-        return existing["storeId"], existing["listing"]
-    store_id, (numbers,) = new_id("sto"), await listing.allocate(db, partner_id)
-    try:
-        await db[STORE_CODES].insert_one({"_id": key, "storeId": store_id, "listing": numbers})
-        return store_id, numbers
-    except DuplicateKeyError:
-        found = await db[STORE_CODES].find_one({"_id": key})
-        assert found is not None
-        return found["storeId"], found["listing"]
+    if existing is None:
+        store_id, (numbers,) = new_id("sto"), await listing.allocate(db, partner_id)
+        try:
+            await db[STORE_CODES].insert_one({"_id": key, "storeId": store_id,
+                                              "listing": numbers})
+            return store_id, numbers
+        except DuplicateKeyError:
+            existing = await db[STORE_CODES].find_one({"_id": key})
+            assert existing is not None
+    return existing["storeId"], await _listing_numbers(db, partner_id, existing)
 
 
 async def _numbers(db: AsyncDatabase, store: Document) -> listing.Numbers:
     found = await db[STORE_CODES].find_one({"_id": code_key(store["partnerId"], store["code"])})
     if found is None:
         raise RuntimeError(f"store {store['_id']} has no code lookup")
+    return await _listing_numbers(db, store["partnerId"], found)
+
+
+async def _listing_numbers(db: AsyncDatabase, partner_id: str,
+                           lookup: Document) -> listing.Numbers:
+    """A store's listing numbers; a store created before lists had them gets them now (its
+    next write lists it)."""
+    if "listing" in lookup:
+        return lookup["listing"]
+    (numbers,) = await listing.allocate(db, partner_id)
+
+    def given(current: Document | None) -> Document | None:
+        return None if current is None or "listing" in current else {**current,
+                                                                      "listing": numbers}
+
+    await update_claimed(db[STORE_CODES], db, lookup["_id"], given)
+    found = await db[STORE_CODES].find_one({"_id": lookup["_id"]})
+    assert found is not None
     return found["listing"]
 
 

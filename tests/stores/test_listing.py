@@ -259,6 +259,19 @@ async def test_set_status_errors_point_at_the_input(db):
     assert [(e["code"], e["field"]) for e in forbidden] == [("FORBIDDEN", ["input", "storeId"])]
 
 
+async def test_a_store_from_before_lists_gets_numbers_and_is_listed_on_its_next_write(db):
+    store = store_documents(1, A.partner_id)[0]   # written as before lists existed:
+    await db[repository.STORES].insert_one(store)   # no listing numbers, no list entries
+    await db[repository.STORE_CODES].insert_one(
+        {"_id": repository.code_key(A.partner_id, store["code"]), "storeId": store["_id"]})
+    old = store["_id"]
+    assert await _all_pages(db, 10) == []
+    await _set_status(db, A, old, "CLOSED")
+    new = await make_store(db, A, "NEW", 31.2, 121.4)
+    assert await _all_pages(db, 10) == [old, new]
+    assert await _total(db) == 2
+
+
 async def test_seeding_lists_each_store_once_however_often_it_runs(db):
     documents = store_documents(30, A.partner_id)
     await write_stores(db, documents[:20])
