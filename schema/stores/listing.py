@@ -23,7 +23,10 @@ The rules that keep it right while stores change concurrently:
   owes (``pending``, named by the page and its revision) in that same write; the writer then
   makes that named, idempotent :meth:`Counter.add` and clears it. Whoever next writes or reads
   the page settles what a writer that died left pending, so a crash in between leaves the
-  count off only until the page is touched again.
+  count off only until the page is touched again (an add that landed before its writer died
+  is recognised among the counter's last :data:`~schema.kernel.counters.RECENT_OPS` named
+  adds: it would count twice only if that many other stores of the scope were created or
+  archived first).
 
 Entries are packed as one binary JSON value each: FerretDB v1 decodes every field of every
 subdocument it reads (a page of 100 stores as documents took 40-66 ms, as JSON strings 15-20
