@@ -44,6 +44,6 @@ async def test_the_token_endpoint_uses_the_configured_limit(mongo: Mongo) -> Non
                 "grant_type": "client_credentials", "client_id": "app_nobody",
                 "client_secret": "wrong"})).status_code for _ in range(3)]
 
-    assert await three_bad_logins(Settings()) == [400, 400, 400]   # 60/minute, 10 a failure
+    assert await three_bad_logins(Settings()) == [401, 401, 401]   # 60/minute, 10 a failure
     tight = Settings(rate_limits={"token": {"per_client": "15/minute"}})
-    assert await three_bad_logins(tight) == [400, 400, 429]
+    assert await three_bad_logins(tight) == [401, 401, 429]
