@@ -19,6 +19,7 @@ so the server stops a long query itself, and no command starts once the budget i
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from inspect import isawaitable
 from typing import Any
 
@@ -50,7 +51,8 @@ class InProcessTransport:
         if errors:
             located = locate_input_errors(self.schema, request.document, request.variables, errors)
             return {"data": None, "errors": [error.formatted for error in located]}
-        with pymongo.timeout(request.remaining()):
+        remaining = request.remaining()
+        with pymongo.timeout(remaining) if remaining is not None else nullcontext():
             result = execute(
                 self.schema,
                 request.document,
