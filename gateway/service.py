@@ -8,7 +8,8 @@ fails any step before planning never reaches a subgraph. The HTTP layer turns a
 
 Operation limits (:mod:`gateway.limits`) are checked before planning: the query's size
 before parsing, tokens while parsing, depth, aliases and root fields from the syntax before
-validation (cached with the document), introspection per caller, and the cost estimate with
+validation (a document with any operation over them is refused whole, and the refusal cached
+with it), introspection per caller, and the cost estimate with
 the request's variables after validation (cached per operation when it has none). A refused
 operation never reaches a subgraph. The time budget (``timeout_seconds``) is handed to the
 executor as a deadline, which the transports turn into their own timeouts.
