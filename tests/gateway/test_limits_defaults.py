@@ -113,8 +113,10 @@ async def test_a_10000_item_sync_with_variables_passes_over_http(mongo: Mongo) -
     app = create_gateway_app(gateway, context_for=as_partner, caller_for=principal_caller)
     items = [{"sku": f"QM-SKU-{n:06d}", "onHand": n % 500,
               "occurredAt": "2026-12-06T02:00:00.000Z"} for n in range(10_000)]
-    body = orjson.dumps({"query": SYNC, "operationName": "Sync", "variables": {"input": {
-        "storeCode": "no-such-store", "idempotencyKey": "erp-limits-1", "items": items}}})
+    variables = {"input": {"storeCode": "no-such-store", "idempotencyKey": "erp-limits-1",
+                           "items": items}}
+    assert cost_of(SYNC, variables, platform_supergraph()) == 130   # as the README says
+    body = orjson.dumps({"query": SYNC, "operationName": "Sync", "variables": variables})
     assert len(body) > 700_000
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
                                  base_url="http://gateway") as client:
