@@ -39,7 +39,7 @@ from schema.catalog.stocked import add_stocked
 from schema.kernel.bulk import bulk_write_chunked
 from schema.kernel.claims import claim_many, reclaim_abandoned, write_expired
 from schema.kernel.errors import UserError, UserErrorCode
-from schema.kernel.events import batch_marker, make_event, mark_pending
+from schema.kernel.events import append_event, batch_marker, mark_pending
 from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
 
@@ -255,8 +255,9 @@ class InventorySync:
             prepared.lost.extend(plan for plan, _ in prepared.updates)
             prepared.updates = []
         await self._update(prepared.updates, changes)
-        # Marked again: a relay may have read the outbox just before this write and then
-        # dropped the first marker, which would leave the new event waiting.
+        # Marked again: a relay's first pass over the first marker may have come before this
+        # write; the second marker's first pass moves the event within a tick, instead of
+        # the first marker's settled pass minutes later (schema.kernel.events).
         await self._mark(prepared)
         return retry + prepared.lost
 
@@ -274,12 +275,11 @@ class InventorySync:
         if product is not None:
             fields |= {"threshold": threshold, "thresholdAt": self.thresholds.changed_at}
         if _low_stock(threshold, row, outcome):
-            event = make_event(
-                "inventory.low_stock", self.partner_id, "InventoryLevel", plan.row_id, revision,
+            fields |= append_event(
+                row, "inventory.low_stock", self.partner_id, "InventoryLevel", plan.row_id,
                 {"storeId": self.store_id, "productId": plan.product_id,
                  "sku": plan.item["sku"], "available": _available(row, outcome.on_hand or 0),
                  "threshold": threshold}, now)
-            fields["outbox"] = [*(row.get("outbox", []) if row else []), event]
         return fields
 
     def _applied(self, plan: _Plan, changes: list[Document]) -> None:
