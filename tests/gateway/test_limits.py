@@ -17,6 +17,7 @@ from gateway.compose import SubgraphSource, compose_supergraph
 from gateway.federation import Supergraph
 from gateway.http.app import create_gateway_app
 from gateway.limits import OperationLimits, fragments_of, measure
+from gateway.limits.caller import Caller
 from gateway.limits.cost import CostModel
 from gateway.limits.directives import DemandDirectives
 from gateway.limits.errors import LimitExceeded
@@ -215,9 +216,7 @@ async def test_over_http_a_refusal_is_400_and_anonymous_introspection_401(mongo:
     assert router.requests == []
 
 
-def _anonymous() -> Any:
-    from gateway.limits.caller import Caller
-
+def _anonymous() -> Caller:
     return Caller("address:192.0.2.1", authenticated=False)
 
 
