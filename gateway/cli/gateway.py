@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     supergraph = load_supergraph(args.supergraph)
     check_port_free(settings.host, settings.port)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(_serve(supergraph, settings, args))
+        runner.run(_serve(supergraph, settings, limits_from(settings, args), args))
     return 0
 
 
@@ -122,7 +122,10 @@ def limits_from(settings: Settings, args: argparse.Namespace) -> OperationLimits
         return OperationLimits(**{**settings.limits.model_dump(),
                                   **{k: v for k, v in flags.items() if v is not None}})
     except ValidationError as exc:
-        raise CliError(f"invalid limit: {exc.errors()[0]['msg']}") from exc
+        error = exc.errors()[0]
+        flag = {"timeout_seconds": "--timeout", "body_bytes": "--max-body-bytes"}.get(
+            str(error["loc"][0]), str(error["loc"][0]))
+        raise CliError(f"invalid {flag}: {error['msg']}") from exc
 
 
 async def load_verifier(args: argparse.Namespace) -> TokenVerifier | None:
@@ -137,11 +140,12 @@ async def load_verifier(args: argparse.Namespace) -> TokenVerifier | None:
         raise CliError(str(exc)) from exc
 
 
-async def _serve(supergraph: Supergraph, settings: Settings, args: argparse.Namespace) -> None:
+async def _serve(supergraph: Supergraph, settings: Settings, limits: OperationLimits,
+                 args: argparse.Namespace) -> None:
     verifier = await load_verifier(args)  # before anything is opened that a failure must close
     session = http_session(timeout=args.subgraph_timeout)
     gateway, app = standalone_app(supergraph, session, verifier=verifier,
-                                  limits=limits_from(settings, args),
+                                  limits=limits,
                                   cors_origins=settings.cors_origins, on_shutdown=session.close)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                             access_log=False, lifespan="on")
