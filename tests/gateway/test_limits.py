@@ -23,9 +23,11 @@ from gateway.limits.directives import DemandDirectives
 from gateway.limits.errors import LimitExceeded
 from gateway.platform import compose_platform, platform_router
 from gateway.service import Gateway, GraphQLRequest, Outcome
+from schema.catalog.types import AVAILABILITY_COST
 from schema.kernel.mongo import Mongo
 from schema.kernel.principal import Principal
 from schema.kernel.sandbox import Databases
+from schema.maps.schema import NEARBY_COST
 from tests.gateway.conftest import CountingRouter
 
 PARTNER = Principal(client_id="app_limits", partner_id="ptn_limits",
@@ -307,7 +309,8 @@ def test_the_platform_supergraph_keeps_the_subgraphs_cost_directives() -> None:
     assert directives.list_sizes[("Query", "inventoryChanges")].sized_fields == ("changes",)
     assert directives.list_sizes[("Store", "inventory")].slicing_arguments == ("first",)
     assert directives.list_sizes[("Product", "availability")].slicing_arguments == ("first",)
-    assert directives.field_weights[("Query", "nearbyStores")] == 5
+    assert directives.field_weights[("Query", "nearbyStores")] == NEARBY_COST
+    assert directives.field_weights[("Product", "availability")] == AVAILABILITY_COST
     assert directives.field_weights[("Mutation", "syncInventory")] == 100
 
 
