@@ -5,7 +5,8 @@
 
 Prints the server it ran on, p50/p99 of ``stores(first: 1)`` and ``stores(first: 100)`` with
 ``totalCount``, unfiltered and for one merchant, each page starting at a random point of the
-list; the same for the old query; and the speed-ups.
+list; the old query's time (one run each by default: about 4 minutes at 100k stores on
+FerretDB); and the speed-ups.
 """
 
 import argparse
@@ -106,7 +107,7 @@ if __name__ == "__main__":
     parser.add_argument("--uri", help="MongoDB URI (default: the embedded FerretDB)")
     parser.add_argument("--stores", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=100)
-    parser.add_argument("--baseline-runs", type=int, default=3)
+    parser.add_argument("--baseline-runs", type=int, default=1)
     args = parser.parse_args()
     with bench_database_uri(args.uri) as uri:
         asyncio.run(main(uri, args.stores, args.runs, args.baseline_runs))

@@ -208,16 +208,16 @@ async def scan(db: AsyncDatabase, scope: str, after: int, want: int, match: Matc
     """Up to ``want`` entries numbered above ``after`` that ``match``, reading at most
     :data:`MAX_SCAN_PAGES` pages: first the pages ``want`` entries span, then up to
     :data:`_PAGES_PER_READ` at a time."""
-    last = await NUMBERS.value(db, scope)
+    block = block_of(after + 1)
+    batch = min(block_of(after + want) - block + 1, _PAGES_PER_READ, MAX_SCAN_PAGES)
+    last, pages = await asyncio.gather(NUMBERS.value(db, scope), _read(db, scope, block, batch))
     found: list[Entry] = []
-    block, stop = block_of(after + 1), block_of(last) + 1 if last else 0
-    stop = min(stop, block + MAX_SCAN_PAGES)
+    stop = min(block_of(last) + 1 if last else 0, block + MAX_SCAN_PAGES)
     position = after
-    batch = block_of(after + want) - block + 1
     while block < stop:
-        batch = min(stop - block, _PAGES_PER_READ, batch)
-        pages = await get_many(db[LISTING],
-                               [page_id(scope, b) for b in range(block, block + batch)])
+        batch = min(stop - block, batch)
+        if pages is None:
+            pages = await _read(db, scope, block, batch)
         await _settle_left(db, pages)
         for number, store in (e for p in pages for e in _entries(p)):
             if number > after and match(store):
@@ -226,8 +226,13 @@ async def scan(db: AsyncDatabase, scope: str, after: int, want: int, match: Matc
                     return Scan(found, number, number < last)
         block += batch
         position = min(block * BLOCK, last) if last else after
-        batch = _PAGES_PER_READ
+        batch, pages = _PAGES_PER_READ, None
     return Scan(found, max(position, after), position < last)
+
+
+async def _read(db: AsyncDatabase, scope: str, block: int,
+                count: int) -> list[Document | None]:
+    return await get_many(db[LISTING], [page_id(scope, b) for b in range(block, block + count)])
 
 
 def _entries(page: Document | None) -> Iterable[Entry]:

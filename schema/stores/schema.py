@@ -1,5 +1,7 @@
 """The stores subgraph: ``Store @key(id)``, store lists and merchant-scoped store changes."""
 
+import asyncio
+
 import strawberry
 from strawberry.federation.schema_directives import ListSize
 
@@ -68,15 +70,19 @@ class Query:
         size = check_first(first)
         filters = _filters(filter)
         scope = repository.scope_of(filters)
-        found = await repository.list_stores(context.db, filters, size,
-                                             _after_number(after, scope))
+        after_number = _after_number(after, scope)
+        # A maintained count is one read: start it beside the page instead of after it.
+        total = (asyncio.ensure_future(repository.count_stores(context.db, filters))
+                 if repository.counted(filters) else None)
+        found = await repository.list_stores(context.db, filters, size, after_number)
         edges = [StoreEdge(cursor=encode_cursor([scope, n]), node=Store.from_document(doc))
                  for n, doc in found.stores]
         end = encode_cursor([scope, found.position]) if edges or found.has_next else None
         page_info = PageInfo(has_next_page=found.has_next, has_previous_page=bool(after),
                              start_cursor=edges[0].cursor if edges else None, end_cursor=end)
         return StoreConnection(edges=edges, page_info=page_info,
-                               count=lambda: repository.count_stores(context.db, filters))
+                               count=lambda: total or repository.count_stores(context.db,
+                                                                               filters))
 
 
 @strawberry.type
