@@ -1,7 +1,8 @@
-"""Stores in MongoDB: point reads by id, the ``store-code:<partner>:<code>`` lookup, listing
-with filters, merchant-scoped upsert and status changes (tenancy: DESIGN.md §5). Every change
-is written under a revision claim together with its ``store.updated`` event
-(:mod:`schema.stores.changes`).
+"""Stores in MongoDB: point reads by id, the ``store-code:<partner>:<code>`` lookup, lists
+with filters (read from the list pages of :mod:`schema.stores.listing`), merchant-scoped
+upsert and status changes (tenancy: DESIGN.md §5). Every change is written under a revision
+claim together with its ``store.updated`` event (:mod:`schema.stores.changes`), then copied
+into the store's lists.
 
 Anyone with ``stores:read`` may read any store (the open catalogue); only the owning partner
 (or the platform admin) may change one.
@@ -34,8 +35,6 @@ STORE_ID_FIELD = ("input", "storeId")
 
 INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(STORES, "partnerId", "code", unique=True),
-    IndexSpec.on(STORES, "address.city"),
-    IndexSpec.on(STORES, "status"),
     IndexSpec.on(listing.MARKS, "at"),
 )
 
