@@ -52,6 +52,7 @@ from gateway.authorization import (
 )
 from gateway.federation import QueryPlan, QueryPlanner, Supergraph, execute_plan
 from gateway.federation.errors import FederationError
+from gateway.federation.executor.run import CANCEL_GRACE_S
 from gateway.limits import (
     IntrospectionRefused,
     LimitExceeded,
@@ -65,9 +66,11 @@ from gateway.plan_cache import PlanCache, PlanKey, operation_digest
 from gateway.transports.router import TransportRouter
 from schema.kernel.errors import ErrorCode
 
-_DEADLINE_GRACE_S = 1.0
-"""Past the deadline, slow fetches already came back as errors with partial data; this
-backstop only catches a request stuck elsewhere (planning, a transport ignoring cancellation)."""
+_DEADLINE_GRACE_S = CANCEL_GRACE_S + 1.0
+"""Past the deadline, fetches end by themselves or are cancelled after ``CANCEL_GRACE_S``
+(:mod:`gateway.federation.executor.run` says why not at once); this backstop only catches a
+request stuck elsewhere (planning, a transport ignoring cancellation), and comes later, so
+it never cancels a fetch a second time while the first cancellation is still unwinding."""
 
 _MAX_CACHED_QUERY_CHARS = 100_000
 """Longer query texts are parsed each time rather than pinned in the document cache."""
