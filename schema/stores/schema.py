@@ -116,7 +116,9 @@ class Mutation:
 schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Store],
                                       config=schema_config())
 
-# The relay moves store.updated events out of store outboxes; claims come from store writes.
+# The relay moves store.updated events out of store outboxes; the listing repair re-copies
+# stores whose writers died before copying them into their lists; claims come from writes.
 SUBGRAPH = Subgraph(name="stores", schema=schema, indexes=repository.INDEXES,
-                    make_context=make_context, jobs=(relay_outboxes,),
+                    make_context=make_context,
+                    jobs=(relay_outboxes, repository.repair_listing),
                     sweeps=(sweep_claims, sweep_events))
