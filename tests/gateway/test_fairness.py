@@ -93,7 +93,6 @@ class Query:
         return work.reads
 
 
-
 SCHEMA = strawberry.federation.Schema(query=Query)
 
 
