@@ -25,6 +25,7 @@ schemas within one request.
 """
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -66,11 +67,15 @@ from gateway.plan_cache import PlanCache, PlanKey, operation_digest
 from gateway.transports.router import TransportRouter
 from schema.kernel.errors import ErrorCode
 
+_log = logging.getLogger(__name__)
+
 _DEADLINE_GRACE_S = CANCEL_GRACE_S + 1.0
 """Past the deadline, fetches end by themselves or are cancelled after ``CANCEL_GRACE_S``
-(:mod:`gateway.federation.executor.run` says why not at once); this backstop only catches a
-request stuck elsewhere (planning, a transport ignoring cancellation), and comes later, so
-it never cancels a fetch a second time while the first cancellation is still unwinding."""
+(:mod:`gateway.federation.executor.run` says why not at once). A request still running after
+this backstop (planning, or resolvers slow to unwind their cancellation) is answered
+GATEWAY_TIMEOUT and left to finish unwinding in the background, never cancelled a second
+time: a second cancellation while PyMongo is unwinding the first is the race that locks its
+connection pool."""
 
 _MAX_CACHED_QUERY_CHARS = 100_000
 """Longer query texts are parsed each time rather than pinned in the document cache."""
@@ -260,14 +265,20 @@ class Gateway:
             return _refused(Outcome.TOO_COMPLEX, exc)
         name = operation.name.value if operation.name else None
         deadline = time.monotonic() + self.request_timeout
+        running = asyncio.ensure_future(self._run(state, prepared, name, variables.coerced,
+                                                  context or {}, auth_shape, deadline))
         try:
-            async with asyncio.timeout(self.request_timeout + _DEADLINE_GRACE_S):
-                return await self._run(state, prepared, name, variables.coerced, context or {},
-                                       auth_shape, deadline)
-        except TimeoutError:
-            return _failure(Outcome.TIMED_OUT,
-                            f"the request did not complete within {self.request_timeout:g} s",
-                            ErrorCode.GATEWAY_TIMEOUT)
+            done, _ = await asyncio.wait({running},
+                                         timeout=self.request_timeout + _DEADLINE_GRACE_S)
+        except asyncio.CancelledError:
+            running.cancel()
+            raise
+        if running in done:
+            return running.result()
+        running.add_done_callback(_late)
+        return _failure(Outcome.TIMED_OUT,
+                        f"the request did not complete within {self.request_timeout:g} s",
+                        ErrorCode.GATEWAY_TIMEOUT)
 
     @staticmethod
     def _check_cost(state: _State, prepared: _Prepared, key: str | None,
@@ -424,6 +435,12 @@ def _limit_error(refusal: LimitExceeded | IntrospectionRefused) -> GraphQLError:
 
 def _refused(outcome: Outcome, refusal: LimitExceeded | IntrospectionRefused) -> GatewayResult:
     return GatewayResult(outcome, {"errors": [_limit_error(refusal).formatted]})
+
+
+def _late(running: "asyncio.Future[GatewayResult]") -> None:
+    """Collect the outcome of a request answered GATEWAY_TIMEOUT before it finished."""
+    if not running.cancelled() and running.exception() is not None:
+        _log.warning("a timed-out request ended in error: %r", running.exception())
 
 
 def _failure(outcome: Outcome, message: str, code: str) -> GatewayResult:
