@@ -39,6 +39,7 @@ from schema.kernel.errors import (
     graphql_error,
     id_argument,
 )
+from schema.kernel.events import INDEXES as EVENT_INDEXES
 from schema.kernel.events import relay_outboxes, sweep_events
 from schema.kernel.graphql_types import PageInfo, schema_config
 from schema.kernel.pagination import after_key, build_page, check_first, encode_cursor
@@ -212,7 +213,8 @@ schema = strawberry.federation.Schema(
     query=Query, mutation=Mutation, types=[Store, Product, StoreAvailability],
     config=schema_config())
 
-SUBGRAPH = Subgraph(name="catalog", schema=schema, indexes=INDEXES, make_context=make_context,
+SUBGRAPH = Subgraph(name="catalog", schema=schema, indexes=INDEXES + EVENT_INDEXES,
+                    make_context=make_context,
                     jobs=(relay_outboxes,), sweeps=(sweep_expired, sweep_claims, sweep_events))
 
 __all__ = ["SUBGRAPH", "refusal", "schema"]

@@ -53,11 +53,15 @@ from pymongo.errors import BulkWriteError, ConnectionFailure
 
 from schema.kernel.claims import CLAIM_LEASE, update_claimed
 from schema.kernel.ids import new_id
+from schema.kernel.indexes import IndexSpec
 from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
 
 EVENTS = "events"
 PENDING = "outbox_pending"
+INDEXES: tuple[IndexSpec, ...] = (IndexSpec.on(EVENTS, "occurredAt"),)
+"""For the retention sweep on MongoDB (FerretDB v1 scans whatever the filter); every subgraph
+that writes events declares them."""
 OUTBOX = "outbox"
 SEQUENCE = "eventSequence"
 SETTLED = 2 * CLAIM_LEASE

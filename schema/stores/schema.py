@@ -8,6 +8,7 @@ from strawberry.federation.schema_directives import ListSize
 from schema.kernel.claims import sweep_claims
 from schema.kernel.context import SubgraphContext, make_context
 from schema.kernel.errors import bad_user_input, id_argument
+from schema.kernel.events import INDEXES as EVENT_INDEXES
 from schema.kernel.events import relay_outboxes, sweep_events
 from schema.kernel.graphql_types import PageInfo, UserError, schema_config
 from schema.kernel.pagination import check_first, decode_cursor, encode_cursor
@@ -118,7 +119,8 @@ schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Sto
 
 # The relay moves store.updated events out of store outboxes; the listing repair re-copies
 # stores whose writers died before copying them into their lists; claims come from writes.
-SUBGRAPH = Subgraph(name="stores", schema=schema, indexes=repository.INDEXES,
+SUBGRAPH = Subgraph(name="stores", schema=schema,
+                    indexes=repository.INDEXES + EVENT_INDEXES,
                     make_context=make_context,
                     jobs=(relay_outboxes, repository.repair_listing),
                     sweeps=(sweep_claims, sweep_events))

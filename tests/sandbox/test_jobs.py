@@ -60,6 +60,7 @@ async def test_indexes_are_created_in_both_databases_but_partners_only_live(
         assert "partnerId_1_code_1" in await index_names(db, "stores")
         assert "partnerId_1_sku_1" in await index_names(db, "products")
         assert "expiresAt_1" in await index_names(db, IDEMPOTENCY)
+        assert "occurredAt_1" in await index_names(db, "events")
     assert "type_1" in await index_names(platform.live, "partners")
     assert "partners" not in await platform.sandbox.list_collection_names()
 
