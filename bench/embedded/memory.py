@@ -160,12 +160,13 @@ async def _run_heaviest(gateway: Gateway, queries: dict[str, tuple[int, str]],
         outcomes["timed out" if "GATEWAY_TIMEOUT" in codes
                  else "failed" if codes else "answered"] += 1
 
-    for _count, query in queries.values():
+    for name, (_count, query) in queries.items():
         try:
             async with asyncio.timeout(WORKLOAD_LIMIT_S):
                 await asyncio.gather(*(one(query) for _ in range(concurrent)))
         except TimeoutError:
             outcomes["not answered in time"] += concurrent
+        print(f"  {name}: {dict(outcomes)}", flush=True)
 
 
 async def _measure(uri: str, pid: int, stock_stores: int, items: int,
@@ -176,19 +177,27 @@ async def _measure(uri: str, pid: int, stock_stores: int, items: int,
         await step.apply(db, lambda _n: None)
     await asyncio.sleep(1)  # let the _id index keeper index the new collections
     loaded = _resident_mb(pid)
+    print("  demo data loaded; preparing the sync", flush=True)
     sync_db, products = await _fresh(client, "bench_sync", items)
+    print("  syncing", flush=True)
 
     async def sync() -> None:
         await _ours(sync_db, products, datetime.now(UTC))
 
     sync_peak = await _peak(pid, sync)
+    print("  running the heaviest operations", flush=True)
     gateway = Gateway(Supergraph.parse(compose_platform()),
                       platform_router(Databases.beside(db)), limits=limits)
     outcomes: Counter[str] = Counter()
     heavy_peak = await _peak(pid, lambda: _run_heaviest(gateway, queries,
                                                         limits.concurrent_operations, outcomes))
-    await gateway.router.close()
-    await client.close()
+    try:
+        async with asyncio.timeout(30):
+            await gateway.router.close()
+            await client.close()
+    except TimeoutError:
+        print("  the database client did not close within 30 s: its connection pool is still "
+              "held by timed-out work (see the README's Limits section)", flush=True)
     return {"loaded": loaded, "sync": sync_peak, "heaviest": heavy_peak, "outcomes": outcomes}
 
 
@@ -204,8 +213,11 @@ def main(stock_stores: int, items: int) -> None:
                                 (f"GOMEMLIMIT={server.MEMORY_LIMIT}", None)):
         print(f"{label}: starting a fresh FerretDB and loading the demo data…", flush=True)
         with _embedded(memory_limit) as (uri, pid):
-            results[label] = asyncio.run(_measure(uri, pid, stock_stores, items, queries,
-                                                  limits))
+            # Not asyncio.run: its shutdown waits for every task, and work stuck on a held
+            # connection pool would keep it waiting; the loop is dropped with its server.
+            loop = asyncio.new_event_loop()
+            results[label] = loop.run_until_complete(_measure(uri, pid, stock_stores, items,
+                                                              queries, limits))
     print(f"\n{'setting':<20}{'after load':>12}{'sync peak':>12}{'after':>9}{'time':>8}"
           f"{'heaviest peak':>15}{'after':>9}{'time':>8}")
     for label, r in results.items():
