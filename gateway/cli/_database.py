@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.cli._console import CliError, console_err
 from gateway.config import Settings
@@ -12,6 +16,8 @@ from gateway.embedded import server
 from gateway.embedded.build import BuildError
 from gateway.embedded.id_index import IdIndexKeeper
 from schema.kernel.mongo import DatabaseUnavailable, Mongo
+
+T = TypeVar("T")
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,3 +74,19 @@ async def connect(uri: str, settings: Settings) -> Mongo:
     except DatabaseUnavailable as exc:
         raise CliError(str(exc)) from exc
     return mongo
+
+
+def with_database(args: argparse.Namespace,
+                  work: Callable[[AsyncDatabase], Awaitable[T]]) -> T:
+    """Run ``work`` on the command's database (started and stopped around it if embedded)."""
+    settings = settings_from(args)
+
+    async def _run(uri: str) -> T:
+        mongo = await connect(uri, settings)
+        try:
+            return await work(mongo.db)
+        finally:
+            await mongo.close()
+
+    with database_uri(settings) as uri:
+        return asyncio.run(_run(uri))

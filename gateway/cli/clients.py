@@ -7,9 +7,7 @@ holds the one-time secret), nothing else there.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -17,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from auth.clients import GRANT_TYPES, ClientRegistrationError, ClientRegistry, OAuthClient
 from gateway.cli._console import CliError, console, console_err
-from gateway.cli._database import add_settings_arguments, connect, database_uri, settings_from
+from gateway.cli._database import add_settings_arguments, with_database
 from schema.kernel.ids import InvalidId, parse_id
 
 T = TypeVar("T")
@@ -60,20 +58,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_settings_arguments(sub)
 
 
-def _with_db(args: argparse.Namespace, work: Callable[[AsyncDatabase], Awaitable[T]]) -> T:
-    settings = settings_from(args)
-
-    async def _run(uri: str) -> T:
-        mongo = await connect(uri, settings)
-        try:
-            return await work(mongo.db)
-        finally:
-            await mongo.close()
-
-    with database_uri(settings) as uri:
-        return asyncio.run(_run(uri))
-
-
 async def resolve_partner(db: AsyncDatabase, partner: str) -> str:
     """A partner id from an id or a slug; the partner must exist."""
     try:
@@ -110,7 +94,7 @@ def run_create(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
         return issued.client, issued.client_secret
 
-    client, secret = _with_db(args, create)
+    client, secret = with_database(args, create)
     if args.json:
         print(json.dumps({**client_json(client), "client_secret": secret}))
     else:
@@ -130,7 +114,7 @@ def run_rotate(args: argparse.Namespace) -> int:
         except ClientRegistrationError as exc:
             raise CliError(str(exc)) from exc
 
-    secret = _with_db(args, rotate)
+    secret = with_database(args, rotate)
     console.print(f"client_secret {secret}", highlight=False)
     console_err.print(f"the previous secret keeps working for {args.overlap_hours:g} h; "
                       "store the new one now: it is not shown again")
@@ -142,7 +126,7 @@ def run_list(args: argparse.Namespace) -> int:
         partner_id = await resolve_partner(db, args.partner)
         return await ClientRegistry(db).list_for_partner(partner_id)
 
-    clients = _with_db(args, listing)
+    clients = with_database(args, listing)
     if args.json:
         print(json.dumps([client_json(c) for c in clients]))
         return 0

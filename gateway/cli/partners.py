@@ -7,7 +7,6 @@ lists them (the demo data has five) with how many OAuth apps each has.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from collections import Counter
 from typing import Any
@@ -16,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from auth.collections import CLIENTS
 from gateway.cli._console import console, console_err
-from gateway.cli._database import add_settings_arguments, connect, database_uri, settings_from
+from gateway.cli._database import add_settings_arguments, with_database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,17 +37,7 @@ async def partner_rows(db: AsyncDatabase) -> list[dict[str, Any]]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-
-    async def listing(uri: str) -> list[dict[str, Any]]:
-        mongo = await connect(uri, settings)
-        try:
-            return await partner_rows(mongo.db)
-        finally:
-            await mongo.close()
-
-    with database_uri(settings) as uri:
-        rows = asyncio.run(listing(uri))
+    rows = with_database(args, partner_rows)
     if args.json:
         print(json.dumps(rows))
         return 0
