@@ -1,7 +1,8 @@
 """Who is calling: built by ``auth`` from a verified token, handed to subgraphs by the gateway.
 
 Repositories take the principal and filter by it (DESIGN.md §5 tenancy): a partner sees its
-own documents; ``platform:admin`` is the platform operator.
+own documents; ``platform:admin`` is the platform operator. An app may be bound to some of its
+partner's stores (``store_ids``, a store's staff app); an unbound app acts for all of them.
 """
 
 from dataclasses import dataclass, field
@@ -13,17 +14,32 @@ ADMIN_SCOPE = "platform:admin"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The verified caller: the OAuth client, its partner, the member it acts for, its scopes."""
+    """The verified caller: the OAuth client, its partner, the member it acts for, its scopes,
+    and the stores its app is bound to (none: not bound)."""
 
     client_id: str
     scopes: frozenset[str] = field(default_factory=frozenset)
     partner_id: str | None = None
     member_id: str | None = None
     sandbox: bool = False
+    store_ids: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_admin(self) -> bool:
         return ADMIN_SCOPE in self.scopes
+
+    @property
+    def is_store_bound(self) -> bool:
+        """Whether the app acts only at some stores (a store's staff app)."""
+        return bool(self.store_ids)
+
+    def may_act_at(self, store_id: str) -> bool:
+        """Whether the binding lets the app act at ``store_id``: always when unbound.
+
+        Only the binding is checked here; the domain still checks that the store belongs to
+        the caller's partner (an unbound app's partner owns only its own stores).
+        """
+        return not self.store_ids or store_id in self.store_ids
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
