@@ -1,6 +1,9 @@
 """OAuth clients (partner apps): registration, lookup, secret rotation with overlap.
 
-A client belongs to one partner (``app_…`` id, DESIGN.md §5). Its secret is shown once, at
+A client belongs to one partner (``app_…`` id, DESIGN.md §5), and may be bound to some of that
+partner's stores (``storeIds``, issue #12: a store's staff app; its tokens carry the binding).
+The registry takes store ids already resolved and checked by the caller (the CLI reads them
+through the stores domain; auth depends on the kernel only). Its secret is shown once, at
 creation or rotation, and stored only as a hash. Rotation keeps the previous secret valid for
 an overlap window, so a partner can roll a fleet of servers to the new secret without downtime.
 """
@@ -8,6 +11,7 @@ an overlap window, so a partner can roll a fleet of servers to the new secret wi
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from auth.collections import CLIENTS
 from auth.hashing import new_secret, token_hash
 from auth.scopes import parse_scopes
-from schema.kernel.ids import new_id, parse_id
+from schema.kernel.ids import InvalidId, new_id, parse_id
 from schema.kernel.principal import Principal
 from schema.kernel.time import as_utc, utcnow
 
@@ -65,6 +69,7 @@ class OAuthClient(ClientMixin):
     public: bool = False
     resource_server: bool = False
     sandbox: bool = False
+    store_ids: tuple[str, ...] = ()
     secrets: tuple[SecretHash, ...] = field(default=(), repr=False)
 
     @classmethod
@@ -74,6 +79,7 @@ class OAuthClient(ClientMixin):
             scopes=tuple(doc["scopes"]), grant_types=tuple(doc["grantTypes"]),
             redirect_uris=tuple(doc.get("redirectUris", ())), public=doc.get("public", False),
             resource_server=doc.get("resourceServer", False), sandbox=doc.get("sandbox", False),
+            store_ids=tuple(doc.get("storeIds", ())),
             secrets=tuple(SecretHash(s["hash"], s["createdAt"], s.get("expiresAt"))
                           for s in doc.get("secrets", ())),
         )
@@ -119,6 +125,14 @@ class IssuedClient:
     client_secret: str | None
 
 
+def _store_ids(store_ids: Sequence[str]) -> list[str]:
+    """Bound store ids, sorted without repeats; anything but ``sto_`` ids is refused."""
+    try:
+        return sorted({parse_id(store_id, "sto") for store_id in store_ids})
+    except InvalidId as exc:
+        raise ClientRegistrationError(str(exc)) from exc
+
+
 def _validated(scopes: str | list[str], grant_types: list[str], redirect_uris: list[str],
                public: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     try:
@@ -145,9 +159,15 @@ class ClientRegistry:
     async def create(self, *, partner_id: str, name: str, scopes: str | list[str],
                      grant_types: list[str] | None = None, redirect_uris: list[str] = (),
                      public: bool = False, resource_server: bool = False,
-                     sandbox: bool = False, created_by: str | None = None) -> IssuedClient:
-        """Register a client for ``partner_id``; returns the one-time clear secret."""
+                     sandbox: bool = False, store_ids: Sequence[str] = (),
+                     created_by: str | None = None) -> IssuedClient:
+        """Register a client for ``partner_id``; returns the one-time clear secret.
+
+        ``store_ids`` binds the app to those stores, which the caller has checked belong to
+        ``partner_id``; empty means unbound (the app acts for all the partner's stores).
+        """
         parse_id(partner_id, "ptn")
+        stores = _store_ids(store_ids)
         grants = grant_types or ["client_credentials"]
         scope_names, grants_sorted = _validated(scopes, grants, list(redirect_uris), public)
         now = utcnow()
@@ -156,7 +176,7 @@ class ClientRegistry:
             "_id": new_id("app"), "partnerId": partner_id, "name": name,
             "scopes": list(scope_names), "grantTypes": list(grants_sorted),
             "redirectUris": list(redirect_uris), "public": public,
-            "resourceServer": resource_server, "sandbox": sandbox,
+            "resourceServer": resource_server, "sandbox": sandbox, "storeIds": stores,
             "secrets": [] if secret is None else [{"hash": token_hash(secret), "createdAt": now}],
             "createdAt": now, "createdBy": created_by,
         }

@@ -5,8 +5,8 @@ sessions are stored under the SHA-256 of their value, so a lookup is ``{_id: has
 database dump reveals no usable credential.
 
 ``oauth_clients``        ``{_id: app_…, partnerId, name, scopes, grantTypes, redirectUris,
-                         public, resourceServer, sandbox, secrets: [{hash, createdAt, expiresAt}],
-                         createdAt}``
+                         public, resourceServer, sandbox, storeIds (bound stores; [] unbound),
+                         secrets: [{hash, createdAt, expiresAt}], createdAt}``
 ``oauth_signing_keys``   ``{_id: kid, alg, privateJwk, publicJwk, createdAt, retiredAt,
                          verifyUntil}``
 ``oauth_codes``          ``{_id: sha256(code), clientId, memberId, partnerId, redirectUri, scope,

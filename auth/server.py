@@ -91,7 +91,8 @@ class LoopgateAuthorizationServer(AuthorizationServer):
                         include_refresh_token: bool = True) -> dict[str, Any]:
         granted = scope_string((scope or client.get_allowed_scope(None) or "").split())
         issued = self.issuer.issue(client_id=client.client_id, partner_id=client.partner_id,
-                                   scope=granted, member_id=user, sandbox=client.sandbox)
+                                   scope=granted, member_id=user, sandbox=client.sandbox,
+                                   store_ids=client.store_ids)
         token = {"token_type": "Bearer", "access_token": issued.token,
                  "expires_in": issued.expires_in, "scope": granted}
         if include_refresh_token and user is not None:

@@ -2,16 +2,20 @@
 
 ``sub`` is the member for a delegated (authorization-code) token and the client itself for a
 client-credentials token, as RFC 9068 §2.2 says; ``partner_id`` is always the app's owner.
+``store_ids`` (a sorted list, present only for a store-bound app) names the stores the app is
+bound to, whichever grant issued the token.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from ulid import ULID
 
+from auth.errors import InvalidToken
 from auth.keys import MAX_TOKEN_LIFETIME, KeyRing
 from auth.signing import Claims, sign
 from schema.kernel.principal import Principal
@@ -19,6 +23,7 @@ from schema.kernel.principal import Principal
 AUDIENCE = "loopgate"
 ACCESS_TOKEN_TYPE = "at+jwt"
 REQUIRED_CLAIMS = ("iat", "jti", "client_id", "sub")
+STORE_IDS_CLAIM = "store_ids"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +46,7 @@ class AccessTokenIssuer:
             raise ValueError(f"access tokens live at most {MAX_TOKEN_LIFETIME}")
 
     def issue(self, *, client_id: str, partner_id: str, scope: str, member_id: str | None,
-              sandbox: bool = False) -> IssuedAccessToken:
+              sandbox: bool = False, store_ids: Iterable[str] = ()) -> IssuedAccessToken:
         now = int(time.time())
         expires_in = int(self.lifetime.total_seconds())
         jti = str(ULID())
@@ -52,6 +57,8 @@ class AccessTokenIssuer:
         }
         if sandbox:
             claims["sandbox"] = True
+        if stores := sorted(store_ids):
+            claims[STORE_IDS_CLAIM] = stores
         return IssuedAccessToken(sign(self.keyring, ACCESS_TOKEN_TYPE, claims), jti, expires_in)
 
 
@@ -67,4 +74,15 @@ def principal_from_claims(claims: Claims) -> Principal:
         partner_id=partner_id if isinstance(partner_id, str) else None,
         member_id=member_id,
         sandbox=claims.get("sandbox") is True,
+        store_ids=_store_ids(claims.get(STORE_IDS_CLAIM)),
     )
+
+
+def _store_ids(value: object) -> frozenset[str]:
+    """The bound stores of a verified token; a malformed claim is refused, never read as
+    "unbound", which would widen what the token may do."""
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise InvalidToken(f"the {STORE_IDS_CLAIM} claim must be a list of store ids")
+    return frozenset(value)

@@ -1,7 +1,8 @@
 """``loopgate clients create|rotate-secret|list``: OAuth clients (partner apps) for local work.
 
 ``create`` and ``list`` take ``--json`` for scripts: one JSON document on stdout (``create``'s
-holds the one-time secret), nothing else there.
+holds the one-time secret), nothing else there. ``create --store CODE`` binds the app to stores
+of its partner (a store's staff app), resolved by code through the stores domain's reads.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from auth.clients import GRANT_TYPES, ClientRegistrationError, ClientRegistry, O
 from gateway.cli._console import CliError, console, console_err
 from gateway.cli._database import add_settings_arguments, with_database
 from schema.kernel.ids import InvalidId, parse_id
+from schema.kernel.sandbox import Databases
+from schema.stores.read import get_store, store_id_for_code
 
 T = TypeVar("T")
 
@@ -39,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="may call the introspection endpoint")
     create.add_argument("--sandbox", action="store_true",
                         help="tokens act in the partner's sandbox")
+    create.add_argument("--store", action="append", default=[], dest="stores", metavar="CODE",
+                        help="bind the app to this store of its partner, by store code "
+                             "(repeatable; default: unbound, acts for all the partner's stores)")
     create.add_argument("--json", action="store_true",
                         help="print the client, secret included, as one JSON object")
     create.set_defaults(run=run_create)
@@ -71,25 +77,45 @@ async def resolve_partner(db: AsyncDatabase, partner: str) -> str:
     return str(doc["_id"])
 
 
+async def resolve_stores(db: AsyncDatabase, partner_id: str, codes: list[str],
+                         sandbox: bool) -> list[str]:
+    """The store ids of ``codes``, each a store of ``partner_id`` (in the sandbox database for
+    a sandbox app, where its tokens act); any other code is an error naming it."""
+    stores_db = Databases.beside(db).sandbox if sandbox else db
+    found = []
+    for code in dict.fromkeys(codes):
+        store_id = await store_id_for_code(stores_db, partner_id, code)
+        store = None if store_id is None else await get_store(stores_db, store_id)
+        if store is None or store.get("partnerId") != partner_id:
+            where = "sandbox " if sandbox else ""
+            hint = (" (the sandbox demo stores appear with the partner's first sandbox request)"
+                    if sandbox else "")
+            raise CliError(f"the partner has no {where}store with code {code!r}: an app can "
+                           f"only be bound to its own partner's stores{hint}")
+        found.append(store_id)
+    return found
+
+
 def client_json(client: OAuthClient) -> dict[str, Any]:
     """A client as ``--json`` prints it (never its secret hashes)."""
     return {"client_id": client.client_id, "partner_id": client.partner_id,
             "name": client.name, "scopes": list(client.scopes),
             "grant_types": list(client.grant_types), "redirect_uris": list(client.redirect_uris),
             "public": client.public, "resource_server": client.resource_server,
-            "sandbox": client.sandbox}
+            "sandbox": client.sandbox, "store_ids": list(client.store_ids)}
 
 
 def run_create(args: argparse.Namespace) -> int:
     async def create(db: AsyncDatabase) -> tuple[OAuthClient, str | None]:
         partner_id = await resolve_partner(db, args.partner)
+        store_ids = await resolve_stores(db, partner_id, args.stores, args.sandbox)
         try:
             issued = await ClientRegistry(db).create(
                 partner_id=partner_id, name=args.name or f"{args.partner} app",
                 scopes=args.scopes, grant_types=args.grants or ["client_credentials"],
                 redirect_uris=args.redirect_uris, public=args.public,
                 resource_server=args.resource_server, sandbox=args.sandbox,
-                created_by="cli")
+                store_ids=store_ids, created_by="cli")
         except ClientRegistrationError as exc:
             raise CliError(str(exc)) from exc
         return issued.client, issued.client_secret
@@ -99,6 +125,8 @@ def run_create(args: argparse.Namespace) -> int:
         print(json.dumps({**client_json(client), "client_secret": secret}))
     else:
         console.print(f"client_id     {client.client_id}", highlight=False)
+        if client.store_ids:
+            console.print(f"store_ids     {' '.join(client.store_ids)}", highlight=False)
         if secret is not None:
             console.print(f"client_secret {secret}", highlight=False)
     if secret is not None:
@@ -131,6 +159,7 @@ def run_list(args: argparse.Namespace) -> int:
         print(json.dumps([client_json(c) for c in clients]))
         return 0
     for c in clients:
+        stores = f"  stores: {' '.join(c.store_ids)}" if c.store_ids else ""
         console.print(f"{c.client_id}  {c.name}  [{' '.join(c.grant_types)}]  "
-                      f"{' '.join(c.scopes)}", highlight=False, markup=False)
+                      f"{' '.join(c.scopes)}{stores}", highlight=False, markup=False)
     return 0

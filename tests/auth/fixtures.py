@@ -53,12 +53,13 @@ class AuthServer:
     async def register(self, scopes: str, *, partner_id: str | None = None,
                        grants: tuple[str, ...] = ("client_credentials",),
                        redirect_uris: tuple[str, ...] = (), public: bool = False,
-                       resource_server: bool = False) -> IssuedClient:
+                       resource_server: bool = False,
+                       store_ids: tuple[str, ...] = ()) -> IssuedClient:
         """A new client for ``partner_id`` (a fresh partner when omitted)."""
         return await self.service.clients.create(
             partner_id=partner_id or new_id("ptn"), name="Test app", scopes=scopes,
             grant_types=list(grants), redirect_uris=list(redirect_uris), public=public,
-            resource_server=resource_server)
+            resource_server=resource_server, store_ids=store_ids)
 
     def oauth_client(self, issued: IssuedClient, **kwargs: object) -> AsyncOAuth2Client:
         return AsyncOAuth2Client(client_id=issued.client.client_id,
@@ -101,7 +102,8 @@ async def _whoami(request: Request) -> Response:
         return JSONResponse({"errors": [exc.to_graphql_error().formatted]}, status_code=401,
                             headers={"WWW-Authenticate": exc.www_authenticate()})
     return JSONResponse({"client_id": principal.client_id, "partner_id": principal.partner_id,
-                         "member_id": principal.member_id, "scopes": sorted(principal.scopes)})
+                         "member_id": principal.member_id, "scopes": sorted(principal.scopes),
+                         "store_ids": sorted(principal.store_ids)})
 
 def build_app(service: AuthService) -> Starlette:
     @asynccontextmanager

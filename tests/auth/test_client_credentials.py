@@ -52,7 +52,7 @@ async def test_token_verifies_into_the_principal(auth_server: AuthServer,
     assert response.status_code == 200
     assert response.json() == {"client_id": minted.client_id, "partner_id": minted.partner_id,
                                "member_id": None,
-                               "scopes": ["catalog:read", "inventory:read"]}
+                               "scopes": ["catalog:read", "inventory:read"], "store_ids": []}
 
 
 async def test_client_secret_post_is_accepted(auth_server: AuthServer) -> None:

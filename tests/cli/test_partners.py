@@ -39,7 +39,8 @@ def test_clients_create_json_holds_the_one_time_secret(flags: Flags,
         "client_id": created["client_id"], "client_secret": created["client_secret"],
         "partner_id": "ptn_01JAAAAAAAAAAAAAAAAAAAAAAA", "name": "Till",
         "scopes": ["catalog:read", "stores:read"], "grant_types": ["client_credentials"],
-        "redirect_uris": [], "public": False, "resource_server": False, "sandbox": True}
+        "redirect_uris": [], "public": False, "resource_server": False, "sandbox": True,
+        "store_ids": []}
     assert created["client_id"].startswith("app_")
     assert created["client_secret"].startswith("lgs_")
     assert main(["token", "--client", created["client_id"], "--secret",
