@@ -6,7 +6,9 @@ Public surface:
   ``await service.start()`` at start-up, ``service.upkeep_forever()`` as a background task.
 * :func:`auth.routes.oauth_routes` — the Starlette routes: ``/oauth/authorize``,
   ``/oauth/token``, ``/oauth/revoke``, ``/oauth/introspect``, ``/oauth/login``,
-  ``/oauth/consents``, ``/.well-known/oauth-authorization-server``, ``/.well-known/jwks.json``.
+  ``/oauth/consents``, ``/oauth/set-password`` (a member's one-time sign-in code → password,
+  :mod:`auth.set_password`), ``/.well-known/oauth-authorization-server``,
+  ``/.well-known/jwks.json``.
 * ``service.verifier`` (:class:`auth.verify.TokenVerifier`) — bearer token → ``Principal``,
   raising :class:`auth.errors.AuthError` (``UNAUTHENTICATED``).
 * :class:`auth.context.ContextTokenSigner` / :class:`auth.context.ContextTokenVerifier` and

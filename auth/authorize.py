@@ -4,7 +4,9 @@
 URI gets an error page (never a redirect to an unverified URI); other errors go back to the
 client's redirect URI. A signed-in member then sees the consent page, unless an earlier
 consent already covers the scopes. The consent form posts back to ``/oauth/authorize``.
-Failed sign-ins are rate limited per member name and address (:mod:`auth.signins`).
+Failed sign-ins are rate limited per member name and address (:mod:`auth.signins`). A member
+signs in with a member name or with their phone number, typed any usual way
+(:mod:`auth.login_names`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from auth.callers import remote_address
+from auth.login_names import login_name
 from auth.members import Session
 from auth.metadata import AUTHORIZE_PATH, CONSENTS_PATH, LOGIN_PATH
 from auth.pages import (
@@ -36,7 +39,7 @@ SESSION_COOKIE = "loopgate_session"
 _PAGE_FIELDS = ("csrf", "decision")
 
 
-def _safe_next(value: object) -> str:
+def safe_next(value: object) -> str:
     """Only our own pages may be the target after sign-in (no open redirect)."""
     if isinstance(value, str) and value.startswith("/oauth/") and "//" not in value \
             and "\\" not in value:
@@ -52,6 +55,14 @@ def _csrf_ok(session: Session, request_form: dict[str, str]) -> bool:
     return hmac.compare_digest(session.csrf.encode(), request_form.get("csrf", "").encode())
 
 
+async def page_form(request: Request) -> dict[str, str]:
+    """A page's posted form, first value of each field; a malformed body reads as empty."""
+    try:
+        return dict(reversed(await read_form(request)))
+    except MalformedForm:
+        return {}
+
+
 def authorization_routes(service: AuthService) -> list[Route]:
     server = service.server
     secure_cookie = service.issuer.startswith("https://")
@@ -63,12 +74,6 @@ def authorization_routes(service: AuthService) -> list[Route]:
         if error.redirect_uri:
             return to_response(server.handle_error_response(req, error))
         return error_page(error.error, error.get_error_description() or error.error)
-
-    async def form_of(request: Request) -> dict[str, str]:
-        try:
-            return dict(reversed(await read_form(request)))
-        except MalformedForm:
-            return {}
 
     async def authorize(request: Request) -> Response:
         try:
@@ -91,7 +96,7 @@ def authorization_routes(service: AuthService) -> list[Route]:
                 return consent_page(client.name, scopes, _params(req), session.csrf)
             member: str | None = session.member_id
         else:
-            form = await form_of(request)
+            form = await page_form(request)
             if not _csrf_ok(session, form):
                 return error_page("invalid_request", "the form expired; start again", 403)
             member = session.member_id if form.get("decision") == "approve" else None
@@ -101,17 +106,19 @@ def authorization_routes(service: AuthService) -> list[Route]:
         return to_response(answer)
 
     async def login(request: Request) -> Response:
-        form = await form_of(request)
-        next_url = _safe_next(form.get("next"))
-        username, password = form.get("username", ""), form.get("password", "")
-        if not username or not password:  # nothing to check, so nothing to count
+        form = await page_form(request)
+        next_url = safe_next(form.get("next"))
+        typed, password = form.get("username", ""), form.get("password", "")
+        if not typed or not password:  # nothing to check, so nothing to count
             return login_page(next_url, error="Enter your member name and password.")
+        username = login_name(typed)
         address = remote_address(request)
         if (wait := service.throttles.sign_in.admit(username, address)) is not None:
             return too_many_sign_ins_page(next_url, retry_after(wait))
         member_id = await service.members.authenticate(username, password)
         if member_id is None:
-            return login_page(next_url, error="Wrong member name or password.")
+            return login_page(next_url, error="Wrong member name or password.",
+                              username=typed)
         service.throttles.sign_in.succeeded(username, address)
         response = RedirectResponse(next_url, status_code=303)
         response.set_cookie(SESSION_COOKIE, await service.members.open_session(member_id),
@@ -133,7 +140,7 @@ def authorization_routes(service: AuthService) -> list[Route]:
         session = await session_of(request)
         if session is None:
             return login_page(CONSENTS_PATH)
-        form = await form_of(request)
+        form = await page_form(request)
         if not _csrf_ok(session, form):
             return error_page("invalid_request", "the form expired; start again", 403)
         await service.consents.revoke(session.member_id, form.get("client_id", ""))

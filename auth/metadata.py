@@ -12,6 +12,7 @@ JWKS_PATH = "/.well-known/jwks.json"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 LOGIN_PATH = "/oauth/login"
 CONSENTS_PATH = "/oauth/consents"
+SET_PASSWORD_PATH = "/oauth/set-password"
 
 
 def server_metadata(issuer: str) -> dict[str, Any]:

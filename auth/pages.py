@@ -1,4 +1,5 @@
-"""The member-facing HTML pages: sign in, consent, and the list of apps holding consent.
+"""The member-facing HTML pages: sign in, set a password with a sign-in code, consent, and the
+list of apps holding consent.
 
 Rendered from ``layout.html`` (package data) with :class:`string.Template`; every value is
 HTML-escaped here, so nothing a client sends (app name, state) can inject markup.
@@ -11,10 +12,11 @@ from functools import cache
 from html import escape
 from importlib.resources import files
 from string import Template
+from urllib.parse import urlencode
 
 from starlette.responses import HTMLResponse
 
-from auth.metadata import AUTHORIZE_PATH, CONSENTS_PATH, LOGIN_PATH
+from auth.metadata import AUTHORIZE_PATH, CONSENTS_PATH, LOGIN_PATH, SET_PASSWORD_PATH
 from auth.scopes import describe
 
 
@@ -37,16 +39,48 @@ def _hidden(fields: Iterable[tuple[str, str]]) -> str:
                    for k, v in fields)
 
 
-def login_page(next_url: str, error: str | None = None, status: int | None = None) -> \
-        HTMLResponse:
+def _message(error: str | None, notice: str | None) -> str:
+    if error:
+        return f'<p class="error">{escape(error)}</p>'
+    return f'<p class="notice">{escape(notice)}</p>' if notice else ""
+
+
+def _field(name: str, label: str, kind: str = "text", value: str = "",
+           extra: str = "") -> str:
+    """A labelled, required input; ``extra`` holds further attributes (constants only)."""
+    shown = f' value="{escape(value)}"' if value else ""
+    return (f'<label for="{name}">{escape(label)}</label><input type="{kind}" id="{name}" '
+            f'name="{name}"{shown}{extra} required>')
+
+
+def login_page(next_url: str, error: str | None = None, status: int | None = None, *,
+               notice: str | None = None, username: str = "") -> HTMLResponse:
     """The sign-in form; with an ``error``, shown above it (status 401 unless given)."""
-    message = f'<p class="error">{escape(error)}</p>' if error else ""
-    body = f"""<h1>Sign in to Loopgate</h1>{message}
+    set_password = f"{SET_PASSWORD_PATH}?{urlencode({'next': next_url})}"
+    body = f"""<h1>Sign in to Loopgate</h1>{_message(error, notice)}
 <form method="post" action="{LOGIN_PATH}">{_hidden([("next", next_url)])}
-<label for="username">Member name</label><input type="text" id="username" name="username" required>
-<label for="password">Password</label><input type="password" id="password" name="password" required>
-<button type="submit">Sign in</button></form>"""
+{_field("username", "Member name or phone number", value=username)}
+{_field("password", "Password", "password")}
+<button type="submit">Sign in</button></form>
+<p>First time here? <a href="{escape(set_password)}">Set your password with your sign-in
+code</a>.</p>"""
     return _page("Sign in", body, status or (401 if error else 200))
+
+
+def set_password_page(next_url: str, csrf: str, error: str | None = None,
+                      status: int | None = None, phone: str = "") -> HTMLResponse:
+    """The form that turns a one-time sign-in code into a password (status 400 on an error
+    unless given)."""
+    body = f"""<h1>Set your password</h1>{_message(error, None)}
+<p>Enter the phone number you registered with, the sign-in code you were given, and a new
+password of at least 8 characters.</p>
+<form method="post" action="{SET_PASSWORD_PATH}">{_hidden([("next", next_url), ("csrf", csrf)])}
+{_field("phone", "Phone number", value=phone, extra=' autocomplete="tel"')}
+{_field("code", "Sign-in code", extra=' inputmode="numeric" autocomplete="one-time-code"')}
+{_field("password", "New password", "password",
+        extra=' minlength="8" autocomplete="new-password"')}
+<button type="submit">Set password</button></form>"""
+    return _page("Set your password", body, status or (400 if error else 200))
 
 
 def _wait_in_words(seconds: int) -> str:
@@ -56,12 +90,15 @@ def _wait_in_words(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
+def too_many_attempts(retry_after: int) -> str:
+    """The words of a 429: the same whether or not the member exists."""
+    return (f"Too many failed sign-in attempts. For your security, please wait "
+            f"{_wait_in_words(retry_after)} before trying again.")
+
+
 def too_many_sign_ins_page(next_url: str, retry_after: int) -> HTMLResponse:
     """429 after too many failed sign-ins; the same words whether or not the member exists."""
-    response = login_page(
-        next_url, status=429,
-        error=f"Too many failed sign-in attempts. For your security, please wait "
-              f"{_wait_in_words(retry_after)} before trying again.")
+    response = login_page(next_url, status=429, error=too_many_attempts(retry_after))
     response.headers["Retry-After"] = str(retry_after)
     return response
 

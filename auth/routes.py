@@ -28,6 +28,7 @@ from auth.metadata import (
 from auth.requests import LoopgateOAuth2Request, MalformedForm, describable, oauth_request
 from auth.responses import oauth_error, to_response
 from auth.service import AuthService
+from auth.set_password import set_password_routes
 
 
 def _malformed(req: LoopgateOAuth2Request, required: str) -> InvalidRequestError | None:
@@ -55,7 +56,8 @@ def _unreadable_basic_auth(req: LoopgateOAuth2Request) -> InvalidClientError | N
 
 
 def oauth_routes(service: AuthService) -> list[Route]:
-    """Token, revocation, introspection, metadata, JWKS, and the member pages.
+    """Token, revocation, introspection, metadata, JWKS, and the member pages (sign-in,
+    consent, connected apps, setting a password with a sign-in code).
 
     Token, revocation and introspection are rate limited (:mod:`auth.throttle`), and so
     is member sign-in (:mod:`auth.signins`).
@@ -98,4 +100,5 @@ def oauth_routes(service: AuthService) -> list[Route]:
         Route(METADATA_PATH, metadata, methods=["GET"]),
         Route(JWKS_PATH, jwks, methods=["GET"]),
         *authorization_routes(service),
+        *set_password_routes(service),
     ]
