@@ -71,11 +71,9 @@ _log = logging.getLogger(__name__)
 
 _DEADLINE_GRACE_S = CANCEL_GRACE_S + 1.0
 """Past the deadline, fetches end by themselves or are cancelled after ``CANCEL_GRACE_S``
-(:mod:`gateway.federation.executor.run` says why not at once). A request still running after
-this backstop (planning, or resolvers slow to unwind their cancellation) is answered
-GATEWAY_TIMEOUT and left to finish unwinding in the background, never cancelled a second
-time: a second cancellation while PyMongo is unwinding the first is the race that locks its
-connection pool."""
+(:mod:`gateway.federation.executor.run`). A request still running after this backstop
+(planning, or resolvers slow to unwind their cancellation) is answered GATEWAY_TIMEOUT and
+left to finish unwinding in the background rather than cancelled a second time."""
 
 _MAX_CACHED_QUERY_CHARS = 100_000
 """Longer query texts are parsed each time rather than pinned in the document cache."""

@@ -2,7 +2,8 @@
 
 One client per process, opened at start-up and closed at shutdown. Every query must run on
 both MongoDB and FerretDB v1 (DESIGN.md §8), so this module also turns the driver's
-connection failures into one readable :class:`DatabaseUnavailable`.
+connection failures into one readable :class:`DatabaseUnavailable`. Importing it installs the
+one workaround PyMongo's async pool needs on Python 3.11 (:mod:`schema.kernel.pool_wait`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from dataclasses import dataclass
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
+
+from schema.kernel import pool_wait
+
+pool_wait.install()
 
 Document = dict[str, object]
 

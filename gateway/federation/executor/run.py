@@ -21,13 +21,11 @@ CANCEL_GRACE_S = 1.0
 
 A transport bounds its own work with the request's deadline (the in-process one runs the
 resolvers under ``pymongo.timeout``; HTTP under the time left), so fetches normally end at the
-deadline with timeout errors. Cancelling at that same instant is what must not happen: on
-Python 3.11 a task cancelled while PyMongo's own ``wait_for`` on its connection-pool condition
-is timing out can leave the pool's lock held by an orphaned waiter (``asyncio.wait_for``'s
-double-cancellation race), and then every later database call of the process waits until it
-times out. Measured: 20 concurrent operations over their 3 s budget, cancelled at the
-deadline, left a plain ``stores(first: 1)`` timing out 20 s later, while a fresh client
-answered in 10 ms. Cancellation stays, a second later, for a fetch that ignores its budget."""
+deadline with timeout errors, and their database work stops with them. Cancellation stays,
+a second later, for a fetch that ignores its budget. Cancelling at the deadline itself used
+to lock PyMongo's connection pool on Python 3.11 (a cancellation meeting the pool wait's own
+timeout); :mod:`schema.kernel.pool_wait` removes that race, and the grace keeps the common
+case free of cancellations all the same."""
 
 
 class _Run:
