@@ -8,7 +8,6 @@ CHANGES = "inventory_changes"
 FEEDS = "inventory_feeds"
 LEASES = "inventory_leases"
 STOCKED = "inventory_stocked"
-IDEMPOTENCY = "idempotency_keys"
 CATALOGS = "catalogs"
 
 INDEXES: tuple[IndexSpec, ...] = (
@@ -16,7 +15,6 @@ INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(PRODUCTS, "partnerId", "category"),
     IndexSpec.on(INVENTORY, "storeId", "productId", unique=True),
     IndexSpec.on(INVENTORY, "partnerId", "seq"),
-    IndexSpec.on(IDEMPOTENCY, "expiresAt"),
     IndexSpec.on(LEASES, "feed"),
 )
 

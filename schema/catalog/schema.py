@@ -8,7 +8,6 @@ from strawberry.federation.schema_directives import Cost, ListSize
 from schema.catalog import products as product_repo
 from schema.catalog.collections import INDEXES, INVENTORY
 from schema.catalog.feed import read_changes
-from schema.catalog.idempotency import Refused, run_once, sweep_expired
 from schema.catalog.inputs import (
     ProductFilter,
     SyncInventoryInput,
@@ -42,6 +41,8 @@ from schema.kernel.errors import (
 from schema.kernel.events import INDEXES as EVENT_INDEXES
 from schema.kernel.events import relay_outboxes, sweep_events
 from schema.kernel.graphql_types import PageInfo, schema_config
+from schema.kernel.idempotency import INDEXES as IDEMPOTENCY_INDEXES
+from schema.kernel.idempotency import Refused, run_once, sweep_expired
 from schema.kernel.pagination import after_key, build_page, check_first, encode_cursor
 from schema.kernel.reads import get_many
 from schema.kernel.subgraph import Subgraph
@@ -149,7 +150,7 @@ class Mutation:
         partner_id = context.require("catalog:write").require_partner()
         items = [i.to_document() for i in input.items]
 
-        async def run() -> dict[str, Any]:
+        async def run(_operation: str) -> dict[str, Any]:
             errors = product_errors(items)
             if errors:
                 raise Refused({"productIds": [], "userErrors": [e.to_dict() for e in errors]})
@@ -176,7 +177,7 @@ class Mutation:
         if early is not None:
             return SyncInventoryPayload.from_dict(early)
 
-        async def run() -> dict[str, Any]:
+        async def run(_operation: str) -> dict[str, Any]:
             store_id, problem = await resolve_store(context.db, partner_id, input.store_id,
                                                     input.store_code)
             if problem is not None:
@@ -201,7 +202,7 @@ class Mutation:
         if early is not None:
             return SyncPricesPayload.from_dict(early)
 
-        async def run() -> dict[str, Any]:
+        async def run(_operation: str) -> dict[str, Any]:
             return await sync_prices(context.db, partner_id, items)
 
         result = await run_once(context.db, partner_id, "syncPrices", input.idempotency_key,
@@ -213,7 +214,8 @@ schema = strawberry.federation.Schema(
     query=Query, mutation=Mutation, types=[Store, Product, StoreAvailability],
     config=schema_config())
 
-SUBGRAPH = Subgraph(name="catalog", schema=schema, indexes=INDEXES + EVENT_INDEXES,
+SUBGRAPH = Subgraph(name="catalog", schema=schema,
+                    indexes=INDEXES + EVENT_INDEXES + IDEMPOTENCY_INDEXES,
                     make_context=make_context,
                     jobs=(relay_outboxes,), sweeps=(sweep_expired, sweep_claims, sweep_events))
 

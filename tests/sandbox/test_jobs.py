@@ -9,10 +9,9 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.platform import PLATFORM_SUBGRAPHS, platform_jobs
-from schema.catalog.collections import IDEMPOTENCY
-from schema.catalog.idempotency import sweep_expired
 from schema.kernel.claims import CLAIMS, sweep_claims
 from schema.kernel.events import EVENTS, relay_outboxes
+from schema.kernel.idempotency import IDEMPOTENCY, sweep_expired
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases
 from schema.kernel.time import utcnow
