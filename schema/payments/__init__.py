@@ -1,0 +1,1 @@
+"""The payments subgraph: payments with balance and external portions, refunds, settlements."""
