@@ -27,6 +27,18 @@ SYNC_INVENTORY = """mutation($input: SyncInventoryInput!) {
   syncInventory(input: $input) { applied userErrors { code field message } } }"""
 SYNC_PRICES = """mutation($input: SyncPricesInput!) {
   syncPrices(input: $input) { applied userErrors { code field message } } }"""
+POINTS_SCOPES = "members:read members:write points:read points:write"
+REGISTER_MEMBER = """mutation($input: RegisterMemberInput!) {
+  registerMember(input: $input) { member { id } userErrors { code field message } } }"""
+SET_EARN_RULE = """mutation($input: SetEarnRuleInput!) {
+  setEarnRule(input: $input) { earnRule { pointsPerCurrencyUnit }
+    userErrors { code field message } } }"""
+EARN_POINTS = """mutation($input: EarnPointsInput!) {
+  earnPoints(input: $input) { balance userErrors { code field message } } }"""
+REDEEM_POINTS = """mutation($input: RedeemPointsInput!) {
+  redeemPoints(input: $input) { balance userErrors { code field message } } }"""
+REVERSE_POINTS = """mutation($input: ReversePointsInput!) {
+  reversePoints(input: $input) { balance userErrors { code field message } } }"""
 
 
 def _product(sku: str, amount: int = 500, name: str = "Tea") -> dict[str, Any]:
@@ -95,7 +107,26 @@ async def _cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[d
         await _errors(graphql, SYNC_PRICES, me, idempotencyKey=prices_key,
                       items=[_price("TEA"), _price("OTHER")]),
     ]
-    return cases
+    return cases + await _points_cases(platform, graphql)
+
+
+async def _points_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[dict]]]:
+    """Membership refusals: a bad phone and rule, unknown members and entries, no earn rule."""
+    merchant = await platform.partner("Points Mart", POINTS_SCOPES)
+    member = (await graphql(REGISTER_MEMBER, {"input": {"phone": "13800007777",
+                                                        "displayName": "Eve"}},
+                            token=merchant))["data"]["registerMember"]["member"]["id"]
+    return [
+        await _errors(graphql, REGISTER_MEMBER, merchant, phone="not a phone", displayName="X"),
+        await _errors(graphql, SET_EARN_RULE, merchant, pointsPerCurrencyUnit=0,
+                      pointValue={"amount": 0, "currency": "USD"}),
+        await _errors(graphql, EARN_POINTS, merchant, memberId=new_id("mem"),
+                      spend={"amount": -5}, idempotencyKey=new_id("evt")),
+        await _errors(graphql, REDEEM_POINTS, merchant, memberId=member, points=10,
+                      idempotencyKey=new_id("evt")),
+        await _errors(graphql, REVERSE_POINTS, merchant, entryId=new_id("led"),
+                      idempotencyKey=new_id("evt")),
+    ]
 
 
 async def _mutations(graphql: GraphQL, token: MintedToken) -> set[str]:

@@ -16,6 +16,7 @@ import pytest
 from gateway.federation import Supergraph
 from gateway.platform import compose_platform
 from schema.catalog.seed import demo_sku
+from schema.membership.seed import sandbox_earning_id, sandbox_member_id, sandbox_phone
 from schema.stores.seed import SANDBOX_STORE_COUNT, sandbox_store_code, sandbox_store_id
 from tests.sandbox.conftest import GraphQL, Platform, snapshot
 
@@ -77,6 +78,35 @@ CASES: dict[str, Case] = {
             {"sku": demo_sku(0), "price": {"amount": 1234, "currency": "CNY"},
              "occurredAt": _now()}]}},
         lambda p: p["applied"] == 1),
+    "registerMember": Case(
+        """mutation($input: RegisterMemberInput!) { registerMember(input: $input) {
+             member { id } userErrors { code message } } }""",
+        lambda partner: {"input": {"phone": sandbox_phone(partner, "case"),
+                                   "displayName": "Sandbox Newcomer"}},
+        lambda p: p["member"] is not None),
+    "setEarnRule": Case(
+        """mutation($input: SetEarnRuleInput!) { setEarnRule(input: $input) {
+             earnRule { pointsPerCurrencyUnit } userErrors { code message } } }""",
+        lambda _partner: {"input": {"pointsPerCurrencyUnit": 3, "pointValue": {"amount": 2}}},
+        lambda p: p["earnRule"] == {"pointsPerCurrencyUnit": 3}),
+    "earnPoints": Case(
+        """mutation($input: EarnPointsInput!) { earnPoints(input: $input) {
+             entry { points } userErrors { code message } } }""",
+        lambda partner: {"input": {"memberId": sandbox_member_id(partner),
+                                   "spend": {"amount": 1000}, "idempotencyKey": "sbx-earn-1"}},
+        lambda p: p["entry"] == {"points": 10}),
+    "redeemPoints": Case(
+        """mutation($input: RedeemPointsInput!) { redeemPoints(input: $input) {
+             entry { points } userErrors { code message } } }""",
+        lambda partner: {"input": {"memberId": sandbox_member_id(partner), "points": 100,
+                                   "idempotencyKey": "sbx-redeem-1"}},
+        lambda p: p["entry"] == {"points": -100}),
+    "reversePoints": Case(
+        """mutation($input: ReversePointsInput!) { reversePoints(input: $input) {
+             entry { type } userErrors { code message } } }""",
+        lambda partner: {"input": {"entryId": sandbox_earning_id(partner),
+                                   "idempotencyKey": "sbx-reverse-1"}},
+        lambda p: p["entry"] == {"type": "REVERSE"}),
 }
 
 

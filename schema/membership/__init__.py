@@ -1,0 +1,1 @@
+"""The membership subgraph: members, the e-membership card and coalition points."""
