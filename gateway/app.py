@@ -22,6 +22,7 @@ from gateway.health import health_routes
 from gateway.http.app import cors_middleware, graphql_route
 from gateway.http.endpoint import GraphQLEndpoint
 from gateway.http.graphiql import graphiql_routes
+from gateway.http.payment_notifications import payment_notification_routes
 from gateway.limits.caller import principal_caller
 from gateway.platform import (
     compose_platform,
@@ -70,6 +71,7 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
         *oauth_routes(auth),
         graphql_route(endpoint),
         *graphiql_routes(),
+        *payment_notification_routes(databases),
     ]
     middleware = [cors_middleware(settings.cors_origins)] if settings.cors_origins else []
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import os
 import signal
 import socket
 import sys
@@ -16,6 +17,7 @@ from gateway.cli._database import add_settings_arguments, connect, database_uri,
 from gateway.cli.seed import seed_demo
 from gateway.config import Settings
 from gateway.demo import demo_steps
+from schema.payments.providers import LIVE_ENV
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,6 +68,8 @@ def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     check_port_free(settings.host, settings.port)
+    if args.demo:   # a demo server takes live EXTERNAL portions through the sandbox provider
+        os.environ.setdefault(LIVE_ENV, "1")
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with database_uri(settings) as uri, asyncio.Runner(loop_factory=uvloop.new_event_loop) as loop:
         loop.run(_serve(uri, settings, args.demo))

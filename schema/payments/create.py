@@ -29,7 +29,7 @@ from schema.membership.members import get_member
 from schema.membership.relationships import record_relationship
 from schema.payments import worklist
 from schema.payments.collections import PAYMENTS
-from schema.payments.lifecycle import complete, end, finish, take_balance
+from schema.payments.lifecycle import Contended, complete, end, finish, take_balance
 from schema.payments.portions import Plan, PortionRequest, plan_payment
 from schema.payments.providers import DEFAULT_PROVIDER, provider_named
 from schema.payments.status import FINAL, revise
@@ -173,6 +173,11 @@ async def _proceed(db: AsyncDatabase, payment: Document) -> Result:
         ended = await end(db, payment["_id"], "FAILED", f"{refused.code}: {refused.message}")
         await finish(db, ended.payment)
         return result(None, UserError(refused.code, refused.message, ("input", "portions")))
+    except Contended:
+        ended = await end(db, payment["_id"], "FAILED", "the wallet was too busy")
+        await finish(db, ended.payment)
+        return result(None, UserError(UserErrorCode.CONFLICT, "the member's wallet is busy; "
+                                      "retry with a new idempotency key", ("input", "memberId")))
     if payment["status"] == "PROCESSING":
         await complete(db, payment)
         return result(payment["_id"])
