@@ -52,6 +52,10 @@ async def data(db: AsyncDatabase, query: str, principal: Principal | None,
     return result.data
 
 
+def _key(key: str | None) -> str:
+    return new_id("evt") if key is None else key
+
+
 async def register(db: AsyncDatabase, who: Principal, phone: str, name: str = "Ann") -> str:
     out = (await data(db, REGISTER, who, input={"phone": phone, "displayName": name}))
     assert out["registerMember"]["userErrors"] == [], out
@@ -69,17 +73,17 @@ async def earn(db: AsyncDatabase, who: Principal, member_id: str, amount: int,
                key: str | None = None, currency: str = "CNY") -> dict[str, Any]:
     return (await data(db, EARN, who, input={
         "memberId": member_id, "spend": {"amount": amount, "currency": currency},
-        "idempotencyKey": key or new_id("evt")}))["earnPoints"]
+        "idempotencyKey": _key(key)}))["earnPoints"]
 
 
 async def redeem(db: AsyncDatabase, who: Principal, member_id: str, points: int,
                  key: str | None = None, **extra: Any) -> dict[str, Any]:
     return (await data(db, REDEEM, who, input={
-        "memberId": member_id, "points": points, "idempotencyKey": key or new_id("evt"),
+        "memberId": member_id, "points": points, "idempotencyKey": _key(key),
         **extra}))["redeemPoints"]
 
 
 async def reverse(db: AsyncDatabase, who: Principal, entry_id: str,
                   key: str | None = None) -> dict[str, Any]:
     return (await data(db, REVERSE, who, input={
-        "entryId": entry_id, "idempotencyKey": key or new_id("evt")}))["reversePoints"]
+        "entryId": entry_id, "idempotencyKey": _key(key)}))["reversePoints"]
