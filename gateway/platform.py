@@ -26,9 +26,11 @@ from schema.kernel.sandbox import Databases, SandboxDemo
 from schema.kernel.subgraph import Job, Subgraph
 from schema.maps.schema import SUBGRAPH as MAPS
 from schema.membership.schema import SUBGRAPH as MEMBERSHIP
+from schema.payments.schema import SUBGRAPH as PAYMENTS
 from schema.stores.schema import SUBGRAPH as STORES
 
-PLATFORM_SUBGRAPHS: tuple[Subgraph, ...] = (PARTNERS, STORES, MAPS, CATALOG, MEMBERSHIP)
+PLATFORM_SUBGRAPHS: tuple[Subgraph, ...] = (PARTNERS, STORES, MAPS, CATALOG, MEMBERSHIP,
+                                                PAYMENTS)
 
 _log = logging.getLogger("loopgate.sandbox")
 

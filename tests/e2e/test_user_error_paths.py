@@ -107,7 +107,8 @@ async def _cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[d
         await _errors(graphql, SYNC_PRICES, me, idempotencyKey=prices_key,
                       items=[_price("TEA"), _price("OTHER")]),
     ]
-    return cases + await _points_cases(platform, graphql)
+    return cases + await _points_cases(platform, graphql) + await _payment_cases(platform,
+                                                                                   graphql)
 
 
 async def _points_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[dict]]]:
@@ -126,6 +127,38 @@ async def _points_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str,
                       idempotencyKey=new_id("evt")),
         await _errors(graphql, REVERSE_POINTS, merchant, entryId=new_id("led"),
                       idempotencyKey=new_id("evt")),
+    ]
+
+
+PAYMENT_SCOPES = "members:write payments:read payments:write refunds:write"
+CREATE_PAYMENT = """mutation($input: CreatePaymentInput!) {
+  createPayment(input: $input) { payment { id } userErrors { code field message } } }"""
+TOP_UP = """mutation($input: TopUpInput!) {
+  topUpStoredValue(input: $input) { payment { id } userErrors { code field message } } }"""
+CANCEL_PAYMENT = """mutation($input: CancelPaymentInput!) {
+  cancelPayment(input: $input) { payment { id } userErrors { code field message } } }"""
+REFUND_PAYMENT = """mutation($input: RefundPaymentInput!) {
+  refundPayment(input: $input) { refund { id } userErrors { code field message } } }"""
+
+
+async def _payment_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[dict]]]:
+    """Payments refusals: portions that do not add up, a balance portion without a member,
+    points without an earn rule, unknown members and payments, a bad top-up."""
+    merchant = await platform.partner("Pay Mart", PAYMENT_SCOPES)
+    return [
+        await _errors(graphql, CREATE_PAYMENT, merchant, purpose="ORDER",
+                      amount={"amount": 500}, idempotencyKey=new_id("evt"),
+                      portions=[{"method": "STORED_VALUE", "amount": {"amount": 100}},
+                                {"method": "POINTS", "points": 5}]),
+        await _errors(graphql, CREATE_PAYMENT, merchant, purpose="ORDER", memberId=new_id("mem"),
+                      amount={"amount": 500}, idempotencyKey=new_id("evt"),
+                      portions=[{"method": "STORED_VALUE", "amount": {"amount": 500}}]),
+        await _errors(graphql, TOP_UP, merchant, memberId=new_id("mem"),
+                      amount={"amount": -1}, idempotencyKey=new_id("evt")),
+        await _errors(graphql, CANCEL_PAYMENT, merchant, paymentId=new_id("pay"),
+                      idempotencyKey=new_id("evt")),
+        await _errors(graphql, REFUND_PAYMENT, merchant, paymentId=new_id("pay"),
+                      amount={"amount": 100}, idempotencyKey=new_id("evt")),
     ]
 
 

@@ -25,7 +25,8 @@ from schema.kernel.sandbox import Databases
 from tests.auth.fixtures import AuthServer, MintedToken, serve_in_loop
 
 ALL_SCOPES = ("stores:read stores:write catalog:read catalog:write inventory:read "
-              "inventory:write members:read members:write points:read points:write")
+              "inventory:write members:read members:write points:read points:write "
+              "payments:read payments:write refunds:write")
 
 GraphQL = Callable[..., Awaitable[dict[str, Any]]]
 

@@ -17,6 +17,7 @@ from gateway.federation import Supergraph
 from gateway.platform import compose_platform
 from schema.catalog.seed import demo_sku
 from schema.membership.seed import sandbox_earning_id, sandbox_member_id, sandbox_phone
+from schema.payments.seed import sandbox_paid_id, sandbox_pending_id
 from schema.stores.seed import SANDBOX_STORE_COUNT, sandbox_store_code, sandbox_store_id
 from tests.sandbox.conftest import GraphQL, Platform, snapshot
 
@@ -107,6 +108,32 @@ CASES: dict[str, Case] = {
         lambda partner: {"input": {"entryId": sandbox_earning_id(partner),
                                    "idempotencyKey": "sbx-reverse-1"}},
         lambda p: p["entry"] == {"type": "REVERSE"}),
+    "createPayment": Case(
+        """mutation($input: CreatePaymentInput!) { createPayment(input: $input) {
+             payment { status } userErrors { code message } } }""",
+        lambda _partner: {"input": {"purpose": "ORDER", "amount": {"amount": 500},
+                                    "portions": [{"method": "EXTERNAL",
+                                                  "amount": {"amount": 500}}],
+                                    "idempotencyKey": "sbx-pay-1"}},
+        lambda p: p["payment"] == {"status": "REQUIRES_PAYMENT"}),
+    "topUpStoredValue": Case(
+        """mutation($input: TopUpInput!) { topUpStoredValue(input: $input) {
+             payment { purpose status } userErrors { code message } } }""",
+        lambda partner: {"input": {"memberId": sandbox_member_id(partner),
+                                   "amount": {"amount": 1000}, "idempotencyKey": "sbx-top-1"}},
+        lambda p: p["payment"] == {"purpose": "TOP_UP", "status": "REQUIRES_PAYMENT"}),
+    "cancelPayment": Case(
+        """mutation($input: CancelPaymentInput!) { cancelPayment(input: $input) {
+             payment { status } userErrors { code message } } }""",
+        lambda partner: {"input": {"paymentId": sandbox_pending_id(partner),
+                                   "idempotencyKey": "sbx-cancel-1"}},
+        lambda p: p["payment"] == {"status": "CANCELED"}),
+    "refundPayment": Case(
+        """mutation($input: RefundPaymentInput!) { refundPayment(input: $input) {
+             refund { status } userErrors { code message } } }""",
+        lambda partner: {"input": {"paymentId": sandbox_paid_id(partner),
+                                   "amount": {"amount": 100}, "idempotencyKey": "sbx-ref-1"}},
+        lambda p: p["refund"] == {"status": "SUCCEEDED"}),
 }
 
 
