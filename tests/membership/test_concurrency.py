@@ -1,0 +1,31 @@
+"""Many redemptions racing against one balance: never negative, and the ledger adds up."""
+
+import asyncio
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from schema.wallet import WALLET, wallet_of
+from tests.membership.helpers import earn, partner, redeem, register, set_rule
+
+
+async def test_100_concurrent_redemptions_never_overdraw(db: AsyncDatabase) -> None:
+    issuer, redeemer = partner(), partner()
+    member_id = await register(db, issuer, "13800003030")
+    await set_rule(db, issuer)
+    await set_rule(db, redeemer)
+    await earn(db, issuer, member_id, 70_000)   # 700 points
+    outcomes = await asyncio.gather(*(redeem(db, redeemer if i % 2 else issuer, member_id, 10)
+                                      for i in range(100)))
+    done = [o for o in outcomes if not o["userErrors"]]
+    refused = [o for o in outcomes if o["userErrors"]]
+    assert len(done) == 70
+    assert {e["code"] for o in refused for e in o["userErrors"]} == {"INSUFFICIENT_POINTS"}
+    wallet = await wallet_of(db, member_id)
+    assert wallet.points == 0
+    entries = await db[WALLET.entries].find({"account": member_id}).sort("seq", 1).to_list()
+    assert sum(e["points"] for e in entries) == wallet.points
+    assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
+    running = 0
+    for entry in entries:
+        running += entry["points"]
+        assert entry["balanceAfter"] == running >= 0
