@@ -138,7 +138,7 @@ async def receive(databases: Databases, provider: str, body: bytes,
                         f"payment {payment['_id']} is {payment['status']}, not waiting for an "
                         "outcome")
     await _remember(db, record_id, data)
-    ended = await _apply(db, payment, data["outcome"])
+    ended = await apply_outcome(db, payment, data["outcome"])
     await db[NOTIFICATIONS].update_one({"_id": record_id}, {"$set": {"applied": True}})
     return Answer(200, {"paymentId": payment["_id"], "status": ended["status"]})
 
@@ -153,7 +153,8 @@ async def _remember(db: AsyncDatabase, record_id: str, data: Document) -> None:
                                             "receivedAt": now, "expiresAt": now + RETENTION})
 
 
-async def _apply(db: AsyncDatabase, payment: Document, outcome: str) -> Document:
+async def apply_outcome(db: AsyncDatabase, payment: Document, outcome: str) -> Document:
+    """Apply a provider's outcome to a payment waiting for it; the payment as it ends."""
     if outcome == "FAILED":
         ended = await end(db, payment["_id"], "FAILED", "the provider reported a failure")
         return await finish(db, ended.payment)

@@ -28,11 +28,6 @@ from tests.payments.helpers import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _live_provider(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(LIVE_ENV, "1")
-
-
 async def test_balance_portions_are_taken_together_and_the_payment_succeeds(
         db: AsyncDatabase) -> None:
     merchant = await merchant_with_rule(db, point_value=5)
