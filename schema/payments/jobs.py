@@ -1,17 +1,32 @@
-"""The payments subgraph's periodic work: carrying on unfinished payments and refunds, and
-forgetting old provider notifications."""
+"""The payments subgraph's periodic work: the provider secrets made at start, carrying on
+unfinished payments and refunds, and forgetting old provider notifications."""
 
 import logging
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schema.kernel.sandbox import is_sandbox
 from schema.kernel.time import utcnow
 from schema.payments import worklist
 from schema.payments.collections import NOTIFICATIONS, PAYMENTS
 from schema.payments.lifecycle import carry_on
+from schema.payments.notifications import provider_secret
+from schema.payments.providers import PROVIDERS
 from schema.payments.refunds import complete_refund
 
 _log = logging.getLogger("loopgate.payments")
+_secured: set[str] = set()
+
+
+async def ensure_provider_secrets(db: AsyncDatabase) -> int:
+    """Generate the providers' signing secrets in the live database on the server's first
+    round (``loopgate sandbox pay`` reads them there); later rounds cost nothing."""
+    if is_sandbox(db) or db.name in _secured:
+        return 0
+    for name in PROVIDERS:
+        await provider_secret(db, name)
+    _secured.add(db.name)
+    return 0
 
 
 async def work_open(db: AsyncDatabase) -> int:

@@ -8,8 +8,9 @@ when its signature verifies, its timestamp is within :data:`TOLERANCE` of the se
 its id was not applied before (a replay) and its payment exists and still waits for the
 outcome; anything else is answered 4xx and changes nothing.
 
-The sandbox provider's secret is generated on first use and kept in the live database
-(:func:`provider_secret`), never in the repository: the server and ``loopgate sandbox pay``
+The sandbox provider's secret is generated when the server starts (the payments job's first
+round; or by whoever needs it first) and kept in the live database (:func:`provider_secret`),
+never in the repository: the server and ``loopgate sandbox pay``
 share it through the database. A payment lives in the live database or the sandbox one;
 payment ids are unique across both, so the payment is looked up in each, live first.
 """

@@ -38,7 +38,7 @@ from schema.payments.inputs import (
     RefundPaymentInput,
     TopUpInput,
 )
-from schema.payments.jobs import sweep_notifications, work_open
+from schema.payments.jobs import ensure_provider_secrets, sweep_notifications, work_open
 from schema.payments.lifecycle import end, finish
 from schema.payments.portions import PortionRequest
 from schema.payments.settlements import MAX_DAYS, settlements
@@ -268,11 +268,12 @@ async def _cancel(context: SubgraphContext, principal: Principal, payment_id: st
 schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Payment],
                                       config=schema_config())
 
-# work_open carries on unfinished payments and refunds (and cancels those that waited 15
-# minutes for their external portion); the relay moves payment events; wallet entries a dead
-# writer left in an account are posted by the wallet's owner (membership).
+# The provider secrets are made on the first round; work_open carries on unfinished payments
+# and refunds (and cancels those that waited 15 minutes for their external portion); the
+# relay moves payment events; wallet entries a dead writer left in an account are posted by
+# the wallet's owner (membership).
 SUBGRAPH = Subgraph(name="payments", schema=schema,
                     indexes=INDEXES + EVENT_INDEXES + IDEMPOTENCY_INDEXES + WALLET.indexes,
                     make_context=make_context,
-                    jobs=(relay_outboxes, work_open),
+                    jobs=(ensure_provider_secrets, relay_outboxes, work_open),
                     sweeps=(sweep_expired, sweep_claims, sweep_events, sweep_notifications))
