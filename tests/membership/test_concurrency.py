@@ -1,9 +1,11 @@
-"""Many redemptions racing against one balance: never negative, and the ledger adds up."""
+"""Many writers racing: redemptions never overdraw and the ledger adds up; concurrent
+earnings each land and file their member for expiry."""
 
 import asyncio
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schema.membership.expiry import CURSOR, POINTS_EXPIRY
 from schema.wallet import WALLET, wallet_of
 from tests.membership.helpers import earn, partner, redeem, register, set_rule
 
@@ -29,3 +31,17 @@ async def test_100_concurrent_redemptions_never_overdraw(db: AsyncDatabase) -> N
     for entry in entries:
         running += entry["points"]
         assert entry["balanceAfter"] == running >= 0
+
+
+async def test_concurrent_earnings_file_every_member_for_expiry(db: AsyncDatabase) -> None:
+    merchant = partner()
+    await set_rule(db, merchant)
+    members = [await register(db, merchant, f"139000060{i:02d}") for i in range(30)]
+    outcomes = await asyncio.gather(*(earn(db, merchant, members[i % 30], 1_000)
+                                      for i in range(90)))
+    assert all(o["userErrors"] == [] for o in outcomes)
+    for member_id in members:
+        assert (await wallet_of(db, member_id)).points == 30
+    buckets = await db[POINTS_EXPIRY].find({"_id": {"$ne": CURSOR}}).to_list()
+    filed = [m for bucket in buckets for m in bucket["members"]]
+    assert sorted(filed) == sorted(members)
