@@ -28,7 +28,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -63,6 +63,7 @@ from gateway.limits import (
     fragments_of,
     measure,
 )
+from gateway.limits.concurrency import Release
 from gateway.plan_cache import PlanCache, PlanKey, operation_digest
 from gateway.transports.router import TransportRouter
 from schema.kernel.errors import ErrorCode
@@ -74,6 +75,12 @@ _DEADLINE_GRACE_S = CANCEL_GRACE_S + 1.0
 (:mod:`gateway.federation.executor.run`). A request still running after this backstop
 (planning, or resolvers slow to unwind their cancellation) is answered GATEWAY_TIMEOUT and
 left to finish unwinding in the background rather than cancelled a second time."""
+
+Admit = Callable[[int], Release | None]
+"""Asks the caller's in-flight allowance for an operation of the given estimated cost."""
+
+_BUSY = ("this app already has as much work running as it may at once (operations, or "
+         "their estimated cost): retry when one has finished")
 
 _MAX_CACHED_QUERY_CHARS = 100_000
 """Longer query texts are parsed each time rather than pinned in the document cache."""
@@ -94,6 +101,7 @@ class Outcome(StrEnum):
     FORBIDDEN = "forbidden"
     PLANNING_FAILED = "planning_failed"
     TIMED_OUT = "timed_out"
+    RATE_LIMITED = "rate_limited"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +226,7 @@ class Gateway:
         auth_shape: AuthShape | None = None,
         allow_mutations: bool = True,
         authenticated: bool = True,
+        admit: Admit | None = None,
     ) -> GatewayResult:
         """Run one request; never raises for anything the caller or a subgraph did wrong.
 
@@ -225,6 +234,10 @@ class Gateway:
         ``authenticated=False`` marks an anonymous caller (for the introspection setting).
         ``auth_shape`` is the caller's shape under :attr:`authorization` (part of the
         plan-cache key); None means a trusted caller: nothing is pruned.
+        ``admit(cost)`` asks the caller's in-flight allowance for an operation of that
+        estimated cost (:class:`gateway.limits.ConcurrencyLimiter`): None refuses it
+        (``RATE_LIMITED``), else the share is released when the operation's work has ended,
+        which may be after a ``GATEWAY_TIMEOUT`` answer.
         """
         state = self._state
         if not isinstance(request.query, str) or not request.query.strip():
@@ -258,13 +271,19 @@ class Gateway:
             return GatewayResult(Outcome.VARIABLES_INVALID,
                                  {"errors": _formatted(variables, ErrorCode.BAD_USER_INPUT)})
         try:
-            self._check_cost(state, prepared, request.operation_name, operation, variables)
+            cost = self._check_cost(state, prepared, request.operation_name, operation,
+                                    variables)
         except LimitExceeded as exc:
             return _refused(Outcome.TOO_COMPLEX, exc)
+        release = admit(cost) if admit is not None else None
+        if admit is not None and release is None:
+            return _failure(Outcome.RATE_LIMITED, _BUSY, ErrorCode.RATE_LIMITED)
         name = operation.name.value if operation.name else None
         deadline = time.monotonic() + self.request_timeout
         running = asyncio.ensure_future(self._run(state, prepared, name, variables.coerced,
                                                   context or {}, auth_shape, deadline))
+        if release is not None:
+            running.add_done_callback(lambda _: release())
         try:
             done, _ = await asyncio.wait({running},
                                          timeout=self.request_timeout + _DEADLINE_GRACE_S)
@@ -280,13 +299,14 @@ class Gateway:
 
     @staticmethod
     def _check_cost(state: _State, prepared: _Prepared, key: str | None,
-                    operation: OperationDefinitionNode, variables: VariableValues) -> None:
-        """Raise LimitExceeded over the cost ceiling; without variables, decided once."""
+                    operation: OperationDefinitionNode, variables: VariableValues) -> int:
+        """The operation's estimated cost; LimitExceeded over the ceiling. Without
+        variables, decided once."""
         known = prepared.costs.get(key)
         if isinstance(known, LimitExceeded):
             raise known
         if known is not None:
-            return
+            return known
         try:
             cost = state.guard.cost(operation, prepared.fragments, variables)
         except LimitExceeded as exc:
@@ -295,6 +315,7 @@ class Gateway:
             raise
         if not operation.variable_definitions:
             prepared.costs[key] = cost
+        return cost
 
     async def _run(
         self,

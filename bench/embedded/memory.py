@@ -10,9 +10,10 @@ and samples the process's resident memory (``VmRSS``, every 20 ms) through two w
 * ``syncInventory``: one 10,000-item sync of one store, as ``bench.inventory.sync`` runs it;
 * ``heaviest``: the heaviest operations the default operation limits let one app send: for
   each expensive list field of the graph, as many aliases of it at a large page as the
-  cost, alias and root-field ceilings allow (one more is refused), run by as many concurrent
-  operations as one app may have in flight, through the gateway and the platform subgraphs;
-  how they ended (answered, or stopped by the time budget) is printed beside the peak.
+  cost, alias and root-field ceilings allow (one more is refused), sent by one app as many at
+  once as it may have operations in flight, through the gateway and the platform subgraphs and
+  its in-flight allowance (operations and their estimated cost): how they ended (answered,
+  refused with 429, or stopped by the time budget) is printed beside the peak.
 
 Printed: each workload's peak and its resident size afterwards under both settings, and the
 ratio limit/baseline. The machine is shared, so times move between runs; the peaks are what
@@ -42,7 +43,14 @@ from gateway.demo import demo_steps
 from gateway.embedded import server
 from gateway.embedded.id_index import IdIndexKeeper
 from gateway.federation import Supergraph
-from gateway.limits import LimitExceeded, OperationGuard, OperationLimits, fragments_of, measure
+from gateway.limits import (
+    ConcurrencyLimiter,
+    LimitExceeded,
+    OperationGuard,
+    OperationLimits,
+    fragments_of,
+    measure,
+)
 from gateway.platform import compose_platform, platform_router
 from gateway.service import Gateway, GraphQLRequest
 from partners.demo import demo_partner_id
@@ -153,11 +161,15 @@ async def _run_heaviest(gateway: Gateway, queries: dict[str, tuple[int, str]],
     """Each heaviest query by ``concurrent`` operations at once; ``outcomes`` counts how they
     ended (a time budget running out is an outcome here, not a failure of the bench)."""
     principal = Principal("bench", SCOPES, QUICKMART)
+    allowance = ConcurrencyLimiter(gateway.limits.concurrent_operations,
+                                   gateway.limits.concurrent_cost)
 
     async def one(query: str) -> None:
-        result = await gateway.execute(GraphQLRequest(query), {"principal": principal})
+        result = await gateway.execute(GraphQLRequest(query), {"principal": principal},
+                                       admit=lambda cost: allowance.acquire("bench", cost))
         codes = {e.get("extensions", {}).get("code") for e in result.response.get("errors", [])}
         outcomes["timed out" if "GATEWAY_TIMEOUT" in codes
+                 else "refused (429)" if "RATE_LIMITED" in codes
                  else "failed" if codes else "answered"] += 1
 
     for name, (_count, query) in queries.items():
@@ -207,7 +219,8 @@ def main(stock_stores: int, items: int) -> None:
     queries = heaviest_queries(guard)
     for name, (count, query) in queries.items():
         print(f"heaviest allowed {name}: {count} aliases, {len(query):,} bytes")
-    print(f"each run {limits.concurrent_operations} at once (one app's concurrency limit)")
+    print(f"each sent {limits.concurrent_operations} at once by one app (its operations limit; "
+          f"its cost allowance is {limits.concurrent_cost:,})")
     results = {}
     for label, memory_limit in (("GOMEMLIMIT=off", "off"),
                                 (f"GOMEMLIMIT={server.MEMORY_LIMIT}", None)):

@@ -6,9 +6,9 @@ well-formed request gets 200, since the client cannot trust a non-200 JSON body.
 that are not well-formed GraphQL-over-HTTP requests get 4xx either way. Every error carries
 ``extensions.code``.
 
-Each operation holds one of its app's concurrency slots while it runs
-(:class:`~gateway.limits.ConcurrencyLimiter`); an app at its cap gets 429 with
-``Retry-After`` and ``RATE_LIMITED`` at once, whatever other apps are doing.
+Each operation holds a share of its app's in-flight allowance (operations and estimated cost,
+:class:`~gateway.limits.ConcurrencyLimiter`) until its work has ended; an app over it gets 429
+with ``Retry-After`` and ``RATE_LIMITED`` at once, whatever other apps are doing.
 """
 
 import logging
@@ -80,7 +80,8 @@ class GraphQLEndpoint:
         self.gateway = gateway
         self.max_body_bytes = max_body_bytes or gateway.limits.body_bytes
         self.graphiql = graphiql
-        self.concurrency = ConcurrencyLimiter(gateway.limits.concurrent_operations)
+        self.concurrency = ConcurrencyLimiter(gateway.limits.concurrent_operations,
+                                              gateway.limits.concurrent_cost)
         self._context_for = context_for or _no_context
         self._auth_shape_for = auth_shape_for
         self._caller_for = caller_for or trusted_caller
@@ -103,17 +104,15 @@ class GraphQLEndpoint:
             return _error(media, rejected)
         auth_shape = self._auth_shape_for(context) if self._auth_shape_for else None
         caller = self._caller_for(request, context)
-        with self.concurrency.slot(caller.key) as admitted:
-            if not admitted:
-                return _error(media, _busy(self.concurrency.per_key))
-            try:
-                result = await self.gateway.execute(
-                    graphql_request, context, auth_shape=auth_shape,
-                    allow_mutations=not is_get, authenticated=caller.authenticated)
-            except Exception:  # a bug, not the caller's fault: still answer in GraphQL's shape
-                _log.exception("GraphQL request failed inside the gateway")
-                return _error(media, RequestRejected(500, "internal error in the gateway",
-                                                     ErrorCode.INTERNAL_SERVER_ERROR))
+        try:
+            result = await self.gateway.execute(
+                graphql_request, context, auth_shape=auth_shape, allow_mutations=not is_get,
+                authenticated=caller.authenticated,
+                admit=lambda cost: self.concurrency.acquire(caller.key, cost))
+        except Exception:  # a bug, not the caller's fault: still answer in GraphQL's shape
+            _log.exception("GraphQL request failed inside the gateway")
+            return _error(media, RequestRejected(500, "internal error in the gateway",
+                                                 ErrorCode.INTERNAL_SERVER_ERROR))
         return _response(media, result)
 
     async def _decode(self, request: Request, is_get: bool) -> GraphQLRequest:
@@ -127,18 +126,14 @@ class GraphQLEndpoint:
         return from_post(request.headers.get("content-type"), body)
 
 
-def _busy(cap: int) -> RequestRejected:
-    return RequestRejected(429, f"this app already has {cap} operations running, the most "
-                                "it may run at once: retry when one has finished",
-                           ErrorCode.RATE_LIMITED, {"Retry-After": str(RETRY_AFTER_S)})
-
-
 def _response(media: MediaType, result: GatewayResult) -> Response:
     if result.outcome is Outcome.MUTATION_NOT_ALLOWED:
         return _json(media, 405, result.response, {"allow": "POST"})
     status = 200
     if media is MediaType.GRAPHQL_RESPONSE_JSON or result.outcome is Outcome.BAD_REQUEST:
         status = _REQUEST_ERROR_STATUS.get(result.outcome, 200)
+    if result.outcome is Outcome.RATE_LIMITED:
+        return _json(media, 429, result.response, {"Retry-After": str(RETRY_AFTER_S)})
     return _json(media, status, result.response)
 
 

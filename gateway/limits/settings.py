@@ -39,5 +39,8 @@ class OperationLimits(BaseModel):
     introspection: Introspection = Introspection.AUTHENTICATED
     concurrent_operations: int = Field(default=20, ge=1,
                                        description="operations one app may run at once")
+    concurrent_cost: int = Field(default=20_000, ge=1,
+                                 description="summed estimated cost of one app's operations "
+                                             "running at once (two at the cost ceiling)")
     timeout_seconds: float = Field(default=30.0, gt=0,
                                    description="time budget of one operation")

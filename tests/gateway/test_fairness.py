@@ -15,13 +15,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 from starlette.applications import Starlette
 from starlette.requests import Request
+from strawberry.federation.schema_directives import Cost
 
 from gateway.authorization.wiring import PRINCIPAL
 from gateway.compose import SubgraphSource, compose_supergraph
 from gateway.federation import Supergraph
 from gateway.http.app import graphql_route
 from gateway.http.endpoint import GraphQLEndpoint
-from gateway.limits import OperationLimits
+from gateway.limits import ConcurrencyLimiter, OperationLimits
 from gateway.limits.caller import Caller, principal_caller
 from gateway.service import Gateway, GraphQLRequest
 from gateway.transports import (
@@ -55,7 +56,7 @@ class Query:
     def hello(self) -> str:
         return "hi"
 
-    @strawberry.field
+    @strawberry.federation.field(directives=[Cost(weight=2)])
     async def gated(self, info: strawberry.Info) -> str:
         work: Work = info.context
         work.waiting += 1
@@ -75,6 +76,17 @@ class Query:
         except BaseException as ended:
             work.ended_by = ended
             raise
+
+    @strawberry.field
+    async def stubborn(self, info: strawberry.Info, seconds: float) -> int | None:
+        """Ignores cancellation and ends by itself after ``seconds``."""
+        work: Work = info.context
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0.01)
+        work.ended_by = TimeoutError("ended by itself")
+        return 1
 
     @strawberry.field
     async def reading(self, info: strawberry.Info) -> int | None:
@@ -139,6 +151,52 @@ async def test_an_app_at_its_limit_gets_429_while_another_app_is_served(mongo: M
     assert [a.json() for a in answers] == [{"data": {"gated": "opened"}}] * 2
     assert after.json() == {"data": {"hello": "hi"}}
     assert endpoint.concurrency.running("client:A") == 0
+
+
+async def test_an_app_over_its_cost_allowance_gets_429_while_its_cheap_operations_run(
+        mongo: Mongo) -> None:
+    """``{ gated hello }`` costs 2 (``gated`` weighs 2): with an allowance of 3, one runs, a
+    second gets a 429, a cheap one still fits, and another app is not affected."""
+    work = Work(mongo.db)
+    work.waiting = 1  # one gated resolver is enough to open all_waiting
+    endpoint = GraphQLEndpoint(work_gateway(work, concurrent_cost=3), caller_for=by_app_header)
+    app = Starlette(routes=[graphql_route(endpoint)])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                 base_url="http://gateway") as client:
+        def send(app_id: str, query: str) -> Any:
+            return client.post("/graphql", json={"query": query}, headers={"x-app": app_id})
+
+        heavy = asyncio.create_task(send("A", "{ gated hello }"))
+        await work.all_waiting.wait()
+        assert endpoint.concurrency.cost_running("client:A") == 2
+        refused = await send("A", "{ gated hello }")
+        cheap = await send("A", "{ hello }")
+        other = asyncio.create_task(send("B", "{ gated hello }"))
+        await asyncio.sleep(0.05)
+        assert endpoint.concurrency.cost_running("client:B") == 2
+        work.gate.set()
+        await heavy
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert refused.json()["errors"][0]["extensions"] == {"code": "RATE_LIMITED"}
+    assert cheap.json() == {"data": {"hello": "hi"}}
+    assert (await other).json() == {"data": {"gated": "opened", "hello": "hi"}}
+    assert endpoint.concurrency.cost_running("client:A") == 0
+
+
+async def test_work_abandoned_at_the_deadline_keeps_its_share_until_it_has_ended(
+        mongo: Mongo) -> None:
+    """A GATEWAY_TIMEOUT answer does not free the app's share while its work still runs, so
+    an app cannot pile new work on top of work it gave up on."""
+    work = Work(mongo.db)
+    limiter = ConcurrencyLimiter(per_key=5, cost_per_key=100)
+    result = await work_gateway(work, timeout_seconds=0.2).execute(
+        GraphQLRequest("{ stubborn(seconds: 3) }"),
+        admit=lambda cost: limiter.acquire("client:A", cost))
+    assert result.response["errors"][0]["extensions"]["code"] == "GATEWAY_TIMEOUT"
+    assert limiter.running("client:A") == 1
+    await asyncio.sleep(3.2)
+    assert work.ended_by is not None
+    assert limiter.running("client:A") == 0
 
 
 def test_an_app_is_its_client_id_and_an_anonymous_caller_its_address() -> None:
