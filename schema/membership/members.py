@@ -15,7 +15,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from schema.kernel.ids import new_id
-from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
 from schema.membership.phones import PHONES, phone_key
 
@@ -60,6 +59,3 @@ async def register(db: AsyncDatabase, phone_e164: str, display_name: str, partne
 async def get_member(db: AsyncDatabase, member_id: str) -> Document | None:
     return await db[MEMBERS].find_one({"_id": member_id})
 
-
-async def get_members(db: AsyncDatabase, member_ids: list[str]) -> list[Document | None]:
-    return await get_many(db[MEMBERS], member_ids)
