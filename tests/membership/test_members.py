@@ -1,11 +1,12 @@
 """Registration: one member per phone platform-wide, relationships, who sees a member."""
 
 import asyncio
+import logging
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from schema.kernel.signin_codes import SIGNIN_CODES
+from schema.kernel.signin_codes import SIGNIN_CODES, consume_signin_code
 from schema.membership.members import MEMBERS
 from schema.membership.phones import PHONES, InvalidPhone, mask_phone, normalise_phone
 from tests.membership.helpers import REGISTER, data, member_token, partner, register, run
@@ -106,3 +107,17 @@ async def test_member_tokens_see_own_only_fields_and_partners_do_not(db: AsyncDa
     mine = await data(db, query, member_token(member_id), id=member_id)
     assert mine["member"]["storedValueBalance"] == {"amount": 0, "currency": "CNY"}
     assert len(mine["member"]["card"]["code"]) <= 64
+
+
+async def test_a_new_member_gets_a_working_sign_in_code(db: AsyncDatabase,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="loopgate.members"):
+        member_id = await register(db, partner(), "138 0000 8888")
+    [record] = [r for r in caplog.records if r.name == "loopgate.members"]
+    code = record.getMessage().rsplit(" ", 1)[-1]
+    assert "13800008888" not in record.getMessage()   # the phone is masked in the log
+    assert await consume_signin_code(db, "+8613800008888", code) == member_id
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="loopgate.members"):
+        await register(db, partner(), "13800008888")   # known phone: no new code
+    assert [r for r in caplog.records if r.name == "loopgate.members"] == []

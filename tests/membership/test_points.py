@@ -2,6 +2,7 @@
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schema.kernel.events import EVENTS, relay_outboxes
 from schema.kernel.idempotency import IDEMPOTENCY
 from schema.kernel.ids import new_id
 from schema.wallet import WALLET, wallet_of
@@ -200,3 +201,17 @@ async def test_ledgers_a_merchant_sees_its_own_entries_the_member_all(db: AsyncD
     assert no_scope.data["member"]["pointsBalance"] is None
     bad_cursor = await run(db, LEDGER, a, id=member_id, after="garbage")
     assert {e.extensions["code"] for e in bad_cursor.errors} == {"BAD_USER_INPUT"}
+
+
+async def test_earning_and_redeeming_write_events_for_the_merchant(db: AsyncDatabase) -> None:
+    a, b = partner(), partner()
+    member_id = await register(db, a, "13800002828")
+    await set_rule(db, a)
+    await set_rule(db, b)
+    await earn(db, a, member_id, 3_000)
+    await redeem(db, b, member_id, 10)
+    await relay_outboxes(db)
+    events = await db[EVENTS].find({}).sort("sequence", 1).to_list()
+    assert [(e["topic"], e["partnerId"], e["resource"]["id"], e["data"]["points"])
+            for e in events] == [("points.earned", a.partner_id, member_id, 30),
+                                 ("points.redeemed", b.partner_id, member_id, -10)]
