@@ -29,7 +29,8 @@ from schema.membership.members import get_member
 from schema.membership.relationships import record_relationship
 from schema.payments import worklist
 from schema.payments.collections import PAYMENTS
-from schema.payments.lifecycle import Contended, complete, end, finish, take_balance
+from schema.payments.contention import Contended
+from schema.payments.lifecycle import complete, end, finish, take_balance
 from schema.payments.portions import Plan, PortionRequest, plan_payment
 from schema.payments.providers import DEFAULT_PROVIDER, provider_named
 from schema.payments.status import FINAL, revise

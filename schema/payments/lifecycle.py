@@ -15,9 +15,6 @@ bound to): ``<op>:take``, ``<op>:giveback``, ``<op>:credit``; whoever runs a ste
 a retry, the notification or the job, runs the same operation.
 """
 
-import asyncio
-import random
-import time
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from schema.kernel.outcomes import PaymentOutcome, announce
 from schema.kernel.time import utcnow
 from schema.payments import worklist
+from schema.payments.contention import in_turn
 from schema.payments.providers import provider_named
 from schema.payments.status import FINAL, Moved, advance
 from schema.wallet import WalletRefused, credit, give_back, take
@@ -47,38 +45,15 @@ def external_of(payment: Document) -> int:
     return sum(p["amount"] for p in payment["portions"] if p["method"] == "EXTERNAL")
 
 
-class Contended(Exception):
-    """The wallet stayed too busy to take the balance within :data:`WAIT_TURN`; nothing was
-    taken (a retryable CONFLICT)."""
-
-
-WAIT_TURN = 20.0
-"""Seconds a payment waits for its turn at a busy wallet before answering CONFLICT."""
-
-
 async def take_balance(db: AsyncDatabase, payment: Document) -> None:
-    """Take the payment's balance portions (a repeat takes nothing more); raises
-    :class:`WalletRefused` when the wallet is short, :class:`Contended` when it stayed busy.
-
-    A claimed write gives up after a burst of lost claims (``update_claimed``'s
-    RuntimeError, which means it wrote nothing); under a crowd of payers at one wallet that
-    is contention, not failure, so the take waits its turn and tries again."""
+    """Take the payment's balance portions (a repeat takes nothing more), waiting its turn at
+    a busy wallet; raises :class:`WalletRefused` when the wallet is short,
+    :class:`schema.payments.contention.Contended` when it stayed busy."""
     points, value = balance_of(payment)
-    if not points + value:
-        return
-    deadline = time.monotonic() + WAIT_TURN
-    while True:
-        try:
-            await take(db, payment["memberId"], take_operation(payment),
-                       merchant_id=payment["merchantId"], points=points, stored_value=value,
-                       reference=payment["_id"])
-            return
-        except RuntimeError as exc:
-            if "kept changing" not in str(exc):
-                raise
-            if time.monotonic() > deadline:
-                raise Contended(str(exc)) from exc
-            await asyncio.sleep(random.uniform(0.005, 0.05))
+    if points + value:
+        await in_turn(lambda: take(db, payment["memberId"], take_operation(payment),
+                                   merchant_id=payment["merchantId"], points=points,
+                                   stored_value=value, reference=payment["_id"]))
 
 
 async def complete(db: AsyncDatabase, payment: Document) -> Document:

@@ -28,6 +28,7 @@ from schema.kernel.money import Money
 from schema.kernel.time import utcnow
 from schema.payments import worklist
 from schema.payments.collections import PAYMENTS
+from schema.payments.contention import Contended, in_turn
 from schema.payments.lifecycle import take_operation
 from schema.payments.providers import provider_named
 from schema.payments.status import RESOURCE
@@ -113,13 +114,19 @@ async def refund_payment(db: AsyncDatabase, payment: Document, request: RefundRe
             return result(None, payment["_id"], problem)
         await worklist.open_work(db, refund_id, payment["_id"], utcnow() + worklist.LEASE)
         try:
-            payment = await _reserve(db, payment["_id"], refund_id, request, operation_id)
+            payment = await in_turn(lambda: _reserve(db, payment["_id"], refund_id, request,
+                                                     operation_id))
         except _Exceeds as exceeds:
             await worklist.close_work(db, refund_id)
             return result(None, payment["_id"], UserError(
                 UserErrorCode.REFUND_EXCEEDS_PAYMENT,
                 f"at most {exceeds.left} of the payment is left to refund",
                 ("input", "amount", "amount")))
+        except Contended:
+            await worklist.close_work(db, refund_id)
+            return result(None, payment["_id"], UserError(
+                UserErrorCode.CONFLICT, "the payment is busy with other refunds; retry with "
+                "a new idempotency key", FIELD))
     await complete_refund(db, payment, refund_id)
     return result(refund_id, payment["_id"])
 
@@ -162,7 +169,7 @@ async def complete_refund(db: AsyncDatabase, payment: Document, refund_id: str) 
                                    taken_operation_id=take_operation(payment),
                                    stored_value=parts["STORED_VALUE"], points=parts["points"],
                                    reference=payment["_id"])
-        await _succeed(db, payment["_id"], refund_id)
+        await in_turn(lambda: _succeed(db, payment["_id"], refund_id))
     await worklist.close_work(db, refund_id)
 
 
