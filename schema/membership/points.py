@@ -118,13 +118,14 @@ async def redeem_points(db: AsyncDatabase, principal: Principal, merchant_id: st
                           "points: set one with setEarnRule")
         await _check_store(db, principal, merchant_id, store_id)
         await _known_member(db, member_id)
-        await record_relationship(db, merchant_id, member_id)
         try:
             async with wallet_turn(db, member_id):
                 applied = await redeem(db, member_id, operation_id, merchant_id=merchant_id,
                                        points=points, reference=reference)
         except WalletRefused as refused:
             return _wallet_refusal(refused, "points")
+        # only a redemption that happened makes the member known to the merchant
+        await record_relationship(db, merchant_id, member_id)
         return _entry_result(applied.entries[0])
 
     body = {"memberId": member_id, "points": points, "storeId": store_id,

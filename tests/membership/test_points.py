@@ -215,3 +215,17 @@ async def test_earning_and_redeeming_write_events_for_the_merchant(db: AsyncData
     assert [(e["topic"], e["partnerId"], e["resource"]["id"], e["data"]["points"])
             for e in events] == [("points.earned", a.partner_id, member_id, 30),
                                  ("points.redeemed", b.partner_id, member_id, -10)]
+
+
+async def test_a_refused_redemption_does_not_make_the_member_known(db: AsyncDatabase) -> None:
+    issuer, other = partner(), partner()
+    member_id = await register(db, issuer, "13800002929")
+    await set_rule(db, issuer)
+    await set_rule(db, other)
+    refused = await redeem(db, other, member_id, 1)
+    assert [e["code"] for e in refused["userErrors"]] == ["INSUFFICIENT_POINTS"]
+    hidden = await run(db, LEDGER, other, id=member_id)
+    assert [e.extensions["code"] for e in hidden.errors] == ["FORBIDDEN"]
+    await earn(db, issuer, member_id, 500)
+    assert (await redeem(db, other, member_id, 1))["userErrors"] == []
+    assert (await data(db, LEDGER, other, id=member_id))["member"]["pointsBalance"] == 4
