@@ -15,6 +15,8 @@ from schema.payments.collections import PAYMENTS
 from schema.payments.settlements import Settlement as SettlementLine
 
 Document = dict[str, Any]
+Day = date
+"""``Settlement.date``'s type (a field named ``date`` hides the class in its body)."""
 READ = [["payments:read"]]
 
 
@@ -65,7 +67,7 @@ class RefundStatus(Enum):
 
 @strawberry.type(description="One part of a payment, by method.")
 class PaymentPortion:
-    method: PaymentMethod
+    method: PaymentMethod = strawberry.field(description="How this portion is paid.")
     amount: Money = strawberry.field(description="What this portion pays.")
     points: int | None = strawberry.field(description="POINTS portions: the points spent.")
 
@@ -80,11 +82,11 @@ class PaymentNextAction:
 
 @strawberry.type(description="A (partial) refund of a payment.")
 class Refund:
-    id: strawberry.ID
-    amount: Money
-    status: RefundStatus
-    reason: str | None
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="The refund's id (ref_…).")
+    amount: Money = strawberry.field(description="How much this refund gives back.")
+    status: RefundStatus = strawberry.field(description="PENDING until its money has moved.")
+    reason: str | None = strawberry.field(description="The merchant's reason, if given.")
+    created_at: datetime = strawberry.field(description="When the refund was asked for.")
 
     @classmethod
     def from_document(cls, refund: Document, currency: str) -> "Refund":
@@ -98,19 +100,19 @@ class Refund:
                             "merchant. Visible to its merchant, to the paying member's token "
                             "and to the app that created it.")
 class Payment:
-    id: strawberry.ID
-    merchant: Partner
+    id: strawberry.ID = strawberry.field(description="The payment's id (pay_…).")
+    merchant: Partner = strawberry.field(description="Who is paid.")
     member: Member | None = strawberry.field(description="The paying member (none: a guest).")
-    purpose: PaymentPurpose
-    amount: Money
+    purpose: PaymentPurpose = strawberry.field(description="What the payment pays for.")
+    amount: Money = strawberry.field(description="The whole amount: the portions add up to it.")
     amount_refunded: Money = strawberry.field(description="The refunds that succeeded.")
-    status: PaymentStatus
-    portions: list[PaymentPortion]
+    status: PaymentStatus = strawberry.field(description="Where the payment is; only forward.")
+    portions: list[PaymentPortion] = strawberry.field(description="How it is paid, by method.")
     next_action: PaymentNextAction | None = strawberry.field(
         description="While REQUIRES_PAYMENT: what the member does to pay the external portion.")
-    refunds: list[Refund]
-    created_at: datetime
-    updated_at: datetime
+    refunds: list[Refund] = strawberry.field(description="Its refunds, oldest first.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
 
     @classmethod
     def from_document(cls, doc: Document) -> "Payment":
@@ -158,12 +160,16 @@ async def visible_payment(context: SubgraphContext, payment_id: str) -> Payment 
                              "(EXTERNAL and STORED_VALUE portions of payments that succeeded "
                              "that day) - refunds - commission = net.")
 class Settlement:
-    merchant: Partner
-    date: date
-    gross: Money
-    refunds: Money
-    commission: Money
-    net: Money
+    merchant: Partner = strawberry.field(description="The merchant settled with.")
+    date: Day = strawberry.field(description="The Asia/Shanghai calendar day.")
+    gross: Money = strawberry.field(description="EXTERNAL and STORED_VALUE portions of the "
+                                                "payments that succeeded that day.")
+    refunds: Money = strawberry.field(description="The same methods' share of the refunds "
+                                                  "that succeeded that day.")
+    commission: Money = strawberry.field(description="The platform's: the merchant's rate x "
+                                                     "(gross - refunds), rounded half-even.")
+    net: Money = strawberry.field(description="gross - refunds - commission: what the merchant "
+                                              "is paid.")
 
     @classmethod
     def of(cls, line: SettlementLine) -> "Settlement":
@@ -176,12 +182,14 @@ class Settlement:
 
 @strawberry.type(description="The result of a payment mutation.")
 class PaymentPayload:
-    payment: Payment | None
-    user_errors: list[UserError]
+    payment: Payment | None = strawberry.field(description="The payment (null when refused).")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it "
+                                                                "was.")
 
 
 @strawberry.type(description="The result of refundPayment.")
 class RefundPayload:
-    refund: Refund | None
-    payment: Payment | None
-    user_errors: list[UserError]
+    refund: Refund | None = strawberry.field(description="The refund (null when refused).")
+    payment: Payment | None = strawberry.field(description="The payment refunded.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it "
+                                                                "was.")
