@@ -149,7 +149,12 @@ def _document(caller: Caller, purpose: str, member_id: str | None, plan: Plan,
 
 
 async def _insert(db: AsyncDatabase, payment: Document) -> Document:
-    """Insert the new payment, with its work-list entry; a retry finds the first one."""
+    """Put the new payment on the work list, then insert it; a retry finds the first one.
+
+    The entry goes first: a process that dies before the insert leaves an entry the job
+    drops once due (nothing had moved), never a payment the job cannot find."""
+    wait = worklist.AWAIT_EXTERNAL if payment["status"] == "REQUIRES_PAYMENT" else worklist.LEASE
+    await worklist.open_work(db, payment["_id"], payment["_id"], payment["createdAt"] + wait)
     try:
         await db[PAYMENTS].insert_one(payment)
     except DuplicateKeyError:
@@ -157,8 +162,6 @@ async def _insert(db: AsyncDatabase, payment: Document) -> Document:
         if found is None:
             raise RuntimeError(f"payment {payment['_id']} vanished") from None
         payment = found
-    wait = worklist.AWAIT_EXTERNAL if payment["status"] == "REQUIRES_PAYMENT" else worklist.LEASE
-    await worklist.open_work(db, payment["_id"], payment["_id"], payment["createdAt"] + wait)
     return payment
 
 

@@ -15,6 +15,7 @@ bound to): ``<op>:take``, ``<op>:giveback``, ``<op>:credit``; whoever runs a ste
 a retry, the notification or the job, runs the same operation.
 """
 
+import logging
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -28,6 +29,7 @@ from schema.payments.status import FINAL, Moved, advance
 from schema.wallet import WalletRefused, credit, give_back, take
 
 Document = dict[str, Any]
+_log = logging.getLogger("loopgate.payments")
 
 
 def take_operation(payment: Document) -> str:
@@ -90,7 +92,13 @@ async def finish(db: AsyncDatabase, payment: Document) -> Document:
     if payment["status"] != "SUCCEEDED" and payment.get("memberId"):
         await give_back(db, payment["memberId"], f"{payment['operationId']}:giveback",
                         taken_operation_id=take_operation(payment))
-    await announce(db, outcome_of(payment))
+    try:
+        await announce(db, outcome_of(payment))
+    except Exception:
+        _log.exception("payment %s: an outcome handler failed; the job calls it again",
+                       payment["_id"])
+        await worklist.postpone(db, payment["_id"])
+        return payment
     await worklist.close_work(db, payment["_id"])
     return payment
 

@@ -120,6 +120,9 @@ class Query:
                           ) -> list[Settlement]:
         context: SubgraphContext = info.context
         principal = context.require("payments:read")
+        if principal.member_id is not None:
+            raise graphql_error("settlements are a merchant's; a member's token has none",
+                                ErrorCode.FORBIDDEN)
         if merchant_id is not None and not principal.is_admin:
             raise graphql_error("merchantId is for platform:admin only; leave it out for your "
                                 "own settlements", ErrorCode.FORBIDDEN)

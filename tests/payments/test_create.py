@@ -184,3 +184,30 @@ async def test_a_replay_returns_the_first_result_and_takes_nothing_more(
 
     assert first == second and first["paymentId"]
     assert await balances(db, member) == (0, 700)
+
+
+async def test_a_failing_outcome_handler_is_called_again_by_the_job(db: AsyncDatabase) -> None:
+    merchant = await merchant_with_rule(db)
+    member = await member_with(db, merchant, stored_value=500)
+    calls: list[str] = []
+
+    async def flaky(_db: AsyncDatabase, outcome: object) -> None:
+        calls.append(outcome.payment_id)
+        if len(calls) == 1:
+            raise ConnectionError("the orders database is away")
+
+    on_payment_outcome("DEAL", flaky)
+    try:
+        result = await pay(db, merchant, request(200, portion("STORED_VALUE", 200),
+                                                 member=member, purpose="DEAL"))
+        payment_id = result["paymentId"]
+        assert result["userErrors"] == [] and calls == [payment_id]
+        assert await db[OPEN].find_one({"_id": payment_id}) is not None
+        await db[OPEN].update_one({"_id": payment_id},
+                                  {"$set": {"dueAt": utcnow() - timedelta(seconds=1)}})
+        assert await work_open(db) == 1
+    finally:
+        remove_payment_outcome_handler("DEAL", flaky)
+    assert calls == [payment_id, payment_id]
+    assert await db[OPEN].find_one({"_id": payment_id}) is None
+    assert (await db[PAYMENTS].find_one({"_id": payment_id}))["status"] == "SUCCEEDED"

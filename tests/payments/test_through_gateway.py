@@ -162,10 +162,11 @@ async def test_a_payment_is_seen_by_its_merchant_and_member_only(platform: Platf
     stranger = await member_with(platform.live, merchant.partner_id)
     made = (await graphql(PAY, _external(800, member, stored_value=500), token=merchant))
     payment_id = made["data"]["createPayment"]["payment"]["id"]
+    member_token = await _member_token(platform, member)
 
     seen = {name: await graphql(PAYMENT, {"id": payment_id}, token=token) for name, token in [
         ("merchant", merchant), ("other app", other_app), ("rival", rival),
-        ("member", await _member_token(platform, member)),
+        ("member", member_token),
         ("stranger", await _member_token(platform, stranger))]}
 
     for name in ("merchant", "other app", "member"):
@@ -173,6 +174,9 @@ async def test_a_payment_is_seen_by_its_merchant_and_member_only(platform: Platf
     for name in ("rival", "stranger"):
         assert seen[name]["data"]["payment"] is None, name
         assert seen[name]["errors"][0]["extensions"]["code"] == "FORBIDDEN", name
+    settled = await graphql('{ settlements(from: "2026-01-01", to: "2026-01-02") { date } }',
+                            token=member_token)
+    assert settled["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_settlements_merchant_id_is_for_the_operator(platform: Platform,
