@@ -10,6 +10,7 @@ from schema.kernel.money import Money
 from schema.payments.collections import PAYMENTS
 from schema.payments.notifications import apply_outcome
 from schema.payments.refunds import RefundRequest, refund_payment
+from schema.wallet import WalletRefused, redeem
 from tests.payments.helpers import (
     balances,
     codes,
@@ -43,6 +44,32 @@ async def test_100_concurrent_payments_never_overdraw_and_the_ledger_sums_to_the
     assert await ledger_sums(db, member) == (points, value)
     statuses = [p["status"] async for p in db[PAYMENTS].find({"memberId": member})]
     assert statuses.count("SUCCEEDED") == 20
+
+
+async def test_payments_and_redemptions_racing_at_one_wallet_never_overdraw(
+        db: AsyncDatabase) -> None:
+    merchant = await merchant_with_rule(db, point_value=1)
+    member = await member_with(db, merchant, stored_value=10_000, points=500)
+
+    async def redemption() -> str:
+        try:
+            await redeem(db, member, new_id("opn"), merchant_id=merchant, points=10,
+                         reference="race")
+        except WalletRefused as refused:
+            return str(refused.code)
+        return "REDEEMED"
+
+    payments = [pay(db, merchant, request(110, portion("STORED_VALUE", 100),
+                                          portion("POINTS", points=10), member=member))
+                for _ in range(PAYERS // 2)]
+    outcomes = await asyncio.gather(*payments, *(redemption() for _ in range(PAYERS // 2)))
+
+    paid = sum(1 for o in outcomes[:PAYERS // 2] if o["userErrors"] == [])
+    redeemed = outcomes[PAYERS // 2:].count("REDEEMED")
+    assert set(outcomes[PAYERS // 2:]) <= {"REDEEMED", "INSUFFICIENT_POINTS"}
+    assert paid + redeemed == 50   # 500 points, 10 each
+    assert await balances(db, member) == (0, 10_000 - 100 * paid)
+    assert await ledger_sums(db, member) == (0, 10_000 - 100 * paid)
 
 
 async def test_racing_refunds_never_exceed_the_payment(db: AsyncDatabase) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schema.kernel.events import EVENTS, relay_outboxes
 from schema.kernel.ids import new_id
 from schema.kernel.outcomes import on_payment_outcome, remove_payment_outcome_handler
 from schema.kernel.time import utcnow
@@ -41,7 +42,11 @@ async def test_balance_portions_are_taken_together_and_the_payment_succeeds(
     assert payment["status"] == "SUCCEEDED"
     assert [(p["method"], p["amount"], p["points"]) for p in payment["portions"]] == [
         ("STORED_VALUE", 600, None), ("POINTS", 500, 100)]
-    assert [e["topic"] for e in payment["outbox"]] == ["payment.succeeded"]
+    assert await relay_outboxes(db) >= 1
+    [event] = await db[EVENTS].find({"topic": "payment.succeeded"}).to_list()
+    assert (event["partnerId"], event["resource"], event["sequence"]) == (
+        merchant, {"type": "Payment", "id": payment["_id"]}, 1)
+    assert event["data"]["amount"] == {"amount": 1_100, "currency": "CNY"}
     assert await balances(db, member) == (0, 400)
     assert await ledger_sums(db, member) == (0, 400)
     assert await has_relationship(db, merchant, member)
