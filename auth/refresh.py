@@ -31,7 +31,6 @@ from schema.kernel.claims import claim, update_claimed
 from schema.kernel.time import as_utc, utcnow
 
 REFRESH_LIFETIME = timedelta(days=30)
-FAMILY_WRITE_ATTEMPTS = 200  # every reused token of a family may be revoking it at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,5 +149,4 @@ class RefreshTokens:
     async def _write_family(self, family_id: str, change: Callable[[Document | None],
                                                                    Document | None],
                             ) -> Document | None:
-        return await update_claimed(self._families, self._db, family_id, change,
-                                    attempts=FAMILY_WRITE_ATTEMPTS)
+        return await update_claimed(self._families, self._db, family_id, change)

@@ -17,6 +17,9 @@ newer claim of the same revision.
 """
 
 import asyncio
+import random
+import time
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,29 +89,59 @@ async def reclaim_abandoned(db: AsyncDatabase, keys: Sequence[str], read_at: dat
     return len(abandoned)
 
 
+class Contended(RuntimeError):
+    """The document stayed too busy for this write for :data:`WAIT_TURN`; nothing was
+    written. Retryable: mutations answer it as a ``CONFLICT`` user error."""
+
+
+WAIT_TURN = 10.0
+"""Seconds a claimed write keeps trying for its turn before it gives up as Contended."""
+
+_turns: weakref.WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = (
+    weakref.WeakValueDictionary())
+
+
+def _turn(collection: AsyncCollection, document_id: str) -> asyncio.Lock:
+    """This process's queue for one document (per database: live and sandbox apart)."""
+    key = (collection.database.name, collection.name, document_id)
+    lock = _turns.get(key)
+    if lock is None:
+        lock = _turns[key] = asyncio.Lock()
+    return lock
+
+
 async def update_claimed(collection: AsyncCollection, db: AsyncDatabase, document_id: str,
                          change: Callable[[dict[str, Any] | None], dict[str, Any] | None],
-                         attempts: int = 50) -> dict[str, Any] | None:
+                         *, wait: float = WAIT_TURN) -> dict[str, Any] | None:
     """Read-modify-write one shared document safely: ``change`` maps the current document
-    (or None) to its next content (``None``: leave it); returns what was written."""
-    for _ in range(attempts):
-        read_at = utcnow()
-        current = await collection.find_one({"_id": document_id})
-        wanted = change(current)
-        if wanted is None:
-            return None
-        revision = (current or {}).get("rev", 0) + 1
-        key = f"{collection.name}:{document_id}:{revision}"
-        claimed_at = utcnow()
-        if await claim(db, key):
-            if write_expired(claimed_at):
-                continue
-            document = {**wanted, "_id": document_id, "rev": revision}
-            await collection.replace_one({"_id": document_id}, document, upsert=True)
-            return document
-        await reclaim_abandoned(db, [key], read_at)
-        await asyncio.sleep(0.001)
-    raise RuntimeError(f"{collection.name}/{document_id} kept changing; gave up")
+    (or None) to its next content (``None``: leave it); returns what was written.
+
+    Writers in one process take turns (a queue per document), so the claim only arbitrates
+    between processes: N writers racing through claims alone cost about N²/2 claim attempts
+    (measured: 100 concurrent redemptions of one wallet exhausted a fixed number of retries).
+    A writer that keeps losing to other processes backs off and retries for up to ``wait``
+    seconds, then raises :class:`Contended`, having written nothing."""
+    give_up = time.monotonic() + wait
+    async with _turn(collection, document_id):
+        while True:
+            read_at = utcnow()
+            current = await collection.find_one({"_id": document_id})
+            wanted = change(current)
+            if wanted is None:
+                return None
+            revision = (current or {}).get("rev", 0) + 1
+            key = f"{collection.name}:{document_id}:{revision}"
+            claimed_at = utcnow()
+            if await claim(db, key):
+                if write_expired(claimed_at):
+                    continue
+                document = {**wanted, "_id": document_id, "rev": revision}
+                await collection.replace_one({"_id": document_id}, document, upsert=True)
+                return document
+            await reclaim_abandoned(db, [key], read_at)
+            if time.monotonic() > give_up:
+                raise Contended(f"{collection.name}/{document_id} kept changing; gave up")
+            await asyncio.sleep(random.uniform(0.001, 0.02))
 
 
 async def sweep_claims(db: AsyncDatabase) -> int:

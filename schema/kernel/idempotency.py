@@ -16,6 +16,10 @@ move value name their writes by it (the kernel's ledger applies an operation id 
   **with the same operation id**, so it completes that same operation or reports it, and never
   moves anything twice. Such a key is never released: it may stand for value that moved.
 
+A write that stayed contended for its whole wait (:class:`schema.kernel.claims.Contended`)
+is answered as a retryable ``CONFLICT`` (never an internal error), and its key too is kept
+for a retry of the same operation.
+
 Only :class:`Refused`, raised by an operation that refuses the whole request before writing
 anything, releases its key (the catalogue's batch-level refusals). Money operations return
 their business refusals as results instead, so a retry gets the same answer.
@@ -30,7 +34,7 @@ import orjson
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from schema.kernel.claims import claim
+from schema.kernel.claims import Contended, claim
 from schema.kernel.errors import UserError, UserErrorCode
 from schema.kernel.ids import new_id
 from schema.kernel.indexes import IndexSpec
@@ -78,11 +82,11 @@ async def run_once(db: AsyncDatabase, partner_id: str, operation: str, key: str,
             "attempt": 1, "startedAt": now, "createdAt": now, "expiresAt": now + RETENTION})
     except DuplicateKeyError:
         return await _replay(db, key_id, digest, run, refuse)
-    return await _attempt(db, key_id, operation_id, run, release=True)
+    return await _attempt(db, key_id, operation_id, run, refuse, release=True)
 
 
-async def _attempt(db: AsyncDatabase, key_id: str, operation_id: str, run: Run, *,
-                   release: bool) -> Result:
+async def _attempt(db: AsyncDatabase, key_id: str, operation_id: str, run: Run,
+                   refuse: Refuse, *, release: bool) -> Result:
     try:
         result = await run(operation_id)
     except Refused as refused:
@@ -91,6 +95,10 @@ async def _attempt(db: AsyncDatabase, key_id: str, operation_id: str, run: Run, 
             return refused.result
         await _finish(db, key_id, refused.result)
         return refused.result
+    except Contended:
+        await db[IDEMPOTENCY].update_one({"_id": key_id}, {"$set": {"state": "failed"}})
+        return refuse(_refusal(UserErrorCode.CONFLICT, "a record this request changes is busy "
+                               "with other requests: retry with the same key"))
     except BaseException:
         await db[IDEMPOTENCY].update_one({"_id": key_id}, {"$set": {"state": "failed"}})
         raise
@@ -122,7 +130,7 @@ async def _replay(db: AsyncDatabase, key_id: str, digest: str, run: Run,
     await db[IDEMPOTENCY].update_one({"_id": key_id}, {"$set": {
         "state": "running", "attempt": attempt, "startedAt": utcnow()}})
     return await _attempt(db, key_id, stored.get("operationId") or new_id("opn"), run,
-                          release=False)
+                          refuse, release=False)
 
 
 async def sweep_expired(db: AsyncDatabase) -> int:

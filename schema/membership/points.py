@@ -23,7 +23,6 @@ from schema.membership.earn_rules import get_rule, points_for
 from schema.membership.expiry import expires_at_for, schedule_expiry
 from schema.membership.members import get_member
 from schema.membership.relationships import record_relationship
-from schema.membership.turns import wallet_turn
 from schema.stores.read import get_store
 from schema.wallet import WALLET, WalletRefused, earn, redeem, reverse
 
@@ -79,9 +78,8 @@ async def earn_points(db: AsyncDatabase, merchant_id: str, member_id: str, amoun
         expires_at = expires_at_for(utcnow())
         await schedule_expiry(db, member_id, expires_at)
         await record_relationship(db, merchant_id, member_id)
-        async with wallet_turn(db, member_id):
-            applied = await earn(db, member_id, operation_id, merchant_id=merchant_id,
-                                 points=points, reference=None, expires_at=expires_at)
+        applied = await earn(db, member_id, operation_id, merchant_id=merchant_id,
+                             points=points, reference=None, expires_at=expires_at)
         return _entry_result(applied.entries[0])
 
     body = {"memberId": member_id, "spend": {"amount": amount, "currency": currency}}
@@ -119,9 +117,8 @@ async def redeem_points(db: AsyncDatabase, principal: Principal, merchant_id: st
         await _check_store(db, principal, merchant_id, store_id)
         await _known_member(db, member_id)
         try:
-            async with wallet_turn(db, member_id):
-                applied = await redeem(db, member_id, operation_id, merchant_id=merchant_id,
-                                       points=points, reference=reference)
+            applied = await redeem(db, member_id, operation_id, merchant_id=merchant_id,
+                                   points=points, reference=reference)
         except WalletRefused as refused:
             return _wallet_refusal(refused, "points")
         # only a redemption that happened makes the member known to the merchant
@@ -144,9 +141,8 @@ async def reverse_points(db: AsyncDatabase, merchant_id: str, entry_id: str,
             raise _refuse(UserErrorCode.NOT_FOUND, "no points entry of yours with that id",
                           "entryId")
         try:
-            async with wallet_turn(db, original["account"]):
-                applied = await reverse(db, original["account"], operation_id,
-                                        entry_id=entry_id, merchant_id=merchant_id)
+            applied = await reverse(db, original["account"], operation_id,
+                                    entry_id=entry_id, merchant_id=merchant_id)
         except WalletRefused as refused:
             return _wallet_refusal(refused, "entryId")
         return _entry_result(applied.entries[0])

@@ -110,3 +110,22 @@ def _hash(body: Any) -> str:
     from schema.kernel.idempotency import body_hash
 
     return body_hash(body)
+
+
+async def test_a_contended_write_is_a_retryable_conflict_and_the_retry_runs_the_same_operation(
+        db: AsyncDatabase) -> None:
+    from schema.kernel.claims import Contended
+
+    seen: list[str] = []
+
+    async def busy(op: str) -> dict[str, Any]:
+        seen.append(op)
+        raise Contended("wallet kept changing; gave up")
+
+    async def run(op: str) -> dict[str, Any]:
+        seen.append(op)
+        return {"op": op}
+
+    assert await run_once(db, "ptn_a", "pay", "k", {}, busy, refuse) == {"refused": "CONFLICT"}
+    assert await run_once(db, "ptn_a", "pay", "k", {}, run, refuse) == {"op": seen[0]}
+    assert seen[0] == seen[1]
