@@ -6,7 +6,7 @@ in E.164, normalised by the membership domain's rule, so every way of typing one
 names one login (and one sign-in rate limit).
 """
 
-from schema.membership.phones import InvalidPhone, normalise_phone
+from schema.kernel.phones import InvalidPhone, normalise_phone
 
 
 def login_name(typed: str) -> str:

@@ -28,8 +28,8 @@ from auth.metadata import SET_PASSWORD_PATH
 from auth.pages import error_page, login_page, set_password_page, too_many_attempts
 from auth.ratelimit import retry_after
 from auth.service import AuthService
+from schema.kernel.phones import InvalidPhone, normalise_phone
 from schema.kernel.signin_codes import consume_signin_code
-from schema.membership.phones import InvalidPhone, normalise_phone
 
 FORM_COOKIE = "loopgate_form"
 MIN_PASSWORD = 8

@@ -36,6 +36,7 @@ from pymongo.errors import DuplicateKeyError
 
 from schema.kernel.ids import parse_id
 from schema.kernel.indexes import IndexSpec
+from schema.kernel.phones import mask_phone
 from schema.kernel.time import as_utc, utcnow
 
 SIGNIN_CODES = "member_signin_codes"
@@ -57,12 +58,6 @@ def _hash(code: str, salt: bytes) -> str:
     return hashlib.scrypt(code.encode(), salt=salt, **_SCRYPT).hex()
 
 
-def masked(phone: str) -> str:
-    """A phone for logs: the country code's first digits and the last four, e.g.
-    ``+86*******5678``."""
-    return phone[:3] + "*" * max(0, len(phone) - 7) + phone[-4:]
-
-
 async def issue_signin_code(db: AsyncDatabase, member_id: str, phone: str) -> str:
     """A fresh code for ``member_id`` (``phone`` in E.164), replacing any earlier one; logged
     at INFO on ``loopgate.members``, as the member has no other way to receive it."""
@@ -74,7 +69,7 @@ async def issue_signin_code(db: AsyncDatabase, member_id: str, phone: str) -> st
         "memberId": member_id, "issueId": secrets.token_hex(16), "salt": salt.hex(),
         "codeHash": await asyncio.to_thread(_hash, code, salt), "createdAt": now,
         "expiresAt": now + CODE_LIFETIME}, upsert=True)
-    logger.info("sign-in code for %s: %s", masked(phone), code)
+    logger.info("sign-in code for %s: %s", mask_phone(phone), code)
     return code
 
 

@@ -21,6 +21,7 @@ from schema.kernel.events import relay_outboxes, sweep_events
 from schema.kernel.graphql_types import Money, UserError, schema_config
 from schema.kernel.idempotency import INDEXES as IDEMPOTENCY_INDEXES
 from schema.kernel.idempotency import sweep_expired
+from schema.kernel.sandbox import is_sandbox
 from schema.kernel.signin_codes import INDEXES as SIGNIN_INDEXES
 from schema.kernel.signin_codes import issue_signin_code, sweep_signin_codes
 from schema.kernel.subgraph import Subgraph
@@ -172,7 +173,7 @@ class Mutation:
         registered = await members.register(context.db, phone, name, partner_id)
         member_id = registered.member["_id"]
         await record_relationship(context.db, partner_id, member_id)
-        if registered.created:
+        if registered.created and not is_sandbox(context.db):
             await issue_signin_code(context.db, member_id, phone)
         return MemberPayload(member=Member.of(registered.member, View.PARTNER), user_errors=[])
 

@@ -10,6 +10,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.kernel.ids import new_id
+from schema.kernel.phones import mask_phone
 from schema.kernel.signin_codes import (
     MAX_WRONG_TRIES,
     SIGNIN_CODES,
@@ -36,7 +37,7 @@ async def test_a_code_is_8_digits_stored_as_a_hash_and_logged_masked(
     assert len(stored) == 1 and stored[0]["memberId"] == member_id
     assert code not in repr(stored)
     assert [r.getMessage() for r in caplog.records if r.name == "loopgate.members"] == [
-        f"sign-in code for +86*******5678: {code}"]
+        f"sign-in code for {mask_phone(PHONE)}: {code}"]
 
 
 async def test_the_right_code_works_once(db: AsyncDatabase) -> None:

@@ -121,3 +121,16 @@ async def test_a_new_member_gets_a_working_sign_in_code(db: AsyncDatabase,
     with caplog.at_level(logging.INFO, logger="loopgate.members"):
         await register(db, partner(), "13800008888")   # known phone: no new code
     assert [r for r in caplog.records if r.name == "loopgate.members"] == []
+
+
+async def test_a_sandbox_member_gets_no_sign_in_code(db: AsyncDatabase) -> None:
+    """Sign-in is live only: a code in the sandbox would be one nobody can use."""
+    from schema.kernel.sandbox import sandbox_name
+
+    sandbox = db.client[sandbox_name(db.name)]
+    try:
+        member_id = await register(sandbox, partner(), "13800007777")
+        assert await sandbox[MEMBERS].find_one({"_id": member_id}) is not None
+        assert await sandbox[SIGNIN_CODES].count_documents({}) == 0
+    finally:
+        await db.client.drop_database(sandbox.name)
