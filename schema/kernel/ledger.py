@@ -26,6 +26,7 @@ is, as a pure function of the current state; this module does the rest:
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -112,11 +113,12 @@ class Ledger:
         return dict(found["state"]) if found else {}
 
     async def apply(self, db: AsyncDatabase, account_id: str, operation_id: str,
-                    decide: Decide) -> Applied:
+                    decide: Decide, *, at: datetime | None = None) -> Applied:
         """Apply operation ``operation_id`` to the account once (see the module docstring).
 
         An operation id names one change of one account: a business operation that changes
-        two accounts derives an id for each (``f"{operation_id}:{account_id}"``)."""
+        two accounts derives an id for each (``f"{operation_id}:{account_id}"``). ``at``
+        books the entries at another time than now: for demo data with a history only."""
         current = await db[self.accounts].find_one({"_id": account_id})
         earlier = await self._applied(db, current, operation_id)
         if earlier is not None:
@@ -133,7 +135,7 @@ class Ledger:
             if not decided.entries and not decided.events:
                 outcome["unchanged"] = dict(doc.get("state", {}))
                 return None
-            now = utcnow()
+            now = at or utcnow()
             seq = doc.get("seq", 0)
             booked = [{**entry, "_id": entry_id(operation_id, i), "account": account_id,
                        "seq": seq + i + 1, "op": operation_id, "of": len(decided.entries),

@@ -2,14 +2,15 @@
 stored-value balance, so a newcomer's first queries return something.
 
 The demo member ``mia`` (``stable_id("mem", "demo-member")``, the id ``auth.demo`` signs in
-as) earns at QuickMart and Harbor Coffee over a few weeks (in the references: the wallet books
-entries at the time they are written, so every entry carries the seeding time), redeems some
+as) earns at QuickMart and Harbor Coffee once a week over the four weeks before the first
+seeding (the entries are booked at those times), redeems some
 of her QuickMart points at Harbor Coffee (a settlement line: QuickMart owes Harbor Coffee)
 and has a stored-value top-up. Every write is an operation with a stable id, so seeding again
 changes nothing.
 """
 
 import hashlib
+from datetime import datetime, timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -39,35 +40,36 @@ SANDBOX_EARNED = 500
 
 
 async def _earn(db: AsyncDatabase, member_id: str, slug: str, spend: int, operation: str,
-                reference: str) -> None:
+                reference: str, at: datetime) -> None:
     merchant = demo_partner_id(slug)
     rule = await get_rule(db, merchant)
     if rule is None:
         raise RuntimeError(f"no earn rule for {slug}: the rules are seeded first")
-    expires_at = expires_at_for(utcnow())
+    expires_at = expires_at_for(at)
     await schedule_expiry(db, member_id, expires_at)
     await record_relationship(db, merchant, member_id)
     await earn(db, member_id, operation, merchant_id=merchant, points=points_for(rule, spend),
-               reference=reference, expires_at=expires_at)
+               reference=reference, expires_at=expires_at, at=at)
 
 
 async def _seed(db: AsyncDatabase, advance: Advance) -> None:
     for slug, (per_unit, value) in RULES.items():
         await set_rule(db, demo_partner_id(slug), per_unit, value, "CNY")
     advance(1)
+    now = utcnow()
     for key, name, phone in MEMBERS:
         member_id = (await register(db, phone, name, demo_partner_id("quickmart"),
                                     member_id=stable_id("mem", key))).member["_id"]
         for week in range(WEEKS):
             for slug, spend in SPEND.items():
                 await _earn(db, member_id, slug, spend, f"seed:{key}:{slug}:{week}",
-                            f"demo week {week + 1}")
+                            f"demo week {week + 1}", now - timedelta(weeks=WEEKS - week))
         advance(1)
     coffee = demo_partner_id("harbor-coffee")
     await redeem(db, DEMO_MEMBER_ID, "seed:demo-member:redeem", merchant_id=coffee,
-                 points=REDEEMED, reference="demo latte")
+                 points=REDEEMED, reference="demo latte", at=now - timedelta(days=3))
     await credit(db, DEMO_MEMBER_ID, "seed:demo-member:top-up", amount=TOP_UP, kind="TOP_UP",
-                 reference="demo top-up")
+                 reference="demo top-up", at=now - timedelta(days=2))
     advance(1)
 
 

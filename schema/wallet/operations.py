@@ -60,13 +60,15 @@ def _event(topic: str, merchant_id: str, member_id: str, entry: Document) -> Eve
 
 
 async def earn(db: AsyncDatabase, member_id: str, operation_id: str, *, merchant_id: str,
-               points: int, reference: str | None, expires_at: datetime) -> Applied:
-    """Credit ``points`` earned at ``merchant_id`` as a new lot expiring at ``expires_at``."""
+               points: int, reference: str | None, expires_at: datetime,
+               at: datetime | None = None) -> Applied:
+    """Credit ``points`` earned at ``merchant_id`` as a new lot expiring at ``expires_at``
+    (``at``: when it was earned, for demo data with a history; now by default)."""
     _positive(points, "points")
     lot_entry = ledger_entry_id(operation_id, 0)
 
     def decide(state: Document) -> Change:
-        now = utcnow()
+        now = at or utcnow()
         lot = {"entry": lot_entry, "issuer": merchant_id, "points": points, "earnedAt": now,
                "expiresAt": expires_at}
         after = {**state, "lots": [*state.get("lots", []), lot]}
@@ -75,22 +77,23 @@ async def earn(db: AsyncDatabase, member_id: str, operation_id: str, *, merchant
         return Change(after, [entry], [_event("points.earned", merchant_id, member_id,
                                               entry)])
 
-    return await WALLET.apply(db, member_id, operation_id, decide)
+    return await WALLET.apply(db, member_id, operation_id, decide, at=at)
 
 
 async def redeem(db: AsyncDatabase, member_id: str, operation_id: str, *, merchant_id: str,
-                 points: int, reference: str | None) -> Applied:
-    """Spend ``points`` at ``merchant_id``, oldest unexpired lots first."""
+                 points: int, reference: str | None, at: datetime | None = None) -> Applied:
+    """Spend ``points`` at ``merchant_id``, oldest unexpired lots first (``at``: as for
+    :func:`earn`)."""
     _positive(points, "points")
 
     def decide(state: Document) -> Change:
-        lots, spent = spend_fifo(list(state.get("lots", [])), points, utcnow())
+        lots, spent = spend_fifo(list(state.get("lots", [])), points, at or utcnow())
         after = {**state, "lots": lots}
         entry = _points_entry("REDEEM", merchant_id, -points, after, reference, spent=spent)
         return Change(after, [entry], [_event("points.redeemed", merchant_id, member_id,
                                               entry)])
 
-    return await WALLET.apply(db, member_id, operation_id, decide)
+    return await WALLET.apply(db, member_id, operation_id, decide, at=at)
 
 
 async def reverse(db: AsyncDatabase, member_id: str, operation_id: str, *, entry_id: str,
@@ -254,8 +257,10 @@ def _give(state: Document, taken_operation_id: str, stored_value: int, points: i
 
 
 async def credit(db: AsyncDatabase, member_id: str, operation_id: str, *, amount: int,
-                 kind: str, reference: str, merchant_id: str | None = None) -> Applied:
-    """Add ``amount`` to the stored value: a TOP_UP that succeeded, or a REFUND."""
+                 kind: str, reference: str, merchant_id: str | None = None,
+                 at: datetime | None = None) -> Applied:
+    """Add ``amount`` to the stored value: a TOP_UP that succeeded, or a REFUND (``at``: as
+    for :func:`earn`)."""
     _positive(amount, "amount")
     if kind not in ("TOP_UP", "REFUND"):
         raise ValueError(f"unknown stored-value credit {kind!r}")
@@ -264,7 +269,7 @@ async def credit(db: AsyncDatabase, member_id: str, operation_id: str, *, amount
         after = {**state, "storedValue": state.get("storedValue", 0) + amount}
         return Change(after, [_value_entry(kind, merchant_id, amount, after, reference)])
 
-    return await WALLET.apply(db, member_id, operation_id, decide)
+    return await WALLET.apply(db, member_id, operation_id, decide, at=at)
 
 
 async def _entry(db: AsyncDatabase, member_id: str, entry_id: str) -> Document | None:

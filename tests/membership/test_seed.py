@@ -27,7 +27,7 @@ SETTLEMENT = """query($from: DateTime!, $to: DateTime!) { pointsSettlement(from:
 
 
 async def test_the_demo_member_has_points_and_a_balance(db: AsyncDatabase) -> None:
-    start = utcnow() - timedelta(minutes=1)
+    start = utcnow() - timedelta(weeks=5)
     await MEMBERSHIP_SEED.apply(db, lambda _n: None)
     entries = await db[WALLET.entries].count_documents({})
     wallet = await wallet_of(db, DEMO_MEMBER_ID)
