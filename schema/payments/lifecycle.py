@@ -72,9 +72,11 @@ async def complete(db: AsyncDatabase, payment: Document) -> Document:
                                                              external_of(payment))
         return await finish(db, ended.payment)
     if payment["purpose"] == "TOP_UP":
-        await credit(db, payment["memberId"], f"{payment['operationId']}:credit",
-                     amount=payment["amount"], kind="TOP_UP", reference=payment["_id"],
-                     merchant_id=payment["merchantId"])
+        await in_turn(lambda: credit(db, payment["memberId"],
+                                     f"{payment['operationId']}:credit",
+                                     amount=payment["amount"], kind="TOP_UP",
+                                     reference=payment["_id"],
+                                     merchant_id=payment["merchantId"]))
     moved = await advance(db, payment["_id"], "SUCCEEDED")
     return await finish(db, moved.payment)
 
@@ -90,8 +92,9 @@ async def finish(db: AsyncDatabase, payment: Document) -> Document:
     if payment["status"] not in FINAL:
         return payment
     if payment["status"] != "SUCCEEDED" and payment.get("memberId"):
-        await give_back(db, payment["memberId"], f"{payment['operationId']}:giveback",
-                        taken_operation_id=take_operation(payment))
+        await in_turn(lambda: give_back(db, payment["memberId"],
+                                        f"{payment['operationId']}:giveback",
+                                        taken_operation_id=take_operation(payment)))
     try:
         await announce(db, outcome_of(payment))
     except Exception:

@@ -165,10 +165,10 @@ async def complete_refund(db: AsyncDatabase, payment: Document, refund_id: str) 
             await provider_named(payment["provider"]).refund(payment, refund_id,
                                                              parts["EXTERNAL"])
         if parts["STORED_VALUE"] or parts["points"]:
-            await refund_to_wallet(db, payment["memberId"], f"{refund['operationId']}:refund",
-                                   taken_operation_id=take_operation(payment),
-                                   stored_value=parts["STORED_VALUE"], points=parts["points"],
-                                   reference=payment["_id"])
+            await in_turn(lambda: refund_to_wallet(
+                db, payment["memberId"], f"{refund['operationId']}:refund",
+                taken_operation_id=take_operation(payment), stored_value=parts["STORED_VALUE"],
+                points=parts["points"], reference=payment["_id"]))
         await in_turn(lambda: _succeed(db, payment["_id"], refund_id))
     await worklist.close_work(db, refund_id)
 
