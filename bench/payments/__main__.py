@@ -43,6 +43,7 @@ from schema.kernel.idempotency import run_once
 from schema.kernel.ids import new_id, stable_id
 from schema.kernel.money import Money
 from schema.membership.members import register
+from schema.membership.relationships import record_relationship
 from schema.payments.create import Caller, PaymentRequest, create_payment
 from schema.payments.portions import PortionRequest
 from schema.wallet import credit, take, wallet_of
@@ -65,6 +66,7 @@ async def _prepare(db: AsyncDatabase, clients: int) -> list[tuple[str, str]]:
                                          "type": "MERCHANT"})
         member = (await register(db, f"+86137{index:08d}", f"Payer {index}", merchant)
                   ).member["_id"]
+        await record_relationship(db, merchant, member)
         await credit(db, member, f"bench-credit-{index}", amount=START_BALANCE, kind="TOP_UP",
                      reference="bench")
         pairs.append((merchant, member))

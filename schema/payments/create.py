@@ -26,7 +26,7 @@ from schema.kernel.sandbox import is_sandbox
 from schema.kernel.time import utcnow
 from schema.membership.earn_rules import get_rule
 from schema.membership.members import get_member
-from schema.membership.relationships import record_relationship
+from schema.membership.relationships import has_relationship
 from schema.payments import worklist
 from schema.payments.collections import PAYMENTS
 from schema.payments.contention import Contended
@@ -43,10 +43,12 @@ Result = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who creates the payment: the merchant (the token's partner) and the app."""
+    """Who creates the payment: the merchant (the token's partner), the app, and the member
+    when it is a member's own token."""
 
     merchant_id: str
     client_id: str
+    member_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,19 @@ async def create_payment(db: AsyncDatabase, caller: Caller, request: PaymentRequ
                                 has_member=request.member_id is not None)
     if plan is None:
         return result(None, *errors)
+    if plan.takes_balance and not await _may_take(db, caller, request.member_id):
+        return result(None, UserError(
+            UserErrorCode.FORBIDDEN, "the member is not known to you: register them "
+            "(registerMember with their phone) or let them pay with their own token",
+            ("input", "memberId")))
     return await _start(db, caller, request.purpose, request.member_id, plan, operation_id)
+
+
+async def _may_take(db: AsyncDatabase, caller: Caller, member_id: str | None) -> bool:
+    """Whether the caller may take the member's balance: the member's own token, or a
+    merchant the member already deals with (registration, earning, an earlier payment)."""
+    return member_id is not None and (caller.member_id == member_id or await has_relationship(
+        db, caller.merchant_id, member_id))
 
 
 async def top_up(db: AsyncDatabase, caller: Caller, member_id: str, amount: Money,
@@ -129,8 +143,6 @@ async def _start(db: AsyncDatabase, caller: Caller, purpose: str, member_id: str
             return result(None, UserError(UserErrorCode.FORBIDDEN, refused, refusal_field
                                           or ("input", "portions", str(index), "method")))
     payment = await _insert(db, _document(caller, purpose, member_id, plan, operation_id))
-    if member_id is not None:
-        await record_relationship(db, caller.merchant_id, member_id)
     return await _proceed(db, payment)
 
 

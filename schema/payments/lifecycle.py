@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.kernel.outcomes import PaymentOutcome, announce
 from schema.kernel.time import utcnow
+from schema.membership.relationships import record_relationship
 from schema.payments import worklist
 from schema.payments.contention import in_turn
 from schema.payments.providers import provider_named
@@ -77,6 +78,8 @@ async def complete(db: AsyncDatabase, payment: Document) -> Document:
                                      amount=payment["amount"], kind="TOP_UP",
                                      reference=payment["_id"],
                                      merchant_id=payment["merchantId"]))
+    if payment.get("memberId"):   # a payment there makes the member known to the merchant
+        await record_relationship(db, payment["merchantId"], payment["memberId"])
     moved = await advance(db, payment["_id"], "SUCCEEDED")
     return await finish(db, moved.payment)
 

@@ -25,7 +25,7 @@ from schema.kernel.events import relay_outboxes, sweep_events
 from schema.kernel.graphql_types import MoneyInput, schema_config
 from schema.kernel.graphql_types import UserError as UserErrorType
 from schema.kernel.idempotency import INDEXES as IDEMPOTENCY_INDEXES
-from schema.kernel.idempotency import run_once, sweep_expired
+from schema.kernel.idempotency import Refuse, run_once, sweep_expired
 from schema.kernel.money import Money as KernelMoney
 from schema.kernel.principal import Principal
 from schema.kernel.subgraph import Subgraph
@@ -74,7 +74,7 @@ def _errors(result: Result) -> list[UserErrorType]:
             for e in result["userErrors"]]
 
 
-def _refusal(key: str) -> Any:
+def _refusal(key: str) -> Refuse:
     def refuse(error: UserError) -> Result:
         return {key: None, "userErrors": [error.to_dict()]}
     return refuse
@@ -97,7 +97,7 @@ def _member_of(principal: Principal, member_id: strawberry.ID | None) -> str | N
 
 def _caller(principal: Principal) -> create.Caller:
     return create.Caller(merchant_id=principal.require_partner(),
-                         client_id=principal.client_id)
+                         client_id=principal.client_id, member_id=principal.member_id)
 
 
 @strawberry.type

@@ -12,6 +12,7 @@ from schema.kernel.money import Money
 from schema.kernel.time import utcnow
 from schema.membership.earn_rules import set_rule
 from schema.membership.members import register
+from schema.membership.relationships import record_relationship
 from schema.payments import create
 from schema.payments.portions import PortionRequest
 from schema.wallet import WALLET, credit, earn, wallet_of
@@ -21,9 +22,11 @@ Result = dict[str, Any]
 
 async def member_with(db: AsyncDatabase, merchant: str, *, stored_value: int = 0,
                       points: int = 0) -> str:
-    """A new member with ``stored_value`` fen and ``points`` earned at ``merchant``."""
+    """A new member registered at ``merchant`` (so it may take the member's balance), with
+    ``stored_value`` fen and ``points`` earned there."""
     phone = f"+86139{random.randrange(10**8):08d}"
     member_id = (await register(db, phone, "Test member", merchant)).member["_id"]
+    await record_relationship(db, merchant, member_id)
     if stored_value:
         await credit(db, member_id, new_id("opn"), amount=stored_value, kind="TOP_UP",
                      reference="test")

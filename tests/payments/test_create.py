@@ -15,6 +15,7 @@ from schema.membership.relationships import has_relationship
 from schema.payments.collections import OPEN, PAYMENTS
 from schema.payments.jobs import work_open
 from schema.payments.lifecycle import end, finish
+from schema.payments.notifications import apply_outcome
 from schema.payments.providers import LIVE_ENV
 from schema.payments.status import advance
 from tests.payments.helpers import (
@@ -49,8 +50,23 @@ async def test_balance_portions_are_taken_together_and_the_payment_succeeds(
     assert event["data"]["amount"] == {"amount": 1_100, "currency": "CNY"}
     assert await balances(db, member) == (0, 400)
     assert await ledger_sums(db, member) == (0, 400)
-    assert await has_relationship(db, merchant, member)
     assert await db[OPEN].find_one({"_id": payment["_id"]}) is None
+
+
+async def test_only_a_merchant_the_member_knows_takes_the_balance(db: AsyncDatabase) -> None:
+    home, other = await merchant_with_rule(db), await merchant_with_rule(db)
+    member = await member_with(db, home, stored_value=1_000)
+
+    refused = await pay(db, other, request(100, portion("STORED_VALUE", 100), member=member))
+    external = await pay(db, other, request(100, portion("EXTERNAL", 100), member=member))
+    assert not await has_relationship(db, other, member)
+    await apply_outcome(db, await db[PAYMENTS].find_one({"_id": external["paymentId"]}),
+                        "SUCCEEDED")
+
+    assert codes(refused) == ["FORBIDDEN"] and refused["userErrors"][0]["field"] == [
+        "input", "memberId"]
+    assert await has_relationship(db, other, member)   # it was paid there: now it knows
+    assert await balances(db, member) == (0, 1_000)
 
 
 async def test_a_short_wallet_takes_nothing_from_either_portion(db: AsyncDatabase) -> None:

@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.kernel.ids import new_id
 from schema.kernel.money import Money
+from schema.membership.relationships import record_relationship
 from schema.payments.collections import PAYMENTS
 from schema.payments.create import Caller, top_up
 from schema.payments.notifications import apply_outcome
@@ -64,6 +65,7 @@ async def test_settlements_equal_the_reference_and_add_up(db: AsyncDatabase) -> 
     shop, cafe = await merchant_with_rule(db, point_value=2), await merchant_with_rule(db, 3)
     await set_commission_rate(db, cafe, "0.01")
     member = await member_with(db, shop, stored_value=50_000, points=1_000)
+    await record_relationship(db, cafe, member)
     made = []
     for merchant, amount, portions in [
         (shop, 2_750, [portion("STORED_VALUE", 2_550), portion("POINTS", points=100)]),
