@@ -19,6 +19,16 @@ PATH = "/payments/notifications/{provider}"
 MAX_BODY_BYTES = 4096
 
 
+async def _body(request: Request) -> bytes | None:
+    """The raw body, read no further than :data:`MAX_BODY_BYTES` (None: longer)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return body
+
+
 def payment_notification_routes(databases: Databases) -> list[Route]:
     """The provider-notification endpoint over ``databases``."""
 
@@ -28,10 +38,10 @@ def payment_notification_routes(databases: Databases) -> list[Route]:
             return JSONResponse({"error": "unknown_provider",
                                  "message": f"no payment provider {provider!r}"},
                                 status_code=404)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"error": "too_large", "message": "the body is too large"},
-                                status_code=413)
+        body = await _body(request)
+        if body is None:
+            return JSONResponse({"error": "too_large", "message": "a notification is at most "
+                                 f"{MAX_BODY_BYTES} bytes"}, status_code=413)
         answer = await receive(databases, provider, body, request.headers.get(SIGNATURE_HEADER))
         return JSONResponse(answer.body, status_code=answer.status)
 

@@ -89,9 +89,11 @@ async def test_the_endpoint_rejects_forgeries_replays_and_unknown_payments(
     async with httpx.AsyncClient(base_url=platform.base_url) as http:
         unsigned = await http.post(NOTIFY, content=notification_body(
             "n", payment_id, "SUCCEEDED", int(time.time())))
+        huge = await http.post(NOTIFY, content=b"x" * 100_000)
+        elsewhere = await http.post("/payments/notifications/alipay", content=b"{}")
 
-    assert [r.status_code for r in (forged, stale, unknown, garbage, unsigned)] == [
-        401, 400, 404, 400, 401]
+    assert [r.status_code for r in (forged, stale, unknown, garbage, unsigned, huge,
+                                    elsewhere)] == [401, 400, 404, 400, 401, 413, 404]
     assert await snapshot(platform.live) == before
 
     paid = await _notify(platform, payment_id, notification="n-1")
