@@ -61,7 +61,8 @@ async def take_balance(db: AsyncDatabase, payment: Document) -> None:
 
 async def complete(db: AsyncDatabase, payment: Document) -> Document:
     """Carry a PROCESSING payment to SUCCEEDED (or FAILED when its balance portions cannot be
-    taken; an external part already paid is then refunded). Returns it as it ends."""
+    taken; an external part already paid is then refunded) and finish it; a payment already
+    final is only finished. Returns it as it ends."""
     if payment["status"] != "PROCESSING":
         return await finish(db, payment)
     try:
@@ -123,6 +124,5 @@ async def carry_on(db: AsyncDatabase, payment: Document) -> Document:
     if payment["status"] == "REQUIRES_PAYMENT":
         ended = await end(db, payment["_id"], "CANCELED",
                           "the external portion was not paid within 15 minutes")
-        return await finish(db, ended.payment) if ended.payment["status"] in FINAL \
-            else await carry_on(db, ended.payment)
+        payment = ended.payment   # or paid meanwhile: then it is completed
     return await complete(db, payment)
