@@ -10,9 +10,9 @@ outcome; anything else is answered 4xx and changes nothing.
 
 The sandbox provider's secret is generated when the server starts (the payments job's first
 round; or by whoever needs it first) and kept in the live database (:func:`provider_secret`),
-never in the repository: the server and ``loopgate sandbox pay``
-share it through the database. A payment lives in the live database or the sandbox one;
-payment ids are unique across both, so the payment is looked up in each, live first.
+never in the repository: the server and ``loopgate sandbox pay`` share it through the
+database. A payment lives in the live database or the sandbox one; payment ids are unique
+across both, so the payment is looked up in each, live first.
 """
 
 import contextlib
