@@ -68,6 +68,9 @@ SETTLED = 2 * CLAIM_LEASE
 RETENTION_ENV = "LOOPGATE_EVENT_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 30
 _DUPLICATE_KEY = 11000
+PULL_WAIT = 0.1
+"""Seconds the relay waits to pull copied events out of a busy document: it does not queue
+behind writers, the next round tries again (see Failures)."""
 
 Document = dict[str, Any]
 
@@ -177,7 +180,7 @@ async def _pull(db: AsyncDatabase, collection: AsyncCollection, document_id: str
             return None
         return {**current, OUTBOX: remaining}
 
-    await update_claimed(collection, db, document_id, without_copied)
+    await update_claimed(collection, db, document_id, without_copied, wait=PULL_WAIT)
 
 
 def retention() -> timedelta:
