@@ -225,3 +225,49 @@ async def test_loopgate_sandbox_pay_pays_and_fails_payments_on_the_running_serve
     statuses = [(await graphql(PAYMENT, {"id": p["payment"]["id"]}, token=token))["data"][
         "payment"]["status"] for p in (first, second)]
     assert statuses == ["SUCCEEDED", "FAILED"]
+
+
+CANCEL = """mutation($input: CancelPaymentInput!) { cancelPayment(input: $input) {
+  payment { status } userErrors { code field } } }"""
+REFUND = """mutation($input: RefundPaymentInput!) { refundPayment(input: $input) {
+  refund { status } payment { amountRefunded { amount } } userErrors { code field } } }"""
+
+
+async def test_another_merchants_payment_is_neither_canceled_nor_refunded(
+        platform: Platform, graphql: GraphQL) -> None:
+    merchant = await platform.token(await platform.partner(), sandbox=False, scopes=SCOPES)
+    rival = await platform.token(await platform.partner(), sandbox=False, scopes=SCOPES)
+    waiting = (await graphql(PAY, _external(500), token=merchant))["data"]["createPayment"]
+    paid = (await graphql(PAY, _external(700), token=merchant))["data"]["createPayment"]
+    await _notify(platform, paid["payment"]["id"])
+
+    def cancel(payment: dict, key: str) -> dict:
+        return {"input": {"paymentId": payment["payment"]["id"], "idempotencyKey": key}}
+
+    def refund(payment: dict, amount: int, key: str) -> dict:
+        return {"input": {"paymentId": payment["payment"]["id"], "amount": {"amount": amount},
+                          "idempotencyKey": key}}
+
+    answers = [
+        await graphql(CANCEL, cancel(waiting, "c1"), token=rival),
+        await graphql(REFUND, refund(paid, 100, "r1"), token=rival),
+        await graphql(CANCEL, cancel(paid, "c2"), token=merchant),
+        await graphql(REFUND, refund(waiting, 100, "r2"), token=merchant),
+        await graphql(REFUND, refund(paid, 800, "r3"), token=merchant),
+        await graphql(REFUND, {"input": {**refund(paid, 100, "r4")["input"],
+                                         "amount": {"amount": 100, "currency": "USD"}}},
+                      token=merchant),
+    ]
+    codes = [(a["data"][k]["userErrors"][0]["code"]) for a in answers
+             for k in a["data"]]
+    assert codes == ["FORBIDDEN", "FORBIDDEN", "ILLEGAL_TRANSITION", "INVALID",
+                     "REFUND_EXCEEDS_PAYMENT", "CURRENCY_MISMATCH"]
+
+    done = await graphql(REFUND, refund(paid, 700, "r5"), token=merchant)
+    reused = await graphql(REFUND, refund(paid, 1, "r5"), token=merchant)
+    canceled = await graphql(CANCEL, cancel(waiting, "c3"), token=merchant)
+    assert done["data"]["refundPayment"]["refund"] == {"status": "SUCCEEDED"}
+    assert done["data"]["refundPayment"]["payment"] == {"amountRefunded": {"amount": 700}}
+    assert reused["data"]["refundPayment"]["userErrors"] == [
+        {"code": "IDEMPOTENCY_KEY_REUSED", "field": ["input", "idempotencyKey"]}]
+    assert canceled["data"]["cancelPayment"]["payment"] == {"status": "CANCELED"}
