@@ -22,7 +22,7 @@ from schema.kernel.time import utcnow
 from schema.membership.earn_rules import get_rule, points_for
 from schema.membership.expiry import expires_at_for, schedule_expiry
 from schema.membership.members import get_member
-from schema.membership.relationships import record_relationship
+from schema.membership.relationships import has_relationship, record_relationship
 from schema.stores.read import get_store
 from schema.wallet import WALLET, WalletRefused, earn, redeem, reverse
 
@@ -116,13 +116,14 @@ async def redeem_points(db: AsyncDatabase, principal: Principal, merchant_id: st
                           "points: set one with setEarnRule")
         await _check_store(db, principal, merchant_id, store_id)
         await _known_member(db, member_id)
+        if not await has_relationship(db, merchant_id, member_id):
+            raise _refuse(UserErrorCode.FORBIDDEN, "the member does not deal with you yet: "
+                          "register them or scan their card first", "memberId")
         try:
             applied = await redeem(db, member_id, operation_id, merchant_id=merchant_id,
                                    points=points, reference=reference)
         except WalletRefused as refused:
             return _wallet_refusal(refused, "points")
-        # only a redemption that happened makes the member known to the merchant
-        await record_relationship(db, merchant_id, member_id)
         return _entry_result(applied.entries[0])
 
     body = {"memberId": member_id, "points": points, "storeId": store_id,

@@ -112,6 +112,9 @@ class Query:
         doc = await members.get_member(context.db, member_id)
         if doc is None:
             raise graphql_error("the card's member is unknown here", ErrorCode.CARD_CODE_INVALID)
+        # showing the card at a merchant is dealing with it: the merchant may now take the
+        # member's points (redeemPoints) and see the member, as after a registration
+        await record_relationship(context.db, principal.partner_id, member_id)
         return Member.of(doc, View.PARTNER)
 
     @strawberry.federation.field(requires_scopes=POINTS_READ,

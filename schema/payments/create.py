@@ -19,6 +19,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from schema.kernel.claims import Contended
 from schema.kernel.errors import UserError, UserErrorCode
 from schema.kernel.ids import stable_id
 from schema.kernel.money import Money
@@ -29,7 +30,6 @@ from schema.membership.members import get_member
 from schema.membership.relationships import has_relationship
 from schema.payments import worklist
 from schema.payments.collections import PAYMENTS
-from schema.payments.contention import Contended
 from schema.payments.lifecycle import complete, end, finish, take_balance
 from schema.payments.portions import Plan, PortionRequest, plan_payment
 from schema.payments.providers import DEFAULT_PROVIDER, provider_named

@@ -24,7 +24,6 @@ from schema.kernel.outcomes import PaymentOutcome, announce
 from schema.kernel.time import utcnow
 from schema.membership.relationships import record_relationship
 from schema.payments import worklist
-from schema.payments.contention import in_turn
 from schema.payments.providers import provider_named
 from schema.payments.status import FINAL, Moved, advance
 from schema.wallet import WalletRefused, credit, give_back, take
@@ -51,12 +50,12 @@ def external_of(payment: Document) -> int:
 async def take_balance(db: AsyncDatabase, payment: Document) -> None:
     """Take the payment's balance portions (a repeat takes nothing more), waiting its turn at
     a busy wallet; raises :class:`WalletRefused` when the wallet is short,
-    :class:`schema.payments.contention.Contended` when it stayed busy."""
+    :class:`schema.kernel.claims.Contended` when it stayed busy."""
     points, value = balance_of(payment)
     if points + value:
-        await in_turn(lambda: take(db, payment["memberId"], take_operation(payment),
-                                   merchant_id=payment["merchantId"], points=points,
-                                   stored_value=value, reference=payment["_id"]))
+        await take(db, payment["memberId"], take_operation(payment),
+                   merchant_id=payment["merchantId"], points=points,
+                   stored_value=value, reference=payment["_id"])
 
 
 async def complete(db: AsyncDatabase, payment: Document) -> Document:
@@ -74,11 +73,11 @@ async def complete(db: AsyncDatabase, payment: Document) -> Document:
                                                              external_of(payment))
         return await finish(db, ended.payment)
     if payment["purpose"] == "TOP_UP":
-        await in_turn(lambda: credit(db, payment["memberId"],
-                                     f"{payment['operationId']}:credit",
-                                     amount=payment["amount"], kind="TOP_UP",
-                                     reference=payment["_id"],
-                                     merchant_id=payment["merchantId"]))
+        await credit(db, payment["memberId"],
+                     f"{payment['operationId']}:credit",
+                     amount=payment["amount"], kind="TOP_UP",
+                     reference=payment["_id"],
+                     merchant_id=payment["merchantId"])
     if payment.get("memberId"):   # a payment there makes the member known to the merchant
         await record_relationship(db, payment["merchantId"], payment["memberId"])
     moved = await advance(db, payment["_id"], "SUCCEEDED")
@@ -96,9 +95,9 @@ async def finish(db: AsyncDatabase, payment: Document) -> Document:
     if payment["status"] not in FINAL:
         return payment
     if payment["status"] != "SUCCEEDED" and payment.get("memberId"):
-        await in_turn(lambda: give_back(db, payment["memberId"],
-                                        f"{payment['operationId']}:giveback",
-                                        taken_operation_id=take_operation(payment)))
+        await give_back(db, payment["memberId"],
+                        f"{payment['operationId']}:giveback",
+                        taken_operation_id=take_operation(payment))
     try:
         await announce(db, outcome_of(payment))
     except Exception:

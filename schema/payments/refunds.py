@@ -20,7 +20,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from schema.kernel.claims import update_claimed
+from schema.kernel.claims import Contended, update_claimed
 from schema.kernel.errors import UserError, UserErrorCode
 from schema.kernel.events import append_event, mark_pending, pending_marker
 from schema.kernel.ids import stable_id
@@ -28,7 +28,6 @@ from schema.kernel.money import Money
 from schema.kernel.time import utcnow
 from schema.payments import worklist
 from schema.payments.collections import PAYMENTS
-from schema.payments.contention import Contended, in_turn
 from schema.payments.lifecycle import take_operation
 from schema.payments.providers import provider_named
 from schema.payments.status import RESOURCE
@@ -114,8 +113,8 @@ async def refund_payment(db: AsyncDatabase, payment: Document, request: RefundRe
             return result(None, payment["_id"], problem)
         await worklist.open_work(db, refund_id, payment["_id"], utcnow() + worklist.LEASE)
         try:
-            payment = await in_turn(lambda: _reserve(db, payment["_id"], refund_id, request,
-                                                     operation_id))
+            payment = await _reserve(db, payment["_id"], refund_id, request,
+                                     operation_id)
         except _Exceeds as exceeds:
             await worklist.close_work(db, refund_id)
             return result(None, payment["_id"], UserError(
@@ -165,11 +164,11 @@ async def complete_refund(db: AsyncDatabase, payment: Document, refund_id: str) 
             await provider_named(payment["provider"]).refund(payment, refund_id,
                                                              parts["EXTERNAL"])
         if parts["STORED_VALUE"] or parts["points"]:
-            await in_turn(lambda: refund_to_wallet(
-                db, payment["memberId"], f"{refund['operationId']}:refund",
-                taken_operation_id=take_operation(payment), stored_value=parts["STORED_VALUE"],
-                points=parts["points"], reference=payment["_id"]))
-        await in_turn(lambda: _succeed(db, payment["_id"], refund_id))
+            await refund_to_wallet(
+db, payment["memberId"], f"{refund['operationId']}:refund",
+taken_operation_id=take_operation(payment), stored_value=parts["STORED_VALUE"],
+points=parts["points"], reference=payment["_id"])
+        await _succeed(db, payment["_id"], refund_id)
     await worklist.close_work(db, refund_id)
 
 

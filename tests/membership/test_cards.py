@@ -101,3 +101,19 @@ async def test_only_a_members_own_token_gets_a_card_and_members_cannot_scan(
     assert [e.extensions["code"] for e in by_member.errors] == ["FORBIDDEN"]
     no_scope = await run(db, SCAN, partner(None, "points:read"), code=code)
     assert [e.extensions["code"] for e in no_scope.errors] == ["FORBIDDEN"]
+
+
+async def test_showing_the_card_lets_that_merchant_see_the_member_and_take_points(
+        db: AsyncDatabase) -> None:
+    from schema.membership.relationships import has_relationship
+    from tests.membership.helpers import earn, redeem, set_rule
+
+    issuer, shop = partner(), partner()
+    member_id = await register(db, issuer, "13800001313")
+    await set_rule(db, issuer)
+    await set_rule(db, shop)
+    await earn(db, issuer, member_id, 1_000)
+    assert not await has_relationship(db, shop.partner_id, member_id)
+    await data(db, SCAN, shop, code=await _code(db, member_id))
+    assert await has_relationship(db, shop.partner_id, member_id)
+    assert (await redeem(db, shop, member_id, 5))["userErrors"] == []

@@ -15,6 +15,7 @@ async def test_100_concurrent_redemptions_never_overdraw(db: AsyncDatabase) -> N
     member_id = await register(db, issuer, "13800003030")
     await set_rule(db, issuer)
     await set_rule(db, redeemer)
+    await register(db, redeemer, "13800003030")   # the member deals with both
     await earn(db, issuer, member_id, 70_000)   # 700 points
     outcomes = await asyncio.gather(*(redeem(db, redeemer if i % 2 else issuer, member_id, 10)
                                       for i in range(100)))

@@ -101,6 +101,7 @@ async def test_reversals_happen_once_and_never_go_negative(db: AsyncDatabase) ->
     await set_rule(db, a)
     await set_rule(db, b)
     earned = await earn(db, a, member_id, 10_000)
+    await register(db, b, "13800002424")
     await redeem(db, b, member_id, 80)
     refused = await reverse(db, a, earned["entry"]["id"])
     assert codes(refused) == [("INSUFFICIENT_POINTS", ["input", "entryId"])]
@@ -209,6 +210,7 @@ async def test_earning_and_redeeming_write_events_for_the_merchant(db: AsyncData
     await set_rule(db, a)
     await set_rule(db, b)
     await earn(db, a, member_id, 3_000)
+    await register(db, b, "13800002828")
     await redeem(db, b, member_id, 10)
     await relay_outboxes(db)
     events = await db[EVENTS].find({}).sort("sequence", 1).to_list()
@@ -217,15 +219,16 @@ async def test_earning_and_redeeming_write_events_for_the_merchant(db: AsyncData
                                  ("points.redeemed", b.partner_id, member_id, -10)]
 
 
-async def test_a_refused_redemption_does_not_make_the_member_known(db: AsyncDatabase) -> None:
+async def test_a_merchant_the_member_does_not_deal_with_cannot_take_their_points(
+        db: AsyncDatabase) -> None:
     issuer, other = partner(), partner()
     member_id = await register(db, issuer, "13800002929")
     await set_rule(db, issuer)
     await set_rule(db, other)
-    refused = await redeem(db, other, member_id, 1)
-    assert [e["code"] for e in refused["userErrors"]] == ["INSUFFICIENT_POINTS"]
+    await earn(db, issuer, member_id, 500)
+    assert codes(await redeem(db, other, member_id, 1)) == [("FORBIDDEN", ["input", "memberId"])]
     hidden = await run(db, LEDGER, other, id=member_id)
     assert [e.extensions["code"] for e in hidden.errors] == ["FORBIDDEN"]
-    await earn(db, issuer, member_id, 500)
+    await register(db, other, "13800002929")   # the member signs up there too
     assert (await redeem(db, other, member_id, 1))["userErrors"] == []
     assert (await data(db, LEDGER, other, id=member_id))["member"]["pointsBalance"] == 4

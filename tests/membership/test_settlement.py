@@ -61,6 +61,9 @@ async def test_settlement_equals_the_reference(db: AsyncDatabase) -> None:
     for merchant in merchants:
         await set_rule(db, merchant, per_unit=1, value=values[merchant.partner_id])
     members = [await register(db, merchants[0], f"1380000404{i}") for i in range(3)]
+    for i in range(3):   # every member deals with every merchant
+        for merchant in merchants[1:]:
+            await register(db, merchant, f"1380000404{i}")
     model, redeemed_by, reversals = Model(), {}, 0
     for _ in range(60):
         member, merchant = rng.choice(members), rng.choice(merchants)
