@@ -27,6 +27,7 @@ from gateway.cli.serve import check_port_free
 from gateway.config import Settings
 from gateway.federation import Supergraph, SupergraphError
 from gateway.limits import OperationLimits
+from gateway.logs import log_config
 from gateway.service import Gateway
 from gateway.standalone import jwks_verifier, standalone_app, subgraph_router
 from gateway.transports.http import http_session
@@ -148,7 +149,7 @@ async def _serve(supergraph: Supergraph, settings: Settings, limits: OperationLi
                                   limits=limits,
                                   cors_origins=settings.cors_origins, on_shutdown=session.close)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                            access_log=False, lifespan="on")
+                            access_log=False, lifespan="on", log_config=log_config("WARNING"))
     names = ", ".join(sorted(supergraph.subgraphs))
     console_err.print(f"Loopgate gateway on http://{settings.host}:{settings.port}/graphql "
                       f"(subgraphs: {names})", highlight=False)

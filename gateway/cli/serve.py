@@ -17,6 +17,7 @@ from gateway.cli._database import add_settings_arguments, connect, database_uri,
 from gateway.cli.seed import seed_demo
 from gateway.config import Settings
 from gateway.demo import demo_steps
+from gateway.logs import log_config
 from schema.payments.providers import LIVE_ENV
 
 
@@ -50,7 +51,8 @@ async def _serve(uri: str, settings: Settings, demo: bool) -> None:
             await seed_demo(mongo.db, demo_steps(settings))
         app = create_app(settings, mongo)
         config = uvicorn.Config(app, host=settings.host, port=settings.port,
-                                log_level="info", access_log=False, lifespan="on")
+                                log_level="info", access_log=False, lifespan="on",
+                                log_config=log_config())
         console_err.print(f"Loopgate on http://{settings.host}:{settings.port}/graphql")
         await uvicorn.Server(config).serve()
     finally:
