@@ -71,11 +71,12 @@ def spend_fifo(lots: list[Document], points: int, now: datetime) -> tuple[list[D
                                                                           list[Document]]:
     """Take ``points`` from the oldest unexpired lots first; the lots after, and what was
     taken from each (``issuer``, ``lot``, ``points``, and the lot's dates to restore it).
-    Refused with INSUFFICIENT_POINTS when the unexpired lots hold fewer."""
+    Refused with INSUFFICIENT_POINTS when the unexpired lots hold fewer (the message names no
+    balance: the caller may be a merchant, which is not shown the member's balances)."""
     available = sum(lot["points"] for lot in lots if lot["expiresAt"] > now)
     if points > available:
         raise WalletRefused(UserErrorCode.INSUFFICIENT_POINTS,
-                            f"the member has {available} points to spend, not {points}")
+                            "the member has too few points to spend for this")
     left, spent, remaining = [], [], points
     for lot in sorted(lots, key=lambda lot: (lot["earnedAt"], lot["entry"])):
         if remaining and lot["expiresAt"] > now:

@@ -178,7 +178,7 @@ async def take(db: AsyncDatabase, member_id: str, operation_id: str, *, merchant
         balance = state.get("storedValue", 0)
         if stored_value > balance:
             raise WalletRefused(UserErrorCode.INSUFFICIENT_BALANCE,
-                                f"the stored-value balance is {balance}, not {stored_value}")
+                                "the member's stored-value balance is too low for this")
         lots, spent = spend_fifo(list(state.get("lots", [])), points, now)
         takes = prune_takes(state.get("takes", {}), now)
         takes[operation_id] = {"at": now, "merchant": merchant_id, "reference": reference,

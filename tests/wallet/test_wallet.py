@@ -171,3 +171,14 @@ async def test_settlement_movements_are_redemptions_minus_reversals(db: AsyncDat
     moves = await settlement_movements(db, start, utcnow() + timedelta(seconds=1))
     assert sum(m["points"] for m in moves if (m["issuer"], m["redeemer"]) == (A, B)) == 26
     assert await db[WALLET.entries].count_documents({}) == 6
+
+
+async def test_refusals_name_no_balance(db: AsyncDatabase) -> None:
+    """A merchant taking a payment is not shown the member's balances, not even in errors."""
+    await _earn(db, "opn_1", A, 737)
+    await credit(db, MEMBER, "opn_2", amount=4_321, kind="TOP_UP", reference="pay_t")
+    for points, value in ((738, 0), (0, 4_322)):
+        with pytest.raises(WalletRefused) as refused:
+            await take(db, MEMBER, f"opn_{points}_{value}", merchant_id=B, points=points,
+                       stored_value=value, reference="pay_x")
+        assert "737" not in refused.value.message and "4321" not in refused.value.message
