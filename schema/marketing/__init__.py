@@ -1,0 +1,1 @@
+"""Marketing: campaigns, deals (vouchers for sale), vouchers and live campaign results."""

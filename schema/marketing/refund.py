@@ -1,0 +1,105 @@
+"""``refundVoucher``: an unused, unexpired voucher is refunded, and with it its share of the
+payment (the deal's price), through payments' own refund (:mod:`schema.payments.refunds`).
+
+The voucher becomes REFUNDED first, in one claimed write that decides from its status (so a
+redemption racing it either came first, VOUCHER_ALREADY_REDEEMED, or finds it REFUNDED); then
+the money moves as a refund named after this operation, which payments applies once, so a
+retry with the same key finishes the same refund. A refund payments refuses puts the voucher
+back to ISSUED.
+"""
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from schema.kernel.claims import update_claimed
+from schema.kernel.errors import UserError, UserErrorCode
+from schema.kernel.money import Money
+from schema.kernel.principal import Principal
+from schema.kernel.time import as_utc, to_iso, utcnow
+from schema.marketing.collections import VOUCHERS
+from schema.marketing.redeem import result
+from schema.marketing.vouchers import get_voucher, settle
+from schema.payments import refunds
+from schema.payments.collections import PAYMENTS
+
+Document = dict[str, Any]
+Result = dict[str, Any]
+FIELD = ("input", "voucherId")
+
+
+def _refusal(voucher: Document, now: Any) -> UserError | None:
+    if voucher["status"] == "REDEEMED":
+        return UserError(UserErrorCode.VOUCHER_ALREADY_REDEEMED, "a used voucher is not "
+                         "refunded", FIELD)
+    if voucher["status"] == "REFUNDED":
+        return UserError(UserErrorCode.VOUCHER_REFUNDED, "already refunded", FIELD)
+    if voucher["status"] == "EXPIRED" or as_utc(voucher["expiresAt"]) <= now:
+        return UserError(UserErrorCode.VOUCHER_EXPIRED,
+                         f"expired at {to_iso(voucher['expiresAt'])}", FIELD)
+    return None
+
+
+async def _mark(db: AsyncDatabase, voucher_id: str, operation_id: str) -> UserError | None:
+    refused: UserError | None = None
+
+    def change(current: Document | None) -> Document | None:
+        nonlocal refused
+        refused = None
+        if current is None or current.get("refundOp") == operation_id:
+            return None
+        now = utcnow()
+        refused = _refusal(current, now)
+        if refused is not None:
+            return None
+        return {**current, "status": "REFUNDED", "refundedAt": now, "refundOp": operation_id}
+
+    await update_claimed(db[VOUCHERS], db, voucher_id, change)
+    return refused
+
+
+async def _unmark(db: AsyncDatabase, voucher_id: str, operation_id: str) -> None:
+    def change(current: Document | None) -> Document | None:
+        if current is None or current.get("refundOp") != operation_id:
+            return None
+        return {**current, "status": "ISSUED", "refundedAt": None, "refundOp": None}
+
+    await update_claimed(db[VOUCHERS], db, voucher_id, change)
+
+
+async def _due(db: AsyncDatabase, voucher_id: str) -> Document | None:
+    def change(current: Document | None) -> Document | None:
+        if current is None or "refund" in current.get("statsDue", []) \
+                or current.get("refundCounted"):
+            return None
+        return {**current, "statsDue": [*current.get("statsDue", []), "refund"],
+                "refundCounted": True}
+
+    await update_claimed(db[VOUCHERS], db, voucher_id, change)
+    return await get_voucher(db, voucher_id)
+
+
+async def refund_voucher(db: AsyncDatabase, principal: Principal, voucher_id: str,
+                         operation_id: str) -> Result:
+    """Run ``refundVoucher`` as operation ``operation_id``."""
+    voucher = await get_voucher(db, voucher_id)
+    if voucher is None or principal.member_id is not None \
+            or not principal.owns(voucher["partnerId"]):
+        return result(None, UserError(UserErrorCode.NOT_FOUND, "no voucher of yours with that "
+                                      "id", FIELD))
+    refused = await _mark(db, voucher_id, operation_id)
+    if refused is not None:
+        return result(None, refused)
+    payment = await db[PAYMENTS].find_one({"_id": voucher["paymentId"]})
+    assert payment is not None, f"voucher {voucher_id} without its payment"
+    price = Money.from_document(voucher["price"])
+    refunded = await refunds.refund_payment(
+        db, payment, refunds.RefundRequest(payment["_id"], price, f"voucher {voucher_id}"),
+        operation_id)
+    if refunded["userErrors"]:
+        await _unmark(db, voucher_id, operation_id)
+        return {"voucherId": None, "userErrors": refunded["userErrors"]}
+    current = await _due(db, voucher_id)
+    if current is not None:
+        await settle(db, current)
+    return result(voucher_id)
