@@ -30,8 +30,8 @@ class EarnPointsInput:
         default=None, description="The order it belongs to (orders do not exist yet: "
                                   "refused with NOT_FOUND).")
     campaign_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The campaign it belongs to (campaigns do not exist yet: "
-                                  "refused with NOT_FOUND).")
+        default=None, description="One of the caller's running campaigns: the points are "
+                                  "multiplied by its pointsMultiplier (else NOT_FOUND).")
     idempotency_key: str = strawberry.field(description="Same key and body: the first result.")
 
 

@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.kernel.errors import UserError, UserErrorCode
 from schema.kernel.idempotency import Refused, run_once
+from schema.kernel.multipliers import points_multiplier
 from schema.kernel.principal import Principal
 from schema.kernel.time import utcnow
 from schema.membership.earn_rules import get_rule, points_for
@@ -55,9 +56,10 @@ async def _known_member(db: AsyncDatabase, member_id: str) -> None:
 
 
 async def earn_points(db: AsyncDatabase, merchant_id: str, member_id: str, amount: int,
-                      currency: str, key: str) -> Result:
+                      currency: str, key: str, *, campaign_id: str | None = None) -> Result:
     """Points for a spend at ``merchant_id`` by its earn rule (per whole currency unit,
-    rounded down)."""
+    rounded down), times the multiplier of the merchant's campaign ``campaign_id`` when one
+    is named (it must be running: else NOT_FOUND)."""
     if amount <= 0:
         return refusal(UserError(UserErrorCode.INVALID, "spend must be positive",
                                  ("input", "spend", "amount")))
@@ -71,7 +73,14 @@ async def earn_points(db: AsyncDatabase, merchant_id: str, member_id: str, amoun
         if currency != rule["pointValue"]["currency"]:
             raise _refuse(UserErrorCode.CURRENCY_MISMATCH, "the earn rule is in "
                           f"{rule['pointValue']['currency']}", "spend", "currency")
-        points = points_for(rule, amount)
+        multiplier = 1
+        if campaign_id is not None:
+            found = await points_multiplier(db, merchant_id, campaign_id, utcnow())
+            if found is None:
+                raise _refuse(UserErrorCode.NOT_FOUND, "no running campaign of yours with "
+                              "that id", "campaignId")
+            multiplier = found
+        points = points_for(rule, amount) * multiplier
         if points <= 0:
             raise _refuse(UserErrorCode.INVALID, "the spend is too small to earn a point",
                           "spend", "amount")
@@ -79,10 +88,13 @@ async def earn_points(db: AsyncDatabase, merchant_id: str, member_id: str, amoun
         await schedule_expiry(db, member_id, expires_at)
         await record_relationship(db, merchant_id, member_id)
         applied = await earn(db, member_id, operation_id, merchant_id=merchant_id,
-                             points=points, reference=None, expires_at=expires_at)
+                             points=points, reference=campaign_id, expires_at=expires_at)
         return _entry_result(applied.entries[0])
 
-    body = {"memberId": member_id, "spend": {"amount": amount, "currency": currency}}
+    body: dict[str, Any] = {"memberId": member_id,
+                            "spend": {"amount": amount, "currency": currency}}
+    if campaign_id is not None:
+        body["campaignId"] = campaign_id
     return await run_once(db, merchant_id, "earnPoints", key, body, run, refusal)
 
 

@@ -199,20 +199,24 @@ class Mutation:
     @strawberry.federation.mutation(
         requires_scopes=POINTS_WRITE,
         description="Points for a member's spend at the caller, by its earn rule (rounded "
-                    "down); they expire after the platform's period (default 24 months).")
+                    "down), times the pointsMultiplier of the caller's campaign named by "
+                    "campaignId while it runs; they expire after the platform's period "
+                    "(default 24 months).")
     async def earn_points(self, info: strawberry.Info, input: EarnPointsInput) -> PointsPayload:
         context: SubgraphContext = info.context
         partner_id = context.require("points:write").require_partner()
         member_id = id_argument(input.member_id, "mem", "memberId")
-        if input.order_id is not None or input.campaign_id is not None:
-            field = "orderId" if input.order_id is not None else "campaignId"
+        if input.order_id is not None:
             return PointsPayload.of(points.refusal(KernelUserError(
-                UserErrorCode.NOT_FOUND, f"no such {field[:-2]}", ("input", field))))
+                UserErrorCode.NOT_FOUND, "no such order", ("input", "orderId"))))
+        campaign_id = (id_argument(input.campaign_id, "cmp", "campaignId")
+                       if input.campaign_id is not None else None)
         early = _key_error(input.idempotency_key)
         if early is not None:
             return early
         result = await points.earn_points(context.db, partner_id, member_id, input.spend.amount,
-                                          input.spend.currency, input.idempotency_key)
+                                          input.spend.currency, input.idempotency_key,
+                                          campaign_id=campaign_id)
         return PointsPayload.of(result)
 
     @strawberry.federation.mutation(

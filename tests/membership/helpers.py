@@ -76,6 +76,14 @@ async def earn(db: AsyncDatabase, who: Principal, member_id: str, amount: int,
         "idempotencyKey": _key(key)}))["earnPoints"]
 
 
+async def earn_with(db: AsyncDatabase, who: Principal, member_id: str, amount: int,
+                    **extra: Any) -> dict[str, Any]:
+    """earnPoints with more input fields (campaignId, orderId)."""
+    return (await data(db, EARN, who, input={
+        "memberId": member_id, "spend": {"amount": amount, "currency": "CNY"},
+        "idempotencyKey": _key(None), **extra}))["earnPoints"]
+
+
 async def redeem(db: AsyncDatabase, who: Principal, member_id: str, points: int,
                  key: str | None = None, **extra: Any) -> dict[str, Any]:
     return (await data(db, REDEEM, who, input={
