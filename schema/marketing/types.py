@@ -197,16 +197,16 @@ class Deal:
 @strawberry.type(description="A deal's edge, with the distance to its nearest redeeming store "
                              "when the list was asked near a point.")
 class DealEdge:
-    cursor: str
-    node: Deal
+    cursor: str = strawberry.field(description="Where the next page starts.")
+    node: Deal = strawberry.field(description="The deal.")
     distance_meters: int | None = strawberry.field(description="To the nearest store within "
                                                                "the radius that redeems it.")
 
 
 @strawberry.type(description="Deals on sale, nearest first when asked near a point.")
 class DealConnection:
-    edges: list[DealEdge]
-    page_info: PageInfo
+    edges: list[DealEdge] = strawberry.field(description="This page's deals.")
+    page_info: PageInfo = strawberry.field(description="Whether more follow.")
 
 
 @strawberry.type(description="A voucher bought by a member: redeemed once, in a store of the "
@@ -253,14 +253,14 @@ class Voucher:
 
 @strawberry.type(description="A member's vouchers.")
 class VoucherEdge:
-    cursor: str
-    node: Voucher
+    cursor: str = strawberry.field(description="Where the next page starts.")
+    node: Voucher = strawberry.field(description="The voucher.")
 
 
 @strawberry.type(description="Vouchers, newest first.")
 class VoucherConnection:
-    edges: list[VoucherEdge]
-    page_info: PageInfo
+    edges: list[VoucherEdge] = strawberry.field(description="This page's vouchers.")
+    page_info: PageInfo = strawberry.field(description="Whether more follow.")
 
 
 async def member_vouchers(context: SubgraphContext, member_id: str, statuses: list[str] | None,
