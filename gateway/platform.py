@@ -25,12 +25,13 @@ from schema.kernel.indexes import ensure_indexes
 from schema.kernel.sandbox import Databases, SandboxDemo
 from schema.kernel.subgraph import Job, Subgraph
 from schema.maps.schema import SUBGRAPH as MAPS
+from schema.marketing.schema import SUBGRAPH as MARKETING
 from schema.membership.schema import SUBGRAPH as MEMBERSHIP
 from schema.payments.schema import SUBGRAPH as PAYMENTS
 from schema.stores.schema import SUBGRAPH as STORES
 
 PLATFORM_SUBGRAPHS: tuple[Subgraph, ...] = (PARTNERS, STORES, MAPS, CATALOG, MEMBERSHIP,
-                                                PAYMENTS)
+                                                PAYMENTS, MARKETING)
 
 _log = logging.getLogger("loopgate.sandbox")
 

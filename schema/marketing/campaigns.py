@@ -37,9 +37,11 @@ def campaign_problems(name: str, starts_at: datetime, ends_at: datetime,
 
 
 async def create_campaign(db: AsyncDatabase, merchant_id: str, name: str,
-                          starts_at: datetime, ends_at: datetime, multiplier: int) -> Document:
+                          starts_at: datetime, ends_at: datetime, multiplier: int, *,
+                          campaign_id: str | None = None) -> Document:
+    """Insert the campaign (``campaign_id``: a seed's stable id)."""
     now = utcnow()
-    doc = {"_id": new_id("cmp"), "partnerId": merchant_id, "name": name.strip(),
+    doc = {"_id": campaign_id or new_id("cmp"), "partnerId": merchant_id, "name": name.strip(),
            "startsAt": as_utc(starts_at), "endsAt": as_utc(ends_at),
            "pointsMultiplier": multiplier, "createdAt": now}
     await db[CAMPAIGNS].insert_one(doc)

@@ -115,8 +115,10 @@ def merchant_list_id(merchant_id: str) -> str:
     return f"deals:{merchant_id}"
 
 
-async def create_deal(db: AsyncDatabase, merchant_id: str, request: DealRequest) -> Document:
-    deal_id = new_id("dea")
+async def create_deal(db: AsyncDatabase, merchant_id: str, request: DealRequest, *,
+                      deal_id: str | None = None) -> Document:
+    """Create the deal (``deal_id``: a seed's stable id, for a deal that does not exist)."""
+    deal_id = deal_id or new_id("dea")
     if request.stock_limit is not None:
         await STOCK.add(db, deal_id, request.stock_limit, op="init")
     await _append_id(db, MERCHANT_DEALS, merchant_list_id(merchant_id), "dealIds", deal_id)

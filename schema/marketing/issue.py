@@ -57,7 +57,8 @@ async def _issue_one(db: AsyncDatabase, purchase: Document, deal: Document,
     voucher_id = voucher_id_for(purchase["_id"], index)
     if await db[VOUCHERS].find_one({"_id": voucher_id}, {"_id": 1}) is not None:
         return
-    code = new_code()
+    demo = purchase.get("demoCodes") or []
+    code = demo[index] if index < len(demo) else new_code()
     key = code_lookup_key(code)
     with contextlib.suppress(DuplicateKeyError):   # 75 random bits: a clash is a retry's own
         await db[VOUCHER_CODES].insert_one({"_id": f"vcode:{key}", "voucherId": voucher_id})

@@ -47,6 +47,8 @@ class PurchaseRequest:
     quantity: int
     channel: str
     portions: list[PortionRequest]
+    demo_codes: tuple[str, ...] = ()
+    """Seeds only: the codes the vouchers get (a sandbox's known demo code), else random."""
 
 
 def result(payment_id: str | None, voucher_ids: list[str], *errors: UserError) -> Result:
@@ -99,6 +101,8 @@ async def _start(db: AsyncDatabase, principal: Principal, request: PurchaseReque
                 "quantity": request.quantity, "channel": request.channel,
                 "price": deal["price"], "limited": deal["stockLimit"] is not None,
                 "state": "RESERVING", "voucherIds": [], "createdAt": now, "updatedAt": now}
+    if request.demo_codes:
+        purchase["demoCodes"] = list(request.demo_codes)
     try:
         await db[PURCHASES].insert_one(purchase)
     except DuplicateKeyError:

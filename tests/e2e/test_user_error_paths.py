@@ -107,8 +107,8 @@ async def _cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[d
         await _errors(graphql, SYNC_PRICES, me, idempotencyKey=prices_key,
                       items=[_price("TEA"), _price("OTHER")]),
     ]
-    return cases + await _points_cases(platform, graphql) + await _payment_cases(platform,
-                                                                                   graphql)
+    return (cases + await _points_cases(platform, graphql)
+            + await _payment_cases(platform, graphql) + await _marketing_cases(platform, graphql))
 
 
 async def _points_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[dict]]]:
@@ -159,6 +159,46 @@ async def _payment_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str
                       idempotencyKey=new_id("evt")),
         await _errors(graphql, REFUND_PAYMENT, merchant, paymentId=new_id("pay"),
                       amount={"amount": 100}, idempotencyKey=new_id("evt")),
+    ]
+
+
+MARKETING_SCOPES = "deals:write vouchers:redeem refunds:write payments:write"
+CREATE_CAMPAIGN = """mutation($input: CreateCampaignInput!) {
+  createCampaign(input: $input) { campaign { id } userErrors { code field message } } }"""
+CREATE_DEAL = """mutation($input: CreateDealInput!) {
+  createDeal(input: $input) { deal { id } userErrors { code field message } } }"""
+PURCHASE_DEAL = """mutation($input: PurchaseDealInput!) {
+  purchaseDeal(input: $input) { vouchers { id } userErrors { code field message } } }"""
+REDEEM_VOUCHER = """mutation($input: RedeemVoucherInput!) {
+  redeemVoucher(input: $input) { voucher { id } userErrors { code field message } } }"""
+REFUND_VOUCHER = """mutation($input: RefundVoucherInput!) {
+  refundVoucher(input: $input) { voucher { id } userErrors { code field message } } }"""
+
+
+async def _marketing_cases(platform: Platform,
+                           graphql: GraphQL) -> list[tuple[str, list[dict]]]:
+    """Marketing refusals: a backwards campaign, a deal below its price at a foreign store,
+    quantity 0, unknown deals, a mistyped code, unknown vouchers."""
+    merchant = await platform.partner("Deal Mart", MARKETING_SCOPES)
+    return [
+        await _errors(graphql, CREATE_CAMPAIGN, merchant, name=" ", startsAt=NOW,
+                      endsAt=NOW, pointsMultiplier=0),
+        await _errors(graphql, CREATE_DEAL, merchant, title="Tea", price={"amount": 500},
+                      faceValue={"amount": 400}, validFrom="2099-01-02T00:00:00Z",
+                      validUntil="2099-01-01T00:00:00Z", storeIds=[new_id("sto")]),
+        await _errors(graphql, CREATE_DEAL, merchant, title="Tea", price={"amount": 500},
+                      faceValue={"amount": 600}, validFrom=NOW,
+                      validUntil="2099-01-01T00:00:00Z", storeIds=[new_id("sto")]),
+        await _errors(graphql, PURCHASE_DEAL, merchant, dealId=new_id("dea"),
+                      memberId=new_id("mem"), quantity=0, channel="APP", portions=[],
+                      idempotencyKey=new_id("evt")),
+        await _errors(graphql, PURCHASE_DEAL, merchant, dealId=new_id("dea"),
+                      memberId=new_id("mem"), quantity=1, channel="APP", portions=[],
+                      idempotencyKey=new_id("evt")),
+        await _errors(graphql, REDEEM_VOUCHER, merchant, code="ABCD-EFGH-JKMN-PQRS",
+                      storeId=new_id("sto"), idempotencyKey=new_id("evt")),
+        await _errors(graphql, REFUND_VOUCHER, merchant, voucherId=new_id("vch"),
+                      idempotencyKey=new_id("evt")),
     ]
 
 

@@ -16,6 +16,7 @@ import pytest
 from gateway.federation import Supergraph
 from gateway.platform import compose_platform
 from schema.catalog.seed import demo_sku
+from schema.marketing.seed import sandbox_deal_id, sandbox_voucher_code, sandbox_voucher_id
 from schema.membership.seed import sandbox_earning_id, sandbox_member_id, sandbox_phone
 from schema.payments.seed import sandbox_paid_id, sandbox_pending_id
 from schema.stores.seed import SANDBOX_STORE_COUNT, sandbox_store_code, sandbox_store_id
@@ -134,6 +135,41 @@ CASES: dict[str, Case] = {
         lambda partner: {"input": {"paymentId": sandbox_paid_id(partner),
                                    "amount": {"amount": 100}, "idempotencyKey": "sbx-ref-1"}},
         lambda p: p["refund"] == {"status": "SUCCEEDED"}),
+    "createCampaign": Case(
+        """mutation($input: CreateCampaignInput!) { createCampaign(input: $input) {
+             campaign { name } userErrors { code message } } }""",
+        lambda _partner: {"input": {"name": "Sandbox spring", "startsAt": _now(),
+                                    "endsAt": "2099-01-01T00:00:00Z"}},
+        lambda p: p["campaign"] == {"name": "Sandbox spring"}),
+    "createDeal": Case(
+        """mutation($input: CreateDealInput!) { createDeal(input: $input) {
+             deal { title } userErrors { code message } } }""",
+        lambda _partner: {"input": {"title": "Sandbox tea", "price": {"amount": 500},
+                                    "faceValue": {"amount": 800}, "validFrom": _now(),
+                                    "validUntil": "2099-01-01T00:00:00Z"}},
+        lambda p: p["deal"] == {"title": "Sandbox tea"}),
+    "purchaseDeal": Case(
+        """mutation($input: PurchaseDealInput!) { purchaseDeal(input: $input) {
+             payment { id } vouchers { id } userErrors { code message } } }""",
+        lambda partner: {"input": {"dealId": sandbox_deal_id(partner),
+                                   "memberId": sandbox_member_id(partner), "channel": "APP",
+                                   "portions": [{"method": "EXTERNAL",
+                                                 "amount": {"amount": 1000}}],
+                                   "idempotencyKey": "sbx-deal-1"}},
+        lambda p: p["payment"] is not None and p["vouchers"] == []),
+    "redeemVoucher": Case(
+        """mutation($input: RedeemVoucherInput!) { redeemVoucher(input: $input) {
+             voucher { status } userErrors { code message } } }""",
+        lambda partner: {"input": {"code": sandbox_voucher_code(partner),
+                                   "storeId": sandbox_store_id(partner, 0),
+                                   "idempotencyKey": "sbx-redeem-voucher-1"}},
+        lambda p: p["voucher"] == {"status": "REDEEMED"}),
+    "refundVoucher": Case(
+        """mutation($input: RefundVoucherInput!) { refundVoucher(input: $input) {
+             voucher { status } userErrors { code message } } }""",
+        lambda partner: {"input": {"voucherId": sandbox_voucher_id(partner, 1),
+                                   "idempotencyKey": "sbx-refund-voucher-1"}},
+        lambda p: p["voucher"] == {"status": "REFUNDED"}),
 }
 
 
