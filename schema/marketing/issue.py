@@ -10,6 +10,7 @@ repeat after that does nothing at all.
 """
 
 import contextlib
+import logging
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -27,6 +28,7 @@ from schema.marketing.deals import SOLD, STOCK, get_deal
 
 Document = dict[str, Any]
 RESOURCE = "Voucher"
+_log = logging.getLogger("loopgate.marketing")
 
 
 def voucher_id_for(payment_id: str, index: int) -> str:
@@ -86,8 +88,13 @@ async def _issue_one(db: AsyncDatabase, purchase: Document, deal: Document,
 
 
 async def issue(db: AsyncDatabase, purchase: Document) -> None:
-    """Issue the purchase's vouchers and count them (the payment succeeded)."""
-    if purchase["state"] == "ISSUED":
+    """Issue the purchase's vouchers and count them (the payment succeeded). Only a
+    purchase holding its stock (RESERVED) issues: one whose stock was given back never
+    does, so no payment can bring more vouchers than the stock limit."""
+    if purchase["state"] != "RESERVED":
+        if purchase["state"] != "ISSUED":
+            _log.error("purchase %s: payment succeeded but the purchase is %s; no vouchers",
+                       purchase["_id"], purchase["state"])
         return
     deal = await get_deal(db, purchase["dealId"])
     if deal is None:

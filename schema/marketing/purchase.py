@@ -31,6 +31,7 @@ from schema.marketing.deals import STOCK, get_deal, on_sale
 from schema.marketing.issue import release, set_state
 from schema.membership.members import get_member
 from schema.payments import create
+from schema.payments.collections import PAYMENTS
 from schema.payments.portions import PortionRequest
 
 Document = dict[str, Any]
@@ -140,6 +141,10 @@ async def purchase_deal(db: AsyncDatabase, principal: Principal, request: Purcha
     if purchase["state"] == "SOLD_OUT":
         return _refused(UserErrorCode.DEAL_SOLD_OUT, "not enough vouchers of this deal are "
                         "left", "quantity")
+    if purchase["state"] == "RELEASED" and await db[PAYMENTS].find_one(
+            {"_id": payment_id}, {"_id": 1}) is None:
+        return _refused(UserErrorCode.CONFLICT, "this purchase's payment was refused and its "
+                        "stock given back: buy again with a new idempotency key", "portions")
     price = Money.from_document(purchase["price"])
     paid = await create.create_payment(
         db, create.Caller(merchant_id=purchase["partnerId"], client_id=principal.client_id,

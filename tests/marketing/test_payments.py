@@ -2,13 +2,21 @@
 notification; the held stock back when it fails or is canceled), and refunds of vouchers
 moving their share of the payment back."""
 
+from datetime import timedelta
+
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schema.kernel.ids import new_id
+from schema.kernel.time import utcnow
 from schema.marketing.collections import PURCHASES, VOUCHERS
 from schema.marketing.deals import SOLD, STOCK
+from schema.marketing.purchase import PurchaseRequest, purchase_deal
+from schema.membership.earn_rules import set_rule
 from schema.payments.collections import PAYMENTS
 from schema.payments.lifecycle import end, finish
 from schema.payments.notifications import apply_outcome
+from schema.payments.portions import PortionRequest
+from schema.wallet import earn
 from tests.marketing.helpers import (
     buyer,
     campaign,
@@ -92,3 +100,25 @@ async def test_refunding_a_voucher_refunds_its_share_of_the_payment(db: AsyncDat
     assert [r["status"] for r in payment["refunds"]] == ["SUCCEEDED", "SUCCEEDED"]
     assert await SOLD.value(db, deal_id) == 1
     assert await STOCK.value(db, deal_id) == 7   # a refund does not put a voucher back on sale
+
+
+async def test_a_refused_purchase_retried_as_the_same_operation_never_issues(
+        db: AsyncDatabase) -> None:
+    shop = merchant()
+    deal_id = await deal(db, shop, stockLimit=1)
+    member = await buyer(db, shop.partner_id, stored_value=0)
+    await earn(db, member, new_id("opn"), merchant_id=shop.partner_id, points=1_000,
+               reference="test", expires_at=utcnow() + timedelta(days=30))
+    request = PurchaseRequest(deal_id=deal_id, member_id=member, quantity=1, channel="APP",
+                              portions=[PortionRequest("POINTS", None, 1_000)])
+    operation = new_id("opn")
+
+    refused = await purchase_deal(db, member_token(member), request, operation)
+    await set_rule(db, shop.partner_id, 1, 1, "CNY")   # now the points would be accepted
+    retried = await purchase_deal(db, member_token(member), request, operation)
+
+    assert [e["code"] for e in refused["userErrors"]] == ["FORBIDDEN"]
+    assert [e["code"] for e in retried["userErrors"]] == ["CONFLICT"]
+    assert await db[VOUCHERS].count_documents({}) == 0
+    assert await STOCK.value(db, deal_id) == 1
+    assert await balances(db, member) == (1_000, 0)

@@ -53,6 +53,9 @@ async def test_deals_near_a_point_come_nearest_redeeming_store_first(db: AsyncDa
     rest = await query(db, DEALS, reader, merchantId=near_shop.partner_id, first=1,
                        after=listed["deals"]["pageInfo"]["endCursor"])
     assert _rows(rest) == [(far_only, None)]
+    every = await query(db, DEALS, reader, first=100)
+    assert {everywhere, far_only, theirs} <= {d for d, _ in _rows(every)}
+    assert all(distance is None for _, distance in _rows(every))
     bad = await run(db, DEALS, reader, near={"lat": 91, "lng": 0})
     assert bad.errors[0].extensions["code"] == "BAD_USER_INPUT"
 
