@@ -24,7 +24,7 @@ from schema.kernel.time import utcnow
 from schema.marketing.collections import STATS, VOUCHERS
 
 Document = dict[str, Any]
-RECENT_OPS = 512
+RECENT_OPS = 256
 
 
 @dataclass(frozen=True, slots=True)

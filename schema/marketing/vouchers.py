@@ -7,12 +7,13 @@ them to the campaign (named adds: ``redeem:<id>``, ``refund:<id>``) and clears t
 that dies in between leaves ``statsDue`` set, and :func:`sweep_stats_due` settles it.
 """
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from schema.kernel.claims import update_claimed
+from schema.kernel.claims import Contended, update_claimed
 from schema.kernel.principal import Principal
 from schema.kernel.time import as_utc
 from schema.marketing import stats
@@ -20,6 +21,7 @@ from schema.marketing.collections import VOUCHERS
 from schema.marketing.deals import SOLD
 
 Document = dict[str, Any]
+_log = logging.getLogger("loopgate.marketing")
 
 
 async def get_voucher(db: AsyncDatabase, voucher_id: str) -> Document | None:
@@ -51,13 +53,21 @@ def _change_for(voucher: Document, due: str) -> stats.Change:
 
 
 async def settle(db: AsyncDatabase, voucher: Document) -> None:
-    """Add the figures the voucher still owes its campaign (and its deal's sold count)."""
+    """Add the figures the voucher still owes its campaign (and its deal's sold count).
+
+    The voucher's own change is already written, so a campaign document too busy to take
+    the figures now (:class:`Contended`) does not fail the redemption or refund: the
+    figures stay due and the sweep adds them."""
     due = voucher.get("statsDue") or []
-    for name in due:
-        if voucher["campaignId"] is not None:
-            await stats.apply(db, voucher["campaignId"], _change_for(voucher, name))
-        if name == "refund":
-            await SOLD.add(db, voucher["dealId"], -1, op=f"refund:{voucher['_id']}")
+    try:
+        for name in due:
+            if voucher["campaignId"] is not None:
+                await stats.apply(db, voucher["campaignId"], _change_for(voucher, name))
+            if name == "refund":
+                await SOLD.add(db, voucher["dealId"], -1, op=f"refund:{voucher['_id']}")
+    except Contended:
+        _log.warning("voucher %s: campaign figures busy; the sweep adds them", voucher["_id"])
+        return
 
     def cleared(current: Document | None) -> Document | None:
         left = [d for d in (current or {}).get("statsDue", []) if d not in due]
