@@ -1,0 +1,1 @@
+"""Voucher redemption benchmark: ``python -m bench.marketing``."""
