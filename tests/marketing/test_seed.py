@@ -2,12 +2,13 @@
 redeemed at several stores (stats equal to the recount), seeded twice without change; a
 sandbox's deal with a voucher to redeem by its known code and one to refund."""
 
+import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from partners.demo import demo_partner_id
 from schema.kernel.ids import new_id
 from schema.marketing import stats
-from schema.marketing.collections import VOUCHERS
+from schema.marketing.collections import DEALS, VOUCHERS
 from schema.marketing.seed import (
     DEMO_CAMPAIGN_ID,
     MARKETING_SEED,
@@ -17,6 +18,7 @@ from schema.marketing.seed import (
     sandbox_voucher_id,
 )
 from schema.membership.seed import MEMBERSHIP_SEED, sandbox_membership_seed
+from schema.payments.providers import LIVE_ENV
 from schema.stores.seed import sandbox_stores_seed, store_documents, write_stores
 from tests.marketing.helpers import codes, merchant, redeem, refund
 
@@ -58,3 +60,16 @@ async def test_a_sandbox_has_a_voucher_with_a_known_code(db: AsyncDatabase) -> N
     assert refunded["userErrors"] == [] and refunded["voucher"]["status"] == "REFUNDED"
     assert codes(await refund(db, shop, sandbox_voucher_id(partner, 0))) == [
         "VOUCHER_ALREADY_REDEEMED"]
+
+
+async def test_without_live_payments_the_demo_has_deals_but_no_sales(
+        db: AsyncDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(LIVE_ENV)
+    await write_stores(db, store_documents(8, demo_partner_id("quickmart")), lambda _n: None)
+    await MEMBERSHIP_SEED.apply(db, lambda _n: None)
+
+    await MARKETING_SEED.apply(db, lambda _n: None)
+
+    assert await db[DEALS].count_documents({}) == 2
+    assert await db[VOUCHERS].count_documents({}) == 0
+    assert (await stats.read(db, DEMO_CAMPAIGN_ID))[0] == stats.Figures()
