@@ -5,9 +5,12 @@ The voucher becomes REFUNDED first, in one claimed write that decides from its s
 redemption racing it either came first, VOUCHER_ALREADY_REDEEMED, or finds it REFUNDED); then
 the money moves as a refund named after this operation, which payments applies once, so a
 retry with the same key finishes the same refund. A refund payments refuses puts the voucher
-back to ISSUED.
+back to ISSUED. Until its money has moved the voucher carries ``refundPending``; a writer
+that died in between leaves it, and :func:`sweep_unfinished_refunds` finishes the same
+refund.
 """
 
+from datetime import timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -26,6 +29,7 @@ from schema.payments.collections import PAYMENTS
 Document = dict[str, Any]
 Result = dict[str, Any]
 FIELD = ("input", "voucherId")
+SETTLE_AFTER = timedelta(minutes=2)
 
 
 def _refusal(voucher: Document, now: Any) -> UserError | None:
@@ -52,7 +56,8 @@ async def _mark(db: AsyncDatabase, voucher_id: str, operation_id: str) -> UserEr
         refused = _refusal(current, now)
         if refused is not None:
             return None
-        return {**current, "status": "REFUNDED", "refundedAt": now, "refundOp": operation_id}
+        return {**current, "status": "REFUNDED", "refundedAt": now, "refundOp": operation_id,
+                "refundPending": True}
 
     await update_claimed(db[VOUCHERS], db, voucher_id, change)
     return refused
@@ -62,21 +67,53 @@ async def _unmark(db: AsyncDatabase, voucher_id: str, operation_id: str) -> None
     def change(current: Document | None) -> Document | None:
         if current is None or current.get("refundOp") != operation_id:
             return None
-        return {**current, "status": "ISSUED", "refundedAt": None, "refundOp": None}
+        return {**current, "status": "ISSUED", "refundedAt": None, "refundOp": None,
+                "refundPending": False}
 
     await update_claimed(db[VOUCHERS], db, voucher_id, change)
 
 
 async def _due(db: AsyncDatabase, voucher_id: str) -> Document | None:
+    """The money moved: the refund's figures become due (once) and nothing is pending."""
     def change(current: Document | None) -> Document | None:
-        if current is None or "refund" in current.get("statsDue", []) \
-                or current.get("refundCounted"):
+        if current is None or not current.get("refundPending"):
             return None
         return {**current, "statsDue": [*current.get("statsDue", []), "refund"],
-                "refundCounted": True}
+                "refundPending": False}
 
     await update_claimed(db[VOUCHERS], db, voucher_id, change)
     return await get_voucher(db, voucher_id)
+
+
+async def finish_refund(db: AsyncDatabase, voucher: Document) -> list[Document]:
+    """Move the money of the voucher's refund (named by its ``refundOp``, so once) and
+    count it; the userErrors of a refund payments refused (the voucher is ISSUED again)."""
+    operation_id = voucher["refundOp"]
+    payment = await db[PAYMENTS].find_one({"_id": voucher["paymentId"]})
+    assert payment is not None, f"voucher {voucher['_id']} without its payment"
+    price = Money.from_document(voucher["price"])
+    refunded = await refunds.refund_payment(
+        db, payment, refunds.RefundRequest(payment["_id"], price,
+                                           f"voucher {voucher['_id']}"), operation_id)
+    if refunded["userErrors"]:
+        await _unmark(db, voucher["_id"], operation_id)
+        return list(refunded["userErrors"])
+    current = await _due(db, voucher["_id"])
+    if current is not None:
+        await settle(db, current)
+    return []
+
+
+async def sweep_unfinished_refunds(db: AsyncDatabase) -> int:
+    """Finish refunds whose writer died before the money moved (a sweep: a scan on
+    FerretDB v1); those younger than :data:`SETTLE_AFTER` are still their writer's."""
+    finished = 0
+    started_before = utcnow() - SETTLE_AFTER
+    async for voucher in db[VOUCHERS].find({"refundPending": True,
+                                            "refundedAt": {"$lt": started_before}}):
+        await finish_refund(db, voucher)
+        finished += 1
+    return finished
 
 
 async def refund_voucher(db: AsyncDatabase, principal: Principal, voucher_id: str,
@@ -90,16 +127,10 @@ async def refund_voucher(db: AsyncDatabase, principal: Principal, voucher_id: st
     refused = await _mark(db, voucher_id, operation_id)
     if refused is not None:
         return result(None, refused)
-    payment = await db[PAYMENTS].find_one({"_id": voucher["paymentId"]})
-    assert payment is not None, f"voucher {voucher_id} without its payment"
-    price = Money.from_document(voucher["price"])
-    refunded = await refunds.refund_payment(
-        db, payment, refunds.RefundRequest(payment["_id"], price, f"voucher {voucher_id}"),
-        operation_id)
-    if refunded["userErrors"]:
-        await _unmark(db, voucher_id, operation_id)
-        return {"voucherId": None, "userErrors": refunded["userErrors"]}
-    current = await _due(db, voucher_id)
-    if current is not None:
-        await settle(db, current)
+    marked = await get_voucher(db, voucher_id)
+    assert marked is not None
+    if marked.get("refundPending"):
+        errors = await finish_refund(db, marked)
+        if errors:
+            return {"voucherId": None, "userErrors": errors}
     return result(voucher_id)

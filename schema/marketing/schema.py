@@ -310,10 +310,11 @@ class Mutation:
 schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[MemberRef],
                                       config=schema_config())
 
-# The relay moves voucher events; the sweeps expire vouchers of ended deals and settle the
-# campaign figures a writer that died still owed.
+# The relay moves voucher events; the sweeps expire vouchers of ended deals, settle the
+# campaign figures and finish the voucher refunds a writer that died left.
 SUBGRAPH = Subgraph(name="marketing", schema=schema,
                     indexes=INDEXES + EVENT_INDEXES + IDEMPOTENCY_INDEXES,
                     make_context=make_context, jobs=(relay_outboxes,),
-                    sweeps=(sweep_expired_vouchers, sweep_stats_due, sweep_expired,
-                            sweep_claims, sweep_events))
+                    sweeps=(sweep_expired_vouchers, sweep_stats_due,
+                            refund.sweep_unfinished_refunds, sweep_expired, sweep_claims,
+                            sweep_events))

@@ -62,6 +62,8 @@ class Figures:
             line = self.channels.setdefault(change.channel, {"sold": 0, "revenue": 0})
             line["sold"] += change.sold
             line["revenue"] += change.revenue
+            if line == {"sold": 0, "revenue": 0}:   # all refunded: as if never sold there
+                del self.channels[change.channel]
 
     def to_document(self) -> Document:
         return {"currency": self.currency, "sold": self.sold, "redeemed": self.redeemed,

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schema.kernel.ids import new_id
 from schema.kernel.time import to_iso, utcnow
+from schema.marketing import refund as refund_module
 from schema.marketing import stats
 from schema.marketing.collections import VOUCHERS
 from schema.marketing.expiry import sweep_expired_vouchers
@@ -115,3 +117,28 @@ async def test_rebuild_writes_the_recount(db: AsyncDatabase) -> None:
     assert (rebuilt.sold, rebuilt.revenue, rebuilt.channels) == (
         3, 3_000, {"POS": {"sold": 3, "revenue": 3_000}})
     assert (await stats.read(db, campaign_id))[0] == rebuilt
+
+
+async def test_a_refund_left_before_its_money_moved_is_finished_by_the_sweep(
+        db: AsyncDatabase) -> None:
+    shop = merchant()
+    campaign_id = await campaign(db, shop)
+    member = await buyer(db, shop.partner_id, stored_value=3_000)
+    deal_id = await deal(db, shop, campaignId=campaign_id)
+    [voucher] = (await purchase(db, member_token(member), deal_id, member))["vouchers"]
+    operation = new_id("opn")
+    assert await refund_module._mark(db, voucher["id"], operation) is None   # then it died
+    assert await refund_module.sweep_unfinished_refunds(db) == 0   # still its writer's
+    await db[VOUCHERS].update_one({"_id": voucher["id"]}, {
+        "$set": {"refundedAt": utcnow() - timedelta(minutes=5)}})
+
+    assert await refund_module.sweep_unfinished_refunds(db) == 1
+    assert await refund_module.sweep_unfinished_refunds(db) == 0
+
+    assert await balances(db, member) == (0, 3_000)
+    stored = await db[VOUCHERS].find_one({"_id": voucher["id"]})
+    assert (stored["status"], stored["refundPending"], stored["statsDue"]) == (
+        "REFUNDED", False, [])
+    kept, _ = await stats.read(db, campaign_id)
+    assert (kept.sold, kept.revenue) == (0, 0)
+    assert kept == await stats.recount(db, campaign_id)
