@@ -23,7 +23,7 @@ STATS = "campaign_stats"
 DEAL_EXPIRY = "deal_expiry"
 
 INDEXES: tuple[IndexSpec, ...] = (
-    IndexSpec.on(VOUCHERS, "memberId", "issuedAt"),
+    IndexSpec.on(VOUCHERS, "memberId", "_id"),
     IndexSpec.on(VOUCHERS, "dealId", "status"),
     IndexSpec.on(VOUCHERS, "campaignId"),
     IndexSpec.on(DEALS, "status"),
