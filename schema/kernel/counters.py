@@ -53,8 +53,10 @@ class Counter:
         def change(current: Document | None) -> Document | None:
             nonlocal refused
             value, ops = (current or {}).get("v", 0), (current or {}).get("ops", [])
+            if op is not None and op in ops:   # a repeat: applied already, whatever the floor
+                return None
             refused = floor is not None and value + delta < floor
-            if refused or (op is not None and op in ops):
+            if refused:
                 return None
             return {"v": value + delta,
                     "ops": [*ops, op][-RECENT_OPS:] if op is not None else ops}

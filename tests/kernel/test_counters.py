@@ -54,3 +54,11 @@ async def test_missing_counters_are_zero_and_keys_are_separate(db):
     await Counter("other").add(db, "a", 9)
     assert await HITS.values(db, ["a", "b"]) == [2, 0]
     assert await HITS.value(db, "nothing") == 0
+
+
+async def test_a_repeat_of_an_applied_add_is_not_refused_by_the_floor(db) -> None:
+    stock = Counter("repeat-floor")
+    await stock.add(db, "d", 1)
+    assert await stock.add(db, "d", -1, floor=0, op="hold:1") == 0
+    assert await stock.add(db, "d", -1, floor=0, op="hold:1") == 0   # a retry: held already
+    assert await stock.add(db, "d", -1, floor=0, op="hold:2") is None
