@@ -15,7 +15,9 @@ on the same database, each over its own vouchers:
   campaign's figures, the payload read);
 - ``domain``: the same writes by the marketing code in this process
   (:func:`schema.marketing.redeem.redeem_voucher` under :func:`run_once`, as the mutation
-  runs it), no HTTP or gateway: the baseline.
+  runs it), no HTTP or gateway: the baseline;
+- ``figures``: for scale, the campaign's figures write alone (:func:`stats.apply`, the one
+  document all redemptions of a campaign take turns at), as many times from as many clients.
 
 Stats lag, during each run: a merchant's reader asks for ``Campaign.stats`` every 20 ms
 (through the gateway in the gateway run, by :func:`schema.marketing.stats.read` in the domain
@@ -135,7 +137,8 @@ class Run:
     answers: list[float]
 
 
-async def _run(name: str, redeem_one: Redeem, codes: list[str], clients: int) -> Run:
+async def _run(name: str, redeem_one: Redeem, codes: list[str], clients: int,
+               unit: str = "redemptions/s") -> Run:
     """Redeem ``codes`` from ``clients`` concurrent clients (client ``i`` takes every
     ``clients``-th code); prints and returns the figures and each answer's time."""
     latencies: list[float] = []
@@ -152,7 +155,7 @@ async def _run(name: str, redeem_one: Redeem, codes: list[str], clients: int) ->
     await asyncio.gather(*(client(i) for i in range(clients)))
     elapsed = time.perf_counter() - start
     cuts = statistics.quantiles(latencies, n=100)
-    print(f"{name:8} {len(codes) / elapsed:8.0f} redemptions/s   p50 {cuts[49] * 1000:8.1f} ms"
+    print(f"{name:8} {len(codes) / elapsed:8.0f} {unit:13}   p50 {cuts[49] * 1000:8.1f} ms"
           f"   p99 {cuts[98] * 1000:8.1f} ms", flush=True)
     return Run(len(codes) / elapsed, cuts[49], cuts[98], sorted(answers))
 
@@ -285,6 +288,19 @@ async def _domain(db: AsyncDatabase, setup: Setup, codes: list[str],
     return await _with_lag("domain", read, lambda: _run("domain", redeem_one, codes, clients))
 
 
+async def _figures(db: AsyncDatabase, setup: Setup, writes: int, clients: int) -> Run:
+    """The one write every redemption of a campaign shares: its figures (a claimed write of
+    the campaign's stats document), alone, on a campaign of its own."""
+    campaign = new_id("cmp")
+
+    async def write(client: int, op: str) -> None:
+        await stats.apply(db, campaign, stats.Change(op, "CNY", redeemed=1,
+                                                     store_id=setup.stores[client % STORES]))
+
+    return await _run("figures", write, [f"redeem:{new_id('vch')}" for _ in range(writes)],
+                      clients, "writes/s")
+
+
 async def _check(db: AsyncDatabase, setup: Setup, redeemed: int) -> list[str]:
     """What is wrong with the database after the runs (nothing: empty)."""
     problems = []
@@ -317,8 +333,10 @@ async def main(uri: str, redemptions: int, clients: int) -> int:
         gateway, gateway_lag = await _gateway(base, db, setup, codes[:redemptions],
                                               codes[-warmup:], clients)
     domain, domain_lag = await _domain(db, setup, codes[redemptions:2 * redemptions], clients)
+    figures = await _figures(db, setup, redemptions, clients)
     print(f"gateway/domain: throughput {gateway.throughput / domain.throughput:.2f}, p50 "
-          f"latency {gateway.p50 / domain.p50:.2f}x, p99 latency {gateway.p99 / domain.p99:.2f}x")
+          f"latency {gateway.p50 / domain.p50:.2f}x, p99 latency {gateway.p99 / domain.p99:.2f}x;"
+          f" domain/figures throughput {domain.throughput / figures.throughput:.2f}")
     print(f"stats behind an answered redemption: gateway {len(gateway_lag.behind)} of "
           f"{gateway_lag.reads} reads, domain {len(domain_lag.behind)} of {domain_lag.reads}")
     problems = await _check(db, setup, 2 * redemptions + warmup)
