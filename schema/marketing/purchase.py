@@ -98,7 +98,6 @@ async def _start(db: AsyncDatabase, principal: Principal, request: PurchaseReque
     purchase = {"_id": payment_id, "operationId": operation_id, "dealId": deal["_id"],
                 "partnerId": deal["partnerId"], "campaignId": deal["campaignId"],
                 "memberId": request.member_id, "clientId": principal.client_id,
-                "buyerMemberToken": principal.member_id is not None,
                 "quantity": request.quantity, "channel": request.channel,
                 "price": deal["price"], "limited": deal["stockLimit"] is not None,
                 "state": "RESERVING", "voucherIds": [], "createdAt": now, "updatedAt": now}

@@ -27,7 +27,7 @@ from schema.kernel.events import relay_outboxes, sweep_events
 from schema.kernel.graphql_types import GeoPointInput, MoneyInput, PageInfo, schema_config
 from schema.kernel.graphql_types import UserError as UserErrorType
 from schema.kernel.idempotency import INDEXES as IDEMPOTENCY_INDEXES
-from schema.kernel.idempotency import run_once, sweep_expired
+from schema.kernel.idempotency import Refuse, run_once, sweep_expired
 from schema.kernel.money import Money
 from schema.kernel.pagination import after_key, check_first, encode_cursor
 from schema.kernel.principal import Principal
@@ -105,7 +105,7 @@ def _key_problem(key: str) -> list[UserErrorType] | None:
                 "idempotencyKey")
 
 
-def _refusal(key: str) -> Any:
+def _refusal(key: str) -> Refuse:
     def refuse(error: UserError) -> Result:
         return {key: None, "userErrors": [error.to_dict()]}
     return refuse
