@@ -31,8 +31,8 @@ from schema.marketing.deals import STOCK, get_deal, on_sale
 from schema.marketing.issue import release, set_state
 from schema.membership.members import get_member
 from schema.payments import create
-from schema.payments.collections import PAYMENTS
 from schema.payments.portions import PortionRequest
+from schema.payments.read import get_payment
 
 Document = dict[str, Any]
 Result = dict[str, Any]
@@ -140,8 +140,7 @@ async def purchase_deal(db: AsyncDatabase, principal: Principal, request: Purcha
     if purchase["state"] == "SOLD_OUT":
         return _refused(UserErrorCode.DEAL_SOLD_OUT, "not enough vouchers of this deal are "
                         "left", "quantity")
-    if purchase["state"] == "RELEASED" and await db[PAYMENTS].find_one(
-            {"_id": payment_id}, {"_id": 1}) is None:
+    if purchase["state"] == "RELEASED" and await get_payment(db, payment_id) is None:
         return _refused(UserErrorCode.CONFLICT, "this purchase's payment was refused and its "
                         "stock given back: buy again with a new idempotency key", "portions")
     price = Money.from_document(purchase["price"])

@@ -24,7 +24,7 @@ from schema.marketing.collections import VOUCHERS
 from schema.marketing.redeem import result
 from schema.marketing.vouchers import get_voucher, settle
 from schema.payments import refunds
-from schema.payments.collections import PAYMENTS
+from schema.payments.read import get_payment
 
 Document = dict[str, Any]
 Result = dict[str, Any]
@@ -89,7 +89,7 @@ async def finish_refund(db: AsyncDatabase, voucher: Document) -> list[Document]:
     """Move the money of the voucher's refund (named by its ``refundOp``, so once) and
     count it; the userErrors of a refund payments refused (the voucher is ISSUED again)."""
     operation_id = voucher["refundOp"]
-    payment = await db[PAYMENTS].find_one({"_id": voucher["paymentId"]})
+    payment = await get_payment(db, voucher["paymentId"])
     assert payment is not None, f"voucher {voucher['_id']} without its payment"
     price = Money.from_document(voucher["price"])
     refunded = await refunds.refund_payment(
