@@ -7,15 +7,17 @@ campaign's live stats trail the redemptions.
 One merchant, five stores, one campaign with one deal redeemable at all of them, and enough
 vouchers bought beforehand (balance payments through :func:`purchase_deal`). Each client is
 its own staff app bound to one store (a token each, so no app's concurrency limit is in the
-way) and redeems its share of the codes one after another; the clients run at once. Two runs
-on the same database, each over its own vouchers:
+way) and redeems its share of the codes one after another; the clients run at once. Three runs
+on the same database (the first two each over their own vouchers):
 
 - ``gateway``: ``redeemVoucher`` through ``loopgate serve`` in its own process (HTTP, token
   check, planning, code check, idempotency key, the claimed voucher write with its event, the
   campaign's figures, the payload read);
 - ``domain``: the same writes by the marketing code in this process
   (:func:`schema.marketing.redeem.redeem_voucher` under :func:`run_once`, as the mutation
-  runs it), no HTTP or gateway: the baseline;
+  runs it), no HTTP or gateway, with the server's event relay running beside it in this
+  process as it runs in the served one (the purchases' events are relayed before either
+  run): the baseline;
 - ``figures``: for scale, the campaign's figures write alone (:func:`stats.apply`, the one
   document all redemptions of a campaign take turns at), as many times from as many clients.
 
@@ -51,6 +53,8 @@ from auth.service import AuthService
 from bench.database import bench_database_uri, server_name
 from bench.gateway.processes import free_port
 from bench.marketing.server import serve
+from gateway.background import run_jobs_forever
+from schema.kernel.events import relay_outboxes
 from schema.kernel.idempotency import run_once
 from schema.kernel.ids import new_id, stable_id
 from schema.kernel.money import Money
@@ -126,6 +130,8 @@ async def _prepare(db: AsyncDatabase, vouchers: int) -> Setup:
                 setup.codes.append(open_code(voucher["sealedCode"]))
 
     await asyncio.gather(*(buyer(i) for i in range(BUYERS)))
+    while await relay_outboxes(db):   # the purchases' events, so neither run relays them
+        pass
     return setup
 
 
@@ -285,7 +291,12 @@ async def _domain(db: AsyncDatabase, setup: Setup, codes: list[str],
     async def read() -> int:
         return (await stats.read(db, setup.campaign))[0].redeemed
 
-    return await _with_lag("domain", read, lambda: _run("domain", redeem_one, codes, clients))
+    relay = asyncio.create_task(run_jobs_forever(db, (relay_outboxes,)))
+    try:
+        return await _with_lag("domain", read,
+                               lambda: _run("domain", redeem_one, codes, clients))
+    finally:
+        relay.cancel()
 
 
 async def _figures(db: AsyncDatabase, setup: Setup, writes: int, clients: int) -> Run:
