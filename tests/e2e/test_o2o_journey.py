@@ -3,7 +3,7 @@ sale, a member signs in to a third party's deal app (authorization code + PKCE) 
 vouchers with the member's token, paid from balance and through the sandbox provider's
 notification; the member sees the codes, a store's staff app redeems one exactly once (also
 when ten tills scan one code at once), and the merchant's app reads the campaign's results at
-once. Another merchant neither sees the
+once. The database holds no code in clear. Another merchant neither sees the
 payment nor redeems the code."""
 
 import asyncio
@@ -154,6 +154,19 @@ async def journey(platform: Platform) -> AsyncIterator[Journey]:
         yield Journey(platform, http)
 
 
+async def _clear_codes(platform: Platform, codes: list[str]) -> list[str]:
+    """Collections holding any of ``codes`` in clear (a dump must not hand them out)."""
+    spellings = [c for code in codes for c in (code, code.replace("-", ""))]
+    found = []
+    db = platform.mongo.db
+    for name in await db.list_collection_names():
+        async for doc in db[name].find({}):
+            if any(spelling in str(doc) for spelling in spellings):
+                found.append(name)
+                break
+    return found
+
+
 def _codes(payload: dict[str, Any]) -> list[str]:
     return [e["code"] for e in payload["userErrors"]]
 
@@ -281,3 +294,4 @@ async def test_buy_online_redeem_in_store_see_the_results(journey: Journey) -> N
     assert [e["extensions"]["code"] for e in hidden_stats["errors"]] == ["FORBIDDEN"]
     sold = await journey.ok(DEALS, member, m=shop)
     assert sold["edges"][0]["node"]["sold"] == 3
+    assert await _clear_codes(journey.platform, [v["code"] for v in vouchers]) == []
