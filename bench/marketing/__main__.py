@@ -39,7 +39,8 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -51,9 +52,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from auth.direct import client_credentials_token
 from auth.service import AuthService
 from bench.database import bench_database_uri, server_name
-from bench.gateway.processes import free_port
+from bench.gateway.processes import cpu_seconds, free_port
 from bench.marketing.server import serve
 from gateway.background import run_jobs_forever
+from gateway.config import Settings
+from gateway.embedded import server as embedded
 from schema.kernel.events import relay_outboxes
 from schema.kernel.idempotency import run_once
 from schema.kernel.ids import new_id, stable_id
@@ -226,6 +229,24 @@ async def _with_lag(name: str, read: ReadRedeemed, work: Callable[[], Awaitable[
     return run, lag
 
 
+@dataclass
+class CpuMeter:
+    """CPU time per redemption of the process doing the work (the served one, or this one)
+    and of the embedded FerretDB (not measured on a server given by ``--uri``)."""
+
+    database_pid: int | None
+    worker_pid: int = field(default_factory=os.getpid)
+
+    @contextmanager
+    def per(self, name: str, redemptions: int) -> Iterator[None]:
+        pids = {"serving process": self.worker_pid, "FerretDB": self.database_pid}
+        before = {k: cpu_seconds(pid) for k, pid in pids.items() if pid is not None}
+        yield
+        used = ", ".join(f"{k} {(cpu_seconds(pids[k]) - v) / redemptions * 1000:.1f} ms"
+                         for k, v in before.items())
+        print(f"{name:8} CPU per redemption: {used}", flush=True)
+
+
 async def _tokens(db: AsyncDatabase, base: str, setup: Setup, clients: int,
                   ) -> tuple[list[str], str]:
     """A store-bound staff app per client, and the merchant's reporting app."""
@@ -245,7 +266,7 @@ async def _tokens(db: AsyncDatabase, base: str, setup: Setup, clients: int,
 
 
 async def _gateway(base: str, db: AsyncDatabase, setup: Setup, codes: list[str],
-                   warmup: list[str], clients: int) -> tuple[Run, Lag]:
+                   warmup: list[str], clients: int, meter: "CpuMeter") -> tuple[Run, Lag]:
     tills, reporter = await _tokens(db, base, setup, clients)
     limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1)
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
@@ -265,12 +286,13 @@ async def _gateway(base: str, db: AsyncDatabase, setup: Setup, codes: list[str],
             return int(answer["data"]["campaign"]["stats"]["redeemed"])
 
         await _run("warmup", redeem_one, warmup, clients)
-        return await _with_lag("gateway", read,
-                               lambda: _run("gateway", redeem_one, codes, clients))
+        with meter.per("gateway", len(codes)):
+            return await _with_lag("gateway", read,
+                                   lambda: _run("gateway", redeem_one, codes, clients))
 
 
 async def _domain(db: AsyncDatabase, setup: Setup, codes: list[str],
-                  clients: int) -> tuple[Run, Lag]:
+                  clients: int, meter: "CpuMeter") -> tuple[Run, Lag]:
     tills = [Principal(client_id=f"bench-till-{i}", partner_id=setup.merchant,
                        scopes=frozenset({"vouchers:redeem"}),
                        store_ids=frozenset({setup.stores[i % STORES]})) for i in range(clients)]
@@ -293,8 +315,9 @@ async def _domain(db: AsyncDatabase, setup: Setup, codes: list[str],
 
     relay = asyncio.create_task(run_jobs_forever(db, (relay_outboxes,)))
     try:
-        return await _with_lag("domain", read,
-                               lambda: _run("domain", redeem_one, codes, clients))
+        with meter.per("domain", len(codes)):
+            return await _with_lag("domain", read,
+                                   lambda: _run("domain", redeem_one, codes, clients))
     finally:
         relay.cancel()
 
@@ -327,7 +350,14 @@ async def _check(db: AsyncDatabase, setup: Setup, redeemed: int) -> list[str]:
     return problems
 
 
+def _embedded_pid(uri: str) -> int | None:
+    """The embedded FerretDB's process when ``uri`` is it."""
+    running = embedded.status(Settings().state_dir)
+    return running.pid if running is not None and running.uri == uri else None
+
+
 async def main(uri: str, redemptions: int, clients: int) -> int:
+    database_pid = _embedded_pid(uri)
     mongo = AsyncMongoClient(uri, tz_aware=True)
     print(f"server: {await server_name(mongo)}; {redemptions} redemptions from {clients} "
           f"concurrent store tills (one bound staff app each, {STORES} stores, one campaign)",
@@ -340,10 +370,12 @@ async def main(uri: str, redemptions: int, clients: int) -> int:
     print(f"prepared {len(setup.codes)} vouchers in {time.perf_counter() - started:.0f} s",
           flush=True)
     codes = setup.codes
-    with serve(uri, DB, free_port()) as base:
+    with serve(uri, DB, free_port()) as (base, pid):
         gateway, gateway_lag = await _gateway(base, db, setup, codes[:redemptions],
-                                              codes[-warmup:], clients)
-    domain, domain_lag = await _domain(db, setup, codes[redemptions:2 * redemptions], clients)
+                                              codes[-warmup:], clients,
+                                              CpuMeter(database_pid, pid))
+    domain, domain_lag = await _domain(db, setup, codes[redemptions:2 * redemptions], clients,
+                                       CpuMeter(database_pid))
     figures = await _figures(db, setup, redemptions, clients)
     print(f"gateway/domain: throughput {gateway.throughput / domain.throughput:.2f}, p50 "
           f"latency {gateway.p50 / domain.p50:.2f}x, p99 latency {gateway.p99 / domain.p99:.2f}x;"

@@ -12,8 +12,8 @@ import httpx
 
 
 @contextmanager
-def serve(uri: str, db: str, port: int) -> Iterator[str]:
-    """The server's base URL once ``/readyz`` answers; stopped on exit."""
+def serve(uri: str, db: str, port: int) -> Iterator[tuple[str, int]]:
+    """The server's base URL and process id once ``/readyz`` answers; stopped on exit."""
     env = {**os.environ, "LOOPGATE_MONGODB_URI": uri, "LOOPGATE_DB": db}
     process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--port",
                                 str(port)], env=env, stdout=subprocess.DEVNULL,
@@ -29,7 +29,7 @@ def serve(uri: str, db: str, port: int) -> Iterator[str]:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
