@@ -27,7 +27,8 @@ run). A read that starts after k redemptions were answered but shows fewer is be
 time since the oldest answer it misses); for each answered redemption, the time from its
 answer to the end of the first read showing it bounds its lag from above (it includes the
 wait for the next read and that read's own time). After the last answer: the time until a
-read shows them all.
+read shows them all. Each run also prints its CPU per redemption: of the process doing the
+work (the served one, or this one) and of the embedded FerretDB.
 Afterwards every redeemed voucher must be REDEEMED once and the figures equal their recount,
 or the command exits non-zero.
 """
