@@ -21,6 +21,18 @@ from schema.kernel.mongo import Mongo
 pytest_plugins = ["tests.auth.fixtures"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def voucher_keys() -> Iterator[None]:
+    """A key set of the test session's own, so no test writes a key file into the developer's
+    state directory (subprocesses inherit it)."""
+    from schema.marketing.codes import KEYS_ENV, new_key_set
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv(KEYS_ENV, new_key_set())
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def cache_dir() -> Path:
     return Settings().cache_dir

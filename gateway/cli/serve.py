@@ -18,6 +18,7 @@ from gateway.cli.seed import seed_demo
 from gateway.config import Settings
 from gateway.demo import demo_steps
 from gateway.logs import log_config
+from schema.marketing.codes import STATE_DIR_ENV, voucher_keys
 from schema.payments.providers import LIVE_ENV
 
 
@@ -70,6 +71,11 @@ def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     check_port_free(settings.host, settings.port)
+    os.environ[STATE_DIR_ENV] = str(settings.state_dir)   # where the voucher key file lives
+    try:   # voucher keys: made on first start, and a malformed set stops the start here
+        voucher_keys()
+    except (ValueError, OSError) as exc:
+        raise CliError(f"voucher keys: {exc}") from exc
     if args.demo:   # a demo server takes live EXTERNAL portions through the sandbox provider
         os.environ.setdefault(LIVE_ENV, "1")
     signal.signal(signal.SIGTERM, _exit_on_sigterm)

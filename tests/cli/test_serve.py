@@ -71,3 +71,32 @@ def test_serve_starts_and_stops_the_embedded_database(tmp_path: Path) -> None:
     assert "stopped the embedded FerretDB" in err
     assert server.status(state) is None
     assert not server.ping(db_port)
+
+
+def test_serve_refuses_to_start_with_malformed_voucher_keys(tmp_path: Path) -> None:
+    """Found at start, not at the first purchase: codes sealed with a wrong key are lost."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(server.free_port())],
+        env={**os.environ, "LOOPGATE_VOUCHER_KEYS": '{"lookup": "not base64"}',
+             "LOOPGATE_STATE_DIR": str(tmp_path)},
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "voucher keys:" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "ferretdb").exists()   # nothing was started
+
+
+def test_serve_makes_the_voucher_key_file_in_its_state_directory(ferretdb: str,
+                                                                  tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "LOOPGATE_VOUCHER_KEYS"}
+    port = server.free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+        env={**env, "LOOPGATE_MONGODB_URI": ferretdb, "LOOPGATE_DB": "serve_keys_test",
+             "LOOPGATE_STATE_DIR": str(tmp_path)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}", proc)
+        keys = tmp_path / "voucher-keys.json"
+        assert keys.exists() and keys.stat().st_mode & 0o777 == 0o600
+    finally:
+        _stop(proc)
