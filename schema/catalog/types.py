@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from aiodataloader import DataLoader
-from strawberry.federation.schema_directives import Cost, Key, ListSize
+from strawberry.federation.schema_directives import Cost, ListSize
 
 from schema.catalog import products as product_repo
 from schema.kernel.context import SubgraphContext
+from schema.kernel.entities import Partner
 from schema.kernel.graphql_types import GeoPointInput, Money, PageInfo, UserError
 
 AVAILABILITY_COST = 13
@@ -28,12 +29,6 @@ def product_loader(context: SubgraphContext) -> DataLoader:
     async def load(ids: list[str]) -> list[dict[str, Any] | None]:
         return await product_repo.get_products(context.db, ids)
     return context.loader("products", lambda: DataLoader(load))
-
-
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)],
-                            description="A partner: merchant, chain, ERP vendor or app maker.")
-class Partner:
-    id: strawberry.ID
 
 
 @strawberry.federation.type(keys=["id"], description="A product of a merchant's catalogue.")

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.federation.schema_directives import Key
 
 from schema.kernel.context import SubgraphContext
+from schema.kernel.entities import Partner
 from schema.kernel.errors import bad_user_input
 from schema.kernel.graphql_types import Money, PageInfo, UserError
 from schema.kernel.pagination import check_first, decode_cursor, encode_cursor
@@ -23,12 +24,6 @@ Document = dict[str, Any]
 CATALOG_READ = [["catalog:read"]]
 VOUCHERS_READ = [["vouchers:read"]]
 CAMPAIGN_READ = [["deals:write"], ["vouchers:read"]]
-
-
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)],
-                            description="A partner: merchant, chain, ERP vendor or app maker.")
-class Partner:
-    id: strawberry.ID
 
 
 @strawberry.federation.type(keys=[Key(fields="id", resolvable=False)],

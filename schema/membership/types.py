@@ -5,9 +5,9 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.federation.schema_directives import Key
 
 from schema.kernel.context import SubgraphContext
+from schema.kernel.entities import Partner
 from schema.kernel.errors import ErrorCode, graphql_error
 from schema.kernel.graphql_types import Money, PageInfo, UserError
 from schema.kernel.pagination import after_key, check_first, encode_cursor
@@ -24,12 +24,6 @@ Document = dict[str, Any]
 
 MemberTier = strawberry.enum(Tier, name="MemberTier",
                              description="Tier by points earned in the last 12 months.")
-
-
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)],
-                            description="A partner: merchant, chain, ERP vendor or app maker.")
-class Partner:
-    id: strawberry.ID
 
 
 @strawberry.enum(description="What a points ledger entry records.")

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.federation.schema_directives import Key
 
 from schema.kernel.context import SubgraphContext
+from schema.kernel.entities import Partner
 from schema.kernel.errors import ErrorCode, graphql_error
 from schema.kernel.graphql_types import Money, UserError
 from schema.payments.access import may_see
@@ -18,12 +19,6 @@ Document = dict[str, Any]
 Day = date
 """``Settlement.date``'s type (a field named ``date`` hides the class in its body)."""
 READ = [["payments:read"]]
-
-
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)],
-                            description="A partner: merchant, chain, ERP vendor or app maker.")
-class Partner:
-    id: strawberry.ID
 
 
 @strawberry.federation.type(keys=[Key(fields="id", resolvable=False)],

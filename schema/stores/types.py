@@ -7,9 +7,9 @@ from typing import Any
 
 import strawberry
 from aiodataloader import DataLoader
-from strawberry.federation.schema_directives import Key
 
 from schema.kernel.context import SubgraphContext
+from schema.kernel.entities import Partner
 from schema.kernel.graphql_types import Address, FulfillmentType, GeoPoint, PageInfo, UserError
 from schema.kernel.time import utcnow
 from schema.stores.hours import is_open_at
@@ -23,12 +23,6 @@ def store_loader(context: SubgraphContext) -> DataLoader:
     async def load(ids: list[str]) -> list[dict[str, Any] | None]:
         return await get_stores(context.db, ids)
     return context.loader("stores", lambda: DataLoader(load))
-
-
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)],
-                            description="A partner: merchant, chain, ERP vendor or app maker.")
-class Partner:
-    id: strawberry.ID
 
 
 @strawberry.enum(description="Whether a store trades.")
