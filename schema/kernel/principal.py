@@ -3,19 +3,29 @@
 Repositories take the principal and filter by it (DESIGN.md §5 tenancy): a partner sees its
 own documents; ``platform:admin`` is the platform operator. An app may be bound to some of its
 partner's stores (``store_ids``, a store's staff app); an unbound app acts for all of them.
+An app may instead be bound to one courier (``courier_id``, a free id the merchant or its
+delivery partner assigns: ``loopgate clients create --courier ID``); its tokens act as that
+courier.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from schema.kernel.errors import ErrorCode, graphql_error
 
 ADMIN_SCOPE = "platform:admin"
+COURIER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""A courier id: 1 to 64 letters, digits, ``_`` or ``-``."""
+
+
+def is_courier_id(value: object) -> bool:
+    return isinstance(value, str) and COURIER_ID.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
     """The verified caller: the OAuth client, its partner, the member it acts for, its scopes,
-    and the stores its app is bound to (none: not bound)."""
+    the stores its app is bound to (none: not bound) and the courier it is bound to."""
 
     client_id: str
     scopes: frozenset[str] = field(default_factory=frozenset)
@@ -23,6 +33,7 @@ class Principal:
     member_id: str | None = None
     sandbox: bool = False
     store_ids: frozenset[str] = field(default_factory=frozenset)
+    courier_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
