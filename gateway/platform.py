@@ -27,11 +27,12 @@ from schema.kernel.subgraph import Job, Subgraph
 from schema.maps.schema import SUBGRAPH as MAPS
 from schema.marketing.schema import SUBGRAPH as MARKETING
 from schema.membership.schema import SUBGRAPH as MEMBERSHIP
+from schema.orders.schema import SUBGRAPH as ORDERS
 from schema.payments.schema import SUBGRAPH as PAYMENTS
 from schema.stores.schema import SUBGRAPH as STORES
 
 PLATFORM_SUBGRAPHS: tuple[Subgraph, ...] = (PARTNERS, STORES, MAPS, CATALOG, MEMBERSHIP,
-                                                PAYMENTS, MARKETING)
+                                                PAYMENTS, MARKETING, ORDERS)
 
 _log = logging.getLogger("loopgate.sandbox")
 

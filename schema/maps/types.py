@@ -74,7 +74,9 @@ class RouteStopInput:
     location: GeoPointInput
 
 
-@strawberry.type(description="One drop of a route, in visiting order; ETAs are estimates.")
+@strawberry.federation.type(shareable=True,
+                            description="One drop of a route, in visiting order; ETAs are "
+                                        "estimates.")
 class RouteStop:
     id: strawberry.ID
     sequence: int
@@ -83,9 +85,10 @@ class RouteStop:
     arrival_eta_minutes: int
 
 
-@strawberry.type(description="A courier's multi-drop route (nearest neighbour + 2-opt over "
-                             "great-circle distances). ETAs are estimates with road factor 1.3 "
-                             "at 15 km/h.")
+@strawberry.federation.type(shareable=True,
+                            description="A courier's multi-drop route (nearest neighbour + "
+                                        "2-opt over great-circle distances). ETAs are estimates "
+                                        "with road factor 1.3 at 15 km/h.")
 class CourierRoute:
     stops: list[RouteStop]
     total_distance_meters: int

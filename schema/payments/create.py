@@ -13,7 +13,7 @@ once. A payment whose balance cannot be taken ends FAILED and the caller gets th
 userError.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -28,6 +28,7 @@ from schema.kernel.time import utcnow
 from schema.membership.earn_rules import get_rule
 from schema.membership.members import get_member
 from schema.membership.relationships import has_relationship
+from schema.orders.read import payable_order
 from schema.payments import worklist
 from schema.payments.collections import PAYMENTS
 from schema.payments.lifecycle import complete, end, finish, take_balance
@@ -78,8 +79,10 @@ async def create_payment(db: AsyncDatabase, caller: Caller, request: PaymentRequ
     if existing is not None:
         return await _proceed(db, existing)
     if request.order_id is not None:
-        return result(None, UserError(UserErrorCode.NOT_FOUND, "no such order",
-                                      ("input", "orderId")))
+        checked = await _for_order(db, caller, request)
+        if isinstance(checked, UserError):
+            return result(None, checked)
+        request = checked
     if request.purpose == "TOP_UP":
         return result(None, UserError(UserErrorCode.INVALID,
                                       "top-ups are made with topUpStoredValue",
@@ -100,7 +103,33 @@ async def create_payment(db: AsyncDatabase, caller: Caller, request: PaymentRequ
             UserErrorCode.FORBIDDEN, "the member is not known to you: register them "
             "(registerMember with their phone) or let them pay with their own token",
             ("input", "memberId")))
-    return await _start(db, caller, request.purpose, request.member_id, plan, operation_id)
+    return await _start(db, caller, request.purpose, request.member_id, plan, operation_id,
+                        order_id=request.order_id)
+
+
+async def _for_order(db: AsyncDatabase, caller: Caller,
+                     request: PaymentRequest) -> PaymentRequest | UserError:
+    """An ORDER payment of one of the caller's orders awaiting payment: its amount is the
+    order's total (given or not) and its member the order's (read through orders' own read
+    function, :func:`schema.orders.read.payable_order`)."""
+    assert request.order_id is not None
+    order = await payable_order(db, request.order_id)
+    if order is None or order.merchant_id != caller.merchant_id:
+        return UserError(UserErrorCode.NOT_FOUND, "no such order", ("input", "orderId"))
+    if request.purpose != "ORDER":
+        return UserError(UserErrorCode.INVALID, "an order is paid with purpose ORDER",
+                         ("input", "purpose"))
+    if not order.awaiting_payment:
+        return UserError(UserErrorCode.INVALID, "the order is not awaiting payment",
+                         ("input", "orderId"))
+    total = Money(order.amount, order.currency)
+    if request.amount is not None and request.amount != total:
+        return UserError(UserErrorCode.INVALID, f"the order's total is {order.amount} "
+                         f"{order.currency} (minor units)", ("input", "amount"))
+    if request.member_id not in (None, order.member_id):
+        return UserError(UserErrorCode.INVALID, "the order is another member's",
+                         ("input", "memberId"))
+    return replace(request, amount=total, member_id=order.member_id)
 
 
 async def _may_take(db: AsyncDatabase, caller: Caller, member_id: str | None) -> bool:
@@ -135,14 +164,16 @@ async def top_up(db: AsyncDatabase, caller: Caller, member_id: str, amount: Mone
 
 async def _start(db: AsyncDatabase, caller: Caller, purpose: str, member_id: str | None,
                  plan: Plan, operation_id: str,
-                 refusal_field: tuple[str, ...] | None = None) -> Result:
+                 refusal_field: tuple[str, ...] | None = None,
+                 order_id: str | None = None) -> Result:
     if plan.external:
         refused = provider_named(DEFAULT_PROVIDER).refusal(sandbox=is_sandbox(db))
         if refused is not None:
             index = next(i for i, p in enumerate(plan.portions) if p["method"] == "EXTERNAL")
             return result(None, UserError(UserErrorCode.FORBIDDEN, refused, refusal_field
                                           or ("input", "portions", str(index), "method")))
-    payment = await _insert(db, _document(caller, purpose, member_id, plan, operation_id))
+    payment = await _insert(db, {**_document(caller, purpose, member_id, plan, operation_id),
+                                 "orderId": order_id})
     return await _proceed(db, payment)
 
 

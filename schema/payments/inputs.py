@@ -19,10 +19,11 @@ class PaymentPortionInput:
 
 @strawberry.input(description="A payment to the caller's merchant. The portions add up to "
                               "the amount; balance portions (STORED_VALUE, POINTS) need "
-                              "memberId. orderId: refused with NOT_FOUND until orders exist.")
+                              "memberId. orderId: one of the caller's orders awaiting payment "
+                              "(purpose ORDER; amount and member default to the order's).")
 class CreatePaymentInput:
     order_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The order paid for (NOT_FOUND until orders exist).")
+        default=None, description="The order paid for (another merchant's: NOT_FOUND).")
     member_id: strawberry.ID | None = strawberry.field(
         default=None, description="The paying member; required for balance portions; a "
                                   "member's token pays as its member.")
