@@ -1,7 +1,9 @@
 """OAuth clients (partner apps): registration, lookup, secret rotation with overlap.
 
 A client belongs to one partner (``app_…`` id, DESIGN.md §5), and may be bound to some of that
-partner's stores (``storeIds``, issue #12: a store's staff app; its tokens carry the binding).
+partner's stores (``storeIds``, issue #12: a store's staff app; its tokens carry the binding),
+or to one courier (``courierId``, issue #14: a free id the merchant assigns; its tokens act as
+that courier), not both.
 The registry takes store ids already resolved and checked by the caller (the CLI reads them
 through the stores domain; auth depends on the kernel only). Its secret is shown once, at
 creation or rotation, and stored only as a hash. Rotation keeps the previous secret valid for
@@ -23,7 +25,7 @@ from auth.collections import CLIENTS
 from auth.hashing import new_secret, token_hash
 from auth.scopes import parse_scopes
 from schema.kernel.ids import InvalidId, new_id, parse_id
-from schema.kernel.principal import Principal
+from schema.kernel.principal import Principal, is_courier_id
 from schema.kernel.time import as_utc, utcnow
 
 GRANT_TYPES: frozenset[str] = frozenset({"client_credentials", "authorization_code",
@@ -70,6 +72,7 @@ class OAuthClient(ClientMixin):
     resource_server: bool = False
     sandbox: bool = False
     store_ids: tuple[str, ...] = ()
+    courier_id: str | None = None
     secrets: tuple[SecretHash, ...] = field(default=(), repr=False)
 
     @classmethod
@@ -79,7 +82,7 @@ class OAuthClient(ClientMixin):
             scopes=tuple(doc["scopes"]), grant_types=tuple(doc["grantTypes"]),
             redirect_uris=tuple(doc.get("redirectUris", ())), public=doc.get("public", False),
             resource_server=doc.get("resourceServer", False), sandbox=doc.get("sandbox", False),
-            store_ids=tuple(doc.get("storeIds", ())),
+            store_ids=tuple(doc.get("storeIds", ())), courier_id=doc.get("courierId"),
             secrets=tuple(SecretHash(s["hash"], s["createdAt"], s.get("expiresAt"))
                           for s in doc.get("secrets", ())),
         )
@@ -133,6 +136,18 @@ def _store_ids(store_ids: Sequence[str]) -> list[str]:
         raise ClientRegistrationError(str(exc)) from exc
 
 
+def _courier_id(courier_id: str | None, stores: list[str]) -> str | None:
+    """A courier id as given (1 to 64 of A-Za-z0-9_-), for an app not bound to stores."""
+    if courier_id is None:
+        return None
+    if not is_courier_id(courier_id):
+        raise ClientRegistrationError(
+            f"a courier id is 1 to 64 letters, digits, '_' or '-', got {courier_id!r}")
+    if stores:
+        raise ClientRegistrationError("an app is bound to stores or to a courier, not both")
+    return courier_id
+
+
 def _validated(scopes: str | list[str], grant_types: list[str], redirect_uris: list[str],
                public: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     try:
@@ -160,14 +175,17 @@ class ClientRegistry:
                      grant_types: list[str] | None = None, redirect_uris: list[str] = (),
                      public: bool = False, resource_server: bool = False,
                      sandbox: bool = False, store_ids: Sequence[str] = (),
+                     courier_id: str | None = None,
                      created_by: str | None = None) -> IssuedClient:
         """Register a client for ``partner_id``; returns the one-time clear secret.
 
         ``store_ids`` binds the app to those stores, which the caller has checked belong to
         ``partner_id``; empty means unbound (the app acts for all the partner's stores).
+        ``courier_id`` binds it to that courier instead (its tokens act as the courier).
         """
         parse_id(partner_id, "ptn")
         stores = _store_ids(store_ids)
+        courier = _courier_id(courier_id, stores)
         grants = grant_types or ["client_credentials"]
         scope_names, grants_sorted = _validated(scopes, grants, list(redirect_uris), public)
         now = utcnow()
@@ -177,6 +195,7 @@ class ClientRegistry:
             "scopes": list(scope_names), "grantTypes": list(grants_sorted),
             "redirectUris": list(redirect_uris), "public": public,
             "resourceServer": resource_server, "sandbox": sandbox, "storeIds": stores,
+            "courierId": courier,
             "secrets": [] if secret is None else [{"hash": token_hash(secret), "createdAt": now}],
             "createdAt": now, "createdBy": created_by,
         }

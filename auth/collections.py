@@ -6,6 +6,7 @@ database dump reveals no usable credential.
 
 ``oauth_clients``        ``{_id: app_…, partnerId, name, scopes, grantTypes, redirectUris,
                          public, resourceServer, sandbox, storeIds (bound stores; [] unbound),
+                         courierId (bound courier; null unbound),
                          secrets: [{hash, createdAt, expiresAt}], createdAt}``
 ``oauth_signing_keys``   ``{_id: kid, alg, privateJwk, publicJwk, createdAt, retiredAt,
                          verifyUntil}``

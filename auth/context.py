@@ -16,7 +16,7 @@ from ulid import ULID
 from auth.errors import MissingToken
 from auth.keys import KeyRing
 from auth.signing import Claims, VerificationKeys, sign, verify
-from auth.tokens import STORE_IDS_CLAIM, principal_from_claims
+from auth.tokens import COURIER_ID_CLAIM, STORE_IDS_CLAIM, principal_from_claims
 from schema.kernel.principal import Principal
 
 CONTEXT_HEADER = "Loopgate-Context"
@@ -66,6 +66,8 @@ class ContextTokenSigner:
                 claims["sandbox"] = True
             if principal.store_ids:
                 claims[STORE_IDS_CLAIM] = sorted(principal.store_ids)
+            if principal.courier_id is not None:
+                claims[COURIER_ID_CLAIM] = principal.courier_id
         return sign(self.keyring, CONTEXT_TOKEN_TYPE, claims)
 
     def headers(self, principal: Principal | None, subgraph: str) -> dict[str, str]:

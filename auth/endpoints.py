@@ -100,7 +100,7 @@ class Introspection(IntrospectionEndpoint):
     def introspect_token(self, token: Token) -> dict[str, Any]:
         if isinstance(token, AccessToken):
             keys = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti",
-                    "partner_id", "store_ids")
+                    "partner_id", "store_ids", "courier_id")
             return {"active": True, "token_type": "Bearer",
                     **{key: token.claims[key] for key in keys if key in token.claims}}
         return {"active": True, "token_type": "refresh_token", "scope": token.scope,

@@ -92,7 +92,7 @@ class LoopgateAuthorizationServer(AuthorizationServer):
         granted = scope_string((scope or client.get_allowed_scope(None) or "").split())
         issued = self.issuer.issue(client_id=client.client_id, partner_id=client.partner_id,
                                    scope=granted, member_id=user, sandbox=client.sandbox,
-                                   store_ids=client.store_ids)
+                                   store_ids=client.store_ids, courier_id=client.courier_id)
         token = {"token_type": "Bearer", "access_token": issued.token,
                  "expires_in": issued.expires_in, "scope": granted}
         if include_refresh_token and user is not None:

@@ -3,7 +3,8 @@
 ``sub`` is the member for a delegated (authorization-code) token and the client itself for a
 client-credentials token, as RFC 9068 §2.2 says; ``partner_id`` is always the app's owner.
 ``store_ids`` (a sorted list, present only for a store-bound app) names the stores the app is
-bound to, whichever grant issued the token.
+bound to, whichever grant issued the token; ``courier_id`` (present only for a courier-bound
+app) the courier its tokens act as.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from ulid import ULID
 from auth.errors import InvalidToken
 from auth.keys import MAX_TOKEN_LIFETIME, KeyRing
 from auth.signing import Claims, sign
-from schema.kernel.principal import Principal
+from schema.kernel.principal import Principal, is_courier_id
 
 AUDIENCE = "loopgate"
 ACCESS_TOKEN_TYPE = "at+jwt"
 REQUIRED_CLAIMS = ("iat", "jti", "client_id", "sub")
 STORE_IDS_CLAIM = "store_ids"
+COURIER_ID_CLAIM = "courier_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,8 @@ class AccessTokenIssuer:
             raise ValueError(f"access tokens live at most {MAX_TOKEN_LIFETIME}")
 
     def issue(self, *, client_id: str, partner_id: str, scope: str, member_id: str | None,
-              sandbox: bool = False, store_ids: Iterable[str] = ()) -> IssuedAccessToken:
+              sandbox: bool = False, store_ids: Iterable[str] = (),
+              courier_id: str | None = None) -> IssuedAccessToken:
         now = int(time.time())
         expires_in = int(self.lifetime.total_seconds())
         jti = str(ULID())
@@ -59,6 +62,8 @@ class AccessTokenIssuer:
             claims["sandbox"] = True
         if stores := sorted(store_ids):
             claims[STORE_IDS_CLAIM] = stores
+        if courier_id is not None:
+            claims[COURIER_ID_CLAIM] = courier_id
         return IssuedAccessToken(sign(self.keyring, ACCESS_TOKEN_TYPE, claims), jti, expires_in)
 
 
@@ -75,6 +80,7 @@ def principal_from_claims(claims: Claims) -> Principal:
         member_id=member_id,
         sandbox=claims.get("sandbox") is True,
         store_ids=_store_ids(claims.get(STORE_IDS_CLAIM)),
+        courier_id=_courier_id(claims.get(COURIER_ID_CLAIM)),
     )
 
 
@@ -86,3 +92,13 @@ def _store_ids(value: object) -> frozenset[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise InvalidToken(f"the {STORE_IDS_CLAIM} claim must be a list of store ids")
     return frozenset(value)
+
+
+def _courier_id(value: object) -> str | None:
+    """The bound courier of a verified token; a malformed claim is refused, never read as
+    "not a courier"."""
+    if value is None:
+        return None
+    if not is_courier_id(value):
+        raise InvalidToken(f"the {COURIER_ID_CLAIM} claim must be a courier id")
+    return str(value)

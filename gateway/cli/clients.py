@@ -2,7 +2,9 @@
 
 ``create`` and ``list`` take ``--json`` for scripts: one JSON document on stdout (``create``'s
 holds the one-time secret), nothing else there. ``create --store CODE`` binds the app to stores
-of its partner (a store's staff app), resolved by code through the stores domain's reads.
+of its partner (a store's staff app), resolved by code through the stores domain's reads;
+``create --courier ID`` binds it to a courier instead (a courier's app: its tokens act as that
+courier; the id is the merchant's own, 1 to 64 of A-Za-z0-9_-).
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("--store", action="append", default=[], dest="stores", metavar="CODE",
                         help="bind the app to this store of its partner, by store code "
                              "(repeatable; default: unbound, acts for all the partner's stores)")
+    create.add_argument("--courier", metavar="ID",
+                        help="bind the app to this courier (an id the merchant or its delivery "
+                             "partner assigns: 1 to 64 of A-Za-z0-9_-); not with --store")
     create.add_argument("--json", action="store_true",
                         help="print the client, secret included, as one JSON object")
     create.set_defaults(run=run_create)
@@ -102,7 +107,8 @@ def client_json(client: OAuthClient) -> dict[str, Any]:
             "name": client.name, "scopes": list(client.scopes),
             "grant_types": list(client.grant_types), "redirect_uris": list(client.redirect_uris),
             "public": client.public, "resource_server": client.resource_server,
-            "sandbox": client.sandbox, "store_ids": list(client.store_ids)}
+            "sandbox": client.sandbox, "store_ids": list(client.store_ids),
+            "courier_id": client.courier_id}
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -115,7 +121,7 @@ def run_create(args: argparse.Namespace) -> int:
                 scopes=args.scopes, grant_types=args.grants or ["client_credentials"],
                 redirect_uris=args.redirect_uris, public=args.public,
                 resource_server=args.resource_server, sandbox=args.sandbox,
-                store_ids=store_ids, created_by="cli")
+                store_ids=store_ids, courier_id=args.courier, created_by="cli")
         except ClientRegistrationError as exc:
             raise CliError(str(exc)) from exc
         return issued.client, issued.client_secret
@@ -127,6 +133,8 @@ def run_create(args: argparse.Namespace) -> int:
         console.print(f"client_id     {client.client_id}", highlight=False)
         if client.store_ids:
             console.print(f"store_ids     {' '.join(client.store_ids)}", highlight=False)
+        if client.courier_id is not None:
+            console.print(f"courier_id    {client.courier_id}", highlight=False, markup=False)
         if secret is not None:
             console.print(f"client_secret {secret}", highlight=False)
     if secret is not None:
@@ -160,6 +168,7 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     for c in clients:
         stores = f"  stores: {' '.join(c.store_ids)}" if c.store_ids else ""
+        courier = f"  courier: {c.courier_id}" if c.courier_id is not None else ""
         console.print(f"{c.client_id}  {c.name}  [{' '.join(c.grant_types)}]  "
-                      f"{' '.join(c.scopes)}{stores}", highlight=False, markup=False)
+                      f"{' '.join(c.scopes)}{stores}{courier}", highlight=False, markup=False)
     return 0

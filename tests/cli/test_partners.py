@@ -40,7 +40,7 @@ def test_clients_create_json_holds_the_one_time_secret(flags: Flags,
         "partner_id": "ptn_01JAAAAAAAAAAAAAAAAAAAAAAA", "name": "Till",
         "scopes": ["catalog:read", "stores:read"], "grant_types": ["client_credentials"],
         "redirect_uris": [], "public": False, "resource_server": False, "sandbox": True,
-        "store_ids": []}
+        "store_ids": [], "courier_id": None}
     assert created["client_id"].startswith("app_")
     assert created["client_secret"].startswith("lgs_")
     assert main(["token", "--client", created["client_id"], "--secret",
