@@ -9,9 +9,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.catalog.reservations import available_at
 from schema.orders.routing import Candidate
-from schema.stores.read import MAX_RADIUS, distance_meters, get_stores, is_open_at, stores_within
+from schema.stores.read import distance_meters, get_stores, is_open_at, stores_within
 
 Document = dict[str, Any]
+SEARCH_RADIUS = 10_000
+"""How far from the address stores are looked for: a store whose delivery radius is larger
+still delivers only within this (a wider search reads coarse geo buckets of thousands of
+stores on every delivery order)."""
 
 
 def serves(store: Document, merchant_id: str, service: str, now: datetime) -> bool:
@@ -24,7 +28,8 @@ async def delivery_candidates(db: AsyncDatabase, merchant_id: str, lat: float, l
                               needs: Mapping[str, int], now: datetime) -> list[Candidate]:
     """The merchant's open delivering stores whose radius covers the point, with what they
     have available of each product needed."""
-    near = await stores_within(db, lat, lng, MAX_RADIUS)
+    near = await stores_within(db, lat, lng, SEARCH_RADIUS)
+
     found = await get_stores(db, [store_id for _, store_id in near])
     covering = [(distance, store) for (distance, _), store in zip(near, found, strict=True)
                 if store is not None and serves(store, merchant_id, "DELIVERY", now)

@@ -27,7 +27,7 @@ from tests.auth.fixtures import AuthServer, MintedToken, serve_in_loop
 ALL_SCOPES = ("stores:read stores:write catalog:read catalog:write inventory:read "
               "inventory:write members:read members:write points:read points:write "
               "payments:read payments:write refunds:write deals:write vouchers:read "
-              "vouchers:redeem")
+              "vouchers:redeem orders:read orders:write")
 
 GraphQL = Callable[..., Awaitable[dict[str, Any]]]
 

@@ -6,6 +6,7 @@ The mutations come from the composed platform supergraph, so a mutation added la
 here too; one without a case in :data:`CASES` fails this test until it gets one.
 """
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,11 +16,17 @@ import pytest
 
 from gateway.federation import Supergraph
 from gateway.platform import compose_platform
-from schema.catalog.seed import demo_sku
+from schema.catalog.products import product_id_for
+from schema.catalog.seed import SANDBOX_PRODUCT_COUNT, demo_sku
 from schema.marketing.seed import sandbox_deal_id, sandbox_voucher_code, sandbox_voucher_id
 from schema.membership.seed import sandbox_earning_id, sandbox_member_id, sandbox_phone
+from schema.orders.seed import sandbox_order_id
 from schema.payments.seed import sandbox_paid_id, sandbox_pending_id
-from schema.stores.seed import SANDBOX_STORE_COUNT, sandbox_store_code, sandbox_store_id
+from schema.stores.seed import (
+    SANDBOX_STORE_COUNT,
+    sandbox_store_code,
+    sandbox_store_id,
+)
 from tests.sandbox.conftest import GraphQL, Platform, snapshot
 
 Payload = dict[str, Any]
@@ -45,6 +52,16 @@ def _store_input(code: str) -> dict[str, Any]:
             "openingHours": [{"dayOfWeek": d, "opens": "08:00", "closes": "22:00"}
                              for d in range(1, 8)],
             "services": ["PICKUP"], "deliveryRadiusMeters": 3000}
+
+
+def _stocked_product(partner: str) -> str:
+    """A product the first sandbox store has 4 or more of (after the 3 units the sandbox
+    orders hold): the catalogue seed draws its stock levels from ``Random(partner)``, store
+    by store, product by product, and store 1 comes first."""
+    rng = random.Random(partner)
+    levels = [rng.randint(0, 60) for _ in range(SANDBOX_PRODUCT_COUNT)]
+    return product_id_for(partner, demo_sku(next(n for n, level in enumerate(levels)
+                                                 if level >= 4)))
 
 
 CASES: dict[str, Case] = {
@@ -170,6 +187,33 @@ CASES: dict[str, Case] = {
         lambda partner: {"input": {"voucherId": sandbox_voucher_id(partner, 1),
                                    "idempotencyKey": "sbx-refund-voucher-1"}},
         lambda p: p["voucher"] == {"status": "REFUNDED"}),
+    "placeOrder": Case(
+        """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
+             order { status } userErrors { code message } } }""",
+        lambda partner: {"input": {
+            "merchantId": partner, "channel": "POS", "externalId": "till-1",
+            "lines": [{"productId": _stocked_product(partner), "quantity": 1}],
+            "fulfillment": {"type": "PICKUP", "storeId": sandbox_store_id(partner, 0)},
+            "idempotencyKey": "sbx-order-1"}},
+        lambda p: p["order"] == {"status": "CREATED"}),
+    "transitionOrder": Case(
+        """mutation($input: TransitionOrderInput!) { transitionOrder(input: $input) {
+             order { status } userErrors { code message } } }""",
+        lambda partner: {"input": {"orderId": sandbox_order_id(partner, 1), "to": "ACCEPTED",
+                                   "idempotencyKey": "sbx-accept-1"}},
+        lambda p: p["order"] == {"status": "ACCEPTED"}),
+    "cancelOrder": Case(
+        """mutation($input: CancelOrderInput!) { cancelOrder(input: $input) {
+             order { status } userErrors { code message } } }""",
+        lambda partner: {"input": {"orderId": sandbox_order_id(partner, 0),
+                                   "idempotencyKey": "sbx-cancel-order-1"}},
+        lambda p: p["order"] == {"status": "CANCELED"}),
+    "assignCourier": Case(
+        """mutation($input: AssignCourierInput!) { assignCourier(input: $input) {
+             order { fulfillment { courierId } } userErrors { code message } } }""",
+        lambda partner: {"input": {"orderId": sandbox_order_id(partner, 2),
+                                   "courierId": "rider-1"}},
+        lambda p: p["order"] == {"fulfillment": {"courierId": "rider-1"}}),
 }
 
 
