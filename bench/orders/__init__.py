@@ -1,0 +1,1 @@
+"""Order placement benchmark: ``python -m bench.orders``."""
