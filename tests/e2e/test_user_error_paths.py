@@ -108,7 +108,8 @@ async def _cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[d
                       items=[_price("TEA"), _price("OTHER")]),
     ]
     return (cases + await _points_cases(platform, graphql)
-            + await _payment_cases(platform, graphql) + await _marketing_cases(platform, graphql))
+            + await _payment_cases(platform, graphql) + await _marketing_cases(platform, graphql)
+            + await _order_cases(platform, graphql))
 
 
 async def _points_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[dict]]]:
@@ -199,6 +200,41 @@ async def _marketing_cases(platform: Platform,
                       storeId=new_id("sto"), idempotencyKey=new_id("evt")),
         await _errors(graphql, REFUND_VOUCHER, merchant, voucherId=new_id("vch"),
                       idempotencyKey=new_id("evt")),
+    ]
+
+
+ORDER_SCOPES = "orders:read orders:write"
+PLACE_ORDER = """mutation($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { order { id } userErrors { code field message } } }"""
+TRANSITION_ORDER = """mutation($input: TransitionOrderInput!) {
+  transitionOrder(input: $input) { order { id } userErrors { code field message } } }"""
+CANCEL_ORDER = """mutation($input: CancelOrderInput!) {
+  cancelOrder(input: $input) { order { id } userErrors { code field message } } }"""
+ASSIGN_COURIER = """mutation($input: AssignCourierInput!) {
+  assignCourier(input: $input) { order { id } userErrors { code field message } } }"""
+
+
+async def _order_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[dict]]]:
+    """Orders refusals: no lines, a zero quantity, a delivery without its location, unknown
+    products and orders."""
+    merchant = await platform.partner("Order Mart", ORDER_SCOPES)
+    me = merchant.partner_id
+    pickup = {"type": "PICKUP", "storeId": new_id("sto")}
+    return [
+        await _errors(graphql, PLACE_ORDER, merchant, merchantId=me, channel="APP", lines=[],
+                      fulfillment=pickup, idempotencyKey=new_id("evt")),
+        await _errors(graphql, PLACE_ORDER, merchant, merchantId=me, channel="POS",
+                      lines=[{"productId": new_id("prd"), "quantity": 0}],
+                      fulfillment={"type": "DELIVERY"}, idempotencyKey=new_id("evt")),
+        await _errors(graphql, PLACE_ORDER, merchant, merchantId=me, channel="APP",
+                      lines=[{"productId": new_id("prd"), "quantity": 1}],
+                      fulfillment=pickup, idempotencyKey=new_id("evt")),
+        await _errors(graphql, TRANSITION_ORDER, merchant, orderId=new_id("ord"), to="PAID",
+                      idempotencyKey=new_id("evt")),
+        await _errors(graphql, CANCEL_ORDER, merchant, orderId=new_id("ord"),
+                      idempotencyKey=new_id("evt")),
+        await _errors(graphql, ASSIGN_COURIER, merchant, orderId=new_id("ord"),
+                      courierId="rider-1"),
     ]
 
 
