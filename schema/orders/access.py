@@ -17,7 +17,7 @@ Document = dict[str, Any]
 
 def courier_of(principal: Principal) -> str | None:
     """The courier an app is bound to (``loopgate clients create --courier``), if any."""
-    return getattr(principal, "courier_id", None)
+    return principal.courier_id
 
 
 def is_staff(principal: Principal, merchant_id: str, store_ids: list[str]) -> bool:

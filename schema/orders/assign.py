@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.kernel.errors import UserError, UserErrorCode
-from schema.kernel.principal import Principal
+from schema.kernel.principal import Principal, is_courier_id
 from schema.kernel.time import utcnow
 from schema.orders.access import roles
 from schema.orders.documents import get_order, write
@@ -16,7 +16,6 @@ from schema.orders.machine import Actor
 
 Result = dict[str, Any]
 ASSIGNABLE = frozenset(("PAID", "ACCEPTED", "PREPARING"))
-MAX_COURIER_ID = 100
 
 
 def result(order_id: str | None, *errors: UserError) -> Result:
@@ -25,9 +24,9 @@ def result(order_id: str | None, *errors: UserError) -> Result:
 
 async def assign_courier(db: AsyncDatabase, principal: Principal, order_id: str,
                          courier_id: str) -> Result:
-    if not 0 < len(courier_id) <= MAX_COURIER_ID:
-        return result(None, UserError(UserErrorCode.INVALID, f"courierId must be 1 to "
-                                      f"{MAX_COURIER_ID} characters", ("input", "courierId")))
+    if not is_courier_id(courier_id):
+        return result(None, UserError(UserErrorCode.INVALID, "courierId is 1 to 64 letters, "
+                                      "digits, '_' or '-'", ("input", "courierId")))
     order = await get_order(db, order_id)
     found = roles(principal, order) if order else frozenset()
     if order is None or not found:

@@ -21,7 +21,7 @@ from schema.kernel.graphql_types import UserError as UserErrorType
 from schema.kernel.graphql_types import schema_config
 from schema.kernel.idempotency import INDEXES as IDEMPOTENCY_INDEXES
 from schema.kernel.idempotency import run_once, sweep_expired
-from schema.kernel.principal import Principal
+from schema.kernel.principal import Principal, is_courier_id
 from schema.kernel.subgraph import Subgraph
 from schema.orders import assign, paid, place, transitions, views
 from schema.orders.access import roles
@@ -149,8 +149,9 @@ class Query:
                                  "route over their drops from the serving store.")
     async def courier_assignment(self, info: strawberry.Info,
                                  courier_id: strawberry.ID) -> CourierAssignment:
-        if not 0 < len(courier_id) <= assign.MAX_COURIER_ID:
-            raise bad_user_input("courierId must be 1 to 100 characters", argument="courierId")
+        if not is_courier_id(courier_id):
+            raise bad_user_input("courierId is 1 to 64 letters, digits, '_' or '-'",
+                                 argument="courierId")
         return await views.courier_assignment(info.context, str(courier_id))
 
 
