@@ -94,27 +94,30 @@ class StoreRef:
 @strawberry.type(description="One line of an order: the product, how many, its price when "
                              "the order was placed, and the store serving it.")
 class OrderLine:
-    product: Product
-    quantity: int
-    unit_price: Money
-    store: StoreRef
+    product: Product = strawberry.field(description="The product.")
+    quantity: int = strawberry.field(description="How many.")
+    unit_price: Money = strawberry.field(
+        description="Its catalogue price when the order was placed.")
+    store: StoreRef = strawberry.field(description="The store serving this line.")
 
 
 @strawberry.type(description="How the order is fulfilled, and by which stores.")
 class Fulfillment:
-    type: FulfillmentType
-    address: Address | None
-    location: GeoPoint | None
-    stores: list[StoreRef]
-    courier_id: strawberry.ID | None
+    type: FulfillmentType = strawberry.field(description="DELIVERY, PICKUP or DINE_IN.")
+    address: Address | None = strawberry.field(description="Where to deliver (DELIVERY).")
+    location: GeoPoint | None = strawberry.field(description="The address's location (DELIVERY).")
+    stores: list[StoreRef] = strawberry.field(
+        description="The stores serving the order (two when a delivery is split).")
+    courier_id: strawberry.ID | None = strawberry.field(
+        description="The courier delivering it, once assigned.")
 
 
 @strawberry.type(description="One step of an order's history.")
 class OrderStatusChange:
-    status: OrderStatus
-    at: datetime
-    actor: OrderActor
-    note: str | None
+    status: OrderStatus = strawberry.field(description="The status moved to.")
+    at: datetime = strawberry.field(description="When.")
+    actor: OrderActor = strawberry.field(description="Who moved it.")
+    note: str | None = strawberry.field(description="Why (a cancel's reason; 'paid offline').")
 
 
 def _address(doc: Document | None) -> Address | None:
@@ -148,18 +151,20 @@ class MemberRef:
 
 @strawberry.federation.type(keys=["id"], description="An order from any channel.")
 class Order:
-    id: strawberry.ID
-    merchant: Partner
-    channel: SalesChannel
-    external_id: str | None
-    member: MemberRef | None
-    lines: list[OrderLine]
-    fulfillment: Fulfillment
-    status: OrderStatus
-    history: list[OrderStatusChange]
-    total: Money
-    created_at: datetime
-    updated_at: datetime
+    id: strawberry.ID = strawberry.field(description="The order's id.")
+    merchant: Partner = strawberry.field(description="The merchant selling.")
+    channel: SalesChannel = strawberry.field(description="Where it was placed.")
+    external_id: str | None = strawberry.field(
+        description="The channel's own order id (unique per merchant and channel).")
+    member: MemberRef | None = strawberry.field(description="The member ordering, if any.")
+    lines: list[OrderLine] = strawberry.field(description="What was ordered.")
+    fulfillment: Fulfillment = strawberry.field(description="How and from where it is fulfilled.")
+    status: OrderStatus = strawberry.field(description="Where it is in its life.")
+    history: list[OrderStatusChange] = strawberry.field(
+        description="Every status it had, oldest first.")
+    total: Money = strawberry.field(description="The sum of its lines.")
+    created_at: datetime = strawberry.field(description="When it was placed.")
+    updated_at: datetime = strawberry.field(description="Its last change (the lists' order).")
     payments: list[Payment] = strawberry.field(description="Its succeeded payments (an order "
                                                            "paid offline has none).")
 
@@ -197,33 +202,35 @@ class Order:
 
 @strawberry.type(description="An order in a list.")
 class OrderEdge:
-    cursor: str
-    node: Order
+    cursor: str = strawberry.field(description="Where this order is in the list.")
+    node: Order = strawberry.field(description="The order.")
 
 
 @strawberry.type(description="A page of orders.")
 class OrderConnection:
-    edges: list[OrderEdge]
-    page_info: PageInfo
+    edges: list[OrderEdge] = strawberry.field(description="This page's orders.")
+    page_info: PageInfo = strawberry.field(description="Whether more follow.")
 
 
 @strawberry.type(description="A courier's open orders and the route over their drops from "
                              "the serving store.")
 class CourierAssignment:
-    courier_id: strawberry.ID
-    orders: list[Order]
-    route: "CourierRoute"
+    courier_id: strawberry.ID = strawberry.field(description="The courier.")
+    orders: list[Order] = strawberry.field(
+        description="Its open orders (assigned, not yet delivered).")
+    route: "CourierRoute" = strawberry.field(
+        description="The route over their drops from the serving store.")
 
 
 @strawberry.federation.type(shareable=True,
                             description="One drop of a route, in visiting order; ETAs are "
                                         "estimates.")
 class RouteStop:
-    id: strawberry.ID
-    sequence: int
-    location: GeoPoint
-    leg_distance_meters: int
-    arrival_eta_minutes: int
+    id: strawberry.ID = strawberry.field(description="The stop's id (the order's).")
+    sequence: int = strawberry.field(description="Visiting order, from 1.")
+    location: GeoPoint = strawberry.field(description="Where.")
+    leg_distance_meters: int = strawberry.field(description="From the previous stop.")
+    arrival_eta_minutes: int = strawberry.field(description="Minutes from the start.")
 
 
 @strawberry.federation.type(shareable=True,
@@ -231,13 +238,13 @@ class RouteStop:
                                         "2-opt over great-circle distances). ETAs are estimates "
                                         "with road factor 1.3 at 15 km/h.")
 class CourierRoute:
-    stops: list[RouteStop]
-    total_distance_meters: int
-    eta_minutes: int
+    stops: list[RouteStop] = strawberry.field(description="The drops in visiting order.")
+    total_distance_meters: int = strawberry.field(description="The route's length.")
+    eta_minutes: int = strawberry.field(description="Minutes to the last drop.")
 
 
 @strawberry.type(description="The result of placeOrder, transitionOrder, assignCourier and "
                              "cancelOrder.")
 class OrderPayload:
-    order: Order | None
-    user_errors: list[UserError]
+    order: Order | None = strawberry.field(description="The order (null when refused).")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
