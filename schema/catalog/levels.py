@@ -51,7 +51,8 @@ class Store:
 
 
 @strawberry.type(description="A store's stock of one product. countedAt: occurredAt of the "
-                             "latest absolute count.")
+                             "latest absolute count. available: onHand - reserved, 0 when a "
+                             "count left fewer units than orders hold.")
 class InventoryLevel:
     store: Store
     on_hand: int
@@ -70,7 +71,7 @@ class InventoryLevel:
     def from_row(cls, row: dict[str, Any]) -> "InventoryLevel":
         reserved = row.get("reserved", 0)
         return cls(store=Store(id=strawberry.ID(row["storeId"])), on_hand=row["onHand"],
-                   reserved=reserved, available=row["onHand"] - reserved,
+                   reserved=reserved, available=max(0, row["onHand"] - reserved),
                    counted_at=row.get("countedAt"), updated_at=row["updatedAt"],
                    product_id=row["productId"])
 

@@ -184,10 +184,12 @@ async def test_an_erp_count_keeps_the_reservations(db):
     await sync(db, store_id, [{"sku": "A", "onHand": 6, "occurredAt": at(3)}])
     assert await level(db, store_id, ids["A"]) == (2, 0)
     await reserve(db, "ord2", [Line(store_id, ids["A"], 2)])
+    _, cursor = await feed(db)
     await sync(db, store_id, [{"sku": "A", "onHand": 1, "occurredAt": to_iso(utcnow())}])
     # the stock shrank below what is held: the holds stay, nothing more is available
     assert await level(db, store_id, ids["A"]) == (1, 2)
     assert await available_at(db, [store_id], ids["A"]) == [0]
+    assert (await feed(db, cursor))[0] == [("A", 1, 2, 0)]
     with pytest.raises(Shortage):
         await reserve(db, "ord3", [Line(store_id, ids["A"], 1)])
 
