@@ -28,10 +28,22 @@ class Product:
     id: strawberry.ID
 
 
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)],
+@strawberry.federation.type(keys=["id"],
                             description="A payment by a member (or a guest) to a merchant.")
 class Payment:
     id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> "Payment":
+        return cls(id=id)
+
+    @strawberry.federation.field(requires_scopes=READ,
+                                 description="The order it paid for (when the caller may see "
+                                             "it).")
+    async def order(self, info: strawberry.Info) -> "Order | None":
+        from schema.orders.views import payment_order
+
+        return await payment_order(info.context, str(self.id))
 
 
 @strawberry.enum(description="Where an order or a deal purchase was made.")

@@ -25,6 +25,7 @@ from schema.orders.types import (
     OrderEdge,
     RouteStop,
 )
+from schema.payments.read import get_payment
 from schema.stores.read import distance_meters, get_store
 
 Document = dict[str, Any]
@@ -61,6 +62,14 @@ async def visible_order(context: SubgraphContext, order_id: str) -> Order | None
     principal = _reader(context)
     doc = await get_order(context.db, order_id)
     return Order.of(doc) if doc and may_see(principal, doc) else None
+
+
+async def payment_order(context: SubgraphContext, payment_id: str) -> Order | None:
+    """``Payment.order``: the order a payment names (payments' own read function)."""
+    payment = await get_payment(context.db, payment_id)
+    if payment is None or not payment.get("orderId"):
+        return None
+    return await visible_order(context, payment["orderId"])
 
 
 def _merchant_lister(principal: Principal) -> str:

@@ -34,6 +34,8 @@ def test_the_sdl_matches_the_orders_section() -> None:
         assert {a: str(v.type) for a, v in mine_roots[field].args.items()} == {
             a: str(v.type) for a, v in roots[field].args.items()}, field
         assert mine_roots[field].description, field
+    payment_order = ours.type_map["Payment"].fields["order"]
+    assert str(payment_order.type) == str(contract.type_map["Payment"].fields["order"].type)
     for owner in ("Store", "Member"):
         mine, expected = (ours.type_map[owner].fields["orders"],
                           contract.type_map[owner].fields["orders"])

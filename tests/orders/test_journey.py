@@ -123,6 +123,9 @@ async def test_app_order_to_doorstep_earns_points(journey: Journey) -> None:
         ("PREPARING", "STORE_STAFF"), ("OUT_FOR_DELIVERY", "COURIER"),
         ("COMPLETED", "COURIER")]
     assert seen["payments"] == [{"id": payment["id"]}]
+    paid_for = await journey.ok("""query($id: ID!) { payment(id: $id) { order { id status } }
+      }""", app, id=payment["id"])
+    assert paid_for["order"] == {"id": order["id"], "status": "COMPLETED"}
     after = (await journey.ok(POINTS, app, id=member))["pointsBalance"]
     assert after - (before or 0) == 2 * 25
     rival = await journey.app(await journey.partner("Rival"), CHAIN)
