@@ -8,6 +8,8 @@ EXTERNAL_IDS = "order_external_ids"
 ``_id`` is what makes DUPLICATE_EXTERNAL_ID hold under concurrency."""
 EXPIRIES = "order_expiries"
 """Unpaid orders and when they lapse, so the expiry sweep reads only those, never all orders."""
+FOLLOWUPS = "order_followups"
+"""Markers of status changes whose follow-ups (stock, refunds, points) may not have run yet."""
 LEASES = "order_feed_leases"
 """Writes of orders in flight, per merchant: the change feed's watermark (:mod:`feed`)."""
 
@@ -18,4 +20,5 @@ INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(ORDERS, "courierId", "status"),
     IndexSpec.on(EXPIRIES, "dueAt"),
     IndexSpec.on(LEASES, "feed"),
+    IndexSpec.on(FOLLOWUPS, "at"),
 )

@@ -25,13 +25,13 @@ from schema.kernel.money import Money
 from schema.kernel.time import utcnow
 from schema.membership.points import earn_points, reverse_points
 from schema.orders import expiry
+from schema.orders.collections import FOLLOWUPS as DUE
 from schema.orders.collections import ORDERS
 from schema.orders.machine import Actor
 from schema.payments.read import get_payment
 from schema.payments.refunds import RefundRequest, refund_payment
 
 Document = dict[str, Any]
-DUE = "order_followups"
 SETTLE_AFTER = timedelta(minutes=2)
 
 

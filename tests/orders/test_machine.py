@@ -108,3 +108,21 @@ async def test_concurrent_moves_apply_once(db) -> None:
     assert codes == ["ILLEGAL_TRANSITION"] * 9 + ["OK"]
     doc = await db[ORDERS].find_one({"_id": order_id})
     assert [h["status"] for h in doc["history"]] == ["CREATED", "PAID", "ACCEPTED"]
+
+
+async def test_a_partner_places_through_its_channel_and_may_cancel(db) -> None:
+    w = await world(db, {"a": (31.23, 121.48)}, {"tea": 100})
+    await stock(db, w, "a", {"tea": 10})
+    partner = app(new_id("ptn"))
+    pickup = {"type": "PICKUP", "storeId": w.stores["a"]}
+    refused = await place(db, partner, order_input(w, {"tea": 1}, pickup, channel="APP"))
+    assert refused["userErrors"][0]["code"] == "FORBIDDEN"
+    order = (await place(db, partner, order_input(w, {"tea": 1}, pickup,
+                                                  channel="PARTNER")))["order"]
+    assert order["history"][0]["actor"] == "PARTNER"
+    assert (await move(db, partner, order["id"], "PAID"))["userErrors"][0]["code"] == \
+        "ILLEGAL_TRANSITION"
+    canceled = await move(db, partner, order["id"], "CANCELED")
+    assert canceled["order"]["history"][-1]["actor"] == "PARTNER"
+    assert (await move(db, app(new_id("ptn")), order["id"], "CANCELED"))["userErrors"][0][
+        "code"] == "NOT_FOUND"
