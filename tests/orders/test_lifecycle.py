@@ -7,12 +7,12 @@ import asyncio
 from datetime import timedelta
 
 from schema.catalog.collections import INVENTORY, inventory_id
-from schema.catalog.reservations import available_at
+from schema.catalog.reservations import Line, available_at, reserve
 from schema.kernel.events import relay_outboxes
 from schema.kernel.ids import new_id
 from schema.kernel.time import to_iso, utcnow
 from schema.membership.earn_rules import set_rule
-from schema.orders.expiry import sweep_unpaid
+from schema.orders.expiry import open_entry, sweep_unpaid
 from schema.orders.feed import writing
 from schema.payments.read import get_payment
 from tests.orders.helpers import (
@@ -154,3 +154,35 @@ async def test_lists_never_serve_past_a_write_in_flight(db) -> None:
     assert [e["node"]["id"] for e in own["_entities"][0]["orders"]["edges"]] == [first["id"]]
     other = await data(db, mine, app(new_id("ptn")), rep=[{"__typename": "Member", "id": member}])
     assert other["_entities"][0]["orders"]["edges"] == []
+
+
+async def test_a_placement_that_died_after_holding_gives_the_stock_back(db) -> None:
+    w = await world(db, NEAR, {"tea": 100}, radius=5000)
+    await stock(db, w, "a", {"tea": 5})
+    lost = new_id("ord")
+    lines = [Line(w.stores["a"], w.products["tea"], 2)]
+    await open_entry(db, lost, w.merchant, lines, utcnow(), 0)
+    await reserve(db, lost, lines)
+    assert await available_at(db, [w.stores["a"]], w.products["tea"]) == [3]
+    assert await sweep_unpaid(db, utcnow() + timedelta(minutes=16)) == 1
+    assert await available_at(db, [w.stores["a"]], w.products["tea"]) == [5]
+
+
+async def test_an_order_payment_must_match_the_order(db) -> None:
+    w = await world(db, NEAR, {"tea": 1500}, radius=5000)
+    await stock(db, w, "a", {"tea": 5})
+    member = await member_with(db, w.merchant, stored_value=10_000)
+    order = (await place(db, w.owner, order_input(w, {"tea": 1}, delivery(*HOME),
+                                                  memberId=member)))["order"]
+    wrong_amount = await pay(db, w.merchant, request(1000, portion("STORED_VALUE", 1000),
+                                                     member=member, order=order["id"]))
+    assert wrong_amount["userErrors"][0]["field"] == ["input", "amount"]
+    deal = await pay(db, w.merchant, request(None, portion("STORED_VALUE", 1500),
+                                             member=member, order=order["id"],
+                                             purpose="DEAL"))
+    assert deal["userErrors"][0]["field"] == ["input", "purpose"]
+    await move(db, w.owner, order["id"], "PAID")
+    late = await pay(db, w.merchant, request(None, portion("STORED_VALUE", 1500),
+                                             member=member, order=order["id"]))
+    assert late["userErrors"][0]["code"] == "INVALID"
+    assert await balances(db, member) == (0, 10_000)
