@@ -8,7 +8,8 @@ nothing, and release and commit take away the hold they find, so their repeats f
 Holds are bounded by the units on hand (each holds at least one), not by time, so a release
 after the 15-minute expiry still knows exactly what to give back. ``done`` remembers the last
 :data:`MAX_DONE` orders released or committed at the row, so a reserve arriving after its
-order's release or commit (a late retry) holds nothing again.
+order's release or commit (a late retry) holds nothing again: it is refused as a
+:class:`Shortage` with nothing available to that order, never answered as if it held stock.
 
 Every change is one claimed write of its row (:func:`schema.kernel.claims.update_claimed`:
 writers take turns in a process, and revision claims arbitrate between processes), decided on
@@ -63,8 +64,10 @@ class Shortage(Exception):
 async def reserve(db: AsyncDatabase, order_id: str, lines: Sequence[Line]) -> None:
     """Hold every line for ``order_id``, or none: on a :class:`Shortage` (or any failure) the
     lines already held are given back before it is raised. Lines of one product at one store
-    are held together (a Shortage names their sum). Concurrent calls for one order are the
-    caller's to avoid: a failing one gives back what the other holds."""
+    are held together (a Shortage names their sum). A repeat while the order holds its lines
+    holds nothing more; after the order was released or committed at a row, it gets nothing
+    there again (Shortage, 0 available). Concurrent calls for one order are the caller's to
+    avoid: a failing one gives back what the other holds."""
     wanted = _merged(order_id, lines)
     held: list[Line] = []
     changed: list[Document] = []
@@ -82,7 +85,7 @@ async def reserve(db: AsyncDatabase, order_id: str, lines: Sequence[Line]) -> No
 
 async def release(db: AsyncDatabase, order_id: str, lines: Sequence[Line]) -> None:
     """Give back what ``order_id`` holds at the lines' rows (cancel, unpaid expiry).
-    Idempotent; a reserve of the order coming after it holds nothing."""
+    Idempotent; a reserve of the order coming after it is refused."""
     await _record(db, await _finish(db, order_id, lines, commit=False))
 
 
@@ -115,8 +118,8 @@ def _holds(row: Document) -> list[Document]:
 
 
 async def _hold(db: AsyncDatabase, order_id: str, line: Line) -> Document | None:
-    """Hold one line; returns the row written, or None when the order already held it (or
-    was finished at the row). Raises :class:`Shortage`."""
+    """Hold one line; returns the row written, or None when the order already held it.
+    Raises :class:`Shortage`."""
     short: int | None = None
 
     def held(row: Document | None) -> Document | None:
@@ -126,7 +129,10 @@ async def _hold(db: AsyncDatabase, order_id: str, line: Line) -> Document | None
             short = 0
             return None
         holds = _holds(row)
-        if any(h["o"] == order_id for h in holds) or order_id in row.get("done", []):
+        if any(h["o"] == order_id for h in holds):
+            return None
+        if order_id in row.get("done", []):
+            short = 0
             return None
         reserved = row.get("reserved", 0)
         if row["onHand"] - reserved < line.quantity:
