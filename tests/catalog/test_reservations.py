@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from schema.catalog.collections import INVENTORY, inventory_id
+from schema.catalog.collections import CHANGES, INVENTORY, inventory_id
 from schema.catalog.reservations import Line, Shortage, available_at, commit, release, reserve
 from schema.catalog.schema import schema
 from schema.kernel.time import to_iso, utcnow
@@ -225,10 +225,16 @@ async def test_reservations_appear_in_the_partner_and_store_feeds(db):
     assert (await feed(db, cursor))[0] == []
 
 
-async def test_concurrent_orders_are_all_in_the_feed(db):
+async def _pages(db, feed_key: str) -> int:
+    return await db[CHANGES].count_documents({"_id": {"$regex": f"^invpage:{feed_key}:"}})
+
+
+async def test_concurrent_orders_are_all_in_the_feed_and_share_its_pages(db):
     store_id, ids = await stocked(db, {"A": 50, "B": 50})
     _, cursor = await feed(db)
+    pages = await _pages(db, A.partner_id)
     await asyncio.gather(*(reserve(db, f"ord{i}", [Line(store_id, ids["AB"[i % 2]], 1)])
                            for i in range(40)))
     changes, _ = await feed(db, cursor)
     assert set(changes) == {("A", 50, 20, 30), ("B", 50, 20, 30)}
+    assert 1 <= await _pages(db, A.partner_id) - pages < 40   # recorded in groups
