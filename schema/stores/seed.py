@@ -17,7 +17,7 @@ from partners.demo import demo_partner_id
 from schema.kernel.bulk import insert_missing
 from schema.kernel.ids import stable_id
 from schema.kernel.seeding import Advance, SeedStep
-from schema.stores import geo, listing
+from schema.stores import geo, listing, placement
 from schema.stores.placement import merge_directory
 from schema.stores.repository import STORE_CODES, STORES, code_key
 
@@ -143,7 +143,10 @@ def sandbox_stores_seed(partner_id: str) -> SeedStep:
     """The step that writes ``partner_id``'s sandbox stores (into the sandbox database)."""
 
     async def seed(db: AsyncDatabase, advance: Advance) -> None:
-        await write_stores(db, sandbox_store_documents(partner_id), advance)
+        documents = sandbox_store_documents(partner_id)
+        await write_stores(db, documents, advance)
+        for document in documents:   # buckets another sandbox partner's stores already made
+            await placement.enter(db, {**document, "rev": 0})
 
     return SeedStep(f"sandbox-stores:{partner_id}", SANDBOX_STORE_COUNT, seed)
 

@@ -38,8 +38,12 @@ async def test_demo_orders_across_channels_and_states(db: AsyncDatabase) -> None
     assert held > 0 and sum(r["reserved"] for r in rows) == held
 
 
-async def test_a_sandbox_has_three_orders(db: AsyncDatabase) -> None:
-    partner = new_id("ptn")
+async def test_each_sandbox_has_three_orders(db: AsyncDatabase) -> None:
+    for partner in (new_id("ptn"), new_id("ptn")):   # one sandbox database, shared buckets
+        await _sandbox_has_three_orders(db, partner)
+
+
+async def _sandbox_has_three_orders(db: AsyncDatabase, partner: str) -> None:
     for step in (sandbox_stores_seed(partner), sandbox_catalog_seed(partner),
                  sandbox_orders_seed(partner)):
         await step.apply(db, lambda _n: None)
