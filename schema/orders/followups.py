@@ -3,7 +3,8 @@ and 7): decided from the order's state alone, each step named after the order so
 does nothing twice.
 
 - CANCELED or REFUNDED before completion: the stock is released; a canceled order that was
-  paid has its payments refunded, then moves to REFUNDED (SYSTEM).
+  paid has its payments refunded, then moves to REFUNDED (SYSTEM); a refused refund leaves
+  the order CANCELED and its marker for the sweep to try again.
 - COMPLETED: the stock is taken off ``onHand`` (the catalogue's ``commit``) and a member
   earns points by the merchant's earn rule (``earnPoints`` keyed by the order).
 - REFUNDED after completion: the payments are refunded and the points reversed.
@@ -54,16 +55,24 @@ def _was(order: Document, status: str) -> bool:
     return any(change["status"] == status for change in order["history"])
 
 
-async def _refund_payments(db: AsyncDatabase, order: Document) -> None:
-    for payment_id in order.get("paymentIds", []):
-        payment = await get_payment(db, payment_id)
-        if payment is None or payment["status"] != "SUCCEEDED":
-            continue
-        left = payment["amount"] - payment.get("amountRefunded", 0)
-        if left > 0:
-            await refund_payment(db, payment, RefundRequest(
-                payment_id, Money(left, payment["currency"]), f"order {order['_id']} "
-                f"{order['status'].lower()}"), f"order-refund:{order['_id']}:{payment_id}")
+async def refund_payment_of(db: AsyncDatabase, order: Document, payment_id: str) -> bool:
+    """Refund what is left of one of the order's payments (named by order and payment, so
+    once); False when the refund was refused (tried again by the sweep)."""
+    payment = await get_payment(db, payment_id)
+    if payment is None or payment["status"] != "SUCCEEDED":
+        return True
+    left = payment["amount"] - payment.get("amountRefunded", 0)
+    if left <= 0:
+        return True
+    refunded = await refund_payment(db, payment, RefundRequest(
+        payment_id, Money(left, payment["currency"]), f"order {order['_id']} "
+        f"{order['status'].lower()}"), f"order-refund:{order['_id']}:{payment_id}")
+    return not refunded["userErrors"]
+
+
+async def _refund_payments(db: AsyncDatabase, order: Document) -> bool:
+    refunded = [await refund_payment_of(db, order, p) for p in order.get("paymentIds", [])]
+    return all(refunded)
 
 
 async def _set(db: AsyncDatabase, order_id: str, fields: Document) -> None:
@@ -93,7 +102,8 @@ async def settle(db: AsyncDatabase, order: Document, marker: str | None = None) 
     if status in ("CANCELED", "REFUNDED") and not completed:
         await release(db, order["_id"], _lines(order))
     if status == "CANCELED" and order.get("paymentIds"):
-        await _refund_payments(db, order)
+        if not await _refund_payments(db, order):
+            return   # the marker stays: the sweep tries the refund again
         await transition(db, order["_id"], "REFUNDED", frozenset((Actor.SYSTEM,)),
                          "payment refunded", f"order-refunded:{order['_id']}")
     if completed:

@@ -2,7 +2,8 @@
 (actor SYSTEM). Registered with the kernel's outcome hook at import; delivery is at least
 once, so every step is keyed by the payment: the payment id is recorded on the order once,
 and the move is the operation ``order-paid:<payment>``. A payment that succeeds after its
-order was canceled (it expired meanwhile) is refunded by the canceled order's follow-ups.
+order was canceled (it expired meanwhile) is refunded by the canceled order's follow-ups; one
+that succeeds for an order another payment (or the till) already paid is refunded at once.
 """
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -29,8 +30,13 @@ async def on_order_payment(db: AsyncDatabase, outcome: PaymentOutcome) -> None:
     await transition(db, outcome.order_id, "PAID", frozenset((Actor.SYSTEM,)),
                      f"payment {outcome.payment_id}", f"order-paid:{outcome.payment_id}")
     order = await get_order(db, outcome.order_id)
-    if order is not None and order["status"] == "CANCELED":
+    if order is None:
+        return
+    if order["status"] == "CANCELED":
         await followups.settle(db, order)
+    elif not any(change["note"] == f"payment {outcome.payment_id}"
+                 for change in order["history"]):
+        await followups.refund_payment_of(db, order, outcome.payment_id)
 
 
 on_payment_outcome("ORDER", on_order_payment)

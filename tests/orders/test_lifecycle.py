@@ -14,6 +14,8 @@ from schema.kernel.time import to_iso, utcnow
 from schema.membership.earn_rules import set_rule
 from schema.orders.expiry import open_entry, sweep_unpaid
 from schema.orders.feed import writing
+from schema.payments.notifications import apply_outcome
+from schema.payments.providers import LIVE_ENV
 from schema.payments.read import get_payment
 from tests.orders.helpers import (
     ASSIGN,
@@ -186,3 +188,19 @@ async def test_an_order_payment_must_match_the_order(db) -> None:
                                              member=member, order=order["id"]))
     assert late["userErrors"][0]["code"] == "INVALID"
     assert await balances(db, member) == (0, 10_000)
+
+
+async def test_a_payment_for_an_order_the_till_already_paid_is_refunded(db, monkeypatch) -> None:
+    monkeypatch.setenv(LIVE_ENV, "1")
+    w = await world(db, NEAR, {"tea": 1500}, radius=5000)
+    await stock(db, w, "a", {"tea": 5})
+    order = (await place(db, w.owner, order_input(w, {"tea": 1}, delivery(*HOME))))["order"]
+    made = await pay(db, w.merchant, request(None, portion("EXTERNAL", 1500),
+                                             order=order["id"]))
+    assert made["userErrors"] == []
+    await move(db, w.owner, order["id"], "PAID")
+    await apply_outcome(db, await get_payment(db, made["paymentId"]), "SUCCEEDED")
+    payment = await get_payment(db, made["paymentId"])
+    assert payment["status"] == "SUCCEEDED" and payment["amountRefunded"] == 1500
+    doc = await db["orders"].find_one({"_id": order["id"]})
+    assert [h["status"] for h in doc["history"]] == ["CREATED", "PAID"]
