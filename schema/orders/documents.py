@@ -9,7 +9,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.kernel.claims import update_claimed
 from schema.kernel.events import append_event, mark_pending, pending_marker
-from schema.kernel.reads import get_many
 from schema.kernel.time import to_iso
 from schema.orders import feed
 from schema.orders.collections import ORDERS
@@ -20,10 +19,6 @@ RESOURCE = "Order"
 
 async def get_order(db: AsyncDatabase, order_id: str) -> Document | None:
     return await db[ORDERS].find_one({"_id": order_id})
-
-
-async def get_orders(db: AsyncDatabase, order_ids: list[str]) -> list[Document | None]:
-    return await get_many(db[ORDERS], order_ids)
 
 
 def status_event(current: Document, target: str, actor: str, note: str | None,

@@ -42,7 +42,6 @@ Result = dict[str, Any]
 MAX_LINES = 100
 MAX_QUANTITY = 999
 ROUTE_ATTEMPTS = 3
-CHANNELS = frozenset(("APP", "WECHAT", "DIANPING", "POS", "PARTNER"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schema.catalog.reservations import available_at
 from schema.orders.routing import Candidate
-from schema.stores.read import distance_meters, get_stores, is_open_at, stores_within
+from schema.stores.read import get_stores, is_open_at, stores_within
 
 Document = dict[str, Any]
 SEARCH_RADIUS = 10_000
@@ -39,7 +39,3 @@ async def delivery_candidates(db: AsyncDatabase, merchant_id: str, lat: float, l
     return [Candidate(store["_id"], distance,
                       {p: counts[p][i] for p in needs})
             for i, (distance, store) in enumerate(covering)]
-
-
-def distance_to(store: Document, lat: float, lng: float) -> int:
-    return distance_meters(store["location"]["lat"], store["location"]["lng"], lat, lng)
