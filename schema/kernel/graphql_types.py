@@ -139,6 +139,15 @@ class UserError:
                    message=error.message)
 
 
+@strawberry.enum(description="Where an order or a deal purchase was made.")
+class SalesChannel(Enum):
+    APP = "APP"
+    WECHAT = "WECHAT"
+    DIANPING = "DIANPING"
+    POS = "POS"
+    PARTNER = "PARTNER"
+
+
 @strawberry.enum(description="How an order is fulfilled; also the services a store offers.")
 class FulfillmentType(Enum):
     PICKUP = "PICKUP"

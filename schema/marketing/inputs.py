@@ -7,8 +7,7 @@ from datetime import datetime
 
 import strawberry
 
-from schema.kernel.graphql_types import MoneyInput
-from schema.marketing.types import SalesChannel
+from schema.kernel.graphql_types import MoneyInput, SalesChannel
 from schema.payments.inputs import PaymentPortionInput
 
 KEY = "Same key and body → the first result; kept 7 days."

@@ -10,7 +10,7 @@ from strawberry.federation.schema_directives import Key
 from schema.kernel.context import SubgraphContext
 from schema.kernel.entities import Partner
 from schema.kernel.errors import bad_user_input
-from schema.kernel.graphql_types import Money, PageInfo, UserError
+from schema.kernel.graphql_types import Money, PageInfo, SalesChannel, UserError
 from schema.kernel.pagination import check_first, decode_cursor, encode_cursor
 from schema.kernel.time import utcnow
 from schema.marketing import stats as campaign_stats
@@ -36,15 +36,6 @@ class Store:
                             description="A payment by a member (or a guest) to a merchant.")
 class Payment:
     id: strawberry.ID
-
-
-@strawberry.enum(description="Where an order or a deal purchase was made.")
-class SalesChannel(Enum):
-    APP = "APP"
-    WECHAT = "WECHAT"
-    DIANPING = "DIANPING"
-    POS = "POS"
-    PARTNER = "PARTNER"
 
 
 @strawberry.enum(description="ACTIVE: on sale; ENDED: its validity is over.")

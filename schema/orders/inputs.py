@@ -4,8 +4,8 @@ from datetime import datetime
 
 import strawberry
 
-from schema.kernel.graphql_types import AddressInput, FulfillmentType, GeoPointInput
-from schema.orders.types import OrderStatus, SalesChannel
+from schema.kernel.graphql_types import AddressInput, FulfillmentType, GeoPointInput, SalesChannel
+from schema.orders.types import OrderStatus
 
 
 @strawberry.input(description="One line: a product of the merchant and how many (1 to 999).")

@@ -15,6 +15,7 @@ from schema.kernel.graphql_types import (
     GeoPoint,
     Money,
     PageInfo,
+    SalesChannel,
     UserError,
 )
 
@@ -44,15 +45,6 @@ class Payment:
         from schema.orders.views import payment_order
 
         return await payment_order(info.context, str(self.id))
-
-
-@strawberry.enum(description="Where an order or a deal purchase was made.")
-class SalesChannel(Enum):
-    APP = "APP"
-    WECHAT = "WECHAT"
-    DIANPING = "DIANPING"
-    POS = "POS"
-    PARTNER = "PARTNER"
 
 
 @strawberry.enum(description="CREATED → PAID → ACCEPTED → PREPARING → READY (pickup, dine-in) "
