@@ -1,21 +1,14 @@
 """Each subgraph's SDL matches the contract's names and types for its sections."""
 
-import re
-from pathlib import Path
-
 import pytest
-from graphql import GraphQLNamedType, build_schema
 from graphql.type import is_input_object_type, is_object_type
 
 from schema.catalog.schema import schema as catalog
 from schema.maps.schema import schema as maps
 from schema.stores.schema import schema as stores
+from tests.contract import contract as _contract
+from tests.contract import fields as _fields
 
-_REPO = Path(__file__).resolve().parents[2]
-_CANDIDATES = (_REPO.parent / "shared" / "contract" / "api.graphql",
-               Path("/work/shared/contract/api.graphql"))
-CONTRACT = next((path for path in _CANDIDATES if path.exists()), _CANDIDATES[0])
-"""The partner contract lives in shared/, beside the clone (as CI lays it out)."""
 SECTIONS = {
     "stores": ["Store", "OpeningHours", "SpecialHours", "StoreConnection", "StoreEdge",
                "StoreFilter", "OpeningHoursInput", "SpecialHoursInput", "UpsertStoreInput",
@@ -33,19 +26,6 @@ ROOTS = {"stores": ["store", "stores", "upsertStore", "setStoreStatus"],
          "maps": ["nearbyStores", "deliveryQuote", "courierRoute"],
          "catalog": ["product", "products", "inventoryChanges", "upsertProducts",
                      "syncInventory", "syncPrices"]}
-
-
-def _contract():
-    text = re.sub(r"#[^\n]*", "", CONTRACT.read_text())
-    return build_schema(text)
-
-
-def _fields(t: GraphQLNamedType) -> dict[str, str]:
-    result = {}
-    for name, f in t.fields.items():
-        args = ",".join(f"{a}:{arg.type}" for a, arg in getattr(f, "args", {}).items())
-        result[name] = f"{f.type}({args})"
-    return result
 
 
 @pytest.mark.parametrize("section", list(SECTIONS))

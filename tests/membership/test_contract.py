@@ -4,7 +4,8 @@ import pytest
 from graphql.type import is_enum_type, is_input_object_type, is_object_type
 
 from schema.membership.schema import schema
-from tests.catalog.test_contract import _contract, _fields
+from tests.contract import contract as _contract
+from tests.contract import fields as _fields
 
 TYPES = ["Member", "MembershipCard", "PointsLedgerEntry", "PointsLedgerConnection",
          "PointsLedgerEdge", "StoredValueLedgerEntry", "StoredValueLedgerConnection",
