@@ -47,7 +47,7 @@ from auth.direct import client_credentials_token
 from auth.service import AuthService
 from bench.database import bench_database_uri, server_name
 from bench.gateway.processes import cpu_seconds, free_port
-from bench.marketing.server import serve
+from bench.served import serve
 from gateway.background import run_jobs_forever
 from gateway.config import Settings
 from gateway.embedded import server as embedded

@@ -22,13 +22,10 @@ command exits non-zero.
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 
 import httpx
 import uvloop
@@ -39,6 +36,7 @@ from auth.direct import client_credentials_token
 from auth.service import AuthService
 from bench.database import bench_database_uri, server_name
 from bench.gateway.processes import free_port
+from bench.served import serve
 from schema.kernel.idempotency import run_once
 from schema.kernel.ids import new_id, stable_id
 from schema.kernel.money import Money
@@ -91,30 +89,6 @@ async def _run(name: str, pay: Pay, clients: int, payments: int) -> list[float]:
     print(f"{name:8} {payments / elapsed:8.0f} payments/s   p50 {cuts[49] * 1000:8.1f} ms   "
           f"p99 {cuts[98] * 1000:8.1f} ms", flush=True)
     return [payments / elapsed, cuts[49], cuts[98]]
-
-
-@contextmanager
-def _server(uri: str, port: int) -> Iterator[str]:
-    """``loopgate serve`` on ``port`` over the bench database."""
-    env = {**os.environ, "LOOPGATE_MONGODB_URI": uri, "LOOPGATE_DB": DB}
-    process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--port",
-                                str(port)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("loopgate serve did not start")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 async def _tokens(db: AsyncDatabase, base: str, pairs: list[tuple[str, str]]) -> list[str]:
@@ -181,7 +155,7 @@ async def main(uri: str, payments: int, clients: int) -> int:
     await mongo.drop_database(DB)
     db = mongo[DB]
     pairs = await _prepare(db, clients)
-    with _server(uri, free_port()) as base:
+    with serve(uri, DB, free_port()) as (base, _pid):
         tokens = await _tokens(db, base, pairs)
         gateway = await _gateway(base, tokens, pairs, clients, payments)
     domain, wallet = await _direct(db, pairs, clients, payments)

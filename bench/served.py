@@ -1,5 +1,6 @@
 """``loopgate serve`` in its own process over a benchmark's database, for as long as the
-benchmark needs it (the environment, voucher keys included, is passed on)."""
+benchmark needs it (the environment, voucher keys included, is passed on); the payments,
+marketing and orders benchmarks measure through it."""
 
 import os
 import subprocess
