@@ -54,6 +54,16 @@ class ErrorCode(StrEnum):
     SUBREQUEST_HTTP_ERROR = "SUBREQUEST_HTTP_ERROR"
     GATEWAY_TIMEOUT = "GATEWAY_TIMEOUT"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    """An automatic persisted query's hash the gateway does not know: send the query too."""
+    PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
+    """The query sent does not hash to the sha256Hash it came with (a poisoned hash)."""
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+    """The persisted-query extension is malformed or names an unsupported version."""
+    OPERATION_NOT_SAFELISTED = "OPERATION_NOT_SAFELISTED"
+    """A safelist-only app sent an operation that is not on its safelist."""
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    """The process is shutting down (or a subgraph's circuit is open): retry elsewhere."""
     CARD_CODE_INVALID = "CARD_CODE_INVALID"
 
 
