@@ -111,6 +111,8 @@ class GraphQLRequest:
     query: str | None
     variables: Mapping[str, Any] | None = None
     operation_name: str | None = None
+    extensions: Mapping[str, Any] | None = None
+    """The request's ``extensions`` object (e.g. Apollo's ``persistedQuery``)."""
 
 
 @dataclass(frozen=True, slots=True)

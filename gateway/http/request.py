@@ -61,8 +61,14 @@ def from_query_params(params: dict[str, str]) -> GraphQLRequest:
 
 
 def _graphql_request(payload: dict[str, Any]) -> GraphQLRequest:
+    """The decoded request; ``query`` may be absent only when ``extensions`` names a
+    persisted query (resolved to its text before the gateway runs it)."""
     query = payload.get("query")
-    if not isinstance(query, str):
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestRejected(400, "'extensions' must be a JSON object")
+    persisted = extensions is not None and "persistedQuery" in extensions
+    if not isinstance(query, str) and not (query is None and persisted):
         raise RequestRejected(400, "the request must have a 'query' string")
     variables = payload.get("variables")
     if variables is not None and not isinstance(variables, dict):
@@ -70,10 +76,7 @@ def _graphql_request(payload: dict[str, Any]) -> GraphQLRequest:
     operation_name = payload.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestRejected(400, "'operationName' must be a string")
-    extensions = payload.get("extensions")
-    if extensions is not None and not isinstance(extensions, dict):
-        raise RequestRejected(400, "'extensions' must be a JSON object")
-    return GraphQLRequest(query, variables, operation_name or None)
+    return GraphQLRequest(query, variables, operation_name or None, extensions)
 
 
 def _charset(params: str) -> str | None:
