@@ -15,7 +15,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
@@ -75,16 +75,20 @@ class RemoteJwks:
     async def fetch(self) -> dict[str, RSAKey]:
         """The RS256 keys the URL serves now; :class:`JwksUnavailable` with a one-line reason."""
         try:
-            async with httpx.AsyncClient(timeout=self.timeout_s) as http:
-                response = await http.get(self.url)
-        except httpx.HTTPError as exc:
+            async with (aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(
+                            total=self.timeout_s)) as http,
+                        http.get(self.url) as response):
+                if response.status != 200:
+                    raise self._unavailable(f"HTTP {response.status} {response.reason}")
+                document = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
             detail = f": {exc}" if str(exc) else ""
             raise self._unavailable(f"{type(exc).__name__}{detail}") from exc
-        if response.status_code != 200:
-            raise self._unavailable(f"HTTP {response.status_code} {response.reason_phrase}")
+        except ValueError as exc:
+            raise self._unavailable(f"not a JWKS document ({type(exc).__name__})") from exc
         try:
             keys = {}
-            for entry in response.json()["keys"]:
+            for entry in document["keys"]:
                 if entry.get("kty") == "RSA" and entry.get("alg", ALGORITHM) == ALGORITHM:
                     keys[entry["kid"]] = RSAKey.import_key(entry)
         except (ValueError, KeyError, TypeError, AttributeError, JoseError) as exc:

@@ -13,9 +13,11 @@ is an error with the server's message.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
 
-import httpx
+import aiohttp
+import orjson
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.cli._console import CliError, console_err
@@ -48,13 +50,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pay.set_defaults(run=run)
 
 
-def _post(url: str, body: bytes, signature: str) -> httpx.Response:
+async def _send(url: str, body: bytes, signature: str) -> tuple[int, str]:
+    headers = {"content-type": "application/json", SIGNATURE_HEADER: signature}
+    async with (aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as http,
+                http.post(url, data=body, headers=headers) as answer):
+        return answer.status, await answer.text()
+
+
+def _post(url: str, body: bytes, signature: str) -> tuple[int, str]:
+    """The server's status and body text (the command is synchronous: one loop per post)."""
     try:
-        return httpx.post(url, content=body, timeout=TIMEOUT_S,
-                          headers={"content-type": "application/json",
-                                   SIGNATURE_HEADER: signature})
-    except httpx.HTTPError as exc:
-        raise CliError(f"no Loopgate server answers at {url} ({exc}); start one with "
+        return asyncio.run(_send(url, body, signature))
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise CliError(f"no Loopgate server answers at {url} ({reason}); start one with "
                        "loopgate serve, or pass its --host/--port (or --issuer)") from exc
 
 
@@ -68,14 +77,16 @@ def run(args: argparse.Namespace) -> int:
     key = with_database(args, secret)
     outcome = "FAILED" if args.fail else "SUCCEEDED"
     body = notification_body(new_id("evt"), args.payment_id, outcome, int(time.time()))
-    answer = _post(url, body, sign(key, body))
+    status, text = _post(url, body, sign(key, body))
     try:
-        data = answer.json()
-    except ValueError:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
         data = {}
-    if answer.status_code != 200:
-        raise CliError(f"the server refused the notification ({answer.status_code} "
-                       f"{data.get('error', '')}): {data.get('message', answer.text)}")
+    if not isinstance(data, dict):
+        data = {}
+    if status != 200:
+        raise CliError(f"the server refused the notification ({status} "
+                       f"{data.get('error', '')}): {data.get('message', text)}")
     print(f"{data['paymentId']} {data['status']}")
     console_err.print(f"sent a {outcome} notification to {url}", highlight=False)
     return 0

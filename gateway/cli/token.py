@@ -17,7 +17,7 @@ import asyncio
 import os
 from typing import Any
 
-import httpx
+import aiohttp
 from rich.markup import escape
 
 from auth.direct import client_credentials_token
@@ -50,11 +50,13 @@ async def check_issuer(issuer: str) -> str | None:
 
     A server there that names another issuer would refuse the token: that is an error.
     """
+    timeout = aiohttp.ClientTimeout(total=PROBE_TIMEOUT_S)
     try:
-        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S) as http:
-            answer = await http.get(issuer + METADATA_PATH)
-        named = answer.json().get("issuer") if answer.status_code == 200 else None
-    except (httpx.HTTPError, ValueError, AttributeError):
+        async with (aiohttp.ClientSession(timeout=timeout) as http,
+                    http.get(issuer + METADATA_PATH) as answer):
+            metadata = await answer.json(content_type=None) if answer.status == 200 else {}
+        named = metadata.get("issuer")
+    except (aiohttp.ClientError, TimeoutError, ValueError, AttributeError):
         named = None
     if named is None:
         return (f"no Loopgate server answers at {issuer}; this token is only accepted by a "

@@ -1,11 +1,16 @@
-"""Subgraph SDL fetched for a config entry: from a file, an in-process schema, or over HTTP."""
+"""Subgraph SDL fetched for a config entry: from a file, an in-process schema, or over HTTP.
 
+Over HTTP with aiohttp, the client the gateway's transports use, so the runtime needs one
+HTTP client library; ``loopgate compose`` is synchronous, so each fetch runs its own loop.
+"""
+
+import asyncio
 import importlib
 import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 from graphql import GraphQLSchema, print_schema
 
 from gateway.compose.config import ConfigError, SubgraphSpec
@@ -52,15 +57,22 @@ def source_from_schema(name: str, schema: Any, url: str = "", origin: str | None
 def introspect(name: str, url: str, timeout: float = 10.0) -> str:
     """``{ _service { sdl } }`` from a running subgraph."""
     try:
-        response = httpx.post(url, json={"query": SERVICE_QUERY}, timeout=timeout)
-        response.raise_for_status()
-        return response.json()["data"]["_service"]["sdl"]
-    except httpx.HTTPError as exc:
+        payload = asyncio.run(_post_query(url, timeout))
+        return payload["data"]["_service"]["sdl"]
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        reason = str(exc) or type(exc).__name__
         raise ConfigError(f"subgraph {name!r}: fetching {SERVICE_QUERY} from {url} failed: "
-                          f"{exc}") from exc
+                          f"{reason}") from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"subgraph {name!r}: {url} did not answer {SERVICE_QUERY} with an "
                           "SDL (is it a federation subgraph?)") from exc
+
+
+async def _post_query(url: str, timeout_s: float) -> Any:
+    """The JSON answer to ``SERVICE_QUERY``; ClientResponseError for a non-2xx status."""
+    async with (aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as http,
+                http.post(url, json={"query": SERVICE_QUERY}, raise_for_status=True) as answer):
+        return await answer.json(content_type=None)
 
 
 def _make_importable(directories: list[Path | None]) -> None:
