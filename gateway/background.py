@@ -6,15 +6,22 @@ database, live and sandbox (:func:`gateway.platform.platform_jobs`): a job has n
 so the database it is handed is its mode. Jobs run every ``interval_s``
 (at once again while one still has work); sweeps, which only delete what has been kept
 long enough, every ``sweep_every_s``.
+
+Several processes share one database (``--workers N``, replicas behind a proxy), and a relay
+must not run twice: :func:`run_jobs_under_lease` runs a database's jobs only in the process
+holding the lease ``jobs:<database>`` (:mod:`schema.kernel.leases`), and
+:func:`run_under_lease` does the same for other periodic work (the OAuth upkeep). When the
+holder dies another process takes over within the lease's term (about 15 s).
 """
 
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schema.kernel.leases import RENEW_EVERY, Lease, hold_lease_forever
 from schema.kernel.subgraph import Job
 
 logger = logging.getLogger("loopgate.jobs")
@@ -43,3 +50,30 @@ async def run_jobs_forever(db: AsyncDatabase, jobs: Sequence[Job], sweeps: Seque
             busy = await _run(db, job) > 0 or busy
         if not busy:
             await asyncio.sleep(interval_s)
+
+
+def lease_for(db: AsyncDatabase, work: str) -> Lease:
+    """This process's view of the lease ``<work>:<database>`` (kept in that database)."""
+    return Lease(db, f"{work}:{db.name}")
+
+
+async def run_under_lease(db: AsyncDatabase, work: str,
+                          run_forever: Callable[[], Awaitable[None]], *,
+                          lease: Lease | None = None,
+                          renew_every_s: float = RENEW_EVERY.total_seconds()) -> None:
+    """``run_forever()`` only while this process holds the lease ``<work>:<database>``
+    (``lease`` overrides it, for tests), until cancelled."""
+    await hold_lease_forever(lease or lease_for(db, work), run_forever,
+                             renew_every_s=renew_every_s)
+
+
+async def run_jobs_under_lease(db: AsyncDatabase, jobs: Sequence[Job],
+                               sweeps: Sequence[Job] = (), *, lease: Lease | None = None,
+                               renew_every_s: float = RENEW_EVERY.total_seconds(),
+                               interval_s: float = 2.0, sweep_every_s: float = 300.0) -> None:
+    """:func:`run_jobs_forever` in the one process holding the lease ``jobs:<database>``."""
+    await run_under_lease(
+        db, "jobs",
+        lambda: run_jobs_forever(db, jobs, sweeps, interval_s=interval_s,
+                                 sweep_every_s=sweep_every_s),
+        lease=lease, renew_every_s=renew_every_s)

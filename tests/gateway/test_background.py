@@ -3,8 +3,12 @@
 
 import asyncio
 import contextlib
+from datetime import timedelta
 
-from gateway.background import run_jobs_forever
+from pymongo.asynchronous.database import AsyncDatabase
+
+from gateway.background import lease_for, run_jobs_forever, run_jobs_under_lease, run_under_lease
+from schema.kernel.leases import Lease
 
 
 async def test_sweeps_run_once_per_sweep_interval_while_jobs_keep_ticking() -> None:
@@ -50,3 +54,60 @@ async def test_each_job_gets_the_database_its_runner_was_started_for() -> None:
             await runner
     for name in ("relay", "sweep"):
         assert {db for job, db in seen if job == name} == {"live-db", "sandbox-db"}
+
+
+async def _stop(*tasks: asyncio.Task[None]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_of_two_processes_only_the_lease_holder_runs_the_jobs(db: AsyncDatabase) -> None:
+    """Two servers on one database: every relay round is run by one of them, never both, and
+    the other takes over when the holder stops."""
+    ran: list[str] = []
+
+    def relay(process: str):
+        async def job(_db: AsyncDatabase) -> int:
+            ran.append(process)
+            return 0
+        return job
+
+    ttl = timedelta(seconds=1)
+    tasks = {name: asyncio.create_task(run_jobs_under_lease(
+        db, [relay(name)], lease=Lease(db, f"jobs:{db.name}", holder=name, ttl=ttl),
+        renew_every_s=0.1, interval_s=0.02)) for name in ("first", "second")}
+    await asyncio.sleep(0.6)
+    assert len(ran) >= 5 and len(set(ran)) == 1
+    holder = ran[-1]
+    assert await lease_for(db, "jobs").current_holder() == holder
+    await _stop(tasks[holder])
+    ran.clear()
+    await asyncio.sleep(0.5)
+    other = "second" if holder == "first" else "first"
+    assert ran and set(ran) == {other}
+    await _stop(tasks[other])
+
+
+async def test_other_work_runs_under_its_own_lease(db: AsyncDatabase) -> None:
+    """The OAuth upkeep holds ``auth-upkeep:<db>``, apart from the jobs' lease: two processes
+    may each hold one."""
+    started: list[str] = []
+
+    def upkeep(process: str):
+        async def forever() -> None:
+            started.append(process)
+            await asyncio.Event().wait()
+        return forever
+
+    tasks = [asyncio.create_task(run_under_lease(
+        db, "auth-upkeep", upkeep(name),
+        lease=Lease(db, f"auth-upkeep:{db.name}", holder=name), renew_every_s=0.1))
+        for name in ("a", "b")]
+    await asyncio.sleep(0.4)
+    assert len(started) == 1
+    assert await lease_for(db, "auth-upkeep").current_holder() == started[0]
+    assert await lease_for(db, "jobs").current_holder() is None
+    await _stop(*tasks)
