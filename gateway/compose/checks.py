@@ -1,8 +1,8 @@
 """Stage 1b: each subgraph's ``@key``, ``@requires`` and ``@provides`` checked on its own."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from graphql import Node
+from graphql import FieldNode, InlineFragmentNode, Node, SelectionSetNode
 
 from gateway.compose import errors
 from gateway.compose.directives import AUTH_DIRECTIVES
@@ -133,15 +133,12 @@ def _requires_problems(subgraph: Subgraph, parent: str, field: Field) -> list[Pr
                              "field is defined in another subgraph, you need to add it to this "
                              "subgraph with @external).",
                              f'add `{item.name}: <type> @external` to "{item.parent}"'))
-        elif item.parent == parent and not item.field.external:
-            problems.append((errors.REQUIRES_FIELDS_MISSING_EXTERNAL,
-                             f'field "{item.parent}.{item.name}" should not be part of a @requires '
-                             "since it is already provided by this subgraph (it is not marked "
-                             "@external)", f'mark "{item.parent}.{item.name}" @external, or drop '
-                             "it from @requires"))
         else:
             problems += _selection_shape(item, _kind(subgraph, item.field),
                                          errors.REQUIRES_INVALID_FIELDS)
+    if not problems:
+        problems += _missing_externals(subgraph, parent, field.requires, "requires",
+                                       errors.REQUIRES_FIELDS_MISSING_EXTERNAL)
     return problems
 
 
@@ -162,13 +159,65 @@ def _provides_problems(subgraph: Subgraph, field: Field, coordinate: str) -> lis
                              "field is defined in another subgraph, you need to add it to this "
                              "subgraph with @external).",
                              f'add `{item.name}: <type> @external` to "{item.parent}"'))
-        elif item.parent == target and not item.field.external:
-            problems.append((errors.PROVIDES_FIELDS_MISSING_EXTERNAL,
-                             f'field "{item.parent}.{item.name}" should not be part of a @provides '
-                             "since it is already provided by this subgraph (it is not marked "
-                             "@external)", f'mark "{item.parent}.{item.name}" @external, or drop '
-                             "it from @provides"))
+    if not problems:
+        problems += _missing_externals(subgraph, target, field.provides, "provides",
+                                       errors.PROVIDES_FIELDS_MISSING_EXTERNAL)
     return problems
+
+
+def _missing_externals(subgraph: Subgraph, parent: str, fields: str, directive: str,
+                       code: str) -> list[Problem]:
+    """Apollo's rule: a selected leaf must be ``@external`` unless a field above it on the path
+    is (``comments(limit: 3) { authorId }`` needs ``comments`` or ``authorId`` external), since
+    only an external field is something this subgraph cannot resolve itself."""
+    problems: list[Problem] = []
+    for selected, in_external in _leaves(subgraph, parse_field_set(fields), parent, False):
+        if in_external or selected.field is None or selected.field.external:
+            continue
+        coordinate = f"{selected.parent}.{selected.name}"
+        if selected.field.fake_external and subgraph.fed2:
+            reason = ('already "effectively" provided by this subgraph (while it is marked '
+                      "@external, it is a @key field of an extension type, which are not "
+                      "internally considered external for historical/backward compatibility "
+                      "reasons)")
+        else:
+            reason = "already provided by this subgraph (it is not marked @external)"
+        problems.append((code, f'field "{coordinate}" should not be part of a @{directive} '
+                         f"since it is {reason}",
+                         f'mark "{coordinate}" @external, or drop it from @{directive}'))
+    return problems
+
+
+def _leaves(subgraph: Subgraph, selection_set: SelectionSetNode, parent: str,
+            in_external: bool) -> Iterator[tuple[Selected, bool]]:
+    """Each leaf field a field set selects, with whether an external field lies above it."""
+    owner = subgraph.types.get(parent)
+    for selection in selection_set.selections:
+        if isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            yield from _leaves(subgraph, selection.selection_set,
+                               condition.name.value if condition else parent, in_external)
+            continue
+        if not isinstance(selection, FieldNode) or selection.name.value == "__typename":
+            continue
+        found = owner.fields.get(selection.name.value) if owner else None
+        if found is None:
+            continue
+        if selection.selection_set is None:
+            yield Selected(parent, selection.name.value, found, selection), in_external
+            continue
+        below = in_external or found.external or _external_in_implementations(
+            subgraph, parent, found.name)
+        yield from _leaves(subgraph, selection.selection_set, base_name(found.type), below)
+
+
+def _external_in_implementations(subgraph: Subgraph, parent: str, name: str) -> bool:
+    """On an interface, a field may be external in some implementation: count it as external."""
+    owner = subgraph.types.get(parent)
+    if owner is None or owner.kind != "interface":
+        return False
+    return any(parent in t.interfaces and name in t.fields and t.fields[name].external
+               for t in subgraph.types.values() if t.kind == "object")
 
 
 def _selection_shape(item: Selected, kind: str, code: str) -> list[Problem]:

@@ -34,6 +34,7 @@ class Field:
     default: ConstValueNode | None = None
     directives: list[DirectiveNode] = field(default_factory=list)
     external: bool = False
+    fake_external: bool = False
     shareable: bool = False
     shareable_applied: bool = False
     requires: str | None = None

@@ -19,7 +19,9 @@ def unmark_fake_externals(subgraph: Subgraph) -> None:
             for coordinate in field_coordinates(key.fields, typedef.name, subgraph.types):
                 owner, _, name = coordinate.partition(".")
                 if owner == typedef.name and name in typedef.fields:
-                    typedef.fields[name].external = False
+                    fake = typedef.fields[name]
+                    fake.fake_external = fake.fake_external or fake.external
+                    fake.external = False
 
 
 def mark_shareable(subgraph: Subgraph) -> None:
