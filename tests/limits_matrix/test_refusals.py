@@ -1,0 +1,210 @@
+"""Every limit and every malformed request, in one table: its code, its status, no subgraph.
+
+Each row is one kind of bad input sent to the all-in-one app (``create_app`` over its own
+database, with the default limits but for smaller ``body_bytes`` and ``document_bytes``: httpx
+sends no query string over 64 KiB, and a document must fit in a body to be measured). A row
+gives the HTTP status with the default media type (``application/graphql-response+json``) and
+with the legacy ``application/json``, and the ``extensions.code`` of its error. Whatever the
+kind, the request must never reach a subgraph: the app's router records every subgraph
+request, and a control test checks that a good request does reach one, so an empty record
+means something.
+
+Only codes and statuses are asserted (and ``extensions.limit`` for limits), so the other
+fields a response may carry (``extensions.cost``, messages) may change without touching this.
+"""
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from gateway.limits import OperationLimits
+from schema.kernel.mongo import Mongo
+from tests.limits_matrix.counted import CountedPlatform, counted_platform
+
+GOOD = "{ stores(first: 1) { totalCount } }"
+LEGACY = "application/json"
+STRICT = "application/graphql-response+json"
+
+
+def _inventory_levels(levels: int) -> str:
+    """``levels`` nested ``Store.inventory`` connections: 4 levels of depth each."""
+    inner = "id"
+    for _ in range(levels):
+        inner = f"inventory {{ edges {{ node {{ store {{ {inner} }} }} }} }}"
+    return f"{{ stores(first: 1) {{ edges {{ node {{ {inner} }} }} }} }}"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One kind of bad request and how it must be refused."""
+
+    kind: str
+    code: str
+    status: int
+    legacy_status: int
+    """The status when the client accepts only ``application/json`` (spec: 200 once the
+    request was well-formed GraphQL-over-HTTP; the transport-level refusals keep theirs)."""
+    method: str = "POST"
+    json: Any = None
+    content: bytes | None = None
+    params: Mapping[str, str] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    token: bool = True
+    limit: str | None = None
+    """``extensions.limit`` of a QUERY_TOO_COMPLEX refusal."""
+    challenge: bool = False
+    """A refused token: the answer carries ``WWW-Authenticate: Bearer …``."""
+
+
+def _post(kind: str, code: str, status: int, body: Any, legacy: int | None = None,
+          **options: Any) -> Refusal:
+    return Refusal(kind, code, status, status if legacy is None else legacy, json=body,
+                   **options)
+
+
+def _limit(limit: str, query: str, **options: Any) -> Refusal:
+    return _post(f"limit {limit}", "QUERY_TOO_COMPLEX", 400, {"query": query}, 200,
+                 limit=limit, **options)
+
+
+_JSON_CT = {"content-type": "application/json"}
+LIMITS = OperationLimits(body_bytes=60_000, document_bytes=30_000)
+
+MATRIX = [
+    # -- the HTTP request itself --------------------------------------------------------
+    _post("body over body_bytes", "PAYLOAD_TOO_LARGE", 413,
+          {"query": GOOD, "variables": {"pad": "x" * LIMITS.body_bytes}}),
+    Refusal("GET query string over body_bytes", "PAYLOAD_TOO_LARGE", 413, 413, method="GET",
+            params={"query": GOOD + " " * LIMITS.body_bytes}),
+    Refusal("body not JSON", "BAD_USER_INPUT", 400, 400, content=b'{"query": ',
+            headers=_JSON_CT),
+    Refusal("body JSON but not an object", "BAD_USER_INPUT", 400, 400,
+            content=orjson.dumps([GOOD]), headers=_JSON_CT),
+    Refusal("body not UTF-8", "BAD_USER_INPUT", 400, 400, content=b'{"query": "\xff\xfe"}',
+            headers=_JSON_CT),
+    Refusal("content type text/plain", "BAD_USER_INPUT", 415, 415,
+            content=orjson.dumps({"query": GOOD}), headers={"content-type": "text/plain"}),
+    Refusal("content type form", "BAD_USER_INPUT", 415, 415, content=b"query=%7B%7D",
+            headers={"content-type": "application/x-www-form-urlencoded"}),
+    Refusal("no content type", "BAD_USER_INPUT", 415, 415, content=orjson.dumps({"query": GOOD})),
+    Refusal("charset not UTF-8", "BAD_USER_INPUT", 415, 415, content=orjson.dumps({"query": GOOD}),
+            headers={"content-type": "application/json; charset=latin1"}),
+    Refusal("Accept allows no GraphQL type", "BAD_USER_INPUT", 406, 406, json={"query": GOOD},
+            headers={"accept": "text/xml"}),
+    Refusal("POST asking for the GraphiQL page", "BAD_USER_INPUT", 406, 406,
+            json={"query": GOOD}, headers={"accept": "text/html"}),
+    Refusal("bearer token malformed", "UNAUTHENTICATED", 401, 401, json={"query": GOOD},
+            headers={"authorization": "Bearer not-a-token"}, token=False, challenge=True),
+    Refusal("bearer token tampered", "UNAUTHENTICATED", 401, 401, json={"query": GOOD},
+            headers={"authorization": "Bearer eyJhbGciOiJSUzI1NiJ9.e30.AAAA"}, token=False,
+            challenge=True),
+    # -- the GraphQL-over-HTTP parameters -----------------------------------------------
+    _post("no query", "BAD_USER_INPUT", 400, {"variables": {}}),
+    _post("query not a string", "BAD_USER_INPUT", 400, {"query": 7}),
+    _post("query empty", "BAD_USER_INPUT", 400, {"query": "   "}),
+    _post("variables not an object", "BAD_USER_INPUT", 400, {"query": GOOD, "variables": [1]}),
+    _post("operationName not a string", "BAD_USER_INPUT", 400,
+          {"query": GOOD, "operationName": 3}),
+    _post("extensions not an object", "BAD_USER_INPUT", 400,
+          {"query": GOOD, "extensions": "apq"}),
+    Refusal("GET variables not JSON", "BAD_USER_INPUT", 400, 400, method="GET",
+            params={"query": GOOD, "variables": "{"}),
+    Refusal("GET extensions not JSON", "BAD_USER_INPUT", 400, 400, method="GET",
+            params={"query": GOOD, "extensions": "{"}),
+    Refusal("GET mutation", "BAD_USER_INPUT", 405, 405, method="GET",
+            params={"query": "mutation { __typename }"}),
+    # -- the document ---------------------------------------------------------------------
+    _post("parse error", "GRAPHQL_PARSE_FAILED", 400, {"query": "{ stores(first: "}, 200),
+    _post("validation error", "GRAPHQL_VALIDATION_FAILED", 400,
+          {"query": "{ stores { nope } }"}, 200),
+    _post("unknown operation name", "BAD_USER_INPUT", 400,
+          {"query": "query A { __typename }", "operationName": "B"}, 200),
+    _post("several operations, no operationName", "BAD_USER_INPUT", 400,
+          {"query": "query A { __typename } query B { __typename }"}, 200),
+    # -- the variables ---------------------------------------------------------------------
+    _post("variable of the wrong type", "BAD_USER_INPUT", 400,
+          {"query": "query($n: Int) { stores(first: $n) { totalCount } }",
+           "variables": {"n": "ten"}}, 200),
+    _post("Int variable beyond 32 bits", "BAD_USER_INPUT", 400,
+          {"query": "query($n: Int) { stores(first: $n) { totalCount } }",
+           "variables": {"n": 2 ** 40}}, 200),
+    _post("NoSQL operator as an ID", "BAD_USER_INPUT", 400,
+          {"query": "query($id: ID!) { store(id: $id) { id } }",
+           "variables": {"id": {"$gt": ""}}}, 200),
+    _post("required variable missing", "BAD_USER_INPUT", 400,
+          {"query": "query($id: ID!) { store(id: $id) { id } }"}, 200),
+    # -- the operation limits (defaults) ---------------------------------------------------
+    _limit("documentBytes", GOOD + " " * LIMITS.document_bytes),
+    _limit("tokens", "{ " + "a " * 10_001 + "}"),
+    _limit("depth", _inventory_levels(4)),
+    _limit("aliases", "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"),
+    _limit("rootFields", "{ " + "stores { totalCount } " * 21 + "}"),
+    _limit("cost", "{ inventoryChanges(first: 20000) { changes { onHand } } }"),
+    _post("introspection without a token", "UNAUTHENTICATED", 401,
+          {"query": "{ __schema { queryType { name } } }"}, 200, token=False),
+]
+
+
+@pytest.fixture(scope="module")
+async def platform(mongo_client: Mongo) -> AsyncIterator[CountedPlatform]:
+    async with counted_platform(mongo_client, LIMITS) as served:
+        yield served
+
+
+async def _send(platform: CountedPlatform, row: Refusal, accept: str) -> httpx.Response:
+    headers = {"accept": accept, **(platform.bearer if row.token else {}), **row.headers}
+    if row.method == "GET":
+        return await platform.http.get("/graphql", params=row.params, headers=headers)
+    if row.json is not None:
+        return await platform.http.post("/graphql", json=row.json, headers=headers)
+    return await platform.http.post("/graphql", content=row.content, headers=headers)
+
+
+def _codes(reply: httpx.Response) -> list[str]:
+    body = reply.json()
+    assert "data" not in body, body
+    return [error["extensions"]["code"] for error in body["errors"]]
+
+
+async def test_a_good_request_reaches_a_subgraph(platform: CountedPlatform) -> None:
+    """The control: the recording router does see subgraph calls."""
+    before = len(platform.calls)
+    reply = await platform.http.post("/graphql", json={"query": GOOD}, headers=platform.bearer)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["data"] == {"stores": {"totalCount": 0}}
+    assert len(platform.calls) > before
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=[row.kind for row in MATRIX])
+@pytest.mark.parametrize("accept", [STRICT, LEGACY])
+async def test_refused_with_its_code_and_status_before_any_subgraph(
+        platform: CountedPlatform, row: Refusal, accept: str) -> None:
+    before = len(platform.calls)
+    reply = await _send(platform, row, accept)
+    expected = row.status if accept == STRICT else row.legacy_status
+    assert reply.status_code == expected, reply.text[:500]
+    media = LEGACY if accept == LEGACY or row.status == 406 else STRICT
+    assert reply.headers["content-type"] == f"{media}; charset=utf-8"
+    codes = _codes(reply)
+    assert codes and set(codes) == {row.code}, reply.text[:500]
+    if row.limit is not None:
+        assert reply.json()["errors"][0]["extensions"]["limit"] == row.limit
+    if row.status == 405:
+        assert reply.headers["allow"] == "POST"
+    if row.challenge:
+        assert reply.headers["www-authenticate"].startswith("Bearer")
+    assert len(platform.calls) == before, [call.subgraph for call in platform.calls[before:]]
+
+
+def test_the_matrix_names_every_refusal_code_the_gateway_gives_for_bad_input() -> None:
+    """A new limit or request check gets a row here; this keeps the table honest."""
+    assert {row.code for row in MATRIX} == {
+        "PAYLOAD_TOO_LARGE", "BAD_USER_INPUT", "UNAUTHENTICATED", "GRAPHQL_PARSE_FAILED",
+        "GRAPHQL_VALIDATION_FAILED", "QUERY_TOO_COMPLEX"}
+    assert {row.limit for row in MATRIX if row.limit} == {
+        "documentBytes", "tokens", "depth", "aliases", "rootFields", "cost"}
+    assert {row.status for row in MATRIX} == {400, 401, 405, 406, 413, 415}
