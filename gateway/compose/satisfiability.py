@@ -1,30 +1,25 @@
 """Stage 3: every field of the API schema can be reached by some chain of subgraph fetches.
 
 A walk over states "type T, being resolved in subgraph S". From a state, a field is
-resolvable when S, or a subgraph S can jump to through a resolvable ``@key`` whose fields S
-can provide (possibly over several hops), defines it without ``@external`` and with its
-``@requires`` fields obtainable. A field no state can resolve is a SATISFIABILITY_ERROR; a
-shared field whose abstract type has no common runtime type across the subgraphs resolving it
-is SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES. Both come with a witness query, as Apollo's do.
+resolvable when S, or a subgraph S can jump to through a resolvable ``@key`` whose fields can
+be fetched from S (``reach``: nested selections, further jumps, ``@provides``-d fields),
+defines it without ``@external`` and with its ``@requires`` field set fetchable the same way.
+A field no state can resolve is a SATISFIABILITY_ERROR; a shared field whose abstract type has
+no common runtime type across the subgraphs resolving it is
+SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES. Both come with a witness query, as Apollo's do.
 
-Simplifications against Apollo's query-graph validation: ``@requires`` selections are checked
-on their top-level fields, ``@provides``-d fields are not used to satisfy key or requires
-conditions, and progressive ``@override`` labels are not split into their two worlds. Like
-Apollo, a field is reported once per distinct set of subgraphs a query can be in when it
-asks for it.
+Simplification against Apollo's query-graph validation: progressive ``@override`` labels are
+not split into their two worlds. Like Apollo, a field is reported once per distinct set of
+subgraphs a query can be in when it asks for it.
 """
 
 from dataclasses import dataclass
 
 from gateway.compose import errors
 from gateway.compose.errors import CompositionError
-from gateway.compose.fieldset import (
-    FieldSetSyntaxError,
-    field_coordinates,
-    parse_field_set,
-    selected_fields,
-)
-from gateway.compose.model import Field, Subgraph
+from gateway.compose.fieldset import field_coordinates
+from gateway.compose.model import Subgraph
+from gateway.compose.reach import Reach
 from gateway.compose.report import join_strings
 from gateway.compose.satisfiability_reasons import move_reasons, resolution_reason
 from gateway.compose.supergraph import MergedField, MergedType, Supergraph
@@ -58,6 +53,7 @@ class _Walk:
         self.errors: list[CompositionError] = []
         self.visited: set[tuple[str, tuple[int, ...], frozenset[tuple[int, str]]]] = set()
         self.stack: list[_State] = []
+        self.reach = Reach(supergraph, subgraphs)
 
     def run(self) -> list[CompositionError]:
         for operation, root in self.supergraph.roots():
@@ -82,7 +78,8 @@ class _Walk:
         for name, field in merged.fields.items():
             if _inaccessible(field.directives) or self._hidden(field):
                 continue
-            resolving = [i for i in reachable if self._resolves(i, merged, name, state.provided)]
+            resolving = [i for i in reachable
+                         if self.reach.resolves(i, merged.name, name, state.provided)]
             step = field_step(self.supergraph, field)
             if not resolving:
                 if not abstract:
@@ -106,9 +103,13 @@ class _Walk:
         for index in reachable:
             for name in self._runtime_types(index, merged.name):
                 by_type.setdefault(name, []).append(index)
+        prefix = f"{merged.name}."
         for name, options in by_type.items():
+            # What @provides gave on the abstract type's fields it gives on each runtime type's.
+            inherited = {(i, f"{name}.{c.removeprefix(prefix)}") for i, c in state.provided
+                         if c.startswith(prefix)}
             self._push(_State(name, tuple(options), state.operation,
-                              (*state.steps, f"... on {name}")))
+                              (*state.steps, f"... on {name}"), state.provided | inherited))
 
     def _runtime_types(self, index: int, abstract: str) -> list[str]:
         """Objects subgraph ``index`` may return for ``abstract`` (sorted)."""
@@ -130,69 +131,9 @@ class _Walk:
 
     def _closure(self, state: _State, option: int) -> list[int]:
         """Subgraphs reachable for ``state.type`` from subgraph ``option`` through keys."""
-        return self._reachable_from(state.type, option) if state.steps else [option]
-
-    def _reachable_from(self, type_name: str, start: int) -> list[int]:
-        reachable = [start]
-        grew = True
-        while grew:
-            grew = False
-            for index in range(len(self.subgraphs)):
-                if index not in reachable and self._can_enter(index, type_name, reachable):
-                    reachable.append(index)
-                    grew = True
-        return reachable
-
-    def _can_enter(self, index: int, type_name: str, reachable: list[int]) -> bool:
-        return any(self._provides_fields(source, type_name, key)
-                   for key in self.entry_keys(index, type_name) for source in reachable)
-
-    def entry_keys(self, index: int, type_name: str) -> list[str]:
-        """Resolvable keys by which subgraph ``index`` accepts ``type_name`` (directly, or
-        through an ``@interfaceObject`` standing for one of its interfaces)."""
-        subgraph = self.subgraphs[index]
-        keys = []
-        for name in [type_name, *self._interfaces_of(type_name)]:
-            typedef = subgraph.types.get(name)
-            if typedef is not None and (name == type_name or typedef.interface_object):
-                keys += [k.fields for k in typedef.keys if k.resolvable]
-        return keys
-
-    def _interfaces_of(self, type_name: str) -> list[str]:
-        merged = self.supergraph.types.get(type_name)
-        return list(merged.interfaces) if merged else []
-
-    def _provides_fields(self, index: int, type_name: str, fields: str) -> bool:
-        subgraph = self.subgraphs[index]
-        if type_name not in subgraph.types:
-            return False
-        try:
-            selection = parse_field_set(fields)
-        except FieldSetSyntaxError:
-            return False
-        selected = list(selected_fields(selection, type_name, subgraph.types))
-        return all(s.field is not None and not s.field.external for s in selected)
-
-    def local_field(self, index: int, type_name: str, name: str) -> Field | None:
-        """The field as subgraph ``index`` resolves it (maybe through an interface object)."""
-        subgraph = self.subgraphs[index]
-        for owner in [type_name, *self._interfaces_of(type_name)]:
-            typedef = subgraph.types.get(owner)
-            if typedef is None or (owner != type_name and not typedef.interface_object):
-                continue
-            if name in typedef.fields and not typedef.fields[name].external \
-                    and not (owner == type_name and self._overridden(index, owner, name)):
-                return typedef.fields[name]
-        return None
-
-    def _overridden(self, index: int, type_name: str, name: str) -> bool:
-        """``@override`` took the field away from this subgraph (progressive: not yet)."""
-        merged = self.supergraph.types[type_name].fields.get(name)
-        graph = self.supergraph.graphs[index].enum
-        if merged is None or not any(j.graph for j in merged.joins):
-            return False
-        mine = [j for j in merged.joins if j.graph == graph]
-        return not mine or all(j.used_overridden and j.override_label is None for j in mine)
+        if not state.steps:
+            return [option]
+        return self.reach.reachable_from(state.type, option, state.provided)
 
     def _provided_below(self, parent: str, name: str, target: str, resolving: list[int],
                         provided: frozenset[tuple[int, str]]) -> frozenset[tuple[int, str]]:
@@ -208,24 +149,6 @@ class _Walk:
             elif (index, f"{parent}.{name}") in provided:
                 below |= {p for p in provided if p[0] == index}
         return frozenset(below)
-
-    def _resolves(self, index: int, merged: MergedType, name: str,
-                  provided: frozenset[tuple[int, str]]) -> bool:
-        if (index, f"{merged.name}.{name}") in provided:
-            return True
-        field = self.local_field(index, merged.name, name)
-        if field is None or field.requires is None:
-            return field is not None
-        try:
-            selection = parse_field_set(field.requires)
-        except FieldSetSyntaxError:
-            return False
-        required = [s.name for s in selected_fields(selection, merged.name,
-                                                    self.subgraphs[index].types)
-                    if s.parent == merged.name]
-        # The requirement is fetched for the subgraph owning the field, so from there.
-        sources = self._reachable_from(merged.name, index)
-        return all(any(self.local_field(i, merged.name, r) for i in sources) for r in required)
 
     def _hidden(self, field: MergedField) -> bool:
         target = self.supergraph.types.get(base_name(field.type))
@@ -244,9 +167,9 @@ class _Walk:
         for option, reachable in closures.items():
             for index in reachable:
                 reasons = [resolution_reason(self.subgraphs[index], merged.name, field.name,
-                                             self._overridden(index, merged.name, field.name))]
+                                             self.reach.overridden(index, merged.name, field.name))]
                 if index == option:
-                    reasons += move_reasons(self, index, merged.name, field.name, reachable)
+                    reasons += move_reasons(self.reach, index, merged.name, field.name, reachable)
                 blocks.setdefault(index, _block(self.subgraphs[index].name, reasons))
         entry = self.subgraphs[state.options[0]]
         self.errors.append(CompositionError(
