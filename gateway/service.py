@@ -25,10 +25,12 @@ schemas within one request.
 """
 
 import asyncio
+import dataclasses
+import inspect
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -63,6 +65,7 @@ from gateway.limits import (
     fragments_of,
     measure,
 )
+from gateway.limits.budget import BUSY, BUSY_RETRY_AFTER_S, Refusal
 from gateway.limits.concurrency import Release
 from gateway.plan_cache import PlanCache, PlanKey, operation_digest
 from gateway.transports.router import TransportRouter
@@ -76,11 +79,11 @@ _DEADLINE_GRACE_S = CANCEL_GRACE_S + 1.0
 (planning, or resolvers slow to unwind their cancellation) is answered GATEWAY_TIMEOUT and
 left to finish unwinding in the background rather than cancelled a second time."""
 
-Admit = Callable[[int], Release | None]
-"""Asks the caller's in-flight allowance for an operation of the given estimated cost."""
-
-_BUSY = ("this app already has as much work running as it may at once (operations, or "
-         "their estimated cost): retry when one has finished")
+Admission = Release | Refusal | None
+Admit = Callable[[int], Admission | Awaitable[Admission]]
+"""Asks the caller's limits (:class:`gateway.limits.budget.AppLimits`) for an operation of
+the given estimated cost: a release to call once its work has ended, or a refusal (None: a
+refusal of the in-flight allowance without more to say)."""
 
 _MAX_CACHED_QUERY_CHARS = 100_000
 """Longer query texts are parsed each time rather than pinned in the document cache."""
@@ -117,8 +120,15 @@ class GraphQLRequest:
 
 @dataclass(frozen=True, slots=True)
 class GatewayResult:
+    """The response and how far the request got; ``cost`` is the operation's estimated cost
+    once known, ``operation_name`` the name of the operation selected (None if anonymous or
+    not reached), ``retry_after`` the seconds a ``RATE_LIMITED`` caller should wait."""
+
     outcome: Outcome
     response: dict[str, Any]
+    cost: int | None = None
+    operation_name: str | None = None
+    retry_after: int | None = None
 
     @property
     def executed(self) -> bool:
@@ -236,10 +246,11 @@ class Gateway:
         ``authenticated=False`` marks an anonymous caller (for the introspection setting).
         ``auth_shape`` is the caller's shape under :attr:`authorization` (part of the
         plan-cache key); None means a trusted caller: nothing is pruned.
-        ``admit(cost)`` asks the caller's in-flight allowance for an operation of that
-        estimated cost (:class:`gateway.limits.ConcurrencyLimiter`): None refuses it
-        (``RATE_LIMITED``), else the share is released when the operation's work has ended,
-        which may be after a ``GATEWAY_TIMEOUT`` answer.
+        ``admit(cost)`` (possibly async) asks the caller's limits for an operation of that
+        estimated cost (:class:`gateway.limits.budget.AppLimits`): a :class:`Refusal` or
+        None refuses it (``RATE_LIMITED`` with ``retryAfter``), else the release it returns
+        is called when the operation's work has ended, which may be after a
+        ``GATEWAY_TIMEOUT`` answer. Every result from the cost estimate on carries the cost.
         """
         state = self._state
         if not isinstance(request.query, str) or not request.query.strip():
@@ -276,11 +287,16 @@ class Gateway:
             cost = self._check_cost(state, prepared, request.operation_name, operation,
                                     variables)
         except LimitExceeded as exc:
-            return _refused(Outcome.TOO_COMPLEX, exc)
-        release = admit(cost) if admit is not None else None
-        if admit is not None and release is None:
-            return _failure(Outcome.RATE_LIMITED, _BUSY, ErrorCode.RATE_LIMITED)
+            return dataclasses.replace(_refused(Outcome.TOO_COMPLEX, exc),
+                                       cost=exc.value if exc.limit == "cost" else None)
         name = operation.name.value if operation.name else None
+        release = await _admitted(admit, cost)
+        if isinstance(release, Refusal):
+            return GatewayResult(Outcome.RATE_LIMITED, {"errors": [{
+                "message": release.message,
+                "extensions": {"code": str(ErrorCode.RATE_LIMITED),
+                               "retryAfter": release.retry_after}}]},
+                cost, name, release.retry_after)
         deadline = time.monotonic() + self.request_timeout
         running = asyncio.ensure_future(self._run(state, prepared, name, variables.coerced,
                                                   context or {}, auth_shape, deadline))
@@ -293,11 +309,12 @@ class Gateway:
             running.cancel()
             raise
         if running in done:
-            return running.result()
+            return dataclasses.replace(running.result(), cost=cost, operation_name=name)
         running.add_done_callback(_late)
-        return _failure(Outcome.TIMED_OUT,
-                        f"the request did not complete within {self.request_timeout:g} s",
-                        ErrorCode.GATEWAY_TIMEOUT)
+        return dataclasses.replace(
+            _failure(Outcome.TIMED_OUT,
+                     f"the request did not complete within {self.request_timeout:g} s",
+                     ErrorCode.GATEWAY_TIMEOUT), cost=cost, operation_name=name)
 
     @staticmethod
     def _check_cost(state: _State, prepared: _Prepared, key: str | None,
@@ -456,6 +473,16 @@ def _limit_error(refusal: LimitExceeded | IntrospectionRefused) -> GraphQLError:
 
 def _refused(outcome: Outcome, refusal: LimitExceeded | IntrospectionRefused) -> GatewayResult:
     return GatewayResult(outcome, {"errors": [_limit_error(refusal).formatted]})
+
+
+async def _admitted(admit: Admit | None, cost: int) -> Release | Refusal | None:
+    """What ``admit`` says about an operation of ``cost``; None: no limits to ask."""
+    if admit is None:
+        return None
+    admission = admit(cost)
+    if inspect.isawaitable(admission):
+        admission = await admission
+    return admission if admission is not None else Refusal(BUSY, BUSY_RETRY_AFTER_S)
 
 
 def _late(running: "asyncio.Future[GatewayResult]") -> None:
