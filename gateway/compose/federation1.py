@@ -3,7 +3,8 @@
 Federation 1 had no ``@shareable``: any field could be resolved by several subgraphs, so
 every field is shareable (except on Subscription). Unused ``@external`` fields are dropped.
 Type extensions become plain definitions (``extend type`` was the federation 1 idiom for
-"an entity owned elsewhere", not a real extension).
+"an entity owned elsewhere", not a real extension); a type marked ``@extends`` keeps its keys'
+``extension: true``, as Apollo's upgrader leaves the directive in place.
 """
 
 from dataclasses import replace
@@ -18,7 +19,7 @@ def upgrade_federation1(subgraph: Subgraph) -> None:
             if typedef.kind == "object" and typedef.name != "Subscription":
                 field.shareable = True
     for typedef in subgraph.types.values():
-        typedef.keys = [replace(key, extension=False) for key in typedef.keys]
+        typedef.keys = [replace(key, extension=typedef.extends) for key in typedef.keys]
         typedef.has_definition = True
     used = used_fields(subgraph)
     for typedef in subgraph.types.values():

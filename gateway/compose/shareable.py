@@ -49,7 +49,9 @@ def provided_fields(subgraph: Subgraph) -> set[str]:
 
 
 def used_fields(subgraph: Subgraph) -> set[str]:
-    """Coordinates named by any ``@key``, ``@requires`` or ``@provides`` of the subgraph."""
+    """Coordinates Apollo counts as used: named by a ``@key``, ``@requires`` or ``@provides``
+    of the subgraph (an interface's field with its implementations' copies), and every field
+    implementing an interface field (an overridden one stays in its subgraph's plan then)."""
     used = provided_fields(subgraph)
     for typedef in subgraph.types.values():
         for key in typedef.keys:
@@ -57,4 +59,9 @@ def used_fields(subgraph: Subgraph) -> set[str]:
         for field in typedef.fields.values():
             if field.requires is not None:
                 used |= field_coordinates(field.requires, typedef.name, subgraph.types)
+    interfaces = {n for n, t in subgraph.types.items() if t.kind == "interface"}
+    for typedef in subgraph.types.values():
+        for interface in set(typedef.interfaces) & interfaces:
+            fields = subgraph.types[interface].fields
+            used |= {f"{typedef.name}.{name}" for name in typedef.fields if name in fields}
     return used
