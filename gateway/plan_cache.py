@@ -5,6 +5,10 @@ spelled the request, and on the caller's authorization shape: auth prunes guarde
 the plan, so two callers who may see different fields must not share one. The key is therefore
 ``(digest of the normalized operation, operation name, auth_shape)``; ``auth_shape`` is any
 hashable value (None until the auth layer supplies the set of guarded fields a caller may see).
+
+Each lookup also counts as a hit or miss in the metrics of the request being served
+(:func:`gateway.observability.current.record_plan_lookup`); :attr:`PlanCache.stats` are this
+cache's own, which a hot reload replaces.
 """
 
 import hashlib
@@ -14,6 +18,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from graphql import DocumentNode, print_ast
+
+from gateway.observability.current import record_plan_lookup
 
 Plan = TypeVar("Plan")
 
@@ -57,6 +63,7 @@ class PlanCache(Generic[Plan]):
 
     def get(self, key: PlanKey) -> Plan | None:
         plan = self._plans.get(key)
+        record_plan_lookup(plan is not None)
         if plan is None:
             self.stats.misses += 1
             return None

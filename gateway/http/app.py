@@ -1,4 +1,5 @@
-"""The standalone gateway app (``loopgate gateway``): ``/graphql``, ``/healthz``, ``/readyz``.
+"""The standalone gateway app (``loopgate gateway``): ``/graphql``, ``/healthz``, ``/readyz``,
+``/metrics``.
 
 Callers are trusted unless ``context_for``/``auth_shape_for`` are given: the CLI passes the
 bearer-token verification and field authorization of :mod:`gateway.standalone` when it runs
@@ -6,12 +7,15 @@ with ``--jwks``, the same pieces ``loopgate serve`` uses (:mod:`gateway.app`).
 
 Readiness means every subgraph of the current supergraph answers ``{ __typename }``, checked
 concurrently, so a load balancer stops routing to a gateway whose subgraphs are down.
+The app is observed (:func:`gateway.observability.instrument`): request ids, metrics, traces
+when configured, and draining on shutdown.
 """
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -21,6 +25,7 @@ from gateway.health import health_routes
 from gateway.http.endpoint import AuthShapeFor, ContextFor, GraphQLEndpoint
 from gateway.http.graphiql import graphiql_routes
 from gateway.limits.caller import CallerFor
+from gateway.observability import ObservabilitySettings, instrument
 from gateway.service import Gateway
 
 OnShutdown = Callable[[], Awaitable[None]]
@@ -64,6 +69,8 @@ def create_gateway_app(
     context_for: ContextFor | None = None,
     auth_shape_for: AuthShapeFor | None = None,
     caller_for: CallerFor | None = None,
+    observability: ObservabilitySettings | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
     """The app serving ``gateway``; ``on_shutdown`` releases what the caller opened.
 
@@ -71,6 +78,8 @@ def create_gateway_app(
     authorization, part of the plan-cache key) are :class:`GraphQLEndpoint`'s; without them
     every caller is trusted and no field is guarded. ``caller_for`` names the app each
     request counts against for the concurrency limit (default: one per address).
+    ``observability`` and ``tracer_provider`` default to the environment's
+    (``LOOPGATE_*`` and ``OTEL_*``).
     """
 
     @asynccontextmanager
@@ -85,4 +94,6 @@ def create_gateway_app(
     routes = [*health_routes({"subgraphs": subgraphs_ready(gateway)}), graphql_route(endpoint),
               *graphiql_routes()]
     middleware = [cors_middleware(cors_origins)] if cors_origins else []
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    instrument(app, observability, tracer_provider=tracer_provider)
+    return app

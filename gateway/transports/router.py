@@ -3,17 +3,28 @@
 A gateway holds one router per supergraph. Building the HTTP side from the supergraph's
 ``join__Graph`` URLs is what lets ``loopgate gateway`` front any federated system; the
 all-in-one server puts in-process transports for the platform subgraphs in the same map.
+
+HTTP subgraphs get a per-subgraph timeout, query retries and a circuit breaker
+(:mod:`gateway.transports.resilience`), and each call carries the request id and the W3C
+trace context besides the caller's own ``headers_for``. In-process subgraphs need neither:
+they cannot be unreachable, the operation's budget already bounds them, and they read the
+request id and the span from the context they run in. Every fetch, whatever its transport,
+is measured and traced for the request being served (:mod:`gateway.observability.fetches`).
 """
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 import aiohttp
 from graphql import GraphQLSchema, parse
 
+from gateway.observability.fetches import observed_fetch, trace_headers
+from gateway.observability.request_id import request_id_headers
 from gateway.transports.base import SubgraphRequest, SubgraphUnavailable, Transport
 from gateway.transports.http import HeadersFor, HttpTransport
 from gateway.transports.in_process import ContextFactory, InProcessTransport
+from gateway.transports.resilience import CircuitOpen, ResilienceSettings, resilient
 
 _PROBE = "query __LoopgateProbe { __typename }"
 _PROBE_DOCUMENT = parse(_PROBE)
@@ -37,11 +48,14 @@ class TransportRouter:
         session: aiohttp.ClientSession,
         *,
         headers_for: HeadersFor | None = None,
+        resilience: ResilienceSettings | None = None,
     ) -> "TransportRouter":
-        """Every subgraph over HTTP at its supergraph URL, sharing ``session``'s pool."""
-        return cls({subgraph.name: HttpTransport(subgraph.name, subgraph.url, session=session,
-                                                 headers_for=headers_for)
-                    for subgraph in subgraphs})
+        """Every subgraph over HTTP at its supergraph URL, sharing ``session``'s pool, each
+        with its :class:`ResilienceSettings` policy (default: from the environment)."""
+        headers = combined_headers(headers_for)
+        return cls(resilient({subgraph.name: HttpTransport(subgraph.name, subgraph.url,
+                                                           session=session, headers_for=headers)
+                              for subgraph in subgraphs}, resilience))
 
     @classmethod
     def in_process(
@@ -63,7 +77,7 @@ class TransportRouter:
         transport = self._transports.get(request.subgraph)
         if transport is None:
             raise SubgraphUnavailable(request.subgraph, "no transport is configured for it")
-        return await transport.execute(request)
+        return await observed_fetch(request, transport.execute, failure_kind)
 
     async def probe(self, subgraph: str) -> None:
         """Raise :class:`SubgraphUnavailable` unless ``subgraph`` answers ``{ __typename }``."""
@@ -74,3 +88,26 @@ class TransportRouter:
     async def close(self) -> None:
         for transport in self._transports.values():
             await transport.close()
+
+
+def combined_headers(headers_for: HeadersFor | None) -> HeadersFor:
+    """The request id and trace context headers, then ``headers_for``'s."""
+
+    def headers(request: SubgraphRequest) -> Mapping[str, str]:
+        combined = {**request_id_headers(request), **trace_headers(request)}
+        if headers_for is not None:
+            combined.update(headers_for(request))
+        return combined
+
+    return headers
+
+
+def failure_kind(error: BaseException) -> str:
+    """The metrics label of a failed fetch."""
+    if isinstance(error, CircuitOpen):
+        return "circuit_open"
+    if isinstance(error, SubgraphUnavailable):
+        return "unavailable"
+    if isinstance(error, asyncio.CancelledError):
+        return "cancelled"
+    return "transport_error"

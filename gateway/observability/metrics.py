@@ -1,0 +1,101 @@
+"""Prometheus metrics of one app (served at ``/metrics``).
+
+Each :class:`Metrics` has its own registry, so two apps in one process (tests, or ``serve``
+beside a standalone gateway) never mix their counts. Label values that clients choose are
+bounded: the first ``operation_names`` distinct operation names get their own label, later
+ones are counted as ``other`` (a client could otherwise grow the series without end), and so
+are error codes past :data:`MAX_ERROR_CODES`.
+
+With several worker processes, each process counts its own; set ``PROMETHEUS_MULTIPROC_DIR``
+(an empty directory, cleared before start) to have ``/metrics`` answer for all of them
+through prometheus-client's multiprocess mode.
+"""
+
+import os
+import threading
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MAX_ERROR_CODES = 100
+ANONYMOUS = "anonymous"
+OTHER = "other"
+
+
+class BoundedLabels:
+    """At most ``limit`` distinct values pass; later new values become ``other``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, value: str) -> str:
+        if value in self._seen:
+            return value
+        with self._lock:
+            if len(self._seen) >= self.limit:
+                return OTHER
+            self._seen.add(value)
+        return value
+
+
+class Metrics:
+    """The gateway's metrics; see the README's Operations section for what each one means."""
+
+    def __init__(self, *, operation_names: int = 200) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        registry = self.registry
+        self.http_requests = Counter(
+            "loopgate_http_requests", "HTTP requests answered, by method and status code",
+            ["method", "status"], registry=registry)
+        self.in_flight = Gauge(
+            "loopgate_http_requests_in_flight", "HTTP requests being served",
+            registry=registry, multiprocess_mode="livesum")
+        self.graphql_requests = Counter(
+            "loopgate_graphql_requests", "GraphQL requests by operation name and outcome",
+            ["operation", "outcome"], registry=registry)
+        self.graphql_duration = Histogram(
+            "loopgate_graphql_request_duration_seconds",
+            "Time to answer a GraphQL request, by operation name", ["operation"],
+            registry=registry)
+        self.graphql_errors = Counter(
+            "loopgate_graphql_errors", "Errors in GraphQL responses, by extensions.code",
+            ["code"], registry=registry)
+        self.subgraph_duration = Histogram(
+            "loopgate_subgraph_fetch_duration_seconds",
+            "Time of one subgraph fetch (retries included), by subgraph", ["subgraph"],
+            registry=registry)
+        self.subgraph_errors = Counter(
+            "loopgate_subgraph_fetch_errors",
+            "Subgraph fetches that failed (unavailable, circuit_open, cancelled, "
+            "transport_error) or answered with errors (response_errors)", ["subgraph", "kind"],
+            registry=registry)
+        self.plan_cache = Counter(
+            "loopgate_plan_cache_lookups", "Query-plan cache lookups by result (hit, miss)",
+            ["result"], registry=registry)
+        self._operation = BoundedLabels(operation_names)
+        self._code = BoundedLabels(MAX_ERROR_CODES)
+
+    def graphql_request(self, operation: str | None, outcome: str, codes: list[str],
+                        seconds: float) -> None:
+        name = self._operation(operation) if operation else ANONYMOUS
+        self.graphql_requests.labels(name, outcome).inc()
+        self.graphql_duration.labels(name).observe(seconds)
+        for code in codes:
+            self.graphql_errors.labels(self._code(code)).inc()
+
+    def render(self) -> tuple[bytes, str]:
+        """The exposition text and its content type (all workers' in multiprocess mode)."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+            return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
