@@ -49,7 +49,8 @@ async def push(db: AsyncDatabase, client_id: str, operations: Sequence[SafelistO
     now = utcnow()
     writes = [ReplaceOne({"_id": entry_id(client_id, key)},
                          {"clientId": client_id, "opId": op.id, "key": key,
-                          "primary": key == op.id, "body": op.body, "name": op.name,
+                          "primary": key == op.id, "body": op.body,
+                          "canonical": op.operation.canonical_hash, "name": op.name,
                           "type": op.type, "pushedAt": now}, upsert=True)
               for op in changed for key in op.keys]
     outcome = await bulk_write_chunked(db[SAFELIST], writes)

@@ -103,13 +103,22 @@ class QueryStore:
         cached.touched = now
         await self._collection.update_one({"_id": sha256}, {"$set": {"usedAt": utcnow()}})
 
-    def _maybe_sweep(self) -> None:
+    def _sweep_due(self) -> bool:
         due = time.monotonic() - self._last_sweep >= self.limits.sweep_every.total_seconds()
-        full = self._registered_since_sweep >= max(1, self.limits.max_entries // 10)
-        if not (due or full) or (self._sweeping is not None and not self._sweeping.done()):
+        return due or self._registered_since_sweep >= max(1, self.limits.max_entries // 10)
+
+    def _maybe_sweep(self) -> None:
+        if not self._sweep_due() or (self._sweeping is not None and not self._sweeping.done()):
             return
-        self._sweeping = asyncio.ensure_future(self.sweep())
+        self._sweeping = asyncio.ensure_future(self._sweep_while_due())
         self._sweeping.add_done_callback(_log_failure)
+
+    async def _sweep_while_due(self) -> int:
+        """Sweep, and again while registrations made during the sweep make one due."""
+        removed = await self.sweep()
+        while self._sweep_due():
+            removed += await self.sweep()
+        return removed
 
     async def sweep(self) -> int:
         """Delete entries unused for ``retention``, then the least recently used above

@@ -4,8 +4,8 @@ The protocol: ``{"persistedQuery": {"version": 1, "sha256Hash": "<64 hex>"}}``, 
 being SHA-256 of the query text exactly as sent (UTF-8), in lower-case hex. Anything else
 under that key is refused as PERSISTED_QUERY_NOT_SUPPORTED before any lookup, so a malformed
 id never reaches the database. An id that is not a SHA-256 hash (a safelist manifest's own
-ids) is accepted as a lookup key of 1 to 128 printable characters; only APQ registration
-insists on a real hash.
+ids) is accepted here as a key of 1 to 128 printable characters; it must then name an
+operation on the caller's safelist, else it is refused like any malformed hash.
 """
 
 import hashlib

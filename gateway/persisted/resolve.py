@@ -30,6 +30,7 @@ from gateway.persisted.errors import (
     hash_mismatch,
     not_found,
     not_safelisted,
+    not_supported,
     too_large,
 )
 from gateway.persisted.extension import PersistedRef, persisted_ref, sha256_hex
@@ -90,11 +91,14 @@ class PersistedOperations:
         if client_id is not None and self.safelists is not None:
             entry = await self.safelists.find(client_id, policy, ref.key)
             if entry is not None:
-                if request.query is not None and request.query != entry.body and \
-                        sha256_hex(request.query) != ref.key:
+                if request.query is not None and not _same(request, entry):
                     raise hash_mismatch(f"the query sent is not safelisted operation "
                                         f"{entry.op_id}'s text")
                 return _running(request, entry)
+        if not ref.is_sha256:
+            raise not_supported("extensions.persistedQuery.sha256Hash must be a SHA-256 in "
+                                "64 lower-case hex digits (other ids only name operations "
+                                "on the app's safelist)")
         if policy.safelist_only:
             raise not_safelisted(f"this app may only run its safelisted operations, and "
                                  f"{ref.key} is not one of them: add it with `loopgate "
@@ -127,13 +131,15 @@ class PersistedOperations:
         assert client_id is not None and self.safelists is not None
         query = request.query or ""
         entry = await self.safelists.find(client_id, policy, sha256_hex(query))
-        if entry is None:
+        if entry is None or entry.body != query:
             try:
                 operation = select(parse_document(query), request.operation_name)
             except OperationTextError as exc:
                 raise not_safelisted(f"this app may only run its safelisted operations; the "
                                      f"document sent {exc}") from exc
             entry = await self.safelists.find(client_id, policy, operation.canonical_hash)
+            if entry is not None and entry.canonical_hash != operation.canonical_hash:
+                entry = None
         if entry is None:
             what = f"operation {request.operation_name!r}" if request.operation_name else \
                 "this operation"
@@ -141,6 +147,19 @@ class PersistedOperations:
                                  f"{what} is not one of them: add it with `loopgate "
                                  "persisted push`")
         return _running(request, entry)
+
+
+def _same(request: GraphQLRequest, entry: SafelistEntry) -> bool:
+    """Whether the text sent with an id is that operation's: byte for byte, or the same
+    operation however spelled (an id is a name; a body's hash proves nothing by itself)."""
+    if request.query == entry.body:
+        return True
+    try:
+        operation = select(parse_document(request.query or ""),
+                           entry.name or request.operation_name)
+    except OperationTextError:
+        return False
+    return operation.canonical_hash == entry.canonical_hash
 
 
 def _running(request: GraphQLRequest, entry: SafelistEntry) -> GraphQLRequest:

@@ -7,8 +7,9 @@ DESIGN.md §5):
   has no safelist and runs anything.
 - ``persisted_safelist``: one document per id an operation answers to (its own id, its
   body's SHA-256, its canonical hash: :attr:`SafelistOperation.keys`),
-  ``{_id: "<client id>:<key>", clientId, opId, primary (key == opId), body, name, type,
-  pushedAt}``, so every lookup at request time is an ``_id`` point read.
+  ``{_id: "<client id>:<key>", clientId, opId, primary (key == opId), body, canonical (its
+  canonical hash), name, type, pushedAt}``, so every lookup at request time is an ``_id``
+  point read.
 
 Both are written only by the operator's CLI (:mod:`gateway.persisted.admin`); the gateway only
 reads them, through a per-process cache that keeps each answer (found or not) for
@@ -46,6 +47,7 @@ class SafelistEntry:
     op_id: str
     body: str
     name: str | None
+    canonical_hash: str
 
 
 _NO_SAFELIST = AppPolicy()
@@ -86,6 +88,7 @@ class Safelists:
         if cached is not MISSING:
             return cached if isinstance(cached, SafelistEntry) else None
         doc = await policy.db[SAFELIST].find_one({"_id": entry_id(client_id, key)})
-        entry = None if doc is None else SafelistEntry(doc["opId"], doc["body"], doc.get("name"))
+        entry = None if doc is None else SafelistEntry(doc["opId"], doc["body"], doc.get("name"),
+                                                       doc["canonical"])
         self._entries.put(cache_key, entry)
         return entry
