@@ -9,8 +9,9 @@ for ``idle_s`` go back to the store (one write), and the bucket is forgotten her
 
 A request that does not fit is refused with the seconds until it would: from the level the
 last withdrawal read, refilled since. Until then, and until a whole slice has refilled, this
-process refuses without asking the store again, so a flood of refused requests costs no
-database traffic either (the refusal may then be up to one slice's refill time early).
+process refuses without asking the store again for up to ``idle_s`` (by then other
+processes may have handed slices back), so a flood of refused requests costs one point read
+per ``idle_s`` and no write.
 
 The bound. Tokens are spent only after being withdrawn, and every withdrawal is taken from
 the single stored level, so across any number of processes the tokens spent over any span of
@@ -42,6 +43,7 @@ class _Slice:
     tokens: float = 0.0
     known: Withdrawal | None = None
     """The level the last withdrawal left in the store, and when."""
+    read_at: float = 0.0
     used_at: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -87,7 +89,7 @@ class BudgetSlices:
                 withdrawal = await self._store.withdraw(
                     bucket, rate, max(lacking, self._slice(rate)), lacking)
                 held.tokens += withdrawal.granted
-                held.known = withdrawal
+                held.known, held.read_at = withdrawal, self._clock()
             if held.tokens >= cost:
                 held.tokens -= cost
                 return None
@@ -97,11 +99,11 @@ class BudgetSlices:
     def _wait_locally(self, held: _Slice, cost: float) -> float | None:
         """The wait to answer without asking the store, while the last withdrawal's reading
         says the store cannot have what ``cost`` lacks, or a slice, whichever is more."""
-        known = held.known
-        if known is None:
+        known, now = held.known, self._clock()
+        if known is None or now - held.read_at > self._idle_s:
             return None
         lacking = cost - held.tokens
-        shared = held.rate.level(known.left, known.at, self._clock())
+        shared = held.rate.level(known.left, known.at, now)
         if shared >= max(lacking, min(self._slice(held.rate), held.rate.maximum)):
             return None
         return held.rate.seconds_until(lacking - shared)
@@ -119,7 +121,7 @@ class BudgetSlices:
             if held.tokens < amount:
                 withdrawal = await self._store.withdraw(bucket, rate, amount - held.tokens, 0)
                 held.tokens += withdrawal.granted
-                held.known = withdrawal
+                held.known, held.read_at = withdrawal, self._clock()
             held.tokens = max(0.0, held.tokens - amount)
 
     def refund(self, bucket: str, amount: float) -> None:

@@ -1,0 +1,159 @@
+"""Budgets shared by every gateway process on one database, on the real FerretDB: two limiter
+instances stand for two processes (each its own slices, shares and holder id).
+
+What is pinned: the processes together never spend more than the bucket holds plus what it
+refilled; a request costs no database write (a write per slice, none per refusal); unspent
+slices and idle shares go back to the others; the in-flight allowance holds across both, and
+a process that dies frees its share when its lease ends."""
+
+import asyncio
+import time
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from gateway.limits import OperationLimits
+from gateway.limits.budget import AppLimits, Refusal
+from gateway.limits.shared_concurrency import SharedConcurrency
+from schema.kernel.buckets import MongoBuckets, Rate
+from schema.kernel.budget_slices import BudgetSlices
+from schema.kernel.claims import CLAIMS
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _bucket_writes(db: AsyncDatabase) -> int:
+    """Claimed writes of bucket documents (every write of one takes a revision claim)."""
+    return len([c async for c in db[CLAIMS].find({}) if c["_id"].startswith("rate_buckets:")])
+
+
+async def test_two_processes_never_spend_more_than_the_bucket_and_write_per_slice(
+        db: AsyncDatabase) -> None:
+    rate = Rate(maximum=200, per_second=0.001)  # no refill worth counting during the test
+    processes = [BudgetSlices(MongoBuckets(db)) for _ in range(2)]  # slices of 10
+
+    async def spender(slices: BudgetSlices) -> int:
+        spent = 0
+        for _ in range(150):
+            if await slices.spend("cost:client:A", rate, 1) is None:
+                spent += 1
+        return spent
+
+    started = time.time()
+    spent = await asyncio.gather(*(spender(p) for p in processes),
+                                 *(spender(p) for p in processes))
+    elapsed = time.time() - started
+    assert sum(spent) <= 200 + rate.per_second * elapsed + 1
+    assert sum(spent) >= 200 - 2 * 10  # at most a slice per process left unspent
+    assert all(s > 0 for s in spent)
+    writes = await _bucket_writes(db)
+    assert writes <= 200 / 10 + 2, f"{writes} writes for {sum(spent)} admitted requests"
+
+
+async def test_refused_requests_cost_no_write_and_retry_after_follows_the_refill(
+        db: AsyncDatabase) -> None:
+    rate = Rate(maximum=100, per_second=10)
+    clock = Clock()
+    first, second = (BudgetSlices(MongoBuckets(db, clock), clock=clock) for _ in range(2))
+    assert await first.spend("b", rate, 60) is None
+    assert await second.spend("b", rate, 40) is None
+    writes = await _bucket_writes(db)
+    waits = [await p.spend("b", rate, 20) for p in (first, second) for _ in range(50)]
+    assert all(w is not None and 0 < w <= 2.0 for w in waits)
+    assert await _bucket_writes(db) == writes  # a flood of refusals wrote nothing
+    clock.now += 2.0  # 20 points refilled
+    assert await second.spend("b", rate, 20) is None
+
+
+async def test_unspent_slices_go_back_to_the_shared_bucket(db: AsyncDatabase) -> None:
+    rate = Rate(maximum=100, per_second=0.001)
+    clock = Clock()
+    first, second = (BudgetSlices(MongoBuckets(db, clock), clock=clock, idle_s=5)
+                     for _ in range(2))
+    assert await first.spend("b", rate, 1) is None  # withdrew a slice of 5
+    assert await second.spend("b", rate, 96) is not None
+    assert await second.spend("b", rate, 95) is None
+    assert await second.spend("b", rate, 4) is not None  # 4 are held by the first process
+    clock.now += 6
+    await first.settle()
+    assert first.tracked() == 0
+    assert await second.spend("b", rate, 4) is None
+
+
+async def test_app_limits_share_one_budget_across_processes(db: AsyncDatabase) -> None:
+    limits = OperationLimits(cost=100, cost_bucket={"size": 400, "restore_rate": 0.001})
+    processes = [AppLimits.shared(limits, db) for _ in range(2)]
+    admitted = 0
+    for _ in range(6):
+        for limiter in processes:
+            granted = await limiter.admit("client:A", 40)
+            if not isinstance(granted, Refusal):
+                admitted += 1
+                granted()
+    assert admitted == 10  # 400 points at 40 each, whichever process they came to
+    refused = await processes[0].admit("client:A", 40)
+    assert isinstance(refused, Refusal) and refused.retry_after > 3600
+    assert not isinstance(await processes[1].admit("client:B", 40), Refusal)
+
+
+async def test_the_in_flight_allowance_holds_across_processes(db: AsyncDatabase) -> None:
+    clock = Clock()
+    first, second = (SharedConcurrency(db, per_key=4, cost_per_key=100, longest_s=10,
+                                       idle_s=1, clock=clock) for _ in range(2))
+    held = [await first.acquire("client:A", 10) for _ in range(3)]
+    assert all(held)
+    other = await second.acquire("client:A", 10)
+    assert other is not None
+    assert await second.acquire("client:A", 10) is None
+    assert await first.acquire("client:A", 10) is None
+    for release in held:
+        assert release is not None
+        release()
+    clock.now += 2
+    await first.settle()  # its share goes back once idle
+    more = [await second.acquire("client:A", 10) for _ in range(3)]
+    assert all(more)
+    assert await second.acquire("client:A", 10) is None
+
+
+async def test_the_cost_allowance_holds_across_processes(db: AsyncDatabase) -> None:
+    """A share is grown a step (a quarter of the allowance) past what it needs, so the other
+    process gets what is left of the allowance, not what is left of the running cost."""
+    clock = Clock()
+    first, second = (SharedConcurrency(db, per_key=20, cost_per_key=100, longest_s=10,
+                                       idle_s=1, clock=clock) for _ in range(2))
+    running = await first.acquire("client:A", 60)
+    assert running is not None  # a share of 85
+    assert await second.acquire("client:A", 40) is None
+    assert await second.acquire("client:A", 15) is not None
+    assert await second.acquire("client:B", 100) is not None
+    running()
+    clock.now += 2
+    await first.settle()
+    assert await second.acquire("client:A", 40) is not None
+
+
+async def test_an_operation_over_the_allowance_runs_when_nothing_else_holds_a_share(
+        db: AsyncDatabase) -> None:
+    first, second = (SharedConcurrency(db, per_key=20, cost_per_key=100, longest_s=10)
+                     for _ in range(2))
+    huge = await first.acquire("client:A", 500)
+    assert huge is not None
+    assert await second.acquire("client:A", 1) is None
+    assert await first.acquire("client:A", 1) is None
+
+
+async def test_a_dead_processs_share_is_free_when_its_lease_ends(db: AsyncDatabase) -> None:
+    clock = Clock()
+    dead, alive = (SharedConcurrency(db, per_key=2, cost_per_key=100, longest_s=10,
+                                     clock=clock) for _ in range(2))
+    assert await dead.acquire("client:A", 1) is not None
+    assert await dead.acquire("client:A", 1) is not None
+    assert await alive.acquire("client:A", 1) is None
+    clock.now += 21  # twice the longest operation
+    assert await alive.acquire("client:A", 1) is not None
