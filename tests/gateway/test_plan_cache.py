@@ -54,3 +54,21 @@ def test_least_recently_used_plan_is_evicted() -> None:
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         PlanCache(capacity=0)
+
+
+def test_lookups_count_in_the_current_requests_metrics() -> None:
+    from gateway.observability.current import CURRENT, Observation
+    from gateway.observability.metrics import Metrics
+
+    metrics = Metrics()
+    cache: PlanCache[str] = PlanCache(capacity=2)
+    cache.get(key("{ a }"))   # outside a request: counted nowhere but the cache's own stats
+    token = CURRENT.set(Observation(metrics, None))
+    try:
+        cache.get_or_plan(key("{ a }"), lambda: "A")
+        cache.get(key("{ a }"))
+    finally:
+        CURRENT.reset(token)
+    counted = {result: metrics.plan_cache.labels(result)._value.get() for result in ("hit", "miss")}
+    assert counted == {"hit": 1, "miss": 1}
+    assert (cache.stats.hits, cache.stats.misses) == (1, 2)

@@ -100,3 +100,12 @@ def supergraph(url: str, name: str = "flaky") -> Supergraph:
     result = compose_supergraph([SubgraphSource(name=name, sdl=SDL, url=url)])
     assert result.supergraph_sdl is not None, result.errors
     return Supergraph.parse(result.supergraph_sdl)
+
+
+async def until(condition: Any, polls: int = 250) -> None:
+    """Wait for ``condition()`` to hold (polling another thread's state every 20 ms)."""
+    for _ in range(polls):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("condition did not hold in time")
