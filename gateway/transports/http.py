@@ -8,17 +8,32 @@ A request's remaining time budget becomes its total timeout, so a call never out
 operation that made it. Bodies are encoded and decoded with orjson; gzip and brotli
 response compression are accepted and decoded. Any failure to obtain a GraphQL response becomes
 :class:`SubgraphUnavailable` with the reason, so the executor can report a partial result.
+
+Identical queries in flight at once share one call (:mod:`gateway.transports.dedup`): same
+transport (so same URL), same body bytes, same headers. Headers include everything the
+subgraph sees of the caller (``Loopgate-Context``, ``Authorization``, anything ``headers_for``
+adds), so callers with different identities never share an answer. Only the correlation
+headers (request id, W3C trace context) are left out of the key, since they differ on every
+request: merged callers' call carries the first caller's request id and trace. Mutations are
+never merged: each must run once per caller.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import aiohttp
 import orjson
+from graphql import DocumentNode, OperationDefinitionNode, OperationType
 
 from gateway.transports.base import SubgraphRequest, SubgraphUnavailable
+from gateway.transports.dedup import InFlight
 
 HeadersFor = Callable[[SubgraphRequest], Mapping[str, str]]
+Reply = tuple[int, str, bytes]
+"""What a subgraph call yields, shared between merged callers: status, reason, body bytes."""
+
+CORRELATION_HEADERS = frozenset({"x-request-id", "traceparent", "tracestate"})
+"""Headers that differ per request without changing the answer: not part of the dedup key."""
 
 _ACCEPT = "application/graphql-response+json, application/json;q=0.9"
 _BASE_HEADERS = {"content-type": "application/json", "accept": _ACCEPT}
@@ -57,6 +72,8 @@ class HttpTransport:
     ``session`` is usually shared between transports and owned by the caller; when omitted
     the transport opens its own on first use and closes it in :meth:`close`.
     ``headers_for`` adds per-request headers (the auth layer's signed context header).
+    ``dedup`` shares one call among identical concurrent queries (see the module docstring);
+    ``dedup_ignored_headers`` (lower case) are left out of its key.
     """
 
     def __init__(
@@ -67,6 +84,8 @@ class HttpTransport:
         session: aiohttp.ClientSession | None = None,
         headers: Mapping[str, str] | None = None,
         headers_for: HeadersFor | None = None,
+        dedup: bool = True,
+        dedup_ignored_headers: Iterable[str] = CORRELATION_HEADERS,
     ) -> None:
         self.subgraph = subgraph
         self.url = url
@@ -74,25 +93,40 @@ class HttpTransport:
         self._session = session
         self._headers = {**_BASE_HEADERS, **(headers or {})}
         self._headers_for = headers_for
+        self._in_flight: InFlight[Reply] | None = InFlight() if dedup else None
+        self._ignored = frozenset(name.lower() for name in dedup_ignored_headers)
 
     async def execute(self, request: SubgraphRequest) -> Mapping[str, Any]:
         headers = self._headers
+        extra: Mapping[str, str] = {}
         if self._headers_for is not None:
-            headers = {**headers, **self._headers_for(request)}
+            extra = self._headers_for(request)
+            headers = {**headers, **extra}
         if self._session is None:
             self._session = http_session()
+        body = encode_request(request)
+        timeout = self._timeout(request)
+        if self._in_flight is None or not is_query(request.document, request.operation_name):
+            reply = await self._post(body, headers, timeout)
+        else:
+            key = (body, *sorted((name.lower(), value) for name, value in extra.items()
+                                 if name.lower() not in self._ignored))
+            reply = await self._in_flight.run(key, lambda: self._post(body, headers, timeout))
+        return self._graphql_body(*reply)
+
+    async def _post(self, body: bytes, headers: Mapping[str, str],
+                    limits: aiohttp.ClientTimeout) -> Reply:
+        assert self._session is not None
         try:
-            async with self._session.post(self.url, data=encode_request(request),
-                                          headers=headers, timeout=self._timeout(request)) \
-                    as reply:
-                content = await reply.read()
+            async with self._session.post(self.url, data=body, headers=headers,
+                                          timeout=limits) as reply:
+                return reply.status, reply.reason or "", await reply.read()
         except TimeoutError as exc:
             raise self._unavailable(f"timed out waiting for {self.url}") from exc
         except aiohttp.ClientConnectorError as exc:
             raise self._unavailable(f"cannot connect to {self.url} ({exc.os_error})") from exc
         except aiohttp.ClientError as exc:
             raise self._unavailable(f"HTTP error at {self.url}: {exc!r}") from exc
-        return self._graphql_body(reply, content)
 
     def _timeout(self, request: SubgraphRequest) -> aiohttp.ClientTimeout:
         """The session's timeouts, the total cut to what is left of the time budget."""
@@ -104,25 +138,26 @@ class HttpTransport:
         total = remaining if default.total is None else min(default.total, remaining)
         return aiohttp.ClientTimeout(total=total, sock_connect=default.sock_connect)
 
-    def _graphql_body(self, reply: aiohttp.ClientResponse, content: bytes) -> Mapping[str, Any]:
+    def _graphql_body(self, status: int, reason: str, content: bytes) -> Mapping[str, Any]:
         """The decoded GraphQL response, or SubgraphUnavailable saying what came instead.
 
         A non-2xx reply still counts when it carries a GraphQL response (the
-        graphql-response+json media type uses 4xx for request errors).
+        graphql-response+json media type uses 4xx for request errors). Decoded per caller:
+        merged callers each get their own objects to merge into their responses.
         """
-        ok = 200 <= reply.status < 300
+        ok = 200 <= status < 300
         try:
             body = orjson.loads(content)
         except orjson.JSONDecodeError as exc:
-            reason = "invalid JSON in response" if ok else self._status_reason(reply)
-            raise self._unavailable(reason) from exc
+            raise self._unavailable("invalid JSON in response" if ok
+                                    else self._status_reason(status, reason)) from exc
         if isinstance(body, dict) and ("data" in body or "errors" in body):
             return body
         raise self._unavailable("response is not a GraphQL response" if ok
-                                else self._status_reason(reply))
+                                else self._status_reason(status, reason))
 
-    def _status_reason(self, reply: aiohttp.ClientResponse) -> str:
-        return f"HTTP {reply.status} {reply.reason} from {self.url}"
+    def _status_reason(self, status: int, reason: str) -> str:
+        return f"HTTP {status} {reason} from {self.url}"
 
     def _unavailable(self, reason: str) -> SubgraphUnavailable:
         return SubgraphUnavailable(self.subgraph, reason)
@@ -130,3 +165,14 @@ class HttpTransport:
     async def close(self) -> None:
         if self._owns_session and self._session is not None:
             await self._session.close()
+
+
+def is_query(document: DocumentNode, operation_name: str | None) -> bool:
+    """Whether the operation ``document`` runs (``operation_name``'s, else its first) is a
+    query: only those may be merged."""
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+                operation_name is None
+                or (definition.name is not None and definition.name.value == operation_name)):
+            return definition.operation is OperationType.QUERY
+    return False

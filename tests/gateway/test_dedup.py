@@ -1,0 +1,163 @@
+"""In-flight de-duplication of subgraph queries, against a real HTTP subgraph that counts calls.
+
+The subgraph answers after a pause, so calls started together overlap; each test uses its
+own path, whose calls the subgraph counts (with the headers it saw).
+"""
+
+import asyncio
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator
+
+import aiohttp
+import orjson
+import pytest
+from graphql import parse
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gateway.transports import HttpTransport, SubgraphRequest, SubgraphUnavailable
+from gateway.transports.http import is_query
+from tests.gateway.servers import serving
+
+PAUSE_S = 0.3
+CALLS: defaultdict[str, list[dict[str, str]]] = defaultdict(list)
+
+
+async def _answer(request: Request) -> Response:
+    """``{data: {caller}}`` after PAUSE_S; ``/fail/…`` answers 500 with no GraphQL body."""
+    calls = CALLS[request.path_params["token"]]
+    calls.append(dict(request.headers))
+    await asyncio.sleep(PAUSE_S)
+    if request.path_params["kind"] == "fail":
+        return Response("boom", status_code=500)
+    caller = request.headers.get("authorization")
+    return Response(orjson.dumps({"data": {"caller": caller, "call": len(calls)}}),
+                    media_type="application/json")
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    app = Starlette(routes=[Route("/{kind}/{token}", _answer, methods=["POST"])])
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as pooled:
+        yield pooled
+
+
+def transport(base_url: str, session: aiohttp.ClientSession, kind: str = "ok",
+              **options: object) -> tuple[HttpTransport, list[dict[str, str]]]:
+    """A transport to a fresh counted path, the caller's ``auth`` context as Authorization."""
+    token = uuid.uuid4().hex
+    http = HttpTransport(
+        "counted", f"{base_url}/{kind}/{token}", session=session,
+        headers_for=lambda request: {"Authorization": request.context["auth"],
+                                     "X-Request-Id": uuid.uuid4().hex},
+        **options)  # type: ignore[arg-type]
+    return http, CALLS[token]
+
+
+def request(query: str = "query Q { caller }", auth: str = "Bearer a") -> SubgraphRequest:
+    return SubgraphRequest("counted", query, parse(query), {}, None, {"auth": auth})
+
+
+async def test_identical_concurrent_queries_share_one_call(base_url: str,
+                                                           session: aiohttp.ClientSession) -> None:
+    http, calls = transport(base_url, session)
+    responses = await asyncio.gather(*(http.execute(request()) for _ in range(5)))
+    assert len(calls) == 1
+    assert all(response == {"data": {"caller": "Bearer a", "call": 1}}
+               for response in responses)
+    assert len({id(response) for response in responses}) == 5  # each caller merges its own
+
+
+async def test_a_later_identical_query_calls_again(base_url: str,
+                                                   session: aiohttp.ClientSession) -> None:
+    http, calls = transport(base_url, session)
+    await http.execute(request())
+    second = await http.execute(request())
+    assert len(calls) == 2
+    assert second["data"]["call"] == 2
+
+
+async def test_different_callers_never_share(base_url: str,
+                                             session: aiohttp.ClientSession) -> None:
+    http, calls = transport(base_url, session)
+    responses = await asyncio.gather(*(http.execute(request(auth=auth))
+                                       for auth in ("Bearer a", "Bearer b", "Bearer a")))
+    assert sorted(call["authorization"] for call in calls) == ["Bearer a", "Bearer b"]
+    assert [response["data"]["caller"] for response in responses] == \
+        ["Bearer a", "Bearer b", "Bearer a"]
+
+
+async def test_different_bodies_never_share(base_url: str,
+                                            session: aiohttp.ClientSession) -> None:
+    http, calls = transport(base_url, session)
+    await asyncio.gather(http.execute(request("query Q { caller }")),
+                         http.execute(request("query R { caller }")))
+    assert len(calls) == 2
+
+
+async def test_mutations_are_never_merged(base_url: str, session: aiohttp.ClientSession) -> None:
+    http, calls = transport(base_url, session)
+    await asyncio.gather(*(http.execute(request("mutation M { caller }")) for _ in range(3)))
+    assert len(calls) == 3
+
+
+async def test_disabled_dedup_calls_once_per_caller(base_url: str,
+                                                    session: aiohttp.ClientSession) -> None:
+    http, calls = transport(base_url, session, dedup=False)
+    await asyncio.gather(*(http.execute(request()) for _ in range(3)))
+    assert len(calls) == 3
+
+
+async def test_a_failure_reaches_every_waiter(base_url: str,
+                                              session: aiohttp.ClientSession) -> None:
+    http, calls = transport(base_url, session, kind="fail")
+    outcomes = await asyncio.gather(*(http.execute(request()) for _ in range(3)),
+                                    return_exceptions=True)
+    assert len(calls) == 1
+    assert all(isinstance(outcome, SubgraphUnavailable) and "HTTP 500" in str(outcome)
+               for outcome in outcomes)
+
+
+async def test_cancelling_one_waiter_leaves_the_others(base_url: str,
+                                                       session: aiohttp.ClientSession) -> None:
+    http, calls = transport(base_url, session)
+    first = asyncio.ensure_future(http.execute(request()))  # the caller that started the call
+    others = [asyncio.ensure_future(http.execute(request())) for _ in range(2)]
+    await asyncio.sleep(PAUSE_S / 3)
+    first.cancel()
+    responses = await asyncio.gather(*others)
+    assert first.cancelled()
+    assert len(calls) == 1
+    assert [response["data"]["call"] for response in responses] == [1, 1]
+
+
+async def test_when_every_waiter_is_cancelled_the_call_stops(
+        base_url: str, session: aiohttp.ClientSession) -> None:
+    http, calls = transport(base_url, session)
+    waiters = [asyncio.ensure_future(http.execute(request())) for _ in range(2)]
+    await asyncio.sleep(PAUSE_S / 3)
+    for waiter in waiters:
+        waiter.cancel()
+    await asyncio.gather(*waiters, return_exceptions=True)
+    assert http._in_flight is not None and len(http._in_flight) == 0
+    response = await http.execute(request())  # a fresh call, not the abandoned one
+    assert len(calls) == 2
+    assert response["data"]["call"] == 2
+
+
+def test_only_queries_are_mergeable() -> None:
+    document = parse("query Q { a } mutation M { b }")
+    assert is_query(document, "Q")
+    assert not is_query(document, "M")
+    assert is_query(document, None)  # the first operation runs
+    assert not is_query(parse("subscription S { a }"), None)
+    assert not is_query(document, "Missing")
