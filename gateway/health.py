@@ -2,7 +2,9 @@
 
 ``/healthz`` answers while the process runs; ``/readyz`` answers 200 only while every
 dependency (today: the database) is reachable, 503 with the reason otherwise, so a load
-balancer stops routing to a gateway that cannot serve.
+balancer stops routing to a gateway that cannot serve. From the moment the process starts
+shutting down, the observability middleware answers ``/readyz`` with 503 before these checks
+run (:mod:`gateway.observability.shutdown`), while ``/healthz`` keeps answering.
 """
 
 from collections.abc import Awaitable, Callable

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 ALWAYS_SERVED = frozenset({"/healthz", "/metrics"})
 """Paths answered while draining: the process is alive, and its last counts are wanted."""
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods counted by name; any other (clients may send any token) counts as ``other``."""
+
 _PROPAGATOR = TraceContextTextMapPropagator()
 _DRAINING_BODY = orjson.dumps({"errors": [{
     "message": "this server is shutting down: retry, another instance will answer",
@@ -91,7 +94,7 @@ class ObservabilityMiddleware:
             elapsed = time.perf_counter() - started
             if metrics is not None:
                 metrics.in_flight.dec()
-                metrics.http_requests.labels(scope["method"], str(status)).inc()
+                metrics.http_requests.labels(_method(scope), str(status)).inc()
                 if "graphql_outcome" in state:
                     metrics.graphql_request(state.get("graphql_operation"),
                                             str(state["graphql_outcome"]),
@@ -105,7 +108,7 @@ class ObservabilityMiddleware:
         body = _NOT_READY_BODY if scope["path"] == "/readyz" else _DRAINING_BODY
         metrics = self.observability.metrics
         if metrics is not None:
-            metrics.http_requests.labels(scope["method"], "503").inc()
+            metrics.http_requests.labels(_method(scope), "503").inc()
         await send({"type": "http.response.start", "status": 503, "headers": [
             (b"content-type", b"application/json"), (b"connection", b"close"),
             (b"content-length", str(len(body)).encode()),
@@ -126,6 +129,11 @@ def _finish(span: trace.Span, status: int, state: dict[str, Any]) -> None:
     if status >= 500:
         span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
     span.end()
+
+
+def _method(scope: Scope) -> str:
+    method: str = scope["method"]
+    return method if method in _METHODS else "other"
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

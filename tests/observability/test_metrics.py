@@ -2,6 +2,10 @@
 fetches, plan-cache lookups, in-flight requests; each app counts for itself."""
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
@@ -127,3 +131,26 @@ async def test_metrics_can_be_turned_off(flaky_url: str,
     app = gateway_app(flaky_url, session, settings=ObservabilitySettings(metrics=False))
     async with client(app) as http:
         assert (await http.get("/metrics")).status_code == 404
+
+
+async def test_unusual_methods_count_as_other() -> None:
+    app = graphql_like_app()
+    async with client(app) as http:
+        await http.request("BREW", "/graphql")
+        text = (await http.get("/metrics")).text
+    assert value(text, "loopgate_http_requests_total", method="other", status="405") == 1
+
+
+def test_multiprocess_mode_collects_every_workers_counts(tmp_path: Path) -> None:
+    script = """
+from gateway.observability.metrics import Metrics
+first, second = Metrics(), Metrics()
+first.plan_cache.labels("hit").inc()
+second.plan_cache.labels("hit").inc(2)
+print(first.render()[0].decode())
+"""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert value(done.stdout, "loopgate_plan_cache_lookups_total", result="hit") == 3
+    assert list(tmp_path.iterdir())   # the values live in the shared directory

@@ -1,0 +1,128 @@
+"""Graceful shutdown: in-flight requests finish with 200 after SIGTERM; new requests are
+refused (no delay: the listener closes at once) or answered 503 SERVICE_UNAVAILABLE with
+``Connection: close`` while ``LOOPGATE_SHUTDOWN_DELAY_S`` lasts, /readyz 503 from the signal
+on. A real uvicorn in a subprocess receives the real signal."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import aiohttp
+import httpx
+import pytest
+
+from gateway.observability import ObservabilitySettings
+from tests.observability.apps import QUERY, client, gateway_app
+from tests.observability.servers import FlakySubgraph, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def gateway_process(subgraph_url: str, delay_s: float) -> Iterator[tuple[subprocess.Popen, str]]:
+    port = free_port()
+    env = {**os.environ, "LOOPGATE_SHUTDOWN_DELAY_S": str(delay_s)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.observability.drain_server", str(port), subgraph_url],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"gateway did not start: {process.stdout.read()!r}")
+            time.sleep(0.05)
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def in_flight(base: str, flaky: FlakySubgraph) -> tuple[threading.Thread, list[httpx.Response]]:
+    """A slow GraphQL request, started and waited for until it reached the subgraph."""
+    flaky.then(("slow", 1.5))
+    replies: list[httpx.Response] = []
+    thread = threading.Thread(
+        target=lambda: replies.append(httpx.post(f"{base}/graphql", json=QUERY, timeout=10)))
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not flaky.calls:
+        assert time.monotonic() < deadline, "the slow request did not reach the subgraph"
+        time.sleep(0.02)
+    return thread, replies
+
+
+def test_sigterm_lets_in_flight_requests_finish_and_refuses_new_ones(
+        flaky: FlakySubgraph, flaky_url: str) -> None:
+    with gateway_process(flaky_url, delay_s=0) as (process, base):
+        thread, replies = in_flight(base, flaky)
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        with pytest.raises(httpx.ConnectError):
+            httpx.post(f"{base}/graphql", json=QUERY, timeout=2)
+        thread.join(timeout=10)
+        assert replies[0].status_code == 200
+        assert replies[0].json()["data"] == {"hello": "ok"}
+        assert process.wait(timeout=10) in (0, -signal.SIGTERM)
+    assert len(flaky.calls) == 1
+
+
+def test_during_the_shutdown_delay_new_requests_get_503(
+        flaky: FlakySubgraph, flaky_url: str) -> None:
+    with gateway_process(flaky_url, delay_s=1.0) as (process, base):
+        thread, replies = in_flight(base, flaky)
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        refused = httpx.post(f"{base}/graphql", json=QUERY, timeout=2)
+        assert refused.status_code == 503
+        assert refused.headers["connection"] == "close"
+        assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        assert httpx.get(f"{base}/readyz").status_code == 503
+        assert httpx.get(f"{base}/healthz").status_code == 200
+        thread.join(timeout=10)
+        assert replies[0].status_code == 200
+        assert replies[0].json()["data"] == {"hello": "ok"}
+        assert process.wait(timeout=10) in (0, -signal.SIGTERM)
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{base}/healthz", timeout=2)
+    assert len(flaky.calls) == 1   # the refused request reached no subgraph
+
+
+async def test_a_draining_app_answers_503_and_calls_no_subgraph(
+        flaky: FlakySubgraph, flaky_url: str, session: aiohttp.ClientSession) -> None:
+    app = gateway_app(flaky_url, session)
+    app.state.observability.shutdown.begin()
+    async with client(app) as http:
+        graphql = await http.post("/graphql", json=QUERY, headers={"X-Request-Id": "r-1"})
+        ready = await http.get("/readyz")
+        health = await http.get("/healthz")
+        metrics = await http.get("/metrics")
+    assert graphql.status_code == 503 and graphql.headers["connection"] == "close"
+    assert graphql.headers["x-request-id"] == "r-1"
+    assert graphql.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert ready.status_code == 503 and ready.json()["reasons"] == {
+        "shutdown": "the server is shutting down"}
+    assert (health.status_code, metrics.status_code) == (200, 200)
+    assert 'loopgate_http_requests_total{method="POST",status="503"} 1.0' in metrics.text
+    assert flaky.calls == []
+
+
+async def test_the_lifespan_shutdown_begins_draining(
+        flaky_url: str, session: aiohttp.ClientSession) -> None:
+    app = gateway_app(flaky_url, session, settings=ObservabilitySettings())
+    async with app.router.lifespan_context(app):
+        assert not app.state.observability.shutdown.draining
+    assert app.state.observability.shutdown.draining
