@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from graphql import FieldNode, InlineFragmentNode, Node, SelectionSetNode
 
 from gateway.compose import errors
+from gateway.compose.context_checks import check_contexts
 from gateway.compose.directives import AUTH_DIRECTIVES
 from gateway.compose.errors import CompositionError, line_of
 from gateway.compose.fieldset import FieldSetSyntaxError, Selected, parse_field_set, selected_fields
@@ -39,6 +40,8 @@ def check_field_sets(subgraph: Subgraph) -> list[CompositionError]:
                     whole = code == errors.PROVIDES_ON_NON_OBJECT_FIELD
                     error(code, message if whole else prefix + message, field.node, hint)
     if subgraph.fed2:
+        check_contexts(subgraph, lambda code, message, typedef, hint:
+                       error(code, message, typedef.node, hint))
         _check_unused_externals(subgraph, error)
     _check_auth_on_interfaces(subgraph, error)
     return found

@@ -89,6 +89,7 @@ class DirectiveReader:
             elif canonical == "interfaceObject":
                 typedef.interface_object = True
             elif canonical == "context":
+                typedef.contexts.append(_string(directive, "name") or "")
                 typedef.directives.append(self._context(directive))
             elif canonical == "extends":
                 typedef.extends = True

@@ -77,6 +77,7 @@ class TypeDef:
     shareable: bool = False
     interface_object: bool = False
     extends: bool = False
+    contexts: list[str] = field(default_factory=list)
     has_definition: bool = False
 
 
