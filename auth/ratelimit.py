@@ -1,22 +1,23 @@
-"""Rate limits of the OAuth server: their configuration and the in-memory limiter.
+"""Rate limits of the OAuth server: their configuration and the limiter shared by processes.
 
-The counting is the ``limits`` package's sliding-window-counter strategy over its in-memory
-storage: two counters per key (this window and the last), so a key costs the same however
-many hits it takes, and every key expires two windows after its first hit (the storage
-sweeps expired keys in a background timer 10 ms after a hit; an idle process keeps them
-until its next hit). Memory is therefore bounded by the number of distinct keys hit in the
-last two windows, not by how long the process runs.
+A limit written ``"60/minute"`` is a token bucket: up to 60 calls at once, then one a second
+as it refills (60 a minute). Several limits separated by ``;`` all apply
+(``"10/second;60/minute"``: bursts of 10, at most 60 a minute). The strings are parsed by the
+``limits`` package, so any of its spellings work.
 
-A limit written ``"60/minute"`` is a burst allowance and a steady rate at once: up to 60
-calls at once, then about one a second as the window slides. Several limits separated by
-``;`` all apply (``"10/second;60/minute"``: bursts of 10, at most 60 a minute). Each key
-costs about 400 bytes, so 100,000 keys (a flood of distinct ids) take about 40 MB and a
-hit about 20 microseconds.
+:class:`RateLimiter` keeps the buckets where the gateway keeps its apps' cost budgets
+(:mod:`schema.kernel.budget_slices` over :mod:`schema.kernel.buckets`): in MongoDB, shared by
+every process on the database, each process withdrawing slices of a bucket (a twentieth,
+at least 1) and spending them locally, so N processes together allow what one would, never
+more, and a busy key costs one claimed write per slice, not per request (a bucket of fewer
+than 40 calls has slices of 1 or 2: about a write per call or two, for the rare calls such
+limits govern). Without a database the buckets are in this process's memory. Either way this
+process forgets a key a few seconds after its last call (handing back what it did not
+spend), so its memory is bounded by the keys seen in the last few seconds; MongoDB keeps one
+small document per key that ever ran low.
 
-Each process limits on its own: with N processes behind a load balancer a caller gets up
-to N times the allowance. Exact global limits would need a shared store (``limits`` also
-speaks Redis and Memcached); MongoDB is not one here, since FerretDB's updates are not
-atomic and it has no TTL indexes.
+Sign-in attempts still count on :class:`LocalRateLimiter` (sliding windows in this
+process's memory) until :mod:`auth.signins` awaits the shared limiter.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from typing import Any
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
+
+from schema.kernel.buckets import BucketStore, MemoryBuckets, Rate
+from schema.kernel.budget_slices import BudgetSlices
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,18 +111,78 @@ _LOG_REFUSALS = parse_many("1/minute")[0]
 
 
 class Limit:
-    """One configured limit string (one or more windows), applied per key."""
+    """One configured limit string (one or more buckets), applied per key."""
 
     def __init__(self, name: str, spec: str) -> None:
         self.name = name
         self.items: tuple[RateLimitItem, ...] = tuple(parse_many(spec))
+        self.buckets: tuple[tuple[str, Rate], ...] = tuple(
+            (f"{name}:{item.amount}/{item.get_expiry()}s",
+             Rate(item.amount, item.amount / item.get_expiry())) for item in self.items)
 
     def __repr__(self) -> str:
         return f"Limit({self.name!r}, {'; '.join(map(str, self.items))!r})"
 
 
 class RateLimiter:
+    """Hits, penalties, refunds and resets on token buckets keyed per (limit, key), in
+    ``store`` (shared by processes, e.g. :class:`~schema.kernel.buckets.MongoBuckets`) or,
+    without one, in this process's memory."""
+
+    def __init__(self, store: BucketStore | None = None) -> None:
+        self._slices = (BudgetSlices(store) if store is not None
+                        else BudgetSlices(MemoryBuckets(), slice_share=0))
+        self._logged: dict[str, float] = {}
+
+    async def hit(self, limit: Limit, key: str, cost: int = 1) -> float | None:
+        """Take ``cost`` from every bucket of ``limit`` for ``key``.
+
+        Returns None when allowed, else the seconds until ``cost`` would fit again (the
+        buckets already taken from stay taken: a refused caller still spends its allowance
+        on the other buckets).
+        """
+        for name, rate in limit.buckets:
+            if (wait := await self._slices.spend(f"{name}:{key}", rate, cost)) is not None:
+                return wait
+        return None
+
+    async def penalize(self, limit: Limit, key: str, cost: int) -> None:
+        """Take ``cost`` more from ``key``'s buckets, as much as is left if that is less."""
+        for name, rate in limit.buckets:
+            await self._slices.take_up_to(f"{name}:{key}", rate, cost)
+
+    def refund(self, limit: Limit, key: str) -> None:
+        """Give back one unit taken by :meth:`hit` (to this process's slice: no write)."""
+        for name, _rate in limit.buckets:
+            self._slices.refund(f"{name}:{key}", 1)
+
+    async def clear(self, limit: Limit, key: str) -> None:
+        """Forget everything counted for ``key`` under ``limit``: its buckets are full."""
+        for name, rate in limit.buckets:
+            await self._slices.fill(f"{name}:{key}", rate)
+
+    def first_refusal(self, key: str) -> bool:
+        """True at most once a minute per ``key``: for logging refusals without a log flood."""
+        now = time.monotonic()
+        if len(self._logged) > 1000:
+            self._logged = {k: at for k, at in self._logged.items() if now - at < 60}
+        if key in self._logged and now - self._logged[key] < 60:
+            return False
+        self._logged[key] = now
+        return True
+
+    def tracked_keys(self) -> int:
+        """How many buckets this process holds something of right now."""
+        return self._slices.tracked() + len(self._logged)
+
+
+class LocalRateLimiter:
     """Hits, penalties and refunds on in-memory sliding windows, keyed per (limit, key).
+
+    Per process (N processes allow N times the limit): what sign-in attempts count on until
+    :mod:`auth.signins` awaits :class:`RateLimiter`. The ``limits`` package's
+    sliding-window counter: two counters per key, expiring two windows after their first
+    hit.
 
     Every method is synchronous and fast (dictionary updates under a per-key lock), so the
     HTTP handlers call it directly on the event loop.

@@ -33,6 +33,7 @@ from auth.sweeper import sweep_expired
 from auth.throttle import Throttles
 from auth.tokens import AccessTokenIssuer
 from auth.verify import TokenVerifier
+from schema.kernel.buckets import MongoBuckets
 from schema.kernel.claims import sweep_claims
 from schema.kernel.indexes import ensure_indexes
 
@@ -61,7 +62,8 @@ class AuthService:
     def create(cls, db: AsyncDatabase, *, issuer: str,
                access_token_lifetime: timedelta = MAX_TOKEN_LIFETIME,
                rate_limits: RateLimits | None = None) -> AuthService:
-        """Wire the service; ``rate_limits`` None means the defaults of :class:`RateLimits`.
+        """Wire the service; ``rate_limits`` None means the defaults of :class:`RateLimits`,
+        counted in ``db`` for every process on it (:class:`~auth.throttle.Throttles`).
 
         Tests that make many calls from one address pass their own limits here.
         """
@@ -85,7 +87,7 @@ class AuthService:
                    revocations=revocations, refresh_tokens=refresh_tokens,
                    consents=Consents(db, refresh_tokens, codes), members=MemberLogins(db),
                    verifier=verifier, server=server,
-                   throttles=Throttles(rate_limits or RateLimits()))
+                   throttles=Throttles(rate_limits or RateLimits(), MongoBuckets(db)))
 
     async def start(self) -> None:
         """Idempotent start-up: indexes, a signing key if there is none, keys loaded."""

@@ -16,8 +16,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from auth.callers import presented_client_id, remote_address
-from auth.ratelimit import EndpointLimits, Limit, RateLimiter, RateLimits, retry_after
+from auth.ratelimit import (
+    EndpointLimits,
+    Limit,
+    LocalRateLimiter,
+    RateLimiter,
+    RateLimits,
+    retry_after,
+)
 from auth.signins import SignInThrottle
+from schema.kernel.buckets import BucketStore
 
 Handler = Callable[[Request], Awaitable[Response]]
 RATE_LIMITED_ERROR = "temporarily_unavailable"
@@ -65,20 +73,22 @@ class EndpointThrottle:
         async def handle(request: Request) -> Response:
             address = remote_address(request)
             client_id = await presented_client_id(request)
-            if (wait := self._admit(address, client_id)) is not None:
+            if (wait := await self._admit(address, client_id)) is not None:
                 return rate_limited(wait)
             response = await handler(request)
             if self._failure_extra and _client_authentication_failed(response):
-                self._limiter.penalize(self._per_ip, address, self._failure_extra)
+                await self._limiter.penalize(self._per_ip, address, self._failure_extra)
                 if client_id is not None:
-                    self._limiter.penalize(self._per_client, client_id, self._failure_extra)
+                    await self._limiter.penalize(self._per_client, client_id,
+                                                 self._failure_extra)
             return response
         return handle
 
-    def _admit(self, address: str, client_id: str | None) -> float | None:
-        if (wait := self._limiter.hit(self._per_ip, address)) is not None:
+    async def _admit(self, address: str, client_id: str | None) -> float | None:
+        if (wait := await self._limiter.hit(self._per_ip, address)) is not None:
             self._log(f"from {address}", wait)
-        elif client_id and (wait := self._limiter.hit(self._per_client, client_id)) is not None:
+        elif client_id and (wait := await self._limiter.hit(self._per_client,
+                                                            client_id)) is not None:
             self._log(f"for client {client_id!r}", wait)
         return wait
 
@@ -90,12 +100,14 @@ class EndpointThrottle:
 
 
 class Throttles:
-    """Every rate limit of the OAuth server, over one in-memory limiter per process."""
+    """Every rate limit of the OAuth server: buckets in ``store`` (shared by the processes
+    on one database) or, without one, in this process's memory. Sign-in attempts are still
+    counted per process (:class:`~auth.ratelimit.LocalRateLimiter`)."""
 
-    def __init__(self, limits: RateLimits) -> None:
-        self.limiter = RateLimiter()
+    def __init__(self, limits: RateLimits, store: BucketStore | None = None) -> None:
+        self.limiter = RateLimiter(store)
         self.token = EndpointThrottle(self.limiter, "token", limits.token)
         self.introspection = EndpointThrottle(self.limiter, "introspection",
                                               limits.introspection)
         self.revocation = EndpointThrottle(self.limiter, "revocation", limits.revocation)
-        self.sign_in = SignInThrottle(self.limiter, limits.sign_in)
+        self.sign_in = SignInThrottle(LocalRateLimiter(), limits.sign_in)  # type: ignore[arg-type]

@@ -23,7 +23,10 @@ from gateway.http.app import cors_middleware, graphql_route
 from gateway.http.endpoint import GraphQLEndpoint
 from gateway.http.graphiql import graphiql_routes
 from gateway.http.payment_notifications import payment_notification_routes
+from gateway.limits.budget import limits_by_database
 from gateway.limits.caller import principal_caller
+from gateway.persisted import PersistedOperations
+from gateway.persisted.safelist import SAFELIST_INDEXES
 from gateway.platform import (
     compose_platform,
     ensure_platform_indexes,
@@ -32,6 +35,7 @@ from gateway.platform import (
     preparing_sandbox,
 )
 from gateway.service import Gateway
+from schema.kernel.indexes import ensure_indexes
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases, SandboxDemo
 
@@ -47,11 +51,17 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
                                     SandboxDemo(databases.sandbox, sandbox_steps))
     endpoint = GraphQLEndpoint(gateway, context_for=context_for,
                                auth_shape_for=auth_shape_for(lambda: gateway.authorization),
-                               caller_for=principal_caller)
+                               caller_for=principal_caller,
+                               limits=limits_by_database(settings.limits, databases),
+                               persisted=PersistedOperations(
+                                   databases.live, sandbox_db=databases.sandbox,
+                                   schema=lambda: gateway.supergraph.api_schema))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await ensure_platform_indexes(databases)
+        for db in databases.each():
+            await ensure_indexes(db, SAFELIST_INDEXES)
         await auth.start()
         tasks = [asyncio.create_task(auth.upkeep_forever()),
                  *(asyncio.create_task(run_jobs_forever(on.db, on.jobs, on.sweeps))

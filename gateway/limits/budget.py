@@ -25,16 +25,19 @@ operation, so nothing is refunded after an operation and ``actualQueryCost`` is 
 import inspect
 import math
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gateway.authorization.wiring import principal_of
 from gateway.limits.concurrency import ConcurrencyLimiter, Release
 from gateway.limits.settings import OperationLimits
 from gateway.limits.shared_concurrency import SharedConcurrency
 from schema.kernel.buckets import Clock, MemoryBuckets, MongoBuckets, Rate
 from schema.kernel.budget_slices import BudgetSlices
+from schema.kernel.sandbox import Databases
 
 BUSY_RETRY_AFTER_S = 1
 """What an app at its in-flight allowance is told to wait: operations end within seconds."""
@@ -109,6 +112,20 @@ class AppLimits:
 
     def _available(self, key: str, rate: Rate) -> int:
         return math.floor(self.slices.available(f"cost:{key}", rate))
+
+
+def limits_by_database(limits: OperationLimits,
+                       databases: Databases) -> Callable[[Mapping[str, Any]], AppLimits]:
+    """The limits a request counts against, chosen by its principal: a sandbox app's budgets
+    live in the sandbox database (apart from its live twin's), everyone else's in live."""
+    live = AppLimits.shared(limits, databases.live)
+    sandbox = AppLimits.shared(limits, databases.sandbox)
+
+    def limits_for(context: Mapping[str, Any]) -> AppLimits:
+        principal = principal_of(context)
+        return sandbox if principal is not None and principal.sandbox else live
+
+    return limits_for
 
 
 def retry_after(seconds: float) -> int:

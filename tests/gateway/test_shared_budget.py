@@ -8,15 +8,26 @@ a process that dies frees its share when its lease ends."""
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 
+from auth.service import AuthService
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.embedded.server import free_port
 from gateway.limits import OperationLimits
 from gateway.limits.budget import AppLimits, Refusal
 from gateway.limits.shared_concurrency import SharedConcurrency
-from schema.kernel.buckets import MongoBuckets, Rate
+from schema.kernel.buckets import BUCKETS, MongoBuckets, Rate
 from schema.kernel.budget_slices import BudgetSlices
 from schema.kernel.claims import CLAIMS
+from schema.kernel.ids import new_id
+from schema.kernel.mongo import Mongo
+from schema.kernel.sandbox import Databases
+from tests.auth.fixtures import AuthServer, serve_in_loop
 
 
 class Clock:
@@ -157,3 +168,56 @@ async def test_a_dead_processs_share_is_free_when_its_lease_ends(db: AsyncDataba
     assert await alive.acquire("client:A", 1) is None
     clock.now += 21  # twice the longest operation
     assert await alive.acquire("client:A", 1) is not None
+
+
+ISSUER = "http://127.0.0.1:1"
+"""One issuer for both processes, as behind one public URL."""
+
+
+@asynccontextmanager
+async def _served(mongo: Mongo, settings: Settings) -> AsyncIterator[str]:
+    """``loopgate serve``'s app (one process) on ``mongo``; yields its base URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = create_app(settings.model_copy(update={"port": port}), mongo)
+    async with serve_in_loop(app, port):
+        yield base_url
+
+
+async def test_serve_processes_share_each_apps_budget_and_the_sandbox_has_its_own(
+        mongo: Mongo) -> None:
+    """Two ``create_app`` processes on one database: an app's operations, wherever they are
+    sent, together get one bucket (kept in the live database); its sandbox twin app has its
+    own, kept in the sandbox database."""
+    settings = Settings(issuer=ISSUER, limits=OperationLimits(
+        cost=10, cost_bucket={"size": 10, "restore_rate": 0.001}))
+    query = {"query": "{ viewer { clientId } }"}  # costs 1
+    try:
+        async with _served(mongo, settings) as first, _served(mongo, settings) as second:
+            auth = AuthServer(first, AuthService.create(mongo.db, issuer=ISSUER))
+            partner_id = new_id("ptn")
+            live = await auth.mint("stores:read", partner_id=partner_id)
+            issued = await auth.service.clients.create(
+                partner_id=partner_id, name="Sandbox app", scopes="stores:read",
+                sandbox=True)
+            async with auth.oauth_client(issued, scope="stores:read") as oauth:
+                sandbox_token = (await oauth.fetch_token(
+                    auth.url("/oauth/token"), grant_type="client_credentials"))["access_token"]
+            async with httpx.AsyncClient(timeout=60) as http:
+                answers = [await http.post(f"{base}/graphql", json=query, headers=live.headers)
+                           for base in (first, second) * 6]
+                sandbox = await http.post(f"{second}/graphql", json=query,
+                                          headers={"Authorization": f"Bearer {sandbox_token}"})
+        statuses = [a.status_code for a in answers]
+        assert statuses == [200] * 10 + [429] * 2, statuses
+        assert answers[-1].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        assert sandbox.status_code == 200, sandbox.text
+        assert sandbox.json()["extensions"]["cost"]["requestedQueryCost"] == 1
+        databases = Databases.beside(mongo.db)
+        assert await databases.live[BUCKETS].find_one({"_id": f"cost:client:{live.client_id}"})
+        assert await databases.sandbox[BUCKETS].find_one(
+            {"_id": f"cost:client:{issued.client.client_id}"})
+        assert not await databases.live[BUCKETS].find_one(
+            {"_id": f"cost:client:{issued.client.client_id}"})
+    finally:
+        await mongo.client.drop_database(Databases.beside(mongo.db).sandbox.name)
