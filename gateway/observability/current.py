@@ -28,4 +28,5 @@ def record_plan_lookup(hit: bool) -> None:
     """Count a plan-cache lookup of the current request."""
     observation = CURRENT.get()
     if observation is not None and observation.metrics is not None:
-        observation.metrics.plan_cache.labels("hit" if hit else "miss").inc()
+        metrics = observation.metrics
+        metrics.child(metrics.plan_cache, "hit" if hit else "miss").inc()

@@ -66,9 +66,10 @@ async def _measured(observation: Observation, request: "SubgraphRequest",
         kind = failure_kind(exc)
         raise
     finally:
-        metrics.subgraph_duration.labels(request.subgraph).observe(time.perf_counter() - started)
+        metrics.child(metrics.subgraph_duration, request.subgraph).observe(
+            time.perf_counter() - started)
         if kind is not None:
-            metrics.subgraph_errors.labels(request.subgraph, kind).inc()
+            metrics.child(metrics.subgraph_errors, request.subgraph, kind).inc()
 
 
 def trace_headers(_request: "SubgraphRequest") -> Mapping[str, str]:

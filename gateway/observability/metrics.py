@@ -13,6 +13,7 @@ through prometheus-client's multiprocess mode.
 
 import os
 import threading
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -83,14 +84,24 @@ class Metrics:
             ["result"], registry=registry)
         self._operation = BoundedLabels(operation_names)
         self._code = BoundedLabels(MAX_ERROR_CODES)
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, memoized: prometheus-client takes a lock per lookup,
+        and a request records several series (all bounded, so the memo is too)."""
+        key = (id(metric), *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def graphql_request(self, operation: str | None, outcome: str, codes: list[str],
                         seconds: float) -> None:
         name = self._operation(operation) if operation else ANONYMOUS
-        self.graphql_requests.labels(name, outcome).inc()
-        self.graphql_duration.labels(name).observe(seconds)
+        self.child(self.graphql_requests, name, outcome).inc()
+        self.child(self.graphql_duration, name).observe(seconds)
         for code in codes:
-            self.graphql_errors.labels(self._code(code)).inc()
+            self.child(self.graphql_errors, self._code(code)).inc()
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type (all workers' in multiprocess mode)."""

@@ -94,7 +94,7 @@ class ObservabilityMiddleware:
             elapsed = time.perf_counter() - started
             if metrics is not None:
                 metrics.in_flight.dec()
-                metrics.http_requests.labels(_method(scope), str(status)).inc()
+                metrics.child(metrics.http_requests, _method(scope), str(status)).inc()
                 if "graphql_outcome" in state:
                     metrics.graphql_request(state.get("graphql_operation"),
                                             str(state["graphql_outcome"]),
@@ -108,7 +108,7 @@ class ObservabilityMiddleware:
         body = _NOT_READY_BODY if scope["path"] == "/readyz" else _DRAINING_BODY
         metrics = self.observability.metrics
         if metrics is not None:
-            metrics.http_requests.labels(_method(scope), "503").inc()
+            metrics.child(metrics.http_requests, _method(scope), "503").inc()
         await send({"type": "http.response.start", "status": 503, "headers": [
             (b"content-type", b"application/json"), (b"connection", b"close"),
             (b"content-length", str(len(body)).encode()),
