@@ -26,9 +26,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from gateway.persisted._cache import LruCache
+from schema.kernel.indexes import IndexSpec
 from schema.kernel.time import utcnow
 
 COLLECTION = "persisted_queries"
+APQ_INDEX = IndexSpec.on(COLLECTION, "usedAt")
+"""For the sweep's range and order on MongoDB (FerretDB scans either way)."""
 _log = logging.getLogger(__name__)
 
 
@@ -76,9 +79,13 @@ class QueryStore:
         self._cache.put(sha256, _Cached(doc["query"], time.monotonic()))
         return str(doc["query"])
 
+    def cached(self, sha256: str) -> bool:
+        """Whether this process already holds ``sha256`` (then registering it is a no-op)."""
+        return isinstance(self._cache.get(sha256, None), _Cached)
+
     async def put(self, sha256: str, text: str) -> None:
         """Register ``text`` under its hash (the caller has checked the hash and the size)."""
-        if isinstance(self._cache.get(sha256, None), _Cached):
+        if self.cached(sha256):
             return
         self._cache.put(sha256, _Cached(text, time.monotonic()))
         if self._collection is None:

@@ -25,7 +25,8 @@ from dataclasses import replace
 from graphql import GraphQLSchema, validate
 from pymongo.asynchronous.database import AsyncDatabase
 
-from gateway.persisted.apq import ApqLimits, QueryStore
+from gateway.persisted._cache import LruCache
+from gateway.persisted.apq import APQ_INDEX, ApqLimits, QueryStore
 from gateway.persisted.errors import (
     hash_mismatch,
     not_found,
@@ -35,11 +36,20 @@ from gateway.persisted.errors import (
 )
 from gateway.persisted.extension import PersistedRef, persisted_ref, sha256_hex
 from gateway.persisted.operations import OperationTextError, parse_document, select
-from gateway.persisted.safelist import DEFAULT_TTL_S, AppPolicy, SafelistEntry, Safelists
+from gateway.persisted.safelist import (
+    DEFAULT_TTL_S,
+    SAFELIST_INDEXES,
+    AppPolicy,
+    SafelistEntry,
+    Safelists,
+)
 from gateway.service import GraphQLRequest
+from schema.kernel.indexes import ensure_indexes
 from schema.kernel.sandbox import Databases
 
 SchemaFor = Callable[[], GraphQLSchema]
+_TEXT_CACHE_ENTRIES = 1_024
+_MAX_CACHED_TEXT_CHARS = 20_000
 _NO_POLICY = AppPolicy()
 
 
@@ -65,6 +75,15 @@ class PersistedOperations:
             sandbox = sandbox_db if sandbox_db is not None else Databases.beside(db).sandbox
             self.safelists = Safelists(db, sandbox, ttl_s=policy_ttl_s)
         self._schema = schema
+        self._canonical: LruCache[tuple[bool, str]] = LruCache(_TEXT_CACHE_ENTRIES)
+
+    async def ensure_indexes(self) -> list[str]:
+        """Create the secondary indexes MongoDB uses for the sweep and the CLI (idempotent;
+        every request-time read is an ``_id`` point read and needs none)."""
+        if self.safelists is None:
+            return []
+        names = await ensure_indexes(self.safelists.live, [APQ_INDEX, *SAFELIST_INDEXES])
+        return names + await ensure_indexes(self.safelists.sandbox, SAFELIST_INDEXES)
 
     async def resolve(self, request: GraphQLRequest, *, client_id: str | None,
                       sandbox: bool | None = None) -> GraphQLRequest:
@@ -114,7 +133,8 @@ class PersistedOperations:
         limit = self.queries.limits.max_query_bytes
         if size > limit:
             raise too_large(size, limit)
-        if client_id is not None and self._registrable(request.query):
+        if client_id is not None and not self.queries.cached(ref.key) and \
+                self._registrable(request.query):
             await self.queries.put(ref.key, request.query)
         return request
 
@@ -126,19 +146,34 @@ class PersistedOperations:
             return False
         return self._schema is None or not validate(self._schema(), document)
 
+    def _canonical_hash(self, query: str, operation_name: str | None) -> str:
+        """The canonical hash of the operation ``query`` selects, parsed once per text (LRU):
+        a safelist-only app sending full text would otherwise pay a parse per request.
+        A text that does not parse is remembered as its refusal's message."""
+        key = (query, operation_name)
+        known = self._canonical.get(key)
+        if not isinstance(known, tuple):
+            try:
+                known = (True, select(parse_document(query), operation_name).canonical_hash)
+            except OperationTextError as exc:
+                known = (False, f"this app may only run its safelisted operations; the "
+                                f"document sent {exc}")
+            if len(query) <= _MAX_CACHED_TEXT_CHARS:
+                self._canonical.put(key, known)
+        parsed, value = known
+        if not parsed:
+            raise not_safelisted(value)
+        return value
+
     async def _safelisted_text(self, request: GraphQLRequest, client_id: str | None,
                                policy: AppPolicy) -> GraphQLRequest:
         assert client_id is not None and self.safelists is not None
         query = request.query or ""
         entry = await self.safelists.find(client_id, policy, sha256_hex(query))
         if entry is None or entry.body != query:
-            try:
-                operation = select(parse_document(query), request.operation_name)
-            except OperationTextError as exc:
-                raise not_safelisted(f"this app may only run its safelisted operations; the "
-                                     f"document sent {exc}") from exc
-            entry = await self.safelists.find(client_id, policy, operation.canonical_hash)
-            if entry is not None and entry.canonical_hash != operation.canonical_hash:
+            canonical = self._canonical_hash(query, request.operation_name)
+            entry = await self.safelists.find(client_id, policy, canonical)
+            if entry is not None and entry.canonical_hash != canonical:
                 entry = None
         if entry is None:
             what = f"operation {request.operation_name!r}" if request.operation_name else \

@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.persisted._cache import MISSING, LruCache
+from schema.kernel.indexes import IndexSpec
 
 APPS = "persisted_apps"
 SAFELIST = "persisted_safelist"
 DEFAULT_TTL_S = 3.0
+SAFELIST_INDEXES = (IndexSpec.on(SAFELIST, "clientId", "opId"),)
+"""For the CLI's listing and removal by app on MongoDB (requests read by ``_id`` only)."""
 
 
 def entry_id(client_id: str, key: str) -> str:
@@ -58,8 +61,8 @@ class Safelists:
 
     def __init__(self, live: AsyncDatabase, sandbox: AsyncDatabase, *,
                  ttl_s: float = DEFAULT_TTL_S, cache_entries: int = 10_000) -> None:
-        self._live = live
-        self._sandbox = sandbox
+        self.live = live
+        self.sandbox = sandbox
         self._policies: LruCache[AppPolicy] = LruCache(cache_entries, ttl_s)
         self._entries: LruCache[SafelistEntry | None] = LruCache(cache_entries, ttl_s)
 
@@ -68,8 +71,8 @@ class Safelists:
         cached = self._policies.get((client_id, sandbox))
         if isinstance(cached, AppPolicy):
             return cached
-        where = {None: (self._live, self._sandbox), False: (self._live,),
-                 True: (self._sandbox,)}[sandbox]
+        where = {None: (self.live, self.sandbox), False: (self.live,),
+                 True: (self.sandbox,)}[sandbox]
         policy = _NO_SAFELIST
         for db in where:
             doc = await db[APPS].find_one({"_id": client_id})

@@ -151,3 +151,12 @@ async def test_registrations_start_a_sweep_before_the_store_grows_far(
         await asyncio.sleep(0)
     await worker.queries.wait_for_sweep()
     assert await db[COLLECTION].count_documents({}) <= 11
+
+
+async def test_indexes_are_created_idempotently(db: AsyncDatabase,
+                                                persisted: PersistedOperations) -> None:
+    first = await persisted.ensure_indexes()
+    assert first == await persisted.ensure_indexes()
+    assert "persisted_queries.usedAt_1" in first
+    assert first.count("persisted_safelist.clientId_1_opId_1") == 2
+    await db.client.drop_database(f"{db.name}_sandbox")
