@@ -12,14 +12,20 @@ must not run twice: :func:`run_jobs_under_lease` runs a database's jobs only in 
 holding the lease ``jobs:<database>`` (:mod:`schema.kernel.leases`), and
 :func:`run_under_lease` does the same for other periodic work (the OAuth upkeep). When the
 holder dies another process takes over within the lease's term (about 15 s).
+
+:class:`WithBackground` runs such loops beside any ASGI app, from its lifespan's start-up to
+its shutdown, without touching the app's own lifespan.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schema.kernel.leases import RENEW_EVERY, Lease, hold_lease_forever
 from schema.kernel.subgraph import Job
@@ -77,3 +83,46 @@ async def run_jobs_under_lease(db: AsyncDatabase, jobs: Sequence[Job],
         lambda: run_jobs_forever(db, jobs, sweeps, interval_s=interval_s,
                                  sweep_every_s=sweep_every_s),
         lease=lease, renew_every_s=renew_every_s)
+
+
+Starters = Callable[[], Sequence[Coroutine[Any, Any, None]]]
+
+
+class WithBackground:
+    """ASGI wrapper: once the wrapped app's start-up completes, ``starters()``'s coroutines
+    run as tasks; at shutdown they are cancelled before the app shuts down."""
+
+    def __init__(self, app: ASGIApp, starters: Starters) -> None:
+        self.app = app
+        self.starters = starters
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        tasks: list[asyncio.Task[None]] = []
+
+        async def receiving() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                await _cancel(tasks)
+            return message
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                tasks.extend(asyncio.create_task(c) for c in self.starters())
+            await send(message)
+
+        try:
+            await self.app(scope, receiving, sending)
+        finally:
+            await _cancel(tasks)
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    tasks.clear()

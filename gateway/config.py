@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     state_dir: Path = Path("~/.local/state/loopgate").expanduser()
     cache_dir: Path = Path("~/.cache/loopgate").expanduser()
     issuer: str | None = Field(default=None, description="public base URL; default http://HOST:PORT")
+    workers: int = Field(default=1, ge=1, le=64,
+                         description="uvicorn worker processes of `loopgate serve`")
     embedded_port: int = Field(default=27117, ge=1, le=65535,
                                description="port of the embedded FerretDB on 127.0.0.1")
     mongodb_timeout_ms: int = Field(default=5000, ge=100)

@@ -8,13 +8,16 @@ may not see are pruned with an error at their path, and the caller's authorizati
 part of the plan-cache key. The keys are fetched again when a token names a new one (a
 rotation needs no restart) and every few minutes (a withdrawn key stops verifying).
 
-What subgraphs receive differs from ``serve``: that server signs a ``Loopgate-Context`` header
-with its own keys, while this gateway only holds the issuer's public keys. It forwards the
-caller's verified ``Authorization`` header instead, so a (partner) subgraph can verify the
-token with the same JWKS. Any subgraph behind it can therefore replay the tokens it receives
-against the others until they expire: put only subgraphs you trust with callers' tokens
-behind one gateway. The revocation list lives in the issuer's database, out of reach here, so
-a revoked token is accepted until it expires (access tokens live at most 15 minutes).
+What subgraphs receive depends on whether the gateway holds a signing key
+(``--signing-key``, :mod:`gateway.context_key`). With one it signs a ``Loopgate-Context``
+token per subgraph call, as ``serve`` does (``aud`` = the subgraph, a minute's lifetime), and
+serves the public key at ``/.well-known/jwks.json`` for subgraphs to verify; the caller's
+bearer token never leaves the gateway. Without one it forwards the caller's verified
+``Authorization`` header instead, so a (partner) subgraph can verify the token with the
+issuer's JWKS; any subgraph behind it can then replay the tokens it receives against the
+others until they expire: put only subgraphs you trust with callers' tokens behind such a
+gateway. The revocation list lives in the issuer's database, out of reach here, so a revoked
+token is accepted until it expires (access tokens live at most 15 minutes).
 
 Without a verifier every caller is trusted and nothing is guarded (the CLI warns).
 """
@@ -23,11 +26,20 @@ from collections.abc import Sequence
 
 import aiohttp
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from auth.context import ContextTokenSigner
 from auth.jwks import RemoteJwks
 from auth.tokens import AUDIENCE
 from auth.verify import TokenVerifier
-from gateway.authorization.wiring import auth_shape_for, bearer_headers, principal_context
+from gateway.authorization.wiring import (
+    auth_shape_for,
+    bearer_headers,
+    context_headers,
+    principal_context,
+)
+from gateway.context_key import FileSigningKeys
 from gateway.federation import Supergraph
 from gateway.http.app import OnShutdown, create_gateway_app
 from gateway.limits import OperationLimits
@@ -56,12 +68,35 @@ async def jwks_verifier(url: str, *, issuer: str, audience: str = AUDIENCE,
     return TokenVerifier(jwks, None, issuer, audience)
 
 
+JWKS_PATH = "/.well-known/jwks.json"
+
+
 def subgraph_router(supergraph: Supergraph, session: aiohttp.ClientSession,
-                    verifier: TokenVerifier | None) -> TransportRouter:
-    """HTTP transports for every subgraph; they forward verified bearer tokens when
-    ``verifier`` is set (and nothing of the caller's otherwise)."""
+                    verifier: TokenVerifier | None,
+                    signer: ContextTokenSigner | None = None) -> TransportRouter:
+    """HTTP transports for every subgraph. With ``signer`` each call carries a signed
+    ``Loopgate-Context`` token; else, with ``verifier``, the caller's verified bearer token;
+    else nothing of the caller's."""
+    headers_for = (context_headers(signer) if signer is not None
+                   else bearer_headers if verifier is not None else None)
     return TransportRouter.over_http(supergraph.subgraphs.values(), session,
-                                     headers_for=bearer_headers if verifier else None)
+                                     headers_for=headers_for)
+
+
+class ServingJwks:
+    """ASGI wrapper answering ``GET /.well-known/jwks.json`` with the gateway's public key;
+    everything else (lifespan included) goes to the wrapped app."""
+
+    def __init__(self, app: ASGIApp, keys: FileSigningKeys) -> None:
+        self.app = app
+        self.response = JSONResponse(keys.jwks(), headers={"cache-control": "max-age=300"})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == JWKS_PATH \
+                and scope["method"] in ("GET", "HEAD"):
+            await self.response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def standalone_app(
@@ -69,19 +104,38 @@ def standalone_app(
     session: aiohttp.ClientSession,
     *,
     verifier: TokenVerifier | None,
+    signing_keys: FileSigningKeys | None = None,
+    context_issuer: str = "",
     limits: OperationLimits | None = None,
     cors_origins: Sequence[str] = (),
     on_shutdown: OnShutdown | None = None,
-) -> tuple[Gateway, Starlette]:
+) -> tuple[Gateway, ASGIApp]:
     """The gateway over ``supergraph``'s HTTP subgraphs and the app serving it.
 
-    The gateway is returned too, for hot reload (:meth:`Gateway.replace_supergraph` with a
-    :func:`subgraph_router` built with the same ``verifier``).
+    With ``signing_keys`` subgraphs get ``Loopgate-Context`` tokens issued as
+    ``context_issuer`` (and the app serves the public key); see the module docstring. The
+    gateway is returned too, for hot reload (:meth:`Gateway.replace_supergraph` with a
+    :func:`subgraph_router` built with the same verifier and :func:`context_signer`).
     """
-    gateway = Gateway(supergraph, subgraph_router(supergraph, session, verifier), limits=limits)
-    app = create_gateway_app(
+    signer = context_signer(signing_keys, context_issuer)
+    gateway = Gateway(supergraph, subgraph_router(supergraph, session, verifier, signer),
+                      limits=limits)
+    forward_bearer = signer is None
+    app: Starlette = create_gateway_app(
         gateway, cors_origins=cors_origins, on_shutdown=on_shutdown,
-        context_for=principal_context(verifier, forward_bearer=True) if verifier else None,
+        context_for=(principal_context(verifier, forward_bearer=forward_bearer)
+                     if verifier else None),
         auth_shape_for=auth_shape_for(lambda: gateway.authorization) if verifier else None,
         caller_for=principal_caller if verifier else None)
-    return gateway, app
+    if signing_keys is None:
+        return gateway, app
+    return gateway, ServingJwks(app, signing_keys)
+
+
+def context_signer(signing_keys: FileSigningKeys | None,
+                   issuer: str) -> ContextTokenSigner | None:
+    """The signer of ``Loopgate-Context`` tokens with the file's key, if there is one."""
+    if signing_keys is None:
+        return None
+    # ContextTokenSigner only asks its key ring for signing_key(), which FileSigningKeys has.
+    return ContextTokenSigner(signing_keys, issuer)  # type: ignore[arg-type]

@@ -4,17 +4,20 @@ Like Apollo Router or Hive Gateway: every subgraph is reached over HTTP at its
 ``join__Graph`` URL, and the gateway serves ``/graphql``, ``/healthz`` and ``/readyz``.
 
 With ``--jwks URL --issuer ISS`` it enforces OAuth as ``loopgate serve`` does (bearer tokens
-verified with the issuer's public keys, ``@authenticated``/``@requiresScopes`` applied) and
-forwards each caller's verified ``Authorization`` header to the subgraphs
-(:mod:`gateway.standalone` says why and what that implies). Without ``--jwks`` every caller is
-trusted, and it says so when it starts.
+verified with the issuer's public keys, ``@authenticated``/``@requiresScopes`` applied).
+With ``--signing-key FILE`` subgraphs receive a signed ``Loopgate-Context`` token per call
+(:mod:`gateway.context_key`), else the caller's verified ``Authorization`` header
+(:mod:`gateway.standalone` says why and what that implies). Without ``--jwks`` every caller
+is trusted, and it says so when it starts.
+
+``--workers N`` serves from N processes (:mod:`gateway.worker_app`); ``--mongo URL`` gives
+them (and other replicas) a database to share the supergraph version and limits through.
 """
 
 import argparse
 import asyncio
 from pathlib import Path
 
-import aiohttp
 import uvicorn
 import uvloop
 from pydantic import ValidationError
@@ -25,16 +28,21 @@ from auth.verify import TokenVerifier
 from gateway.cli._console import CliError, console_err
 from gateway.cli.serve import check_port_free
 from gateway.config import Settings
+from gateway.context_key import FileSigningKeys, InvalidSigningKey, load_signing_key
 from gateway.federation import Supergraph, SupergraphError
 from gateway.limits import OperationLimits
 from gateway.logs import log_config
-from gateway.service import Gateway
-from gateway.standalone import jwks_verifier, standalone_app, subgraph_router
-from gateway.transports.http import http_session
+from gateway.standalone import JWKS_PATH, jwks_verifier
+from gateway.standalone_runtime import StandaloneOptions, build_standalone
+from gateway.worker_app import GATEWAY_FACTORY, run_workers
+from schema.kernel.mongo import DatabaseUnavailable, Mongo
 
 UNAUTHENTICATED_WARNING = ("warning: this gateway runs WITHOUT authentication: every caller is "
                            "trusted and @authenticated/@requiresScopes are not enforced "
                            "(start it with --jwks URL --issuer ISS to verify OAuth tokens)")
+UNSHARED_WARNING = ("warning: --workers {n} without --mongo: each worker keeps its own rate "
+                    "and concurrency limits, persisted queries and supergraph (a limit of L "
+                    "per minute admits up to {n} times L); pass --mongo URL to share them")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,14 +64,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-body-bytes", type=int,
                         help="largest accepted request (default: $LOOPGATE_LIMITS body_bytes, "
                              "4000000)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="serve from N processes (default 1); with N > 1 pass --mongo "
+                             "so they share limits and the supergraph version")
+    parser.add_argument("--mongo", metavar="URL",
+                        help="MongoDB the gateway processes share (rate and concurrency "
+                             "limits, persisted queries, the supergraph version: the file is "
+                             "published at start if it differs, and every process follows "
+                             "the current version); default: none, each process on its own")
+    parser.add_argument("--mongo-db", metavar="NAME",
+                        help="database name on --mongo (default $LOOPGATE_DB or 'loopgate')")
+    parser.add_argument("--signing-key", type=Path, metavar="FILE",
+                        help="RSA private key (PEM or JWK, e.g. from `loopgate context-key new "
+                             "FILE`) to sign a Loopgate-Context token for each subgraph call, "
+                             "issued as $LOOPGATE_ISSUER (default http://HOST:PORT); the public "
+                             f"key is served at {JWKS_PATH}. Subgraphs then never see "
+                             "callers' bearer tokens")
     oauth = parser.add_argument_group(
         "OAuth", "Verify callers' bearer tokens with the issuer's public keys and enforce "
-                 "@authenticated/@requiresScopes, as `loopgate serve` does. Subgraphs receive "
-                 "the caller's verified Authorization header (there is no signed "
-                 "Loopgate-Context header: this gateway holds no signing key), so they can "
-                 "verify it with the same JWKS; put only subgraphs you trust with callers' "
-                 "tokens behind it. Revoked tokens stay valid here until they expire (at most "
-                 "15 minutes). Without --jwks every caller is trusted.")
+                 "@authenticated/@requiresScopes, as `loopgate serve` does. Without "
+                 "--signing-key subgraphs receive the caller's verified Authorization header, "
+                 "so they can verify it with the same JWKS: put only subgraphs you trust with "
+                 "callers' tokens behind it. Revoked tokens stay valid here until they expire "
+                 "(at most 15 minutes). Without --jwks every caller is trusted.")
     oauth.add_argument("--jwks", metavar="URL",
                        help="the issuer's JWKS, e.g. https://loopgate.example/.well-known/"
                             "jwks.json of a running `loopgate serve`; read at start-up, when "
@@ -103,17 +126,90 @@ def check_oauth_options(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted, on uvloop (uvicorn[standard] brings it): the gateway's own
-    CPU per request is what the benchmark holds against Apollo Gateway."""
+    """Check everything that can be checked once (supergraph, JWKS, key, database, port),
+    then serve until interrupted, on uvloop, from one or ``--workers`` processes."""
     check_oauth_options(args)
+    if args.workers < 1:
+        args.usage_error("--workers must be at least 1")
     overrides = {key: value for key in ("host", "port", "cors_origins")
                  if (value := getattr(args, key, None)) is not None}
     settings = Settings(**overrides)
     supergraph = load_supergraph(args.supergraph)
+    keys = _load_key(args.signing_key)
+    options = StandaloneOptions(
+        supergraph=args.supergraph.resolve(), host=settings.host, port=settings.port,
+        cors_origins=settings.cors_origins, limits=limits_from(settings, args),
+        subgraph_timeout=args.subgraph_timeout, hot_reload=args.hot_reload, jwks=args.jwks,
+        issuer=args.issuer, audience=args.audience or AUDIENCE,
+        signing_key=args.signing_key.resolve() if args.signing_key else None,
+        context_issuer=settings.public_issuer, mongo=args.mongo,
+        mongo_db=args.mongo_db or settings.db)
     check_port_free(settings.host, settings.port)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(_serve(supergraph, settings, limits_from(settings, args), args))
+        verifier = runner.run(_check_dependencies(args, options))
+    _announce(supergraph, options, verifier, keys, args.workers)
+    if args.workers > 1:
+        run_workers(GATEWAY_FACTORY, options.model_dump_json(), host=settings.host,
+                    port=settings.port, workers=args.workers, log_level="WARNING")
+        return 0
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_serve(options))
     return 0
+
+
+def _load_key(path: Path | None) -> FileSigningKeys | None:
+    if path is None:
+        return None
+    try:
+        return load_signing_key(path)
+    except InvalidSigningKey as exc:
+        raise CliError(f"--signing-key: {exc}") from exc
+
+
+async def _check_dependencies(args: argparse.Namespace,
+                              options: StandaloneOptions) -> TokenVerifier | None:
+    """The JWKS answers with keys and the shared database is reachable, or a CliError."""
+    verifier = await load_verifier(args)
+    if options.mongo is not None:
+        try:
+            mongo = Mongo.open(options.mongo, options.mongo_db)
+            try:
+                await mongo.ping()
+            finally:
+                await mongo.close()
+        except DatabaseUnavailable as exc:
+            raise CliError(f"--mongo: {exc}") from exc
+    return verifier
+
+
+def _announce(supergraph: Supergraph, options: StandaloneOptions,
+              verifier: TokenVerifier | None, keys: FileSigningKeys | None,
+              workers: int) -> None:
+    base = f"http://{options.host}:{options.port}"
+    names = ", ".join(sorted(supergraph.subgraphs))
+    processes = f", {workers} workers" if workers > 1 else ""
+    console_err.print(f"Loopgate gateway on {base}/graphql (subgraphs: {names}{processes})",
+                      highlight=False)
+    if verifier is None:
+        console_err.print(UNAUTHENTICATED_WARNING, style="bold yellow", highlight=False,
+                          markup=False)
+    else:
+        console_err.print(f"OAuth: tokens of {verifier.issuer} for audience {verifier.audience}, "
+                          f"verified with the keys at {options.jwks}", highlight=False,
+                          markup=False)
+    if keys is not None:
+        console_err.print(f"subgraphs receive Loopgate-Context tokens issued as "
+                          f"{options.context_issuer}, signed with key {keys.key.kid} (public "
+                          f"key at {base}{JWKS_PATH})", highlight=False, markup=False)
+    elif verifier is not None:
+        console_err.print("subgraphs receive the caller's verified Authorization header",
+                          highlight=False, markup=False)
+    if options.mongo is not None:
+        console_err.print(f"sharing the supergraph version and limits through database "
+                          f"{options.mongo_db}", highlight=False, markup=False)
+    elif workers > 1:
+        console_err.print(UNSHARED_WARNING.format(n=workers), style="bold yellow",
+                          highlight=False, markup=False)
 
 
 def limits_from(settings: Settings, args: argparse.Namespace) -> OperationLimits:
@@ -141,58 +237,8 @@ async def load_verifier(args: argparse.Namespace) -> TokenVerifier | None:
         raise CliError(str(exc)) from exc
 
 
-async def _serve(supergraph: Supergraph, settings: Settings, limits: OperationLimits,
-                 args: argparse.Namespace) -> None:
-    verifier = await load_verifier(args)  # before anything is opened that a failure must close
-    session = http_session(timeout=args.subgraph_timeout)
-    gateway, app = standalone_app(supergraph, session, verifier=verifier,
-                                  limits=limits,
-                                  cors_origins=settings.cors_origins, on_shutdown=session.close)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                            access_log=False, lifespan="on", log_config=log_config("WARNING"))
-    names = ", ".join(sorted(supergraph.subgraphs))
-    console_err.print(f"Loopgate gateway on http://{settings.host}:{settings.port}/graphql "
-                      f"(subgraphs: {names})", highlight=False)
-    if verifier is None:
-        console_err.print(UNAUTHENTICATED_WARNING, style="bold yellow", highlight=False,
-                          markup=False)
-    else:
-        console_err.print(f"OAuth: tokens of {verifier.issuer} for audience {verifier.audience}, "
-                          f"verified with the keys at {args.jwks}; subgraphs receive the "
-                          "caller's verified Authorization header", highlight=False,
-                          markup=False)
-    watcher = (asyncio.create_task(_watch(args.supergraph, gateway, session, verifier))
-               if args.hot_reload else None)
-    try:
-        await uvicorn.Server(config).serve()
-    finally:
-        if watcher is not None:
-            watcher.cancel()
-
-
-async def _watch(path: Path, gateway: Gateway, session: aiohttp.ClientSession,
-                 verifier: TokenVerifier | None, interval: float = 0.5) -> None:
-    """Switch to each new valid version of the supergraph file; keep serving on a bad one."""
-    seen = _modified(path)
-    while True:
-        await asyncio.sleep(interval)
-        modified = _modified(path)
-        if modified == seen:
-            continue
-        seen = modified
-        try:
-            supergraph = load_supergraph(path)
-        except CliError as exc:
-            console_err.print(f"hot reload skipped, still serving the previous supergraph: {exc}",
-                              highlight=False, markup=False)
-            continue
-        gateway.replace_supergraph(supergraph, subgraph_router(supergraph, session, verifier))
-        console_err.print(f"supergraph reloaded from {path} (subgraphs: "
-                          f"{', '.join(sorted(supergraph.subgraphs))})", highlight=False)
-
-
-def _modified(path: Path) -> int | None:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return None
+async def _serve(options: StandaloneOptions) -> None:
+    config = uvicorn.Config(build_standalone(options), host=options.host, port=options.port,
+                            log_level="warning", access_log=False, lifespan="on",
+                            log_config=log_config("WARNING"))
+    await uvicorn.Server(config).serve()

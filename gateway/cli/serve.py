@@ -1,4 +1,11 @@
-"""``loopgate serve``: the all-in-one server (gateway, platform subgraphs, OAuth)."""
+"""``loopgate serve``: the all-in-one server (gateway, platform subgraphs, OAuth).
+
+With ``--workers N`` (or ``LOOPGATE_WORKERS``) it serves from N uvicorn worker processes on
+one port (:mod:`gateway.worker_app`). This process does the once-only work first: it starts
+the embedded FerretDB (when no URI is configured), seeds the demo data, creates the platform
+indexes and the first signing key; then each worker builds its own app. Relays, sweeps and
+the OAuth upkeep run in one process at a time, under leases (:mod:`gateway.background`).
+"""
 
 import argparse
 import asyncio
@@ -11,13 +18,16 @@ from types import FrameType
 import uvicorn
 import uvloop
 
-from gateway.app import create_app
+from auth.service import AuthService
 from gateway.cli._console import CliError, console_err
 from gateway.cli._database import add_settings_arguments, connect, database_uri, settings_from
 from gateway.cli.seed import seed_demo
 from gateway.config import Settings
 from gateway.demo import demo_steps
 from gateway.logs import log_config
+from gateway.platform import ensure_platform_indexes
+from gateway.worker_app import SERVE_FACTORY, run_workers, served_app
+from schema.kernel.sandbox import Databases
 from schema.marketing.codes import STATE_DIR_ENV, voucher_keys
 from schema.payments.providers import LIVE_ENV
 
@@ -27,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--demo", action="store_true", help="load demo data first (idempotent)")
     parser.add_argument("--host", help="interface to bind (default $LOOPGATE_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default $LOOPGATE_PORT or 4000)")
+    parser.add_argument("--workers", type=int,
+                        help="serve from N processes on the port (default $LOOPGATE_WORKERS "
+                             "or 1)")
     add_settings_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -50,7 +63,7 @@ async def _serve(uri: str, settings: Settings, demo: bool) -> None:
     try:
         if demo:
             await seed_demo(mongo.db, demo_steps(settings))
-        app = create_app(settings, mongo)
+        app = served_app(settings, mongo)
         config = uvicorn.Config(app, host=settings.host, port=settings.port,
                                 log_level="info", access_log=False, lifespan="on",
                                 log_config=log_config())
@@ -58,6 +71,29 @@ async def _serve(uri: str, settings: Settings, demo: bool) -> None:
         await uvicorn.Server(config).serve()
     finally:
         await mongo.close()
+
+
+async def _prepare(uri: str, settings: Settings, demo: bool) -> None:
+    """The once-only start-up before workers start: demo data, indexes, a signing key (so
+    N workers starting at once do not each create one)."""
+    mongo = await connect(uri, settings)
+    try:
+        if demo:
+            await seed_demo(mongo.db, demo_steps(settings))
+        await ensure_platform_indexes(Databases.beside(mongo.db))
+        await AuthService.create(mongo.db, issuer=settings.public_issuer).start()
+    finally:
+        await mongo.close()
+
+
+def _serve_workers(uri: str, settings: Settings, demo: bool) -> None:
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as loop:
+        loop.run(_prepare(uri, settings, demo))
+    resolved = settings.model_copy(update={"mongodb_uri": uri})
+    console_err.print(f"Loopgate on http://{settings.host}:{settings.port}/graphql "
+                      f"({settings.workers} workers)")
+    run_workers(SERVE_FACTORY, resolved.model_dump_json(), host=settings.host,
+                port=settings.port, workers=settings.workers)
 
 
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
@@ -70,6 +106,10 @@ def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    if args.workers is not None:
+        if not 1 <= args.workers <= 64:
+            raise CliError(f"--workers must be between 1 and 64 (got {args.workers})")
+        settings = settings.model_copy(update={"workers": args.workers})
     check_port_free(settings.host, settings.port)
     os.environ[STATE_DIR_ENV] = str(settings.state_dir)   # where the voucher key file lives
     try:   # voucher keys: made on first start, and a malformed set stops the start here
@@ -79,6 +119,10 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:   # a demo server takes live EXTERNAL portions through the sandbox provider
         os.environ.setdefault(LIVE_ENV, "1")
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with database_uri(settings) as uri, asyncio.Runner(loop_factory=uvloop.new_event_loop) as loop:
-        loop.run(_serve(uri, settings, args.demo))
+    with database_uri(settings) as uri:
+        if settings.workers > 1:
+            _serve_workers(uri, settings, args.demo)
+            return 0
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as loop:
+            loop.run(_serve(uri, settings, args.demo))
     return 0

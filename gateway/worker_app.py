@@ -1,0 +1,66 @@
+"""``--workers N``: one app per uvicorn worker process, built by the factories named here.
+
+uvicorn starts N worker processes that accept on one shared socket; each imports a factory
+by its import string and builds its own app, so nothing can be handed over in memory. The
+parent (``loopgate serve``/``loopgate gateway``) does the once-only work first (starts the
+embedded FerretDB, seeds demo data, creates the first signing key, checks the supergraph
+file and the JWKS) and passes each worker the resolved configuration as JSON in
+:data:`WORKER_CONFIG_ENV`.
+
+What workers share goes through the database: the leases that let one process run relays,
+sweeps and upkeep (:mod:`gateway.background`), the supergraph version
+(:mod:`gateway.supergraph_versions`), OAuth keys and rate limits. Plan and document caches
+stay per process.
+"""
+
+import os
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from gateway.app import create_app
+from gateway.background import WithBackground
+from gateway.config import Settings
+from gateway.logs import log_config
+from gateway.supergraph_versions import publish_and_follow
+from schema.kernel.mongo import Mongo
+
+WORKER_CONFIG_ENV = "LOOPGATE_WORKER_CONFIG"
+SERVE_FACTORY = "gateway.worker_app:serve_app"
+GATEWAY_FACTORY = "gateway.worker_app:gateway_app"
+
+
+def served_app(settings: Settings, mongo: Mongo) -> ASGIApp:
+    """The all-in-one app of one process, following the stored supergraph version: it
+    publishes its platform supergraph at start (if the current version differs) and
+    switches whenever another process publishes or rolls back."""
+    app = create_app(settings, mongo)
+    gateway = app.state.gateway
+    return WithBackground(app, lambda: [
+        publish_and_follow(mongo.db, gateway, source="loopgate serve")])
+
+
+def serve_app() -> ASGIApp:
+    """The factory of a ``loopgate serve --workers N`` worker."""
+    settings = Settings.model_validate_json(os.environ[WORKER_CONFIG_ENV])
+    if settings.mongodb_uri is None:
+        raise RuntimeError("a worker needs the database URI resolved by its parent")
+    mongo = Mongo.open(settings.mongodb_uri, settings.db, timeout_ms=settings.mongodb_timeout_ms)
+    return served_app(settings, mongo)
+
+
+def gateway_app() -> ASGIApp:
+    """The factory of a ``loopgate gateway --workers N`` worker."""
+    from gateway.standalone_runtime import StandaloneOptions, build_standalone
+
+    return build_standalone(StandaloneOptions.model_validate_json(os.environ[WORKER_CONFIG_ENV]))
+
+
+def run_workers(factory: str, config_json: str, *, host: str, port: int, workers: int,
+                log_level: str = "INFO") -> None:
+    """Serve ``factory``'s app from ``workers`` processes until SIGINT/SIGTERM (uvicorn's
+    supervisor restarts a worker that dies)."""
+    os.environ[WORKER_CONFIG_ENV] = config_json
+    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, loop="uvloop",
+                lifespan="on", access_log=False, log_level=log_level.lower(),
+                log_config=log_config(log_level))
