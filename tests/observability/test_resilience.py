@@ -10,7 +10,7 @@ from graphql import parse
 from pydantic import ValidationError
 
 from gateway.service import Gateway, GraphQLRequest
-from gateway.transports import HttpTransport, SubgraphRequest, SubgraphUnavailable
+from gateway.transports import HttpTransport, SubgraphRequest, SubgraphUnavailable, resilience
 from gateway.transports.resilience import (
     CircuitBreaker,
     CircuitOpen,
@@ -96,15 +96,22 @@ async def test_the_subgraph_timeout_bounds_each_attempt(flaky: FlakySubgraph, fl
     assert 0.25 < time.monotonic() - started < 1.0
 
 
-async def test_retries_stay_within_the_operation_budget(flaky: FlakySubgraph, flaky_url: str,
-                                                        session: aiohttp.ClientSession) -> None:
-    flaky.then("503", "503", "503", "503")
-    transport = wrapped(flaky_url, session, retries=5, backoff_s=0.4)
+async def test_retries_stay_within_the_operation_budget(
+        flaky: FlakySubgraph, flaky_url: str, session: aiohttp.ClientSession,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(resilience.random, "uniform", lambda _low, high: high)  # no jitter
+    flaky.then(*["503"] * 6)
     started = time.monotonic()
     with pytest.raises(SubgraphUnavailable, match="HTTP 503"):
-        await transport.execute(request(deadline_s=0.3))
-    assert time.monotonic() - started < 0.3
-    assert len(flaky.calls) < 3   # no pause that would outlive the budget
+        await wrapped(flaky_url, session, retries=5, backoff_s=0.4).execute(
+            request(deadline_s=0.3))
+    assert len(flaky.calls) == 1   # a 0.4 s pause would outlive the budget
+    flaky.calls.clear()
+    with pytest.raises(SubgraphUnavailable, match="HTTP 503"):
+        await wrapped(flaky_url, session, retries=5, backoff_s=0.1).execute(
+            request(deadline_s=0.3))
+    assert len(flaky.calls) == 2   # 0.1 s fits, the next 0.2 s does not
+    assert time.monotonic() - started < 0.6
 
 
 async def test_the_circuit_opens_fails_fast_and_recovers(flaky: FlakySubgraph, flaky_url: str,
