@@ -6,10 +6,11 @@ from graphql import Node
 
 from gateway.compose import errors
 from gateway.compose.applied import merge_applied
+from gateway.compose.merge_external import validate_external
 from gateway.compose.merge_types import merge_default, merge_type_reference
 from gateway.compose.model import Argument, Field, TypeDef
 from gateway.compose.override import Overrides, check_overrides
-from gateway.compose.report import join_strings, mismatch, subgraph_names
+from gateway.compose.report import join_strings, subgraph_names
 from gateway.compose.state import MergeState, most_common_description
 from gateway.compose.supergraph import (
     ContextArgument,
@@ -18,7 +19,7 @@ from gateway.compose.supergraph import (
     MergedField,
     MergedType,
 )
-from gateway.compose.types import is_strict_subtype, type_str
+from gateway.compose.types import type_str
 
 FieldSources = dict[int, Field | None]
 
@@ -91,7 +92,7 @@ def _merge_field(state: MergeState, dest: MergedType, sources: FieldSources,
         state, coordinate, {i: f.type for i, f in (resolving or present).items()},
         input_position=False, argument=False)
     if any(f.external for f in present.values()):
-        _validate_external(state, coordinate, present, merged, all_equal)
+        validate_external(state, coordinate, present, merged, all_equal)
     if _needs_join_field(state, dest.name, sources, all_equal, overrides):
         merged.joins = _join_fields(state, sources, all_equal, overrides)
 
@@ -152,23 +153,6 @@ def _check_contextual_everywhere(state: MergeState, coordinate: str,
                     f'"{coordinate}" it does not have @fromContext, is not nullable and has no '
                     "default value.", index, argument.node,
                     "add @fromContext here too, or make the argument optional")
-
-
-def _validate_external(state: MergeState, coordinate: str, present: dict[int, Field],
-                       merged: MergedField, all_equal: bool) -> None:
-    for field in present.values():
-        if not field.external:
-            continue
-        same = type_str(field.type) == type_str(merged.type)
-        if not (same or (not all_equal and is_strict_subtype(merged.type, field.type,
-                                                              state.is_member))):
-            state.error(errors.EXTERNAL_TYPE_MISMATCH, mismatch(
-                f'Type of field "{coordinate}" is incompatible across subgraphs (where marked '
-                f'@external): it has ', f'type "{type_str(merged.type)}"',
-                [(state.names[i], f'type "{type_str(f.type)}"') for i, f in present.items()]),
-                _index_of(present, field), field.node,
-                "declare the @external field with the type of the subgraph that resolves it")
-            return
 
 
 def _needs_join_field(state: MergeState, parent: str, sources: FieldSources, all_equal: bool,
