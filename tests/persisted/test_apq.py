@@ -160,3 +160,16 @@ async def test_indexes_are_created_idempotently(db: AsyncDatabase,
     assert "persisted_queries.usedAt_1" in first
     assert first.count("persisted_safelist.clientId_1_opId_1") == 2
     await db.client.drop_database(f"{db.name}_sandbox")
+
+
+async def test_a_query_served_from_the_cache_still_counts_as_used(
+        db: AsyncDatabase, gateway: Gateway) -> None:
+    worker = persisted_for(db, gateway, apq=ApqLimits(touch_every=timedelta(0)))
+    await worker.resolve(GraphQLRequest(TOP, extensions=apq(TOP_HASH)), client_id="app_test")
+    long_ago = utcnow() - timedelta(days=29)
+    await db[COLLECTION].update_one({"_id": TOP_HASH}, {"$set": {"usedAt": long_ago}})
+    resolved = await worker.resolve(GraphQLRequest(None, extensions=apq(TOP_HASH)),
+                                    client_id=None)
+    assert resolved.query == TOP
+    stored = await db[COLLECTION].find_one({"_id": TOP_HASH})
+    assert stored["usedAt"] > long_ago + timedelta(days=28)
