@@ -5,7 +5,8 @@ message ``PersistedQueryNotFound`` (Apollo Client matches the message or the cod
 body as in a 200 one, and retries with the query text), sent with ``Cache-Control: private,
 no-cache, must-revalidate`` so a CDN in front of hash-only GETs never caches the miss; a
 malformed extension or a hash that does not match its query is 400; an operation a
-safelist-only app may not run is 403.
+safelist-only app may not run is 403; a query too large to register is 413
+(PAYLOAD_TOO_LARGE, as for an oversized body).
 """
 
 from collections.abc import Mapping

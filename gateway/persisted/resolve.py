@@ -8,8 +8,9 @@
 3. With an id: the app's safelist first (a manifest id or a hash), then, unless the app is
    safelist-only, the automatic persisted queries (:mod:`~gateway.persisted.apq`). A query
    sent with the id must be that operation's text (else PERSISTED_QUERY_HASH_MISMATCH, and
-   nothing is stored); an unknown id is PersistedQueryNotFound, or OPERATION_NOT_SAFELISTED
-   for a safelist-only app.
+   nothing is stored); an id that is on no safelist must be a SHA-256 (else
+   PERSISTED_QUERY_NOT_SUPPORTED); an unknown hash is PersistedQueryNotFound, or
+   OPERATION_NOT_SAFELISTED for a safelist-only app.
 4. Full text from a safelist-only app: the operation it selects must be on the safelist
    (matched by canonical hash, :mod:`~gateway.persisted.operations`); the safelisted text
    then runs, never the text sent.
