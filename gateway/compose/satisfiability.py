@@ -21,6 +21,7 @@ from gateway.compose.fieldset import field_coordinates
 from gateway.compose.model import Subgraph
 from gateway.compose.reach import Reach
 from gateway.compose.report import join_strings
+from gateway.compose.satisfiability_context import UNSET, ContextRules, PathContexts
 from gateway.compose.satisfiability_reasons import move_reasons, resolution_reason
 from gateway.compose.supergraph import MergedField, MergedType, Supergraph
 from gateway.compose.types import base_name
@@ -38,6 +39,7 @@ class _State:
     operation: str
     steps: tuple[str, ...]
     provided: frozenset[tuple[int, str]] = frozenset()
+    contexts: PathContexts = frozenset()
 
 
 def check_satisfiability(supergraph: Supergraph, subgraphs: list[Subgraph]
@@ -51,9 +53,11 @@ class _Walk:
         self.supergraph = supergraph
         self.subgraphs = subgraphs
         self.errors: list[CompositionError] = []
-        self.visited: set[tuple[str, tuple[int, ...], frozenset[tuple[int, str]]]] = set()
+        self.visited: set[tuple[str, tuple[int, ...], frozenset[tuple[int, str]],
+                               PathContexts]] = set()
         self.stack: list[_State] = []
         self.reach = Reach(supergraph, subgraphs)
+        self.contexts = ContextRules(supergraph, self.reach)
 
     def run(self) -> list[CompositionError]:
         for operation, root in self.supergraph.roots():
@@ -61,7 +65,7 @@ class _Walk:
             self._push(_State(root, options, operation, ()))
         while self.stack:  # depth first, last transition first: Apollo's order of discovery
             state = self.stack.pop()
-            key = (state.type, state.options, state.provided)
+            key = (state.type, state.options, state.provided, state.contexts)
             if key not in self.visited:
                 self.visited.add(key)
                 self._visit(state)
@@ -79,7 +83,8 @@ class _Walk:
             if _inaccessible(field.directives) or self._hidden(field):
                 continue
             resolving = [i for i in reachable
-                         if self.reach.resolves(i, merged.name, name, state.provided)]
+                         if self.reach.resolves(i, merged.name, name, state.provided)
+                         and self.contexts.failure(state.contexts, i, merged.name, name) is None]
             step = field_step(self.supergraph, field)
             if not resolving:
                 if not abstract:
@@ -92,8 +97,9 @@ class _Walk:
             if target is not None and target.kind in _COMPOSITE:
                 provided = self._provided_below(merged.name, name, target.name, resolving,
                                                 state.provided)
+                contexts = self.contexts.entered(state.contexts, merged.name, tuple(resolving))
                 self._push(_State(target.name, tuple(resolving), state.operation,
-                                  (*state.steps, step), provided))
+                                  (*state.steps, step), provided, contexts))
         if abstract:
             self._explode(state, merged, reachable)
 
@@ -109,7 +115,8 @@ class _Walk:
             inherited = {(i, f"{name}.{c.removeprefix(prefix)}") for i, c in state.provided
                          if c.startswith(prefix)}
             self._push(_State(name, tuple(options), state.operation,
-                              (*state.steps, f"... on {name}"), state.provided | inherited))
+                              (*state.steps, f"... on {name}"), state.provided | inherited,
+                              state.contexts))
 
     def _runtime_types(self, index: int, abstract: str) -> list[str]:
         """Objects subgraph ``index`` may return for ``abstract`` (sorted)."""
@@ -166,7 +173,11 @@ class _Walk:
         blocks: dict[int, str] = {}
         for option, reachable in closures.items():
             for index in reachable:
-                reasons = [resolution_reason(self.subgraphs[index], merged.name, field.name,
+                unset = self.contexts.failure(state.contexts, index, merged.name,
+                                              field.name) == UNSET
+                reasons = [f'could not find a match for required context for field '
+                           f'"{merged.name}.{field.name}".' if unset else
+                           resolution_reason(self.subgraphs[index], merged.name, field.name,
                                              self.reach.overridden(index, merged.name, field.name))]
                 if index == option:
                     reasons += move_reasons(self.reach, index, merged.name, field.name, reachable)

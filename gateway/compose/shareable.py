@@ -4,6 +4,7 @@ A field is shareable when it, or its type definition, carries ``@shareable``, wh
 of a ``@key`` (keys are how subgraphs meet), or when it is external yet ``@provides``-ed.
 """
 
+from gateway.compose.context_checks import parse_context
 from gateway.compose.fieldset import field_coordinates
 from gateway.compose.model import Subgraph
 from gateway.compose.types import base_name
@@ -50,7 +51,8 @@ def provided_fields(subgraph: Subgraph) -> set[str]:
 
 def used_fields(subgraph: Subgraph) -> set[str]:
     """Coordinates Apollo counts as used: named by a ``@key``, ``@requires`` or ``@provides``
-    of the subgraph (an interface's field with its implementations' copies), and every field
+    of the subgraph or a ``@fromContext`` selection (an interface's field with its
+    implementations' copies), and every field
     implementing an interface field (an overridden one stays in its subgraph's plan then)."""
     used = provided_fields(subgraph)
     for typedef in subgraph.types.values():
@@ -59,9 +61,28 @@ def used_fields(subgraph: Subgraph) -> set[str]:
         for field in typedef.fields.values():
             if field.requires is not None:
                 used |= field_coordinates(field.requires, typedef.name, subgraph.types)
+    used |= _context_selections(subgraph)
     interfaces = {n for n, t in subgraph.types.items() if t.kind == "interface"}
     for typedef in subgraph.types.values():
         for interface in set(typedef.interfaces) & interfaces:
             fields = subgraph.types[interface].fields
             used |= {f"{typedef.name}.{name}" for name in typedef.fields if name in fields}
+    return used
+
+
+def _context_selections(subgraph: Subgraph) -> set[str]:
+    """Fields a ``@fromContext`` selection reads on the types setting its context."""
+    used: set[str] = set()
+    for typedef in subgraph.types.values():
+        for field in typedef.fields.values():
+            for argument in field.args.values():
+                context, selection = parse_context(argument.from_context or "")
+                if not context or not selection:
+                    continue
+                selection = selection.strip()
+                if selection.startswith("{"):
+                    selection = selection[1:-1]
+                for setter in subgraph.types.values():
+                    if context in setter.contexts:
+                        used |= field_coordinates(selection, setter.name, subgraph.types)
     return used
