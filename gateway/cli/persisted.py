@@ -4,10 +4,11 @@
 JSON, or a ``.graphql`` document of named operations) on the app's safelist;
 ``--safelist-only`` makes the app run nothing else (an ERP connector), ``--no-safelist-only``
 lifts that. Every operation must parse or nothing is stored; one that does not validate
-against the schema (``--supergraph FILE``, default the platform's own) is stored with a
-warning, since it may target a subgraph or field about to be published, and the gateway
-validates every request anyway. A sandbox app's safelist is kept in the sandbox database,
-where its tokens act.
+against the schema is stored with a warning, since it may target a subgraph or field about
+to be published, and the gateway validates every request anyway. The schema is
+``--supergraph FILE``, else the supergraph version the deployment serves (``loopgate
+supergraph publish``), else the platform's own. A sandbox app's safelist is kept in the
+sandbox database, where its tokens act.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from gateway.federation import Supergraph
 from gateway.persisted import admin
 from gateway.persisted.manifest import ManifestError, SafelistOperation, read_manifest
 from gateway.persisted.operations import parse_document
+from gateway.supergraph_versions import SupergraphVersions
 from schema.kernel.sandbox import Databases
 
 
@@ -39,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     push.add_argument("file", type=Path, metavar="FILE",
                       help="Apollo persisted query manifest (JSON) or a .graphql document")
     push.add_argument("--supergraph", type=Path, metavar="FILE",
-                      help="validate against this supergraph (default: the platform's)")
+                      help="validate against this supergraph (default: the version served, "
+                           "else the platform's)")
     _mode_argument(push, required=False)
     push.set_defaults(run=run_push)
 
@@ -99,13 +102,17 @@ def read_operations(path: Path) -> list[SafelistOperation]:
         raise CliError(f"invalid manifest '{path}': {exc}") from exc
 
 
-def schema_for(path: Path | None) -> GraphQLSchema:
-    """The API schema operations are checked against: the file's, or the platform's."""
+async def schema_for(db: AsyncDatabase, path: Path | None) -> tuple[GraphQLSchema, str]:
+    """The API schema operations are checked against, and what it is: the file's, else the
+    supergraph version the deployment serves, else the platform's own composition."""
     if path is not None:
-        return load_supergraph(path).api_schema
+        return load_supergraph(path).api_schema, f"supergraph file {path}"
+    current = await SupergraphVersions(db).current()
+    if current is not None:
+        return Supergraph.parse(current.sdl).api_schema, f"supergraph version {current.version}"
     from gateway.platform import compose_platform  # composing takes seconds: only here
 
-    return Supergraph.parse(compose_platform()).api_schema
+    return Supergraph.parse(compose_platform()).api_schema, "the platform's supergraph"
 
 
 def warn_invalid(operations: list[SafelistOperation], schema: GraphQLSchema) -> int:
@@ -123,10 +130,13 @@ def warn_invalid(operations: list[SafelistOperation], schema: GraphQLSchema) -> 
 
 def run_push(args: argparse.Namespace) -> int:
     operations = read_operations(args.file)
-    warn_invalid(operations, schema_for(args.supergraph))
 
     async def push(db: AsyncDatabase) -> admin.PushResult:
         app = await find_app(db, args.client)
+        schema, source = await schema_for(db, args.supergraph)
+        console_err.print(f"checking {len(operations)} operations against {source}",
+                          highlight=False)
+        warn_invalid(operations, schema)
         return await admin.push(app.db, app.client_id, operations, args.safelist_only)
 
     result = with_database(args, push)

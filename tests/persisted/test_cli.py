@@ -119,6 +119,17 @@ def test_operations_that_do_not_validate_are_stored_with_a_warning(
     assert len(_listed(capsys, flags, client)["operations"]) == 2
 
 
+def test_push_checks_against_the_supergraph_version_served(
+        capsys: pytest.CaptureFixture, flags: list[str], files: dict[str, Path]) -> None:
+    client = _client(capsys, flags)
+    assert main(["supergraph", "publish", str(SUPERGRAPH), *flags]) == 0
+    capsys.readouterr()
+    assert main(["persisted", "push", str(files["json"]), "--client", client, *flags]) == 0
+    err = capsys.readouterr().err
+    assert "checking 2 operations against supergraph version 1" in err
+    assert "warning:" not in err
+
+
 def _one_line_error(capsys: pytest.CaptureFixture, expected: str) -> None:
     err = capsys.readouterr().err
     assert expected in err, err
