@@ -25,6 +25,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` and its live descendants (a gateway that forks workers)."""
+    total = cpu_seconds(pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                total += tree_cpu_seconds(int(child))
+            except FileNotFoundError:  # it ended meanwhile
+                continue
+    return total
+
+
 @contextmanager
 def running(name: str, command: Sequence[str], ready_url: str, *, env: dict | None = None,
             timeout: float = 60.0, log_dir: Path) -> Iterator[subprocess.Popen]:

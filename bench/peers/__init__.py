@@ -1,0 +1,1 @@
+"""``python -m bench.peers``: Loopgate against Apollo Gateway, Hive Gateway and Hive Router."""
