@@ -33,6 +33,16 @@ class EntityInputSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ContextRewrite:
+    """A ``@fromContext`` value of an entity fetch: variable ``variable`` takes ``fields``
+    of the object ``levels`` objects above each entity (lists don't count as levels)."""
+
+    variable: str
+    levels: int
+    fields: tuple[InputField, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Rename:
     """In a fetch's answer, objects of ``typename`` at ``path`` hold ``key`` under ``alias``."""
 
@@ -47,7 +57,8 @@ class Fetch:
     """One request to one subgraph; ``inputs`` is set for ``_entities`` fetches.
 
     ``condition`` lists ``(variable, include_when)`` pairs that must all hold for the fetch
-    to be sent (its whole selection is under those ``@include``/``@skip``).
+    to be sent (its whole selection is under those ``@include``/``@skip``); ``contexts`` are
+    the ``@fromContext`` values an entity fetch passes as variables.
     """
 
     id: int
@@ -59,6 +70,7 @@ class Fetch:
     inputs: Mapping[str, EntityInputSpec] | None = None
     renames: tuple[Rename, ...] = ()
     condition: tuple[tuple[str, bool], ...] = ()
+    contexts: tuple[ContextRewrite, ...] = ()
 
     kind = "Fetch"
 

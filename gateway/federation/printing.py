@@ -3,6 +3,7 @@
 from typing import Any
 
 from .plan import (
+    ContextRewrite,
     EntityInputSpec,
     Fetch,
     Flatten,
@@ -48,6 +49,8 @@ def _node_text(node: PlanNode, depth: int, lines: list[str]) -> None:
             for spec in node.inputs.values():
                 lines.append(f"{inner}{_INDENT}{_input_text(spec)}")
             lines.append(f"{inner}}} =>")
+        for context in node.contexts:
+            lines.append(f"{inner}${context.variable} = {_context_path(context)}")
         lines.extend(f"{inner}{line}" for line in node.operation.splitlines())
         lines.append(f"{pad}}},")
 
@@ -64,6 +67,11 @@ def _fields_text(fields: tuple[InputField, ...]) -> str:
             text += " { " + _fields_text(item.children) + " }"
         parts.append(text)
     return " ".join(parts)
+
+
+def _context_path(context: ContextRewrite) -> str:
+    """Where a context value is read, Apollo-style: ``../../field``."""
+    return "../" * context.levels + _fields_text(context.fields)
 
 
 def plan_to_json(plan: QueryPlan) -> dict[str, Any]:
@@ -98,5 +106,14 @@ def _fetch_json(node: Fetch) -> dict[str, Any]:
         result["requires"] = [
             {"typename": typename, "as": spec.typename, "fields": _fields_text(spec.fields)}
             for typename, spec in node.inputs.items()
+        ]
+    if node.contexts:
+        result["contextRewrites"] = [
+            {
+                "kind": "KeyRenamer",
+                "path": [".."] * context.levels + [_fields_text(context.fields)],
+                "renameKeyTo": context.variable,
+            }
+            for context in node.contexts
         ]
     return result

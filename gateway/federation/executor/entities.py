@@ -5,7 +5,7 @@ from typing import Any
 
 import orjson
 
-from ..plan import EntityInputSpec, InputField, Rename
+from ..plan import ContextRewrite, EntityInputSpec, InputField, Rename
 
 Path = tuple[str | int, ...]
 
@@ -35,6 +35,66 @@ def _collect(value: Any, path: tuple[str, ...], index: int, found: list[dict[str
             _collect(value, path, index + 1, found)
         return
     _collect(value.get(segment), path, index + 1, found)
+
+
+def context_batches(
+    data: Any, path: tuple[str, ...], contexts: tuple[ContextRewrite, ...]
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Objects at ``path`` grouped by their ``@fromContext`` values (variable → value).
+
+    Each object's values are read from its enclosing objects; objects sharing them go in one
+    ``_entities`` call, the others in calls of their own (a variable holds one value).
+    """
+    batches: dict[bytes, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    found: list[tuple[dict[str, Any], tuple[dict[str, Any], ...]]] = []
+    _collect_enclosed(data, path, 0, (), found)
+    for obj, enclosing in found:
+        values = {context.variable: _context_value(enclosing, context) for context in contexts}
+        marker = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
+        batch = batches.get(marker)
+        if batch is None:
+            batches[marker] = (values, [obj])
+        else:
+            batch[1].append(obj)
+    return list(batches.values())
+
+
+def _collect_enclosed(
+    value: Any,
+    path: tuple[str, ...],
+    index: int,
+    enclosing: tuple[dict[str, Any], ...],
+    found: list[tuple[dict[str, Any], tuple[dict[str, Any], ...]]],
+) -> None:
+    """Like :func:`collect`, keeping the objects each found object sits in (outermost first)."""
+    if isinstance(value, list):
+        for item in value:
+            _collect_enclosed(item, path, index, enclosing, found)
+        return
+    if not isinstance(value, dict):
+        return
+    while index < len(path) and path[index] == "@":
+        index += 1
+    if index == len(path):
+        found.append((value, enclosing))
+        return
+    segment = path[index]
+    if segment[0] == "|":
+        if value.get("__typename") in segment[2:-1].split(","):
+            _collect_enclosed(value, path, index + 1, enclosing, found)
+        return
+    _collect_enclosed(value.get(segment), path, index + 1, (*enclosing, value), found)
+
+
+def _context_value(enclosing: tuple[dict[str, Any], ...], context: ContextRewrite) -> Any:
+    if context.levels > len(enclosing):
+        return None
+    source = enclosing[-context.levels]
+    for item in context.fields:
+        if item.key in source:
+            value = source[item.key]
+            return _copy_value(value, item.children) if item.children is not None else value
+    return None
 
 
 def response_paths(data: Any, path: tuple[str, ...]) -> dict[int, Path]:

@@ -10,7 +10,14 @@ from graphql import execute_sync
 from ...transports.base import SubgraphRequest, SubgraphUnavailable
 from ..plan import Fetch, Flatten, PlanNode, QueryPlan, Sequence
 from .complete import complete_root
-from .entities import apply_renames, collect, merge, representations, response_paths
+from .entities import (
+    apply_renames,
+    collect,
+    context_batches,
+    merge,
+    representations,
+    response_paths,
+)
 from .errors import entity_errors, root_errors, timeout_error, unavailable_error
 from .violations import first_violation
 
@@ -83,8 +90,7 @@ class _Run:
                 remaining = self.deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError
-                response = await asyncio.wait_for(self.fetch(request),
-                                                  remaining + CANCEL_GRACE_S)
+                response = await asyncio.wait_for(self.fetch(request), remaining + CANCEL_GRACE_S)
         except TimeoutError:
             self.errors.append(timeout_error(fetch.subgraph))
             return None
@@ -127,12 +133,25 @@ class _Run:
         fetch = node.node
         if fetch.condition and self.excluded(fetch):
             return
-        reps, targets = representations(collect(self.data, node.path), fetch.inputs or {})
+        if fetch.contexts:
+            batches = context_batches(self.data, node.path, fetch.contexts)
+            await asyncio.gather(*(self.entities(node, objs, values) for values, objs in batches))
+            return
+        await self.entities(node, collect(self.data, node.path), None)
+
+    async def entities(
+        self, node: Flatten, objects: list[dict[str, Any]], extra: Mapping[str, Any] | None
+    ) -> None:
+        """One ``_entities`` call for ``objects``; ``extra`` holds ``@fromContext`` values."""
+        fetch = node.node
+        reps, targets = representations(objects, fetch.inputs or {})
         if not reps:
             return
         variables = {
             name: self.variables[name] for name in fetch.variable_names if name in self.variables
         }
+        if extra:
+            variables.update(extra)
         variables["representations"] = reps
         response = await self.request(fetch, variables)
         if response is None:

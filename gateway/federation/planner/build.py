@@ -23,15 +23,25 @@ from graphql import (
     VariableNode,
     Visitor,
     parse,
+    parse_type,
     print_ast,
     visit,
 )
 
-from ..plan import EntityInputSpec, Fetch, Flatten, InputField, Parallel, PlanNode, Sequence
+from ..plan import (
+    ContextRewrite,
+    EntityInputSpec,
+    Fetch,
+    Flatten,
+    InputField,
+    Parallel,
+    PlanNode,
+    Sequence,
+)
 from ..supergraph import Supergraph
 from .condition import fetch_condition
 from .conflicts import resolve_conflicts
-from .groups import FetchGroup
+from .groups import ContextInput, FetchGroup
 from .passes import optimise
 from .schedule import schedule
 from .tree import SelectionTree
@@ -87,6 +97,7 @@ def _fetch(
     definitions = [variables[name] for name in used if name in variables]
     if group.is_entity:
         definitions.insert(0, _REPRESENTATIONS)
+        definitions.extend(_context_definition(context) for context in group.contexts)
         selection = SelectionSetNode(selections=(_entities_field(selection),))
     name = None
     if operation_name:
@@ -121,6 +132,18 @@ def _fetch(
         else None,
         renames=renames,
         condition=condition,
+        contexts=tuple(
+            ContextRewrite(context.variable, context.levels, _input_fields(context.fields))
+            for context in group.contexts
+        ),
+    )
+
+
+def _context_definition(context: ContextInput) -> VariableDefinitionNode:
+    return VariableDefinitionNode(
+        variable=VariableNode(name=NameNode(value=context.variable)),
+        type=parse_type(context.type),
+        directives=(),
     )
 
 

@@ -23,6 +23,18 @@ class EntityInput:
 
 
 @dataclass(eq=False)
+class ContextInput:
+    """A ``@fromContext`` value an entity fetch sends as variable ``variable`` (GraphQL type
+    ``type``): ``fields`` read from the object ``levels`` objects above each entity."""
+
+    variable: str
+    type: str
+    levels: int
+    fields: SelectionTree
+    signature: str
+
+
+@dataclass(eq=False)
 class FetchGroup:
     id: int
     subgraph: str
@@ -32,6 +44,7 @@ class FetchGroup:
     deps: set["FetchGroup"] = field(default_factory=set)
     tree: SelectionTree = field(default_factory=SelectionTree)
     inputs: dict[str, EntityInput] = field(default_factory=dict)
+    contexts: list[ContextInput] = field(default_factory=list)
     children: dict[tuple[str, tuple[str, ...], frozenset[int], int], "FetchGroup"] = field(
         default_factory=dict
     )

@@ -17,7 +17,9 @@ Provided = dict[str, "Provided"]
 
 
 class SchemaIndex:
-    """Field return types, list depths, interfaces, possible types and ``@provides`` trees."""
+    """Field return types, list depths, interfaces, possible types, ``@provides`` trees and
+    the subgraphs each type can be jumped into (``keyed``: those with a resolvable key), and
+    per ``@context`` the types whose objects set it (abstract ones with their members)."""
 
     def __init__(self, supergraph: Supergraph) -> None:
         self.supergraph = supergraph
@@ -26,6 +28,10 @@ class SchemaIndex:
         self.interfaces: dict[str, tuple[str, ...]] = {}
         self.provided: dict[tuple[str, str, str], Provided] = {}
         self.possible: dict[str, frozenset[str]] = {}
+        self.keyed: dict[str, frozenset[str]] = {
+            name: frozenset(graph for graph, info in model.graphs.items() if info.resolvable_keys)
+            for name, model in self.types.items()
+        }
         for name, named in supergraph.schema.type_map.items():
             if name.startswith("__") or name not in self.types:
                 continue
@@ -37,6 +43,10 @@ class SchemaIndex:
                         get_named_type(field.type).name,
                         _list_depth(field.type),
                     )
+        self.context_types = {
+            name: frozenset(types).union(*(self.possible.get(t, ()) for t in types))
+            for name, types in supergraph.contexts.items()
+        }
         for model in self.types.values():
             for field_model in model.fields.values():
                 for graph, info in field_model.graphs.items():

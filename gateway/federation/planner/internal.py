@@ -1,4 +1,4 @@
-"""Selections the planner adds itself: entity keys and ``@requires`` fields.
+"""Selections the planner adds itself: entity keys, ``@requires`` fields, context values.
 
 Fields with arguments get a stable alias (``lg_<name>_<hash>``) so they never collide with
 the client's own selection of the same field with other arguments.
@@ -9,6 +9,7 @@ import zlib
 from graphql import FieldNode, InlineFragmentNode, SelectionSetNode, print_ast
 
 from .operation import NField, NFragment, NSelection
+from .tree import SelectionTree
 
 
 def internal_selections(selection_set: SelectionSetNode) -> tuple[NSelection, ...]:
@@ -27,3 +28,16 @@ def internal_selections(selection_set: SelectionSetNode) -> tuple[NSelection, ..
             condition = node.type_condition.name.value if node.type_condition else None
             result.append(NFragment(condition, (), internal_selections(node.selection_set)))
     return tuple(result)
+
+
+def add_input(tree: SelectionTree, selections: tuple[NSelection, ...]) -> None:
+    """Record planner-added selections in a representation (or context value) tree."""
+    for selection in selections:
+        if isinstance(selection, NFragment):
+            add_input(tree.fragment(selection.type_condition), selection.selections)
+            continue
+        entry = tree.add_field(
+            selection.key, selection.name, selection.alias, has_children=bool(selection.selections)
+        )
+        if entry.sub is not None:
+            add_input(entry.sub, selection.selections)

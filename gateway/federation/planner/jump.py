@@ -4,7 +4,9 @@ A target is a subgraph resolving the field with a resolvable key for the type (o
 interface the type implements, when that subgraph sees it as an ``@interfaceObject``).
 Targets whose key the current fetch already holds win; otherwise the key fields are placed
 first (a chain of jumps). ``@requires`` fields are placed at the same position before the
-jump, and the new fetch depends on every fetch they landed in.
+jump, and the new fetch depends on every fetch they landed in. A field with ``@fromContext``
+arguments always jumps (into its own subgraph too): the values are read from an enclosing
+object, so they exist only once an earlier fetch has answered (see :mod:`.context`).
 """
 
 from dataclasses import dataclass
@@ -14,10 +16,11 @@ from graphql import FieldNode, InlineFragmentNode, SelectionSetNode
 
 from ..errors import PlanningError
 from ..supergraph import EntityKey, FieldModel
+from .context import PlacedContext, bind_contexts, place_contexts
 from .groups import EntityInput, FetchGroup
 from .index import Provided
-from .internal import internal_selections
-from .operation import NField, NFragment, NSelection
+from .internal import add_input, internal_selections
+from .operation import NField, NSelection
 from .position import Position
 from .scoring import score
 from .tree import SelectionTree
@@ -83,14 +86,33 @@ def jump_to_interface(walker: "Walker", pos: Position, selections: tuple[NSelect
     graph, key = options[0]
     child = _prepare(walker, pos, graph, key, name, None)
     sub = _conditioned(child.tree.fragment(name), pos)
-    walker.walk(Position(child, sub, name, pos.path), selections)
+    entered = Position(child, sub, name, pos.path, candidates=pos.candidates, parent=pos.parent)
+    walker.walk(entered, selections)
 
 
 def _jump_to(walker: "Walker", pos: Position, field: NField, target: _Target) -> None:
-    requires = target.field.graphs[target.subgraph].requires
-    child = _prepare(walker, pos, target.subgraph, target.key, target.type_name, requires)
+    info = target.field.graphs[target.subgraph]
+    contexts: list[PlacedContext] = []
+    context_deps: set[FetchGroup] = set()
+    if info.context_arguments:
+        contexts, context_deps = place_contexts(walker, pos, field.name, info.context_arguments)
+    child = _prepare(
+        walker, pos, target.subgraph, target.key, target.type_name, info.requires, context_deps
+    )
+    if contexts:
+        field = bind_contexts(child, field, contexts)
     sub = _conditioned(child.tree.fragment(target.type_name), pos)
-    walker.walk_field(Position(child, sub, target.type_name, pos.path, requires_ok=True), field)
+    entered = Position(
+        child,
+        sub,
+        target.type_name,
+        pos.path,
+        requires_ok=True,
+        candidates=pos.candidates,
+        parent=pos.parent,
+        context_ready=bool(contexts),
+    )
+    walker.walk_field(entered, field)
 
 
 def _prepare(
@@ -100,13 +122,15 @@ def _prepare(
     key: EntityKey,
     target_type: str,
     requires: SelectionSetNode | None,
+    context_deps: set[FetchGroup] | None = None,
 ) -> FetchGroup:
-    """Place key (and required) fields at ``pos`` and return the entity fetch to jump into."""
-    plain = pos.at(conditions=(), requires_ok=False)
+    """Place key (and required) fields at ``pos`` and return the entity fetch to jump into;
+    it also waits for ``context_deps`` (the fetches reading its ``@fromContext`` values)."""
+    plain = pos.at(conditions=(), requires_ok=False, context_ready=False)
     key_selections = internal_selections(key.selection)
-    deps = set()
+    deps = set(context_deps or ())
     if not _in_inputs(pos, key.selection):
-        deps = walker.place_tracked(plain, key_selections)
+        deps |= walker.place_tracked(plain, key_selections)
     walker.mark(pos.group)
     pos.tree.add_typename()
     required = internal_selections(requires) if requires is not None else ()
@@ -120,8 +144,8 @@ def _prepare(
             break
         variant += 1
     entity_input = child.inputs.setdefault(pos.type_name, EntityInput(target_type))
-    _add_input(entity_input.fields, key_selections)
-    _add_input(entity_input.fields, required)
+    add_input(entity_input.fields, key_selections)
+    add_input(entity_input.fields, required)
     entity_input.key_names.update(_top_names(key.selection))
     return child
 
@@ -138,18 +162,6 @@ def _conditioned(tree: SelectionTree, pos: Position) -> SelectionTree:
     return tree
 
 
-def _add_input(tree: SelectionTree, selections: tuple[NSelection, ...]) -> None:
-    for selection in selections:
-        if isinstance(selection, NFragment):
-            _add_input(tree.fragment(selection.type_condition), selection.selections)
-            continue
-        entry = tree.add_field(
-            selection.key, selection.name, selection.alias, has_children=bool(selection.selections)
-        )
-        if entry.sub is not None:
-            _add_input(entry.sub, selection.selections)
-
-
 def _top_names(selection_set: SelectionSetNode) -> list[str]:
     return [n.name.value for n in selection_set.selections if isinstance(n, FieldNode)]
 
@@ -159,7 +171,8 @@ def targets_for(walker: "Walker", type_name: str, here: str, model: FieldModel) 
     types = walker.index.types
     found: list[_Target] = []
     for graph, info in model.graphs.items():
-        if not info.resolvable or (graph == here and info.requires is None):
+        stays = info.requires is None and not info.context_arguments
+        if not info.resolvable or (graph == here and stays):
             continue
         type_info = types[type_name].graphs.get(graph)
         for key in type_info.resolvable_keys if type_info else ():
@@ -216,7 +229,12 @@ def _local(
             return False
         info = model.graphs.get(graph)
         provided_here = provided is not None and node.name.value in provided
-        if info is None or info.requires is not None or not (info.resolvable or provided_here):
+        if (
+            info is None
+            or info.requires is not None
+            or info.context_arguments
+            or not (info.resolvable or provided_here)
+        ):
             return False
         if node.selection_set is not None:
             child_type, _ = walker.index.field_types[(type_name, node.name.value)]

@@ -19,7 +19,11 @@ class Position:
     ``path`` is the response path of the object (``@`` marks lists, ``|[T]`` type filters);
     ``provided`` lists ``@provides`` fields usable here; ``conditions`` are the enclosing
     fragments' ``@skip``/``@include`` (re-applied when a field moves to another fetch);
-    ``requires_ok`` is true at the top of an entity fetch whose inputs carry the requirements.
+    ``requires_ok`` is true at the top of an entity fetch whose inputs carry the requirements;
+    ``candidates`` are the subgraphs the path to this object could have ended in (the current
+    one, others resolving a shareable field, and entity jumps), which narrows partial unions;
+    ``parent`` is the enclosing object's position (where ``@fromContext`` values are read) and
+    ``context_ready`` marks the top of an entity fetch that passes a field's context values.
     """
 
     group: FetchGroup
@@ -30,6 +34,9 @@ class Position:
     conditions: Conditions = ()
     type_filter: str | None = None
     requires_ok: bool = False
+    candidates: frozenset[str] = frozenset()
+    parent: "Position | None" = None
+    context_ready: bool = False
 
     def child_path(self, key: str, list_depth: int) -> tuple[str, ...]:
         filtered = (f"|[{self.type_filter}]",) if self.type_filter else ()

@@ -46,7 +46,10 @@ def plan_root(
         tree = group.tree
         for directives, key in conditions:
             tree = tree.fragment(None, directives, key)
-        walker.walk_field(Position(group, tree, root_type, (), conditions=conditions), field)
+        position = Position(
+            group, tree, root_type, (), conditions=conditions, candidates=frozenset(resolvers)
+        )
+        walker.walk_field(position, field)
 
 
 def _best(

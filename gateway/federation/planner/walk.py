@@ -80,6 +80,8 @@ class Walker:
         info = model.graphs.get(pos.group.subgraph)
         if info is None or (info.requires is not None and not pos.requires_ok):
             return False
+        if info.context_arguments and not pos.context_ready:
+            return False
         return info.resolvable or (pos.provided is not None and model.name in pos.provided)
 
     def mark(self, group: FetchGroup) -> None:
@@ -122,9 +124,26 @@ class Walker:
             child_type = local_type
         provided = self._provided(pos, field.name)
         child = Position(
-            pos.group, entry.sub, child_type, pos.child_path(field.key, depth), provided
+            pos.group,
+            entry.sub,
+            child_type,
+            pos.child_path(field.key, depth),
+            provided,
+            candidates=self._reach(pos, model),
+            parent=pos,
         )
         self.walk(child, field.selections)
+
+    def _reach(self, pos: Position, model: FieldModel) -> frozenset[str]:
+        """Subgraphs the path through this field could end in: resolvers of the field that
+        are already candidates for the parent, or that the parent entity can jump into."""
+        here = pos.group.subgraph
+        keyed = self.index.keyed[pos.type_name]
+        return frozenset(
+            graph
+            for graph in model.resolvers
+            if graph == here or graph in pos.candidates or graph in keyed
+        )
 
     def _local_type(self, graph: str, model: FieldModel) -> str | None:
         """The object type a subgraph declares where the supergraph has an abstract one."""
@@ -173,7 +192,12 @@ class Walker:
             return True
         info = model.graphs.get(graph)
         provided_here = provided is not None and selection.name in provided
-        if info is not None and info.requires is None and (info.resolvable or provided_here):
+        if (
+            info is not None
+            and info.requires is None
+            and not info.context_arguments
+            and (info.resolvable or provided_here)
+        ):
             return True
         return bool(targets_for(self, type_name, graph, model))
 
@@ -197,9 +221,10 @@ class Walker:
             tree = group.tree
             for directives, key in pos.conditions:
                 tree = tree.fragment(None, directives, key)
-            self.walk_field(
-                Position(group, tree, pos.type_name, (), conditions=pos.conditions), field
+            root = Position(
+                group, tree, pos.type_name, (), conditions=pos.conditions, candidates=pos.candidates
             )
+            self.walk_field(root, field)
         finally:
             self.in_progress.discard(guard)
 
@@ -207,6 +232,8 @@ class Walker:
         self.mark(pos.group)
         pos.tree.add_typename()
         possible = self.supergraph.possible_in_graph.get((pos.type_name, pos.group.subgraph), ())
+        if len(pos.candidates) > 1 and self.index.types[pos.type_name].kind == "union":
+            possible = self._shared_members(pos, possible)
         if not possible or self._uniform(pos, possible, selections):
             self._walk_interface_fields(pos, selections)
             return
@@ -214,6 +241,17 @@ class Walker:
             if _selects_fields(self.index, selections, type_name):
                 sub = pos.tree.fragment(type_name)
                 self.walk(pos.at(tree=sub, type_name=type_name, type_filter=type_name), selections)
+
+    def _shared_members(self, pos: Position, possible: frozenset[str]) -> frozenset[str]:
+        """A partial union (members differ per subgraph) reached on a path several subgraphs
+        could serve keeps only the members all of them know, as Apollo Router and Hive Router
+        do: the answer must not depend on which subgraph the plan happens to pick. Fragments
+        on the other members are not fetched, so their fields answer null."""
+        for graph in pos.candidates:
+            members = self.supergraph.possible_in_graph.get((pos.type_name, graph))
+            if members:
+                possible = possible & members
+        return possible
 
     def _uniform(
         self, pos: Position, possible: frozenset[str], selections: tuple[NSelection, ...]
@@ -234,7 +272,12 @@ class Walker:
             for type_name in (pos.type_name, *possible):
                 model = self.supergraph.field(type_name, selection.name)
                 info = model.graphs.get(graph) if model else None
-                if info is None or info.requires is not None or not (info.resolvable or provided):
+                if (
+                    info is None
+                    or info.requires is not None
+                    or info.context_arguments
+                    or not (info.resolvable or provided)
+                ):
                     return False
         return True
 

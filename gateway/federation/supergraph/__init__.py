@@ -12,16 +12,28 @@ from graphql import GraphQLError, GraphQLSchema, build_ast_schema, parse
 from ..errors import SupergraphError
 from ._directives import directive_names
 from .api_schema import build_api_schema
+from .contexts import check_context_arguments, read_contexts, read_join_directives
 from .join_graph import read_graphs
 from .loader import load_types, possible_types_per_graph
-from .model import EntityKey, FieldInGraph, FieldModel, SubgraphInfo, TypeInGraph, TypeModel
+from .model import (
+    ContextArgument,
+    EntityKey,
+    FieldInGraph,
+    FieldModel,
+    JoinDirective,
+    SubgraphInfo,
+    TypeInGraph,
+    TypeModel,
+)
 from .requirements import AccessRequirement, read_requirements
 
 __all__ = [
     "AccessRequirement",
+    "ContextArgument",
     "EntityKey",
     "FieldInGraph",
     "FieldModel",
+    "JoinDirective",
     "SubgraphInfo",
     "Supergraph",
     "TypeInGraph",
@@ -34,7 +46,9 @@ class Supergraph:
     """A loaded supergraph: the full schema, the client API schema and the federation model.
 
     ``types`` holds, per named type, which subgraphs define it and resolve each field;
-    ``type_requirements``/``field_requirements`` keep the auth directives for the auth layer.
+    ``type_requirements``/``field_requirements`` keep the auth directives for the auth layer;
+    ``contexts`` maps each ``@context`` name to the types setting it; ``join_directives`` keeps
+    every ``@join__directive`` application (known or not).
     """
 
     sdl: str
@@ -45,6 +59,8 @@ class Supergraph:
     possible_in_graph: Mapping[tuple[str, str], frozenset[str]]
     type_requirements: Mapping[str, AccessRequirement]
     field_requirements: Mapping[tuple[str, str], AccessRequirement]
+    contexts: Mapping[str, frozenset[str]]
+    join_directives: tuple[JoinDirective, ...]
 
     @classmethod
     def parse(cls, sdl: str) -> "Supergraph":
@@ -61,6 +77,9 @@ class Supergraph:
         join = names["join"]
         graphs = read_graphs(schema, join)
         types = load_types(schema, join, graphs)
+        join_directives = read_join_directives(schema, join, graphs)
+        contexts = read_contexts(schema, names.get("context"), join_directives)
+        check_context_arguments(types, contexts)
         type_requirements, field_requirements = read_requirements(schema, names)
         try:
             api_schema = build_api_schema(document, names)
@@ -75,6 +94,8 @@ class Supergraph:
             possible_in_graph=possible_types_per_graph(schema, types),
             type_requirements=type_requirements,
             field_requirements=field_requirements,
+            contexts=contexts,
+            join_directives=join_directives,
         )
 
     def field(self, type_name: str, field_name: str) -> FieldModel | None:

@@ -4,7 +4,8 @@ A field without ``@join__field`` is resolved by every subgraph defining its pare
 ``@join__field`` without a graph marks a field that only an ``@interfaceObject`` resolves.
 Overrides: the overridden subgraph loses the field (``usedOverridden`` keeps it only as a key);
 with a progressive ``overrideLabel`` the overriding subgraph wins outright (documented choice:
-no percentage routing, so plans stay deterministic and cacheable).
+no percentage routing, so plans stay deterministic and cacheable). ``contextArguments`` are
+the field's ``@fromContext`` arguments in that subgraph.
 """
 
 from typing import Any
@@ -14,7 +15,7 @@ from graphql import FieldNode, GraphQLField, GraphQLInputField
 from ..errors import SupergraphError
 from ._directives import applied
 from .fieldset import parse_field_set
-from .model import FieldInGraph, SubgraphInfo, TypeInGraph
+from .model import ContextArgument, FieldInGraph, SubgraphInfo, TypeInGraph
 
 
 def read_field_graphs(
@@ -70,4 +71,23 @@ def _field_in_graph(
         requires=parse_field_set(requires, f"{where} @requires") if requires else None,
         provides=parse_field_set(provides, f"{where} @provides") if provides else None,
         type=entry.get("type"),
+        context_arguments=tuple(
+            _context_argument(item, where) for item in entry.get("contextArguments") or ()
+        ),
     )
+
+
+def _context_argument(item: Any, where: str) -> ContextArgument:
+    """One ``join__ContextArgument``; its selection (``"{ prop }"`` or ``"... on T { prop }"``)
+    is read like a field set."""
+    if not isinstance(item, dict) or not all(
+        isinstance(item.get(key), str) for key in ("name", "type", "context", "selection")
+    ):
+        raise SupergraphError(f"invalid contextArguments entry {item!r}", where)
+    text = item["selection"].strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    selection = parse_field_set(text, f"{where} @fromContext")
+    if not selection.selections:
+        raise SupergraphError(f"empty context selection {item['selection']!r}", where)
+    return ContextArgument(item["name"], item["type"], item["context"], selection)

@@ -7,6 +7,7 @@ Subgraphs are identified everywhere by their *name* (``join__graph(name:)``), ne
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import SelectionSetNode
 
@@ -42,6 +43,35 @@ class TypeInGraph:
 
 
 @dataclass(frozen=True, slots=True)
+class ContextArgument:
+    """A ``@fromContext`` argument (``join__field(contextArguments:)``) of a field in a subgraph.
+
+    The supergraph drops the argument from the field; the gateway supplies it: ``selection`` is
+    read from the nearest ancestor object whose type sets ``context`` (``@context``) and sent
+    as a variable of GraphQL type ``type``.
+    """
+
+    name: str
+    type: str
+    context: str
+    selection: SelectionSetNode
+
+
+@dataclass(frozen=True, slots=True)
+class JoinDirective:
+    """One ``@join__directive`` application: a subgraph directive the supergraph carries along.
+
+    ``coordinate`` is where it was applied (``""`` for the schema, ``Type`` or
+    ``Type.field``); ``args`` are the directive's arguments, uninterpreted.
+    """
+
+    graphs: tuple[str, ...]
+    name: str
+    args: Mapping[str, Any]
+    coordinate: str
+
+
+@dataclass(frozen=True, slots=True)
 class FieldInGraph:
     """How one subgraph defines a field (``@join__field`` of that graph, or implied).
 
@@ -56,6 +86,7 @@ class FieldInGraph:
     requires: SelectionSetNode | None = None
     provides: SelectionSetNode | None = None
     type: str | None = None
+    context_arguments: tuple[ContextArgument, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ def merge_siblings(groups: list[FetchGroup]) -> bool:
 
 
 def _compatible(kept: FetchGroup, other: FetchGroup) -> bool:
+    if kept.contexts or other.contexts:  # their variable names and batching stay per fetch
+        return False
     for typename, entity_input in other.inputs.items():
         mine = kept.inputs.get(typename)
         if mine is None:
