@@ -23,7 +23,7 @@ from gateway.http.app import cors_middleware, graphql_route
 from gateway.http.endpoint import GraphQLEndpoint
 from gateway.http.graphiql import graphiql_routes
 from gateway.http.payment_notifications import payment_notification_routes
-from gateway.limits.budget import limits_by_database
+from gateway.limits.budget import limits_by_database, sweep_budgets
 from gateway.limits.caller import principal_caller
 from gateway.persisted import PersistedOperations
 from gateway.persisted.safelist import SAFELIST_INDEXES
@@ -64,7 +64,8 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
             await ensure_indexes(db, SAFELIST_INDEXES)
         await auth.start()
         tasks = [asyncio.create_task(auth.upkeep_forever()),
-                 *(asyncio.create_task(run_jobs_forever(on.db, on.jobs, on.sweeps))
+                 *(asyncio.create_task(run_jobs_forever(on.db, on.jobs,
+                                                        (*on.sweeps, sweep_budgets)))
                    for on in platform_jobs(databases))]
         try:
             yield

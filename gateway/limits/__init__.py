@@ -5,6 +5,11 @@ The stages, in the order a request meets them:
 * ``settings``: :class:`OperationLimits`, every ceiling with its default (``LOOPGATE_LIMITS``);
 * ``caller``: who is calling (an app by client id, an anonymous caller by address);
 * ``concurrency``: :class:`ConcurrencyLimiter`, operations in flight per app (HTTP 429);
+  ``shared_concurrency``: the same allowance shared by every process on one database;
+* ``budget``: :class:`~gateway.limits.budget.AppLimits`, each app's cost bucket (Shopify's
+  ``maximumAvailable``/``restoreRate``, ``extensions.cost``) and in-flight allowance, in
+  memory or shared through MongoDB (:mod:`schema.kernel.budget_slices`), asked once an
+  operation's cost is known;
 * ``measure``: an operation's shape from its syntax (depth, aliases, root fields);
 * ``directives`` and ``cost``: ``@cost``/``@listSize`` read from the supergraph, and the
   estimated cost of an operation with its variables;

@@ -34,8 +34,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from gateway.authorization.wiring import principal_of
 from gateway.limits.concurrency import ConcurrencyLimiter, Release
 from gateway.limits.settings import OperationLimits
-from gateway.limits.shared_concurrency import SharedConcurrency
-from schema.kernel.buckets import Clock, MemoryBuckets, MongoBuckets, Rate
+from gateway.limits.shared_concurrency import SharedConcurrency, sweep_idle_shares
+from schema.kernel.buckets import Clock, MemoryBuckets, MongoBuckets, Rate, sweep_full_buckets
 from schema.kernel.budget_slices import BudgetSlices
 from schema.kernel.sandbox import Databases
 
@@ -126,6 +126,11 @@ def limits_by_database(limits: OperationLimits,
         return sandbox if principal is not None and principal.sandbox else live
 
     return limits_for
+
+
+async def sweep_budgets(db: AsyncDatabase) -> int:
+    """Remove ``db``'s long-full buckets and long-idle shares; returns how many."""
+    return await sweep_full_buckets(db) + await sweep_idle_shares(db)
 
 
 def retry_after(seconds: float) -> int:

@@ -12,7 +12,8 @@ instead of queueing, so a flood from one app never delays another's requests beh
 The share is held until the operation's work has really ended, not until its answer left: an
 operation answered ``GATEWAY_TIMEOUT`` while its subgraph work still unwinds keeps counting,
 so an app cannot pile new work on top of work it abandoned. Only keys with operations running
-are kept in memory. The allowance is per process: N gateway processes allow N times it.
+are kept in memory. This limiter is one process's (the standalone gateway's); processes on
+one database share the allowance through :mod:`gateway.limits.shared_concurrency`.
 """
 
 from collections.abc import Callable

@@ -36,7 +36,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.limits.concurrency import Release
 from schema.kernel.buckets import Clock
-from schema.kernel.claims import update_claimed
+from schema.kernel.claims import CLAIM_RETENTION, update_claimed
 
 SHARES = "concurrency_shares"
 IDLE_S = 5.0
@@ -125,7 +125,7 @@ class SharedConcurrency:
             granted = (min(free_ops, need_ops + step_ops - 1),
                        max(need_cost, min(free_cost, need_cost + step_cost)),
                        now + 2 * self._longest_s)
-            return {"held": {**holders, self._holder: list(granted)}}
+            return _shares({**holders, self._holder: list(granted)}, now)
 
         await update_claimed(self._collection, self._db, key, change)
         if granted is None:
@@ -175,4 +175,20 @@ class SharedConcurrency:
         if mine is None or mine[2] != until:
             return None
         now = self._clock()
-        return {"held": {h: v for h, v in holders.items() if h != self._holder and v[2] > now}}
+        return _shares({h: v for h, v in holders.items() if h != self._holder and v[2] > now},
+                       now)
+
+
+def _shares(held: dict[str, list[Any]], now: float) -> dict[str, Any]:
+    """The document: each holder's ``[operations, cost, lease end]``, and when the last
+    lease ends (for :func:`sweep_idle_shares`)."""
+    return {"held": held, "until": max((v[2] for v in held.values()), default=now)}
+
+
+async def sweep_idle_shares(db: AsyncDatabase, clock: Clock = time.time) -> int:
+    """Delete the documents of apps whose last share ended longer ago than claims are kept
+    (anonymous callers are keyed by address, so there is one per address); returns how
+    many. A writer that read one just deleted writes it again with its own share only."""
+    cutoff = clock() - CLAIM_RETENTION.total_seconds()
+    result = await db[SHARES].delete_many({"until": {"$lt": cutoff}})
+    return result.deleted_count

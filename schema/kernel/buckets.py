@@ -17,9 +17,11 @@ clock runs ahead by ``s`` seconds adds at most ``s * per_second`` tokens once.
 
 :class:`MemoryBuckets` is the same for a process without a database (one process: the
 standalone gateway without ``--mongo``); it forgets full buckets, so its memory is bounded
-by the buckets being refilled.
+by the buckets being refilled. :func:`sweep_full_buckets` removes the documents of buckets
+that have long been full.
 """
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from schema.kernel.claims import update_claimed
+from schema.kernel.claims import CLAIM_RETENTION, update_claimed
 
 BUCKETS = "rate_buckets"
 
@@ -129,8 +131,22 @@ class MongoBuckets:
             nonlocal outcome
             stored = None if current is None else (current["level"], current["at"])
             outcome, changed = _settle(rate, stored, self._clock(), want, least, returning)
-            return {"level": outcome.left, "at": outcome.at} if changed else None
+            if not changed:
+                return None
+            full_in = rate.seconds_until(rate.maximum - outcome.left)
+            return {"level": outcome.left, "at": outcome.at,
+                    "fullAt": outcome.at + full_in if math.isfinite(full_in) else None}
 
         await update_claimed(self._collection, self._db, bucket, change)
         assert outcome is not None
         return outcome
+
+
+async def sweep_full_buckets(db: AsyncDatabase, clock: Clock = time.time) -> int:
+    """Delete the documents of buckets that have been full for longer than claims are kept
+    (a missing bucket is a full one), so keys seen once (an address that fetched a token)
+    do not pile up; returns how many. Safe beside writers: a writer that read a document
+    just deleted writes it again from the level it read, which was full."""
+    cutoff = clock() - CLAIM_RETENTION.total_seconds()
+    result = await db[BUCKETS].delete_many({"fullAt": {"$lt": cutoff}})
+    return result.deleted_count

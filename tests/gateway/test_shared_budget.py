@@ -19,8 +19,8 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.embedded.server import free_port
 from gateway.limits import OperationLimits
-from gateway.limits.budget import AppLimits, Refusal
-from gateway.limits.shared_concurrency import SharedConcurrency
+from gateway.limits.budget import AppLimits, Refusal, sweep_budgets
+from gateway.limits.shared_concurrency import SHARES, SharedConcurrency
 from schema.kernel.buckets import BUCKETS, MongoBuckets, Rate
 from schema.kernel.budget_slices import BudgetSlices
 from schema.kernel.claims import CLAIMS
@@ -221,3 +221,22 @@ async def test_serve_processes_share_each_apps_budget_and_the_sandbox_has_its_ow
             {"_id": f"cost:client:{issued.client.client_id}"})
     finally:
         await mongo.client.drop_database(Databases.beside(mongo.db).sandbox.name)
+
+
+async def test_long_full_buckets_and_long_ended_shares_are_swept(db: AsyncDatabase) -> None:
+    """Keys seen once (an address) do not pile up: a bucket full for over an hour and the
+    shares of an app whose last lease ended over an hour ago are deleted, nothing else."""
+    past = Clock()
+    past.now -= 3 * 3600
+    fast, slow = Rate(maximum=10, per_second=1), Rate(maximum=10, per_second=1e-6)
+    await MongoBuckets(db, past).withdraw("address:192.0.2.1", fast, 5, 5)
+    await MongoBuckets(db, past).withdraw("address:192.0.2.2", slow, 5, 5)
+    await MongoBuckets(db).withdraw("address:192.0.2.3", fast, 5, 5)
+    old = SharedConcurrency(db, per_key=2, cost_per_key=10, longest_s=10, clock=past)
+    assert await old.acquire("address:192.0.2.1", 1) is not None
+    assert await SharedConcurrency(db, per_key=2, cost_per_key=10,
+                                   longest_s=10).acquire("address:192.0.2.3", 1) is not None
+    assert await sweep_budgets(db) == 2
+    assert sorted([d["_id"] async for d in db[BUCKETS].find({})]) == ["address:192.0.2.2",
+                                                                      "address:192.0.2.3"]
+    assert [d["_id"] async for d in db[SHARES].find({})] == ["address:192.0.2.3"]
