@@ -120,18 +120,40 @@ async def test_context_value_comes_from_the_enclosing_entity_via_another_subgrap
             ]
         }
     }
-    calls = [call.subgraph for call in gateway.subgraphs.calls]
-    assert calls[:2] == ["accounts", "profile"]
-    contextual = calls[2:]
-    assert contextual == ["accounts", "accounts"]  # one call per distinct currency
-    sent = sorted(
-        (
-            tuple(v for k, v in call.variables.items() if k.startswith("contextualArgument_")),
-            [rep["id"] for rep in call.variables["representations"]],
-        )
-        for call in gateway.subgraphs.calls[2:]
+    assert [call.subgraph for call in gateway.subgraphs.calls] == [
+        "accounts",
+        "profile",
+        "accounts",
+    ]
+    batched = gateway.subgraphs.calls[2]  # one request, one _entities field per currency
+    assert batched.query.count("_entities(") == 2
+    variables = batched.variables
+    values = sorted(
+        (value, [rep["id"] for rep in variables[f"representations{name[-2:]}"]])
+        for name, value in variables.items()
+        if name.startswith("contextualArgument_")
     )
-    assert sent == [(("EUR",), ["o1", "o2"]), (("USD",), ["o3"])]
+    assert values == [("EUR", ["o1", "o2"]), ("USD", ["o3"])]
+
+
+async def test_batched_context_call_maps_errors_to_their_entities(gateway: Gateway) -> None:
+    root = gateway.subgraphs.schemas["accounts"][1]
+    original = root["_entities"]
+
+    def display(_info: Any, currency: str) -> str:
+        if currency == "USD":
+            raise ValueError("no USD today")
+        return currency
+
+    def entities(info: Any, representations: list[dict[str, Any]]) -> list[Any]:
+        return [{**entity, "display": display} for entity in original(info, representations)]
+
+    root["_entities"] = entities
+    result = await gateway.run("{ users { orders { display } } }")
+    assert result["data"] is None  # display is non-null all the way up
+    (error,) = result["errors"]
+    assert error["message"] == "no USD today"
+    assert error["path"] == ["users", 1, "orders", 0, "display"]
 
 
 async def test_context_value_from_the_same_fetch_needs_a_second_call(gateway: Gateway) -> None:

@@ -3,6 +3,7 @@
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from graphql import execute_sync
@@ -10,6 +11,7 @@ from graphql import execute_sync
 from ...transports.base import SubgraphRequest, SubgraphUnavailable
 from ..plan import Fetch, Flatten, PlanNode, QueryPlan, Sequence
 from .complete import complete_root
+from .contextual import batch_errors, batched_operation
 from .entities import (
     apply_renames,
     collect,
@@ -134,34 +136,74 @@ class _Run:
         if fetch.condition and self.excluded(fetch):
             return
         if fetch.contexts:
-            batches = context_batches(self.data, node.path, fetch.contexts)
-            await asyncio.gather(*(self.entities(node, objs, values) for values, objs in batches))
+            await self.contextual_fetch(node)
             return
-        await self.entities(node, collect(self.data, node.path), None)
+        reps, targets = representations(collect(self.data, node.path), fetch.inputs or {})
+        if reps:
+            await self.send(node, reps, targets, None)
 
-    async def entities(
-        self, node: Flatten, objects: list[dict[str, Any]], extra: Mapping[str, Any] | None
-    ) -> None:
-        """One ``_entities`` call for ``objects``; ``extra`` holds ``@fromContext`` values."""
-        fetch = node.node
-        reps, targets = representations(objects, fetch.inputs or {})
-        if not reps:
-            return
-        variables = {
+    def fetch_variables(self, fetch: Fetch) -> dict[str, Any]:
+        return {
             name: self.variables[name] for name in fetch.variable_names if name in self.variables
         }
+
+    async def send(
+        self,
+        node: Flatten,
+        reps: list[dict[str, Any]],
+        targets: list[list[dict[str, Any]]],
+        extra: Mapping[str, Any] | None,
+    ) -> None:
+        """One ``_entities`` call; ``extra`` holds the fetch's ``@fromContext`` values."""
+        fetch = node.node
+        variables = self.fetch_variables(fetch)
         if extra:
             variables.update(extra)
         variables["representations"] = reps
         response = await self.request(fetch, variables)
         if response is None:
             return
-        errors = response.get("errors")
+        data = response.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        self.absorb(node, response.get("errors"), entities, targets)
+
+    async def contextual_fetch(self, node: Flatten) -> None:
+        """Entities grouped by their context values; several groups share one request."""
+        fetch = node.node
+        batches = []
+        for values, objects in context_batches(self.data, node.path, fetch.contexts):
+            reps, targets = representations(objects, fetch.inputs or {})
+            if reps:
+                batches.append((values, reps, targets))
+        if len(batches) == 1:
+            values, reps, targets = batches[0]
+            await self.send(node, reps, targets, values)
+            return
+        if not batches:
+            return
+        query, document = batched_operation(fetch, len(batches))
+        variables = self.fetch_variables(fetch)
+        for index, (values, reps, _) in enumerate(batches):
+            variables[f"representations_{index}"] = reps
+            variables.update({f"{name}_{index}": value for name, value in values.items()})
+        batched = replace(fetch, operation=query, document=document)
+        response = await self.request(batched, variables)
+        if response is None:
+            return
+        data = response.get("data")
+        errors = batch_errors(response.get("errors"), len(batches))
+        for index, (_, _, targets) in enumerate(batches):
+            entities = data.get(f"_{index}") if isinstance(data, dict) else None
+            self.absorb(node, errors[index], entities, targets)
+
+    def absorb(
+        self, node: Flatten, errors: Any, entities: Any, targets: list[list[dict[str, Any]]]
+    ) -> None:
+        """Merge an ``_entities`` answer into the objects it stands for; rewrite its errors."""
+        fetch = node.node
         if errors:
             paths = response_paths(self.data, node.path)
             self.errors.extend(entity_errors(errors, targets, paths, fetch.subgraph))
-        data = response.get("data")
-        entities = data.get("_entities") if isinstance(data, dict) else None
         if not isinstance(entities, list):
             return
         if fetch.renames:
