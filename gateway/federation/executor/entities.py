@@ -42,8 +42,8 @@ def context_batches(
 ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Objects at ``path`` grouped by their ``@fromContext`` values (variable → value).
 
-    Each object's values are read from its enclosing objects; objects sharing them go in one
-    ``_entities`` call, the others in calls of their own (a variable holds one value).
+    Each object's values are read from its enclosing objects; objects sharing them share an
+    ``_entities`` field (a variable holds one value; see :mod:`.contextual`).
     """
     batches: dict[bytes, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     found: list[tuple[dict[str, Any], tuple[dict[str, Any], ...]]] = []

@@ -5,7 +5,8 @@ its own, made once the values exist: for each argument the planner finds the nea
 enclosing object (strictly above the field's parent) whose type sets the argument's context,
 selects the context's fields there (jumping to other subgraphs as any selection would), and
 passes the value found ``levels`` objects above each entity as a ``contextualArgument_*``
-variable. Representations whose values differ are sent in separate calls by the executor.
+variable. Entities whose values differ get an ``_entities`` field each in one request
+(:mod:`..executor.contextual`).
 """
 
 from dataclasses import dataclass, replace
