@@ -40,6 +40,7 @@ class _State:
     steps: tuple[str, ...]
     provided: frozenset[tuple[int, str]] = frozenset()
     contexts: PathContexts = frozenset()
+    context_keys: PathContexts = frozenset()
 
 
 def check_satisfiability(supergraph: Supergraph, subgraphs: list[Subgraph]
@@ -65,7 +66,7 @@ class _Walk:
             self._push(_State(root, options, operation, ()))
         while self.stack:  # depth first, last transition first: Apollo's order of discovery
             state = self.stack.pop()
-            key = (state.type, state.options, state.provided, state.contexts)
+            key = (state.type, state.options, state.provided, state.context_keys)
             if key not in self.visited:
                 self.visited.add(key)
                 self._visit(state)
@@ -98,8 +99,9 @@ class _Walk:
                 provided = self._provided_below(merged.name, name, target.name, resolving,
                                                 state.provided)
                 contexts = self.contexts.entered(state.contexts, merged.name, tuple(resolving))
+                keys = self.contexts.entered_keys(state.context_keys, merged.name, state.options)
                 self._push(_State(target.name, tuple(resolving), state.operation,
-                                  (*state.steps, step), provided, contexts))
+                                  (*state.steps, step), provided, contexts, keys))
         if abstract:
             self._explode(state, merged, reachable)
 
@@ -116,7 +118,7 @@ class _Walk:
                          if c.startswith(prefix)}
             self._push(_State(name, tuple(options), state.operation,
                               (*state.steps, f"... on {name}"), state.provided | inherited,
-                              state.contexts))
+                              state.contexts, state.context_keys))
 
     def _runtime_types(self, index: int, abstract: str) -> list[str]:
         """Objects subgraph ``index`` may return for ``abstract`` (sorted)."""

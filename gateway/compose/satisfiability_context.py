@@ -36,12 +36,26 @@ class ContextRules:
     def entered(self, contexts: PathContexts, parent: str, options: tuple[int, ...]
                 ) -> PathContexts:
         """The path's contexts once the query selects a field of ``parent`` in ``options``."""
-        matched = {c for c, types in self.setters.items()
-                   if any(self._sets(parent, t) for t in types)}
+        matched = self._matching(parent)
         if not matched:
             return contexts
         kept = {entry for entry in contexts if entry[0] not in matched}
         return frozenset(kept | {(c, parent, options) for c in matched})
+
+    def entered_keys(self, keys: PathContexts, parent: str, before: tuple[int, ...]
+                     ) -> PathContexts:
+        """Apollo's record of the same step for telling visits apart: slot ``i`` of the
+        contexts ``parent`` sets (it numbers them instead of naming them) → ``parent`` and the
+        subgraphs the query was in before the step. Two paths reaching a type with different
+        records are validated (and reported) separately, as Apollo does."""
+        slots = {str(i) for i in range(len(self._matching(parent)))}
+        if not slots:
+            return keys
+        kept = {entry for entry in keys if entry[0] not in slots}
+        return frozenset(kept | {(slot, parent, before) for slot in slots})
+
+    def _matching(self, parent: str) -> set[str]:
+        return {c for c, types in self.setters.items() if any(self._sets(parent, t) for t in types)}
 
     def failure(self, contexts: PathContexts, index: int, type_name: str, name: str
                 ) -> str | None:

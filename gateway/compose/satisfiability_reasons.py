@@ -28,27 +28,29 @@ def resolution_reason(subgraph: Subgraph, type_name: str, name: str, overridden:
 
 def move_reasons(walk: _Walk, index: int, type_name: str, name: str,
                  reachable: list[int]) -> list[str]:
-    """Why the subgraphs that do resolve the field cannot be reached from ``index``."""
+    """Why no subgraph reached from ``index`` answers the field, in Apollo's order: every key
+    jump whose fields cannot be fetched (whether or not its subgraph has the field), then the
+    subgraphs that have the field but no key to jump to."""
     coordinate = f"{type_name}.{name}"
     current = walk.subgraphs[index].name
     reasons = []
     for other, subgraph in enumerate(walk.subgraphs):
-        if other in reachable or walk.local_field(other, type_name, name) is None:
-            continue
+        if other not in reachable:
+            reasons += [f'cannot move to subgraph "{subgraph.name}" using @key(fields: "{key}") '
+                        f'of "{type_name}", the key field(s) cannot be resolved from subgraph '
+                        f'"{current}".' for key in walk.entry_keys(other, type_name)]
+    for other, subgraph in enumerate(walk.subgraphs):
         typedef = subgraph.types.get(type_name)
-        keys = typedef.keys if typedef else []
-        resolvable = walk.entry_keys(other, type_name)
-        if not keys:
+        if other in reachable or walk.entry_keys(other, type_name) or typedef is None \
+                or name not in typedef.fields:
+            continue
+        if not typedef.keys:
             reasons.append(f'cannot move to subgraph "{subgraph.name}", which has field '
                            f'"{coordinate}", because type "{type_name}" has no @key defined in '
                            f'subgraph "{subgraph.name}".')
-        elif not resolvable:
+        else:
             reasons.append(f'cannot move to subgraph "{subgraph.name}", which has field '
                            f'"{coordinate}", because none of the @key defined on type '
                            f'"{type_name}" in subgraph "{subgraph.name}" are resolvable (they '
                            'are all declared with their "resolvable" argument set to false).')
-        else:
-            reasons += [f'cannot move to subgraph "{subgraph.name}" using @key(fields: "{key}") '
-                        f'of "{type_name}", the key field(s) cannot be resolved from subgraph '
-                        f'"{current}".' for key in resolvable]
     return reasons

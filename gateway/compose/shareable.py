@@ -30,12 +30,12 @@ def mark_shareable(subgraph: Subgraph) -> None:
     for typedef in subgraph.types.values():
         for key in typedef.keys:
             shared |= field_coordinates(key.fields, typedef.name, subgraph.types)
-        for field in typedef.fields.values():
-            if field.provides is not None:
-                shared |= field_coordinates(field.provides, base_name(field.type), subgraph.types)
+    provided = provided_fields(subgraph)
     for typedef in subgraph.types.values():
         for field in typedef.fields.values():
-            if f"{typedef.name}.{field.name}" in shared:
+            coordinate = f"{typedef.name}.{field.name}"
+            # A @provides shares only the external fields it names, not the path to them.
+            if coordinate in shared or (field.external and coordinate in provided):
                 field.shareable = True
 
 
