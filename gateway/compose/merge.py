@@ -13,7 +13,7 @@ from gateway.compose.applied import REPEATABLE, MergeRules, merge_applied
 from gateway.compose.directives import AUTH_DIRECTIVES
 from gateway.compose.executable import merge_executable_directives
 from gateway.compose.interfaces import check_interfaces
-from gateway.compose.merge_fields import merge_composite_fields
+from gateway.compose.merge_fields import merge_composite_fields, validate_interface_object_sharing
 from gateway.compose.merge_leaves import merge_enum, merge_input, merge_union
 from gateway.compose.model import Subgraph, TypeDef
 from gateway.compose.report import mismatch
@@ -189,6 +189,7 @@ def _add_interface_object_fields(state: MergeState) -> None:
                     dest.fields[name] = MergedField(
                         name, field.type, field.description, dict(field.args),
                         directives=list(field.directives), joins=[JoinField(None)])
+                    validate_interface_object_sharing(state, dest, dest.fields[name])
 
 
 def _provided_by_interface_object(state: MergeState, interface: str, field: str) -> bool:

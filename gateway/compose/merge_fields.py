@@ -200,6 +200,14 @@ def _context_arguments(state: MergeState, index: int, field: Field) -> tuple[Con
 _CONTEXT_FIELD = re.compile(r"^\s*\$(\w+)(.*)$", re.DOTALL)
 
 
+def validate_interface_object_sharing(state: MergeState, dest: MergedType,
+                                      merged: MergedField) -> None:
+    """A field only interface objects give an implementation is still resolved by each
+    of them: several non-shareable copies are an error, as for any field."""
+    sources: FieldSources = dict.fromkeys(range(len(state.subgraphs)))
+    _validate_sharing(state, dest, sources, merged, Overrides())
+
+
 def _validate_sharing(state: MergeState, dest: MergedType, sources: FieldSources,
                      merged: MergedField, overrides: Overrides) -> None:
     """A field resolved by several subgraphs must be ``@shareable`` in all of them."""

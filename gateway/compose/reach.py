@@ -1,7 +1,7 @@
 """Where a query can get a field or a whole field set from, as Apollo's query graph answers it.
 
 A query at "type T in subgraph S" can use S's own fields (not ``@external``, or ``@provides``-d
-on the way there) and jump to another subgraph through one of its resolvable ``@key``\\ s (or
+on the way there) and jump to another subgraph through one of its resolvable keys (or
 an ``@interfaceObject``'s), provided the key's fields can themselves be fetched from S. Key and
 ``@requires`` conditions are field sets resolved the same way, recursively: nested selections
 (``products { id pid }``), jumps to a third subgraph for a key field, ``@requires`` of the
