@@ -1,8 +1,10 @@
 """Operations: request ids, JSON logs, Prometheus metrics, OpenTelemetry traces, draining.
 
 :func:`instrument` is the one call an app needs: it adds the observability middleware and
-``/metrics``, and wraps the app's lifespan so that shutting down drains first and flushes
-the spans last. The pieces live in their own modules (see each one's docstring).
+``/metrics``, and wraps the app's lifespan: while the app runs, SIGTERM/SIGINT begin
+draining before the server's own handler sees them; shutting down drains first and flushes
+the spans last. The servers need no change (``--workers`` included). The pieces live in
+their own modules (see each one's docstring).
 """
 
 from collections.abc import AsyncIterator
@@ -20,11 +22,10 @@ from gateway.observability.current import Observation
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.settings import ObservabilitySettings
-from gateway.observability.shutdown import GracefulServer, Shutdown
+from gateway.observability.shutdown import Shutdown
 from gateway.observability.tracing import provider_from_environment
 
-__all__ = ["GracefulServer", "Observability", "ObservabilitySettings", "Shutdown",
-           "graceful_server", "instrument"]
+__all__ = ["Observability", "ObservabilitySettings", "Shutdown", "instrument"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ def instrument(app: Starlette, settings: ObservabilitySettings | None = None, *,
     metrics = Metrics(operation_names=settings.metrics_operation_names) \
         if settings.metrics else None
     tracer = provider.get_tracer("loopgate") if provider is not None else None
-    observability = Observability(settings, metrics, provider, Shutdown(),
+    observability = Observability(settings, metrics, provider, Shutdown(settings.shutdown_delay_s),
                                   Observation(metrics, tracer))
     app.add_middleware(ObservabilityMiddleware, observability=observability)
     if metrics is not None:
@@ -56,13 +57,6 @@ def instrument(app: Starlette, settings: ObservabilitySettings | None = None, *,
     app.router.lifespan_context = _draining_lifespan(app.router.lifespan_context, observability)
     app.state.observability = observability
     return observability
-
-
-def graceful_server(config: Any, app: Starlette) -> GracefulServer:
-    """A uvicorn server for ``config`` that drains ``app`` (instrumented) on SIGTERM/SIGINT,
-    waiting ``LOOPGATE_SHUTDOWN_DELAY_S`` before it stops listening."""
-    observability: Observability = app.state.observability
-    return GracefulServer(config, observability.shutdown, observability.settings.shutdown_delay_s)
 
 
 def _metrics_endpoint(metrics: Metrics) -> Any:
@@ -77,11 +71,12 @@ def _draining_lifespan(inner: Any, observability: Observability) -> Any:
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[Any]:
         try:
-            async with inner(app) as state:
-                try:
-                    yield state
-                finally:
-                    observability.shutdown.begin()
+            with observability.shutdown.on_signals():
+                async with inner(app) as state:
+                    try:
+                        yield state
+                    finally:
+                        observability.shutdown.begin()
         finally:
             if observability.tracer_provider is not None:
                 observability.tracer_provider.shutdown()

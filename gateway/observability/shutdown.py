@@ -8,58 +8,81 @@ observability middleware answers ``/readyz`` and every new request (``/healthz``
 ``/metrics`` aside) with 503, ``SERVICE_UNAVAILABLE`` and ``Connection: close``, while the
 requests already running go on.
 
-:class:`GracefulServer` is a uvicorn server whose signal handler begins draining first and
-hands the signal to uvicorn ``delay_s`` later (``LOOPGATE_SHUTDOWN_DELAY_S``, default 0):
-during that delay the listener stays open, so the proxy's health checks see 503 and it stops
-routing here; after it, new connections are refused. A second signal stops waiting.
+The signal reaches the flag through :meth:`Shutdown.on_signals`, entered by the app's
+lifespan: it puts a handler in front of the one the server installed (uvicorn's, in a single
+process or in each ``--workers`` worker alike), which begins draining and hands the signal on
+``delay_s`` later (``LOOPGATE_SHUTDOWN_DELAY_S``, default 0). During that delay the listener
+stays open, so the proxy's health checks see 503 and it stops routing here; after it, uvicorn
+stops listening and new connections are refused. A second signal is handed on at once.
 """
 
 import asyncio
 import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType
-
-import uvicorn
+from typing import Any
 
 _log = logging.getLogger(__name__)
 
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+Handler = Callable[[int, FrameType | None], Any]
+
 
 class Shutdown:
-    """The draining flag of one app."""
+    """The draining flag of one app, and the signal hook that raises it."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.delay_s = delay_s
         self.draining = False
+        self._handed_on = False
 
     def begin(self) -> None:
         if not self.draining:
             _log.info("shutting down: new requests get 503, in-flight requests finish")
         self.draining = True
 
-
-class GracefulServer(uvicorn.Server):
-    """A uvicorn server that drains ``shutdown`` for ``delay_s`` before it stops listening."""
-
-    def __init__(self, config: uvicorn.Config, shutdown: Shutdown, delay_s: float = 0.0) -> None:
-        super().__init__(config)
-        self.shutdown_flag = shutdown
-        self.delay_s = delay_s
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._signalled = False
-
-    async def serve(self, sockets: list | None = None) -> None:
-        self._loop = asyncio.get_running_loop()
-        await super().serve(sockets)
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        """Signal handler: drain at once, let uvicorn stop ``delay_s`` later (at once on a
-        second signal)."""
-        self.shutdown_flag.begin()
-        if not self._signalled and self.delay_s > 0 and self._loop is not None:
-            self._signalled = True
-            self._loop.call_soon_threadsafe(self._loop.call_later, self.delay_s,
-                                            self._stop, sig, frame)
+    @contextmanager
+    def on_signals(self) -> Iterator[None]:
+        """While open, SIGTERM and SIGINT begin draining before the server's own handler
+        runs. Only Python handlers are chained (the server's): a signal left to its default
+        action is left alone, as is everything off the main thread, where signals cannot be
+        handled."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
             return
-        super().handle_exit(sig, frame)
+        loop = asyncio.get_running_loop()
+        chained: dict[int, Handler] = {}
+        for sig in SIGNALS:
+            previous = signal.getsignal(sig)
+            if callable(previous):
+                chained[sig] = previous
 
-    def _stop(self, sig: int, frame: FrameType | None) -> None:
-        if not self.should_exit:
-            super().handle_exit(sig, frame)
+        def handle(sig: int, frame: FrameType | None) -> None:
+            first = not self.draining
+            self.begin()
+            if first and self.delay_s > 0:
+                loop.call_soon_threadsafe(loop.call_later, self.delay_s,
+                                          self._delayed_hand_on, chained[sig], sig, frame)
+            else:
+                self._handed_on = True
+                chained[sig](sig, frame)
+
+        for sig in chained:
+            signal.signal(sig, handle)
+        try:
+            yield
+        finally:
+            for sig, previous in chained.items():
+                if signal.getsignal(sig) is handle:
+                    signal.signal(sig, previous)
+
+    def _delayed_hand_on(self, handler: Handler, sig: int, frame: FrameType | None) -> None:
+        """The server's handler, unless a second signal already reached it: uvicorn would
+        take a repeated SIGINT as "force quit" and drop the requests in flight."""
+        if not self._handed_on:
+            self._handed_on = True
+            handler(sig, frame)
