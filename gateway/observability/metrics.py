@@ -6,12 +6,16 @@ bounded: the first ``operation_names`` distinct operation names get their own la
 ones are counted as ``other`` (a client could otherwise grow the series without end), and so
 are error codes past :data:`MAX_ERROR_CODES`.
 
-With several worker processes, each process counts its own; set ``PROMETHEUS_MULTIPROC_DIR``
-(an empty directory, cleared before start) to have ``/metrics`` answer for all of them
-through prometheus-client's multiprocess mode.
+With several worker processes, each process counts its own, and a scrape reaches whichever
+worker accepts it. In prometheus-client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, an
+empty directory, set before the workers start) every worker's ``/metrics`` answers for all of
+them; :func:`share_between_workers` sets it up for a ``--workers`` parent.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 import threading
 from typing import Any
 
@@ -25,6 +29,7 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 MAX_ERROR_CODES = 100
 ANONYMOUS = "anonymous"
 OTHER = "other"
@@ -105,8 +110,22 @@ class Metrics:
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type (all workers' in multiprocess mode)."""
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if os.environ.get(MULTIPROC_ENV):
             registry = CollectorRegistry()
             MultiProcessCollector(registry)
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+def share_between_workers() -> str:
+    """Call in a ``--workers`` parent before it starts its workers: the multiprocess
+    directory they will share. An operator's ``PROMETHEUS_MULTIPROC_DIR`` is kept (clearing
+    it between runs is theirs to do); otherwise a fresh one is made and removed at exit.
+    prometheus-client reads the variable when imported, which each spawned worker does."""
+    existing = os.environ.get(MULTIPROC_ENV)
+    if existing:
+        return existing
+    made = tempfile.mkdtemp(prefix="loopgate-metrics-")
+    atexit.register(shutil.rmtree, made, ignore_errors=True)
+    os.environ[MULTIPROC_ENV] = made
+    return made

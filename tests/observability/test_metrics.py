@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gateway.observability import ObservabilitySettings, instrument
+from gateway.observability.metrics import share_between_workers
 from tests.observability.apps import QUERY, client, gateway_app
 from tests.observability.servers import FlakySubgraph, until
 
@@ -154,3 +156,13 @@ print(first.render()[0].decode())
                           text=True, timeout=60, check=True)
     assert value(done.stdout, "loopgate_plan_cache_lookups_total", result="hit") == 3
     assert list(tmp_path.iterdir())   # the values live in the shared directory
+
+
+def test_workers_share_a_fresh_directory_unless_one_is_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    assert share_between_workers() == str(tmp_path)
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    made = share_between_workers()
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == made and Path(made).is_dir()
+    assert not list(Path(made).iterdir())
