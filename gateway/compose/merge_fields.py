@@ -271,8 +271,14 @@ def _sharing_error(state: MergeState, dest: MergedType, merged: MergedField,
 
 
 def _merged_node(state: MergeState, index: int, type_name: str, field_name: str) -> Node | None:
+    """The field's definition in subgraph ``index``, or the @interfaceObject field that gives
+    it there."""
     typedef = state.subgraphs[index].types.get(type_name)
     found = typedef.fields.get(field_name) if typedef else None
+    if found is None and type_name in state.supergraph.types:
+        abstracted = _abstracted_fields(state, state.supergraph.types[type_name], index,
+                                        field_name)
+        found = abstracted[0] if abstracted else None
     return found.node if found else None
 
 
