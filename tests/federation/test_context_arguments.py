@@ -25,7 +25,7 @@ LINES = {"o1": ["l1"], "o2": ["l2", "l3"], "o3": ["l4"], "o4": []}
 def _order(order_id: str) -> dict[str, Any]:
     amount = ORDERS[order_id]
 
-    def display(_info: Any, currency: str) -> str:
+    def display(_info: Any, currency: str | None = None) -> str:
         return f"{amount} {currency}"
 
     lines = [_line(line_id) for line_id in LINES[order_id]]
@@ -89,7 +89,7 @@ def test_supergraph_reads_contexts_and_context_arguments() -> None:
     (argument,) = display.graphs["accounts"].context_arguments
     assert (argument.name, argument.type, argument.context) == (
         "currency",
-        "String!",
+        "String",
         "accounts__userContext",
     )
     api_display = supergraph.api_schema.type_map["Order"].fields["display"]  # type: ignore[union-attr]
