@@ -3,8 +3,11 @@ lost, and each resource's events are numbered 1, 2, 3 … without gaps.
 
 There are no multi-document transactions, so an event goes into an ``outbox`` array inside
 the changed document, in the same claimed write as the change (:func:`append_event`), and a
-relay (:func:`relay_outboxes`) moves it into ``events``. Delivery to webhooks is the partners
-domain's business and reads ``events``.
+relay (:func:`relay_outboxes`) moves it into ``events`` and into the sequenced feeds
+(:mod:`schema.kernel.feeds`) that readers follow by cursor: the feed of the partner whose event
+it is (:func:`partner_feed`, behind the partners' ``events(since, topics, first)``) and the
+feed of all events (:data:`ALL_EVENTS_FEED`, which webhook delivery follows to find new events
+without scanning ``events``). Delivery to webhooks is the partners domain's business.
 
 **Sequences.** :func:`append_event` also advances the document's ``eventSequence`` counter,
 and the new value is the event's ``sequence``. Shared documents are written under revision
@@ -20,6 +23,13 @@ inserts a new marker with a unique id, the one write FerretDB does atomically. A
 over a marker reads its documents, copies their outbox events into ``events`` (by event id: a
 copy already there is a duplicate-key no-op) and then pulls exactly the copied events out of
 each document under a revision claim, so it never undoes a concurrent change.
+
+**Feeding.** A round copies the events of all its markers into ``events`` first, then appends
+them (once each, whatever the number of markers naming their documents) to the feeds, and only
+then pulls them out of their documents. A relay that dies before the pull leaves them in the
+outbox, so the next pass appends them again: a feed is at-least-once, and its readers
+de-duplicate by event id. A feed write that fails ends the round in :class:`RelayError` with
+nothing pulled.
 
 **When a marker may go.** A marker is deleted only after a pass that began after every write
 it stands for; a relay that dies anywhere before that leaves the marker, and the next relay
@@ -51,6 +61,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, ConnectionFailure
 
+from schema.kernel import feeds
 from schema.kernel.claims import CLAIM_LEASE, update_claimed
 from schema.kernel.ids import new_id
 from schema.kernel.indexes import IndexSpec
@@ -77,7 +88,15 @@ Document = dict[str, Any]
 TOPICS: frozenset[str] = frozenset((
     "order.created", "order.status_changed", "payment.succeeded", "payment.refunded",
     "voucher.issued", "voucher.redeemed", "points.earned", "points.redeemed",
-    "inventory.low_stock", "store.updated"))
+    "inventory.low_stock", "store.updated", "partner.endpoint_disabled"))
+
+ALL_EVENTS_FEED = "events:*"
+"""The feed of every event (entries ``{eventId, partnerId, topic}``), in relay order."""
+
+
+def partner_feed(partner_id: str) -> str:
+    """The key of the feed of one partner's events (entries: the whole event)."""
+    return f"events:{partner_id}"
 
 
 class RelayError(RuntimeError):
@@ -134,10 +153,29 @@ async def relay_outboxes(db: AsyncDatabase, limit: int = 500) -> int:
     settled_before = now - SETTLED
     due = {"$or": [{"relayedAt": {"$exists": False}}, {"createdAt": {"$lt": settled_before}}]}
     markers = await db[PENDING].find(due).sort("createdAt", 1).limit(limit).to_list()
-    moved, failures = 0, []
+    copied: list[tuple[Document, list[Document]]] = []
+    failures: list[Exception] = []
     for marker in markers:
         try:
-            moved += await _pass(db, marker)
+            copied.append((marker, await _copy(db, marker)))
+        except ConnectionFailure:
+            raise
+        except Exception as exc:
+            failures.append(exc)
+    events = list({event["_id"]: event for _, documents in copied
+                   for document in documents for event in document[OUTBOX]}.values())
+    try:
+        await feed_events(db, events)
+    except ConnectionFailure:
+        raise
+    except Exception as exc:
+        raise RelayError(f"{len(events)} events could not be fed; {len(markers)} outbox "
+                         "markers kept for the next round") from exc
+    for marker, documents in copied:
+        try:
+            for document in documents:
+                await _pull(db, db[marker["collection"]], document["_id"],
+                            {e["_id"] for e in document[OUTBOX]})
             if marker["createdAt"] < settled_before:
                 await db[PENDING].delete_one({"_id": marker["_id"]})
             else:
@@ -150,25 +188,38 @@ async def relay_outboxes(db: AsyncDatabase, limit: int = 500) -> int:
     if failures:
         raise RelayError(f"{len(failures)} of {len(markers)} outbox markers could not be "
                          "relayed; kept for the next round") from failures[0]
-    return moved
+    return len(events)
 
 
-async def _pass(db: AsyncDatabase, marker: Document) -> int:
-    """Copy the outbox events of the marker's documents into ``events``, then pull them."""
+async def _copy(db: AsyncDatabase, marker: Document) -> list[Document]:
+    """Copy the outbox events of the marker's documents into ``events``; returns the
+    documents that had any (with their outboxes)."""
     collection = db[marker["collection"]]
     found = await get_many(collection, list(dict.fromkeys(marker["documentIds"])), {OUTBOX: 1})
     documents = [d for d in found if d is not None and d.get(OUTBOX)]
     events = [event for document in documents for event in document[OUTBOX]]
     if not events:
-        return 0
+        return []
     try:
         await db[EVENTS].insert_many(events, ordered=False)
     except BulkWriteError as exc:
         if any(e["code"] != _DUPLICATE_KEY for e in exc.details["writeErrors"]):
             raise
-    for document in documents:
-        await _pull(db, collection, document["_id"], {e["_id"] for e in document[OUTBOX]})
-    return len(events)
+    return documents
+
+
+async def feed_events(db: AsyncDatabase, events: Sequence[Document]) -> None:
+    """Append ``events`` (already in ``events``) to their partners' feeds, then to the feed
+    of all events."""
+    by_partner: dict[str, list[Document]] = {}
+    for event in events:
+        if event.get("partnerId"):
+            by_partner.setdefault(event["partnerId"], []).append(event)
+    for partner_id, theirs in by_partner.items():
+        await feeds.append(db, partner_feed(partner_id), theirs)
+    await feeds.append(db, ALL_EVENTS_FEED, [
+        {"eventId": e["_id"], "partnerId": e.get("partnerId"), "topic": e["topic"]}
+        for e in events])
 
 
 async def _pull(db: AsyncDatabase, collection: AsyncCollection, document_id: str,
@@ -194,8 +245,9 @@ def retention() -> timedelta:
 
 
 async def sweep_events(db: AsyncDatabase, keep: timedelta | None = None) -> int:
-    """Delete the events that occurred longer than ``keep`` (default :func:`retention`) ago;
-    returns how many."""
-    cutoff = utcnow() - (keep if keep is not None else retention())
-    result = await db[EVENTS].delete_many({"occurredAt": {"$lt": cutoff}})
+    """Delete the events that occurred longer than ``keep`` (default :func:`retention`) ago,
+    and the feed pages written that long ago; returns how many events."""
+    kept = keep if keep is not None else retention()
+    result = await db[EVENTS].delete_many({"occurredAt": {"$lt": utcnow() - kept}})
+    await feeds.sweep_pages(db, kept)
     return result.deleted_count

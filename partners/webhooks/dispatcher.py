@@ -1,0 +1,249 @@
+"""The webhook dispatcher: fans new events out into deliveries and sends the due ones.
+
+Any number of dispatchers (``loopgate worker`` processes, ``loopgate serve`` processes) share
+one database. Each round a dispatcher
+
+1. fans out new events (:mod:`.fanout`) if it holds the fan-out lease (one at a time);
+2. reads the due buckets from the cursor to the current minute (:mod:`.due`, point reads) and
+   works each bucket with unhandled entries whose lease it can take: every entry's delivery is
+   read by ``_id``; a stale entry is skipped, a live one is sent (waiting until it is due, at
+   most to the end of its minute) and its outcome written (:mod:`.deliveries`); progress is
+   recorded after each chunk. A dispatcher that dies (or is cancelled) mid-chunk leaves the
+   lease to run out; the next holder redoes that chunk, so nothing is lost and a receiver sees
+   at most that chunk's in-flight deliveries twice — it de-duplicates by event id;
+3. moves the cursor past settled, handled minutes.
+
+Requests go through :func:`partners.urls.guarded_session` (each URL checked again, every
+resolved address checked at connect time, no redirects) and are signed with every secret the
+endpoint has now (:mod:`.signing`). An endpoint whose attempts keep failing for
+``disable_after`` is disabled (:func:`.endpoints.note_failure`); its waiting deliveries then go
+DEAD without an attempt, to be replayed once it is enabled again.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+from ulid import ULID
+
+from partners.urls import NetworkPolicy, UnsafeUrl, guarded_session
+from partners.webhooks import due
+from partners.webhooks.deliveries import (
+    WAITING,
+    Outcome,
+    RetryPolicy,
+    get_delivery,
+    give_up,
+    record_attempt,
+    sweep_deliveries,
+)
+from partners.webhooks.endpoints import (
+    ACTIVE,
+    DISABLE_AFTER,
+    get_endpoint,
+    note_failure,
+    note_success,
+    signing_secrets,
+)
+from partners.webhooks.fanout import fan_out
+from partners.webhooks.signing import HEADER, signature_header
+from schema.kernel.claims import Contended
+from schema.kernel.events import retention
+from schema.kernel.leases import HOLDER, LEASE_TTL, Lease
+from schema.kernel.time import as_utc, to_iso, utcnow
+
+FANOUT_LEASE = "webhooks-fanout"
+USER_AGENT = "Loopgate-Webhooks/1"
+SWEEP_EVERY_S = 3600.0
+
+_log = logging.getLogger("loopgate.webhooks")
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DispatcherSettings:
+    """How a dispatcher works; tests shorten the times and inject the clock that decides
+    retry windows and endpoint health (``clock``)."""
+
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    network: NetworkPolicy | None = None
+    """Which addresses may be called (default: ``LOOPGATE_ALLOW_NETWORKS``)."""
+    concurrency: int = 32
+    chunk: int = 64
+    timeout_s: float = 10.0
+    idle_s: float = 0.5
+    lease_ttl: timedelta = LEASE_TTL
+    disable_after: timedelta = DISABLE_AFTER
+    clock: Callable[[], datetime] = utcnow
+    holder: str = field(default_factory=lambda: f"{HOLDER}:{ULID()}")
+
+
+def event_body(event: Document) -> bytes:
+    """The request body: the event in its public shape (``id``, ISO times)."""
+    public = {"id": event["_id"], "topic": event["topic"], "partnerId": event["partnerId"],
+              "resource": event["resource"], "sequence": event["sequence"],
+              "occurredAt": to_iso(event["occurredAt"]), "data": event["data"]}
+    return json.dumps(public, default=_json_value, separators=(",", ":")).encode()
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return to_iso(value)
+    return str(value)
+
+
+class Dispatcher:
+    """One dispatcher over one database (see the module's docstring)."""
+
+    def __init__(self, db: AsyncDatabase, settings: DispatcherSettings | None = None) -> None:
+        self.db = db
+        self.settings = settings or DispatcherSettings()
+        self.network = self.settings.network or NetworkPolicy.from_env()
+        self._held: dict[str, float] = {}
+        self._gate = asyncio.Semaphore(self.settings.concurrency)
+        self._session: aiohttp.ClientSession | None = None
+        self._next_sweep = time.monotonic()
+
+    async def run_forever(self) -> None:
+        """Rounds until cancelled; a failing round is logged and the next one tries again."""
+        async with guarded_session(self.network) as session:
+            self._session = session
+            while True:
+                try:
+                    busy = await self.round()
+                except (PyMongoError, Contended):
+                    _log.exception("webhook dispatcher round failed; retrying")
+                    busy = 0
+                if not busy:
+                    await asyncio.sleep(self.settings.idle_s)
+
+    async def round(self) -> int:
+        """Fan out, then work the due buckets; returns how much was done (0: idle)."""
+        done = 0
+        if await self._hold(FANOUT_LEASE):
+            done += await fan_out(self.db)
+            if time.monotonic() >= self._next_sweep:
+                self._next_sweep = time.monotonic() + SWEEP_EVERY_S
+                await sweep_deliveries(self.db, retention())
+        return done + await self.work_due()
+
+    async def _hold(self, name: str) -> bool:
+        """Take or renew the lease ``name`` when less than half its term is left."""
+        ttl = self.settings.lease_ttl.total_seconds()
+        if self._held.get(name, 0.0) - time.monotonic() > ttl / 2:
+            return True
+        started = time.monotonic()
+        if await Lease(self.db, name, self.settings.holder, self.settings.lease_ttl).acquire():
+            self._held[name] = started + ttl
+            return True
+        self._held.pop(name, None)
+        return False
+
+    async def work_due(self) -> int:
+        """Work every bucket from the cursor to now that has unhandled entries and whose
+        lease this dispatcher can take; then move the cursor past settled minutes."""
+        start = await due.cursor(self.db)
+        now = due.minute_of(utcnow())
+        count = min(int((now - start).total_seconds() // 60) + 1, due.MAX_MINUTES_PER_ROUND)
+        minutes = [start + timedelta(minutes=i) for i in range(max(count, 0))]
+        handled, settled = 0, []
+        settling = True
+        for minute, entries, done in await due.buckets(self.db, minutes):
+            finished = done >= len(entries)
+            if not finished and await self._hold(due.lease_name(minute)):
+                handled += await self._work_bucket(minute, entries, done)
+            if settling and finished and minute < now - due.SETTLE:
+                settled.append(minute)
+            else:
+                settling = False
+        if settled:
+            await due.advance_cursor(self.db, settled[-1] + timedelta(minutes=1))
+            for minute in settled:
+                await due.forget(self.db, minute)
+        return handled
+
+    async def _work_bucket(self, minute: datetime, entries: list[str], done: int) -> int:
+        name = due.lease_name(minute)
+        for start in range(done, len(entries), self.settings.chunk):
+            part = entries[start:start + self.settings.chunk]
+            await asyncio.gather(*(self._handle(entry) for entry in part))
+            await due.record_progress(self.db, minute, start + len(part))
+            if not await self._hold(name):
+                return start + len(part) - done
+        return len(entries) - done
+
+    async def _handle(self, entry: str) -> None:
+        delivery_id, generation = due.parse_entry(entry)
+        delivery = await get_delivery(self.db, delivery_id)
+        if delivery is None or delivery["generation"] != generation \
+                or delivery["status"] not in WAITING:
+            return
+        wait = (as_utc(delivery["nextAttemptAt"]) - utcnow()).total_seconds()
+        if wait > 0:
+            await asyncio.sleep(min(wait, 61.0))
+        endpoint = await get_endpoint(self.db, delivery["endpointId"])
+        if endpoint is None or endpoint["status"] != ACTIVE:
+            await give_up(self.db, delivery, "the endpoint is disabled or gone")
+            return
+        async with self._gate:
+            outcome = await self.send(endpoint, delivery)
+        now = self.settings.clock()
+        await record_attempt(self.db, delivery, outcome, now, self.settings.retry)
+        if outcome.ok:
+            if endpoint.get("failingSince") is not None:
+                await note_success(self.db, endpoint["_id"])
+        elif await note_failure(self.db, endpoint["_id"], now, self.settings.disable_after):
+            _log.warning("webhook endpoint %s disabled after failing for %s",
+                         endpoint["_id"], self.settings.disable_after)
+
+    async def send(self, endpoint: Document, delivery: Document) -> Outcome:
+        """One signed POST; never raises for the receiver's or the network's failures."""
+        if self._session is None:
+            raise RuntimeError("the dispatcher's session is not open (use run_forever)")
+        event = delivery["event"]
+        body = event_body(event)
+        now = self.settings.clock()
+        headers = {
+            "Content-Type": "application/json", "User-Agent": USER_AGENT,
+            "Loopgate-Event-Id": event["_id"], "Loopgate-Event-Topic": event["topic"],
+            "Loopgate-Event-Time": to_iso(event["occurredAt"]),
+            "Loopgate-Resource-Type": event["resource"]["type"],
+            "Loopgate-Resource-Id": event["resource"]["id"],
+            "Loopgate-Resource-Sequence": str(event["sequence"]),
+            "Loopgate-Delivery-Id": delivery["_id"],
+            "Loopgate-Delivery-Attempt": str(delivery["attempts"] + 1),
+            HEADER: signature_header(signing_secrets(endpoint, now), int(now.timestamp()),
+                                     body)}
+        started = time.perf_counter()
+        try:
+            self.network.check_url(endpoint["url"])
+            async with self._session.post(
+                    endpoint["url"], data=body, headers=headers, allow_redirects=False,
+                    timeout=aiohttp.ClientTimeout(total=self.settings.timeout_s)) as response:
+                with contextlib.suppress(aiohttp.ClientError):
+                    await response.content.read(65536)
+                code: int | None = response.status
+                error = None if 200 <= response.status < 300 else f"HTTP {response.status}"
+        except (aiohttp.ClientError, TimeoutError, UnsafeUrl, OSError) as exc:
+            code, error = None, f"{type(exc).__name__}: {exc}"[:300]
+        return Outcome(code, round((time.perf_counter() - started) * 1000), error)
+
+    def use_session(self, session: aiohttp.ClientSession) -> None:
+        """Send through ``session`` (tests that drive rounds by hand)."""
+        self._session = session
+
+
+async def run_dispatcher_forever(db: AsyncDatabase,
+                                 settings: DispatcherSettings | None = None) -> None:
+    """Deliver ``db``'s webhooks until cancelled (one per database: live and sandbox)."""
+    await Dispatcher(db, settings).run_forever()

@@ -1,0 +1,141 @@
+"""Which deliveries are due, found with ``_id`` point reads only (no scans, no hot document).
+
+A delivery due at time *t* is listed in the bucket of *t*'s minute (``whdue:<YYYYMMDDHHMM>``
+in :data:`DUE`, entries ``<deliveryId>#<generation>``), never one before the current minute:
+a list appended under :func:`schema.kernel.claims.update_claimed`. The generation changes at
+each (re)scheduling, so a stale entry (the delivery has since been rescheduled, replayed or
+finished) is recognised and skipped; entries are never removed from a bucket.
+
+A bucket is worked by the holder of its lease (``whbucket:<minute>``, :mod:`schema.kernel.leases`),
+who records how many of its entries are handled in a small progress document
+(``whdone:<minute>``) after each chunk: a worker that dies leaves the rest, and the next holder
+(once the lease has run out) starts at the recorded count, so nothing is lost and at most one
+chunk is attempted twice.
+
+The cursor document (``whdue:cursor``) names the oldest minute that may still have work.
+Workers read buckets from there to now; the cursor moves past a minute once its bucket is
+handled or absent and the minute is :data:`SETTLE` old, since nobody appends to a minute
+that long past (a claimed append writes within ``WRITE_WITHIN`` or not at all, and its
+minute is taken when it starts).
+"""
+
+import contextlib
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from schema.kernel.claims import update_claimed
+from schema.kernel.leases import LEASES
+from schema.kernel.reads import get_many
+from schema.kernel.time import utcnow
+
+DUE = "webhook_due"
+CURSOR = "whdue:cursor"
+SETTLE = timedelta(minutes=2)
+MAX_MINUTES_PER_ROUND = 1440
+_FORMAT = "%Y%m%d%H%M"
+
+Document = dict[str, Any]
+
+
+def minute_of(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
+
+
+def bucket_id(minute: datetime) -> str:
+    return f"whdue:{minute.strftime(_FORMAT)}"
+
+
+def progress_id(minute: datetime) -> str:
+    return f"whdone:{minute.strftime(_FORMAT)}"
+
+
+def lease_name(minute: datetime) -> str:
+    return f"whbucket:{minute.strftime(_FORMAT)}"
+
+
+def entry(delivery_id: str, generation: int) -> str:
+    return f"{delivery_id}#{generation}"
+
+
+def parse_entry(text: str) -> tuple[str, int]:
+    delivery_id, _, generation = text.rpartition("#")
+    return delivery_id, int(generation)
+
+
+async def schedule(db: AsyncDatabase, entries: Sequence[str], due_at: datetime) -> datetime:
+    """List ``entries`` in the bucket of ``due_at`` (or of now, if that is later); returns the
+    bucket's minute."""
+    minute = minute_of(max(due_at, utcnow()))
+    await _ensure_cursor(db, minute)
+    if entries:
+        def appended(current: Document | None) -> Document:
+            return {"entries": [*(current or {}).get("entries", []), *entries]}
+
+        await update_claimed(db[DUE], db, bucket_id(minute), appended)
+    return minute
+
+
+_cursor_seen: set[str] = set()
+
+
+async def _ensure_cursor(db: AsyncDatabase, minute: datetime) -> None:
+    """Start the cursor at ``minute`` if there is none yet, so a bucket listed before any
+    worker ran is not passed over (an insert: atomic everywhere)."""
+    if db.name in _cursor_seen:
+        return
+    with contextlib.suppress(DuplicateKeyError):
+        await db[DUE].insert_one({"_id": CURSOR, "minute": minute.strftime(_FORMAT), "rev": 0})
+    _cursor_seen.add(db.name)
+
+
+async def cursor(db: AsyncDatabase) -> datetime:
+    """The oldest minute that may have work."""
+    found = await db[DUE].find_one({"_id": CURSOR})
+    if found is None:
+        await _ensure_cursor(db, minute_of(utcnow() - SETTLE))
+        found = await db[DUE].find_one({"_id": CURSOR})
+    return datetime.strptime(found["minute"], _FORMAT).replace(tzinfo=UTC)
+
+
+async def advance_cursor(db: AsyncDatabase, to: datetime) -> None:
+    """Move the cursor forward to ``to`` (never back)."""
+    wanted = to.strftime(_FORMAT)
+
+    def forward(current: Document | None) -> Document | None:
+        if current is not None and current["minute"] >= wanted:
+            return None
+        return {"minute": wanted}
+
+    await update_claimed(db[DUE], db, CURSOR, forward)
+
+
+async def buckets(db: AsyncDatabase, minutes: Sequence[datetime]
+                  ) -> list[tuple[datetime, list[str], int]]:
+    """Each minute's entries and how many of them are handled (two point reads per minute)."""
+    ids = [bucket_id(m) for m in minutes] + [progress_id(m) for m in minutes]
+    found = await get_many(db[DUE], ids)
+    lists, progress = found[:len(minutes)], found[len(minutes):]
+    return [(m, (b or {}).get("entries", []), (p or {}).get("done", 0))
+            for m, b, p in zip(minutes, lists, progress, strict=True)]
+
+
+async def record_progress(db: AsyncDatabase, minute: datetime, done: int) -> None:
+    """``done`` entries of the minute's bucket are handled (never moves back)."""
+
+    def forward(current: Document | None) -> Document | None:
+        if current is not None and current["done"] >= done:
+            return None
+        return {"done": done}
+
+    await update_claimed(db[DUE], db, progress_id(minute), forward)
+
+
+async def forget(db: AsyncDatabase, minute: datetime) -> None:
+    """Remove a settled, handled minute's documents (the cursor has passed it)."""
+    await db[DUE].delete_one({"_id": bucket_id(minute)})
+    await db[DUE].delete_one({"_id": progress_id(minute)})
+    await db[LEASES].delete_one({"_id": lease_name(minute)})
