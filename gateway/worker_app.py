@@ -9,8 +9,8 @@ file and the JWKS) and passes each worker the resolved configuration as JSON in
 
 What workers share goes through the database: the leases that let one process run relays,
 sweeps and upkeep (:mod:`gateway.background`), the supergraph version
-(:mod:`gateway.supergraph_versions`), OAuth keys and rate limits. Plan and document caches
-stay per process.
+(:mod:`gateway.supergraph_versions`) and OAuth signing keys. Plan and document caches stay
+per process, and so do limits kept in memory.
 """
 
 import os

@@ -11,7 +11,7 @@ With ``--signing-key FILE`` subgraphs receive a signed ``Loopgate-Context`` toke
 is trusted, and it says so when it starts.
 
 ``--workers N`` serves from N processes (:mod:`gateway.worker_app`); ``--mongo URL`` gives
-them (and other replicas) a database to share the supergraph version and limits through.
+them (and other replicas) a database to share the supergraph version through.
 """
 
 import argparse
@@ -41,8 +41,9 @@ UNAUTHENTICATED_WARNING = ("warning: this gateway runs WITHOUT authentication: e
                            "trusted and @authenticated/@requiresScopes are not enforced "
                            "(start it with --jwks URL --issuer ISS to verify OAuth tokens)")
 UNSHARED_WARNING = ("warning: --workers {n} without --mongo: each worker keeps its own rate "
-                    "and concurrency limits, persisted queries and supergraph (a limit of L "
-                    "per minute admits up to {n} times L); pass --mongo URL to share them")
+                    "and concurrency limits and persisted queries (a limit of L per minute "
+                    "admits up to {n} times L) and watches the supergraph file itself; pass "
+                    "--mongo URL to share the supergraph version")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,18 +61,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--subgraph-timeout", type=float, default=10.0,
                         help="timeout of one subgraph call in seconds (default 10)")
     parser.add_argument("--hot-reload", action="store_true",
-                        help="watch the supergraph file and switch to each valid new version")
+                        help="watch the supergraph file and switch to each valid new version "
+                             "(with --mongo: publish it, and every process switches)")
     parser.add_argument("--max-body-bytes", type=int,
                         help="largest accepted request (default: $LOOPGATE_LIMITS body_bytes, "
                              "4000000)")
     parser.add_argument("--workers", type=int, default=1,
                         help="serve from N processes (default 1); with N > 1 pass --mongo "
-                             "so they share limits and the supergraph version")
+                             "so they share the supergraph version")
     parser.add_argument("--mongo", metavar="URL",
-                        help="MongoDB the gateway processes share (rate and concurrency "
-                             "limits, persisted queries, the supergraph version: the file is "
-                             "published at start if it differs, and every process follows "
-                             "the current version); default: none, each process on its own")
+                        help="MongoDB the gateway processes (workers, replicas) share the "
+                             "supergraph version through: the file is published at start if "
+                             "it differs, and every process follows the current version "
+                             "(`loopgate supergraph list|rollback`); default: none, each "
+                             "process on its own")
     parser.add_argument("--mongo-db", metavar="NAME",
                         help="database name on --mongo (default $LOOPGATE_DB or 'loopgate')")
     parser.add_argument("--signing-key", type=Path, metavar="FILE",
@@ -205,7 +208,7 @@ def _announce(supergraph: Supergraph, options: StandaloneOptions,
         console_err.print("subgraphs receive the caller's verified Authorization header",
                           highlight=False, markup=False)
     if options.mongo is not None:
-        console_err.print(f"sharing the supergraph version and limits through database "
+        console_err.print(f"sharing the supergraph version through database "
                           f"{options.mongo_db}", highlight=False, markup=False)
     elif workers > 1:
         console_err.print(UNSHARED_WARNING.format(n=workers), style="bold yellow",
