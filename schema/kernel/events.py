@@ -70,8 +70,9 @@ from schema.kernel.time import utcnow
 
 EVENTS = "events"
 PENDING = "outbox_pending"
-INDEXES: tuple[IndexSpec, ...] = (IndexSpec.on(EVENTS, "occurredAt"),)
-"""For the retention sweep on MongoDB (FerretDB v1 scans whatever the filter); every subgraph
+INDEXES: tuple[IndexSpec, ...] = (IndexSpec.on(EVENTS, "occurredAt"),
+                                   IndexSpec.on(feeds.PAGES, "writtenAt"))
+"""For the retention sweeps on MongoDB (FerretDB v1 scans whatever the filter); every subgraph
 that writes events declares them."""
 OUTBOX = "outbox"
 SEQUENCE = "eventSequence"
