@@ -44,6 +44,8 @@ def instrument(app: Starlette, settings: ObservabilitySettings | None = None, *,
     """Observe ``app`` (before it serves its first request); also kept as
     ``app.state.observability``. ``tracer_provider`` defaults to the ``OTEL_*`` environment's
     (None: no tracing)."""
+    if getattr(app.state, "observability", None) is not None:
+        raise ValueError("this app is instrumented already")
     settings = settings or ObservabilitySettings()
     provider = tracer_provider or provider_from_environment()
     metrics = Metrics(operation_names=settings.metrics_operation_names) \

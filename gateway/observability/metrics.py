@@ -30,6 +30,8 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+"""Latency buckets: prometheus-client's default ones, up to the default 30 s time budget."""
 MAX_ERROR_CODES = 100
 ANONYMOUS = "anonymous"
 OTHER = "other"
@@ -71,14 +73,14 @@ class Metrics:
         self.graphql_duration = Histogram(
             "loopgate_graphql_request_duration_seconds",
             "Time to answer a GraphQL request, by operation name", ["operation"],
-            registry=registry)
+            buckets=SECONDS, registry=registry)
         self.graphql_errors = Counter(
             "loopgate_graphql_errors", "Errors in GraphQL responses, by extensions.code",
             ["code"], registry=registry)
         self.subgraph_duration = Histogram(
             "loopgate_subgraph_fetch_duration_seconds",
             "Time of one subgraph fetch (retries included), by subgraph", ["subgraph"],
-            registry=registry)
+            buckets=SECONDS, registry=registry)
         self.subgraph_errors = Counter(
             "loopgate_subgraph_fetch_errors",
             "Subgraph fetches that failed (unavailable, circuit_open, cancelled, "

@@ -166,3 +166,9 @@ def test_workers_share_a_fresh_directory_unless_one_is_set(
     made = share_between_workers()
     assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == made and Path(made).is_dir()
     assert not list(Path(made).iterdir())
+
+
+def test_an_app_is_instrumented_once() -> None:
+    app = graphql_like_app()
+    with pytest.raises(ValueError, match="instrumented already"):
+        instrument(app)
