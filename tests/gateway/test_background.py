@@ -3,11 +3,23 @@
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import httpx
 from pymongo.asynchronous.database import AsyncDatabase
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
-from gateway.background import lease_for, run_jobs_forever, run_jobs_under_lease, run_under_lease
+from gateway.background import (
+    WithBackground,
+    lease_for,
+    run_jobs_forever,
+    run_jobs_under_lease,
+    run_under_lease,
+)
 from schema.kernel.leases import Lease
 
 
@@ -111,3 +123,43 @@ async def test_other_work_runs_under_its_own_lease(db: AsyncDatabase) -> None:
     assert await lease_for(db, "auth-upkeep").current_holder() == started[0]
     assert await lease_for(db, "jobs").current_holder() is None
     await _stop(*tasks)
+
+
+async def test_with_background_runs_its_loops_between_start_up_and_shutdown() -> None:
+    """The loops start once the wrapped app's own start-up completed, and are cancelled
+    before its shutdown runs; requests pass through untouched."""
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        events.append("app started")
+        yield
+        events.append("app stopped")
+
+    async def loop() -> None:
+        events.append("loop started")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            events.append("loop cancelled")
+
+    async def home(_request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    app = WithBackground(Starlette(routes=[Route("/", home)], lifespan=lifespan),
+                         lambda: [loop()])
+    inbox: asyncio.Queue[dict] = asyncio.Queue()
+    outbox: asyncio.Queue[dict] = asyncio.Queue()
+    running = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}},
+                                      inbox.get, outbox.put))
+    await inbox.put({"type": "lifespan.startup"})
+    assert (await outbox.get())["type"] == "lifespan.startup.complete"
+    await asyncio.sleep(0.01)
+    assert events == ["app started", "loop started"]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://app") as http:
+        assert (await http.get("/")).status_code == 200
+    await inbox.put({"type": "lifespan.shutdown"})
+    assert (await outbox.get())["type"] == "lifespan.shutdown.complete"
+    await running
+    assert events == ["app started", "loop started", "loop cancelled", "app stopped"]
