@@ -133,10 +133,9 @@ class HttpTransport:
         assert self._session is not None
         default = self._session.timeout
         remaining = request.remaining()
-        if remaining is None:
-            return default
-        total = remaining if default.total is None else min(default.total, remaining)
-        return aiohttp.ClientTimeout(total=total, sock_connect=default.sock_connect)
+        if remaining is None or (default.total is not None and remaining >= default.total):
+            return default  # no new ClientTimeout (an attrs object: slow to build) per call
+        return aiohttp.ClientTimeout(total=remaining, sock_connect=default.sock_connect)
 
     def _graphql_body(self, status: int, reason: str, content: bytes) -> Mapping[str, Any]:
         """The decoded GraphQL response, or SubgraphUnavailable saying what came instead.

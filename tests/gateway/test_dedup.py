@@ -127,17 +127,32 @@ async def test_a_failure_reaches_every_waiter(base_url: str,
                for outcome in outcomes)
 
 
-async def test_cancelling_one_waiter_leaves_the_others(base_url: str,
-                                                       session: aiohttp.ClientSession) -> None:
+async def test_cancelling_a_waiter_leaves_the_others(base_url: str,
+                                                    session: aiohttp.ClientSession) -> None:
     http, calls = transport(base_url, session)
-    first = asyncio.ensure_future(http.execute(request()))  # the caller that started the call
+    first = asyncio.ensure_future(http.execute(request()))  # the caller that makes the call
+    await asyncio.sleep(0)
+    waiters = [asyncio.ensure_future(http.execute(request())) for _ in range(3)]
+    await asyncio.sleep(PAUSE_S / 3)
+    waiters[0].cancel()
+    responses = await asyncio.gather(first, *waiters[1:])
+    assert waiters[0].cancelled()
+    assert len(calls) == 1
+    assert [response["data"]["call"] for response in responses] == [1, 1, 1]
+
+
+async def test_when_the_first_caller_is_cancelled_the_others_call_again(
+        base_url: str, session: aiohttp.ClientSession) -> None:
+    http, calls = transport(base_url, session)
+    first = asyncio.ensure_future(http.execute(request()))
+    await asyncio.sleep(0)
     others = [asyncio.ensure_future(http.execute(request())) for _ in range(2)]
     await asyncio.sleep(PAUSE_S / 3)
     first.cancel()
     responses = await asyncio.gather(*others)
     assert first.cancelled()
-    assert len(calls) == 1
-    assert [response["data"]["call"] for response in responses] == [1, 1]
+    assert len(calls) == 2  # the abandoned call, then one shared by the two still waiting
+    assert [response["data"]["call"] for response in responses] == [2, 2]
 
 
 async def test_when_every_waiter_is_cancelled_the_call_stops(

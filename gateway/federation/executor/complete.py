@@ -8,9 +8,23 @@ it happened, so the caller can report where (see :mod:`.violations`), off the ho
 from collections.abc import Mapping
 from typing import Any
 
-from .shape import ENUM, LEAF, LIST, NON_NULL, OBJECT, PASSTHROUGH, FieldShape, ObjectShape
+from .shape import (
+    CONDITIONAL,
+    COPY,
+    ENUM,
+    LEAF,
+    LIST,
+    NON_NULL,
+    OBJECT,
+    PASSTHROUGH,
+    REQUIRED,
+    TYPENAME,
+    FieldShape,
+    ObjectShape,
+)
 
 _INVALID = object()
+_AS_IS = (LEAF, PASSTHROUGH)
 
 
 def complete_root(
@@ -35,19 +49,32 @@ def _object(
         if type_name not in shape.runtime_types and type_name not in shape.compiler.schema.type_map:
             return None
     out: dict[str, Any] = {}
-    for field in shape.fields_for(type_name):
-        descriptor = field.descriptor
-        if field.occurrences is not None:
-            descriptor = conditional(field, variables)
-            if descriptor is None:
-                continue
-        if field.name == "__typename":
-            out[field.key] = type_name
+    get = value.get
+    for key, step, payload in shape.steps_for(type_name):
+        if step == COPY:
+            out[key] = get(key)
             continue
-        result = _value(descriptor, value.get(field.key), variables, bubbled)
+        if step == REQUIRED:
+            found = get(key)
+            if found is None:
+                return _INVALID
+            out[key] = found
+            continue
+        if step == TYPENAME:
+            out[key] = type_name
+            continue
+        if step == CONDITIONAL:
+            field = payload
+            payload = conditional(field, variables)
+            if payload is None:
+                continue
+            if field.name == "__typename":
+                out[key] = type_name
+                continue
+        result = _value(payload, get(key), variables, bubbled)
         if result is _INVALID:
             return _INVALID
-        out[field.key] = result
+        out[key] = result
     return out
 
 
