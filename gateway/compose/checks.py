@@ -1,8 +1,9 @@
 """Stage 1b: each subgraph's ``@key``, ``@requires`` and ``@provides`` checked on its own."""
 
+import json
 from collections.abc import Callable, Iterator
 
-from graphql import FieldNode, InlineFragmentNode, Node, SelectionSetNode
+from graphql import FieldNode, InlineFragmentNode, Node, SelectionSetNode, print_ast
 
 from gateway.compose import errors
 from gateway.compose.context_checks import check_contexts
@@ -25,21 +26,29 @@ def check_field_sets(subgraph: Subgraph) -> list[CompositionError]:
 
     for typedef in subgraph.types.values():
         for key in typedef.keys:
-            prefix = f'On type "{typedef.name}", for @key(fields: "{key.fields}"): '
+            prefix = f'On type "{typedef.name}", for @key(fields: {_quoted(key.fields)}): '
             for code, message, hint in _key_problems(subgraph, typedef.name, key.fields):
                 error(code, prefix + message, key.node, hint)
         for field in typedef.fields.values():
             coordinate = f"{typedef.name}.{field.name}"
             if field.requires is not None:
-                prefix = f'On field "{coordinate}", for @requires(fields: "{field.requires}"): '
+                prefix = (f'On field "{coordinate}", for @requires(fields: '
+                          f"{_quoted(field.requires)}): ")
                 for code, message, hint in _requires_problems(subgraph, typedef.name, field):
                     error(code, prefix + message, field.node, hint)
-            if field.provides is not None:
-                prefix = f'On field "{coordinate}", for @provides(fields: "{field.provides}"): '
+            if field.provides is not None and field.external:
+                error(errors.EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE,
+                      f'Cannot have both @provides and @external on field "{coordinate}"',
+                      field.node, "drop @external: a field that provides others is resolved "
+                      "here")
+            elif field.provides is not None:
+                prefix = (f'On field "{coordinate}", for @provides(fields: '
+                          f"{_quoted(field.provides)}): ")
                 for code, message, hint in _provides_problems(subgraph, field, coordinate):
                     whole = code == errors.PROVIDES_ON_NON_OBJECT_FIELD
                     error(code, message if whole else prefix + message, field.node, hint)
     if subgraph.fed2:
+        _check_interface_fields(subgraph, error)
         check_contexts(subgraph, lambda code, message, typedef, hint:
                        error(code, message, typedef.node, hint))
         _check_unused_externals(subgraph, error)
@@ -69,6 +78,31 @@ def _check_auth_on_interfaces(subgraph: Subgraph, error: Callable[..., None]) ->
                           "composition carries it up to the interface")
 
 
+def _quoted(fields: str) -> str:
+    """The field set as Apollo prints the directive's argument (a JSON string)."""
+    return json.dumps(fields, ensure_ascii=False)
+
+
+def _check_interface_fields(subgraph: Subgraph, error: Callable[..., None]) -> None:
+    """@external and @shareable mean nothing on an interface's fields (its implementations'
+    fields are what subgraphs resolve)."""
+    for typedef in subgraph.types.values():
+        if typedef.kind != "interface":
+            continue
+        for field in typedef.fields.values():
+            coordinate = f"{typedef.name}.{field.name}"
+            if field.external:
+                error(errors.EXTERNAL_ON_INTERFACE,
+                      f'Interface type field "{coordinate}" is marked @external but @external '
+                      "is not allowed on interface fields (it is nonsensical).", field.node,
+                      "remove @external from the interface field")
+            if field.shareable_applied:
+                error(errors.INVALID_SHAREABLE_USAGE,
+                      f'Invalid use of @shareable on field "{coordinate}": only object type '
+                      "fields can be marked with @shareable", field.node,
+                      "put @shareable on the implementing object types' fields")
+
+
 def _check_unused_externals(subgraph: Subgraph, error: Callable[..., None]) -> None:
     """An ``@external`` field no key, requires, provides or interface needs is a mistake."""
     used = used_fields(subgraph)
@@ -77,7 +111,8 @@ def _check_unused_externals(subgraph: Subgraph, error: Callable[..., None]) -> N
                             for f in (subgraph.types[i].fields if i in subgraph.types else {})}
         for field in typedef.fields.values():
             coordinate = f"{typedef.name}.{field.name}"
-            if field.external and coordinate not in used and field.name not in interface_fields:
+            if field.external and coordinate not in used and field.name not in interface_fields \
+                    and field.provides is None:
                 error(errors.EXTERNAL_UNUSED,
                       f'Field "{coordinate}" is marked @external but is not used in any '
                       "federation directive (@key, @provides, @requires) or to satisfy an "
@@ -122,6 +157,8 @@ def _key_problems(subgraph: Subgraph, parent: str, fields: str) -> list[Problem]
                              "allowed in @key", "key on scalar, enum or object fields"))
         else:
             problems += _selection_shape(item, kind, errors.KEY_INVALID_FIELDS)
+    if not problems:
+        problems += _directives_in_fields(fields, "key", errors.KEY_DIRECTIVE_IN_FIELDS_ARG)
     return problems
 
 
@@ -140,6 +177,8 @@ def _requires_problems(subgraph: Subgraph, parent: str, field: Field) -> list[Pr
             problems += _selection_shape(item, _kind(subgraph, item.field),
                                          errors.REQUIRES_INVALID_FIELDS)
     if not problems:
+        problems += _directives_in_fields(field.requires, "requires",
+                                          errors.REQUIRES_DIRECTIVE_IN_FIELDS_ARG)
         problems += _missing_externals(subgraph, parent, field.requires, "requires",
                                        errors.REQUIRES_FIELDS_MISSING_EXTERNAL)
     return problems
@@ -163,8 +202,34 @@ def _provides_problems(subgraph: Subgraph, field: Field, coordinate: str) -> lis
                              "subgraph with @external).",
                              f'add `{item.name}: <type> @external` to "{item.parent}"'))
     if not problems:
+        problems += _directives_in_fields(field.provides, "provides",
+                                          errors.PROVIDES_DIRECTIVE_IN_FIELDS_ARG)
+        problems += [(errors.PROVIDES_FIELDS_HAS_ARGS,
+                      f"field {item.parent}.{item.name} cannot be included because it has "
+                      "arguments (fields with argument are not allowed in @provides)",
+                      "provide fields without arguments")
+                     for item in selected if item.field is not None and item.field.args]
         problems += _missing_externals(subgraph, target, field.provides, "provides",
                                        errors.PROVIDES_FIELDS_MISSING_EXTERNAL)
+    return problems
+
+
+def _directives_in_fields(fields: str, directive: str, code: str) -> list[Problem]:
+    """Field sets are data, not operations: ``@include``/``@skip`` and the like are refused."""
+    problems: list[Problem] = []
+
+    def walk(selection_set: SelectionSetNode) -> None:
+        for selection in selection_set.selections:
+            if selection.directives:
+                found = ", ".join(print_ast(d) for d in selection.directives)
+                problems.append((code, "cannot have directive applications in the "
+                                 f"@{directive}(fields:) argument but found {found}.",
+                                 f"remove {found} from the field set"))
+            inner = getattr(selection, "selection_set", None)
+            if inner is not None:
+                walk(inner)
+
+    walk(parse_field_set(fields))
     return problems
 
 
