@@ -12,8 +12,8 @@ at least 1) and spending them locally, so N processes together allow what one wo
 more, and a busy key costs one claimed write per slice, not per request (a bucket of fewer
 than 40 calls has slices of 1 or 2: about a write per call or two, for the rare calls such
 limits govern). Without a database the buckets are in this process's memory. Either way this
-process forgets a key a few seconds after its last call (handing back what it did not
-spend), so its memory is bounded by the keys seen in the last few seconds; MongoDB keeps one
+process forgets a key 5 s after its last call (handing back what it did not spend), so its
+memory is bounded by the keys seen in the last few seconds; MongoDB keeps one
 small document per key that ever ran low.
 
 Sign-in attempts still count on :class:`LocalRateLimiter` (sliding windows in this
@@ -124,14 +124,19 @@ class Limit:
         return f"Limit({self.name!r}, {'; '.join(map(str, self.items))!r})"
 
 
+IDLE_S = 5.0
+"""A key is forgotten here this long after its last call (what it did not spend handed
+back): the OAuth limits are small, so a held slice is worth giving back soon."""
+
+
 class RateLimiter:
     """Hits, penalties, refunds and resets on token buckets keyed per (limit, key), in
     ``store`` (shared by processes, e.g. :class:`~schema.kernel.buckets.MongoBuckets`) or,
     without one, in this process's memory."""
 
     def __init__(self, store: BucketStore | None = None) -> None:
-        self._slices = (BudgetSlices(store) if store is not None
-                        else BudgetSlices(MemoryBuckets(), slice_share=0))
+        self._slices = (BudgetSlices(store, idle_s=IDLE_S) if store is not None
+                        else BudgetSlices(MemoryBuckets(), slice_share=0, idle_s=IDLE_S))
         self._logged: dict[str, float] = {}
 
     async def hit(self, limit: Limit, key: str, cost: int = 1) -> float | None:

@@ -5,9 +5,10 @@ The allowance (``per_key`` operations, ``cost_per_key`` estimated cost) is divid
 lists each holding process's share and when its lease ends, written through the revision
 claim (FerretDB's updates are not atomic). A process admits operations against its own share
 without touching the database; only when an operation does not fit does it try to grow the
-share (one claimed write), taking a step of a quarter of the allowance more than it needs if
-that is free, so an app's busy process writes once per few operations, not per operation.
-A share is handed back (one write) once the process has had nothing running for ``idle_s``.
+share (one claimed write), taking a step of a tenth of the allowance more than it needs if
+that is free, so a process writes when its app's load there rises, not per operation. A
+share is handed back (one write) once the process has had nothing running for ``idle_s``,
+and shrunk to what runs plus a step when it has been larger than that for ``idle_s``.
 
 The sum of the unexpired shares never exceeds the allowance, so neither do the operations
 running across all processes, with one exception kept from the single-process rule: an
@@ -19,9 +20,9 @@ within ``longest_s``), so a process that dies frees its share when its lease end
 ignores its deadline past ``longest_s`` (see :mod:`gateway.limits.concurrency`) may outlive
 its share; others may then run on top of it until it ends.
 
-Shares held by idle processes are not free for the others until handed back: an app may be
-refused at one process while another holds up to a step of its allowance unused for a few
-seconds.
+Shares held but not used are not free for the others until shrunk or handed back: an app
+may be refused at one process while the others hold up to a step each (plus, for up to
+``idle_s``, what they ran at their peak) unused.
 """
 
 import asyncio
@@ -39,7 +40,9 @@ from schema.kernel.buckets import Clock
 from schema.kernel.claims import CLAIM_RETENTION, update_claimed
 
 SHARES = "concurrency_shares"
-IDLE_S = 5.0
+IDLE_S = 30.0
+STEP = 1 / 10
+"""A share grows by this much of the allowance beyond what it needs, when that is free."""
 _log = logging.getLogger(__name__)
 
 
@@ -51,6 +54,7 @@ class _Held:
     running_ops: int = 0
     running_cost: int = 0
     idle_since: float = 0.0
+    changed_at: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -66,6 +70,8 @@ class SharedConcurrency:
         self._longest_s = longest_s
         self._idle_s = idle_s
         self._clock = clock
+        self._step_ops = math.ceil(per_key * STEP)
+        self._step_cost = math.ceil(cost_per_key * STEP)
         self._holder = f"p{uuid.uuid4().hex}"
         self._held: dict[str, _Held] = {}
         self._settled_at = clock()
@@ -120,10 +126,8 @@ class SharedConcurrency:
             granted = None
             if need_ops > free_ops or (need_cost > free_cost and not alone):
                 return None
-            step_ops = math.ceil(self.per_key / 4)
-            step_cost = math.ceil(self.cost_per_key / 4)
-            granted = (min(free_ops, need_ops + step_ops - 1),
-                       max(need_cost, min(free_cost, need_cost + step_cost)),
+            granted = (min(free_ops, need_ops + self._step_ops - 1),
+                       max(need_cost, min(free_cost, need_cost + self._step_cost)),
                        now + 2 * self._longest_s)
             return _shares({**holders, self._holder: list(granted)}, now)
 
@@ -131,7 +135,26 @@ class SharedConcurrency:
         if granted is None:
             return False
         held.ops, held.cost, held.until = granted
+        held.changed_at = self._clock()
         return True
+
+    async def _shrink(self, key: str, held: _Held) -> None:
+        """Keep what runs plus a step; the smaller share applies here before it is written,
+        so nothing is admitted meanwhile on the larger one."""
+        async with held.lock:
+            held.ops = min(held.ops, held.running_ops + self._step_ops)
+            held.cost = min(held.cost, held.running_cost + self._step_cost)
+            held.changed_at = self._clock()
+            share = [held.ops, held.cost, held.until]
+
+            def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
+                holders = (current or {}).get("held", {})
+                mine = holders.get(self._holder)
+                if mine is None or mine[2] != share[2]:
+                    return None
+                return _shares({**holders, self._holder: share}, self._clock())
+
+            await update_claimed(self._collection, self._db, key, change)
 
     def running(self, key: str) -> int:
         """Operations of ``key`` running in this process."""
@@ -156,10 +179,19 @@ class SharedConcurrency:
             _log.warning("handing back idle concurrency shares failed: %r", task.exception())
 
     async def settle(self) -> None:
-        """Hand back the shares of apps with nothing running here for ``idle_s``."""
+        """Hand back the shares of apps with nothing running here for ``idle_s``, and shrink
+        those larger than their use for as long."""
         now = self._clock()
         for key, held in list(self._held.items()):
-            if held.running_ops or held.lock.locked() or now - held.idle_since < self._idle_s:
+            if held.lock.locked():
+                continue
+            if held.running_ops:
+                oversized = (held.ops > held.running_ops + self._step_ops
+                             or held.cost > held.running_cost + self._step_cost)
+                if oversized and now - held.changed_at >= self._idle_s and held.until > now:
+                    await self._shrink(key, held)
+                continue
+            if now - held.idle_since < self._idle_s:
                 continue
             del self._held[key]
             if held.ops and held.until > now:

@@ -4,14 +4,16 @@ A request's cost is taken from the tokens this process holds for the bucket. Onl
 run short does it withdraw from the store (:mod:`schema.kernel.buckets`): what it lacks, or a
 whole *slice* (``slice_share`` of the bucket) if that is more, so a busy caller costs one
 claimed write per slice, not one per request. Requests of one bucket that find the slice
-empty at once wait for a single withdrawal. Tokens left unspent in a slice that has been idle
-for ``idle_s`` go back to the store (one write), and the bucket is forgotten here.
+empty at once wait for a single withdrawal. A slice is kept while its bucket is used, so an
+occasional caller costs a withdrawal only when its slice runs out; tokens left unspent in a
+slice idle for ``idle_s`` go back to the store (one write), and the bucket is forgotten here
+(memory: the buckets used in the last ``idle_s``).
 
 A request that does not fit is refused with the seconds until it would: from the level the
 last withdrawal read, refilled since. Until then, and until a whole slice has refilled, this
-process refuses without asking the store again for up to ``idle_s`` (by then other
+process refuses without asking the store again for up to ``reread_s`` (by then other
 processes may have handed slices back), so a flood of refused requests costs one point read
-per ``idle_s`` and no write.
+per ``reread_s`` and no write.
 
 The bound. Tokens are spent only after being withdrawn, and every withdrawal is taken from
 the single stored level, so across any number of processes the tokens spent over any span of
@@ -19,8 +21,9 @@ the single stored level, so across any number of processes the tokens spent over
 :mod:`schema.kernel.buckets`): the bucket is never overdrawn, by any number of slices. The
 price is the other way round: up to one slice per process can sit unspent in processes the
 caller is not talking to, so a caller may be refused while up to ``N`` slices of its budget
-are held elsewhere, until they are handed back after ``idle_s``. With a slice of 1/20 of the
-bucket and a few processes that is a few percent of the budget.
+are held elsewhere, until they are spent or handed back. With a slice of 1/20 of the bucket
+and a few processes that is a few percent of the budget; with the gateway's default bucket
+a slice refills in a second.
 """
 
 import asyncio
@@ -33,8 +36,11 @@ from schema.kernel.buckets import BucketStore, Clock, Rate, Withdrawal
 
 _log = logging.getLogger(__name__)
 
-IDLE_S = 5.0
+IDLE_S = 60.0
 """A slice unused this long goes back to the shared bucket."""
+
+REREAD_S = 5.0
+"""How long a refusal is decided from the level last read, without asking the store."""
 
 
 @dataclass(slots=True)
@@ -56,10 +62,12 @@ class BudgetSlices:
     """
 
     def __init__(self, store: BucketStore, *, slice_share: float = 1 / 20,
-                 idle_s: float = IDLE_S, clock: Clock = time.time) -> None:
+                 idle_s: float = IDLE_S, reread_s: float = REREAD_S,
+                 clock: Clock = time.time) -> None:
         self._store = store
         self._slice_share = slice_share
         self._idle_s = idle_s
+        self._reread_s = reread_s
         self._clock = clock
         self._slices: dict[str, _Slice] = {}
         self._settled_at = clock()
@@ -100,7 +108,7 @@ class BudgetSlices:
         """The wait to answer without asking the store, while the last withdrawal's reading
         says the store cannot have what ``cost`` lacks, or a slice, whichever is more."""
         known, now = held.known, self._clock()
-        if known is None or now - held.read_at > self._idle_s:
+        if known is None or now - held.read_at > self._reread_s:
             return None
         lacking = cost - held.tokens
         shared = held.rate.level(known.left, known.at, now)
@@ -151,7 +159,7 @@ class BudgetSlices:
 
     def _settle_when_due(self) -> None:
         now = self._clock()
-        if now - self._settled_at < self._idle_s or self._settling is not None:
+        if now - self._settled_at < self._idle_s / 2 or self._settling is not None:
             return
         self._settled_at = now
         self._settling = asyncio.get_running_loop().create_task(self.settle())

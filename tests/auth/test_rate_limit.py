@@ -271,7 +271,7 @@ async def test_keys_expire_and_retry_after_is_long_enough(mongo: Mongo) -> None:
         refused = next(a for a in burst if a.status_code == 429)
         await asyncio.sleep(int(refused.headers["retry-after"]))
         after_wait = await _token(http, server, issued.client.client_id, issued.client_secret)
-        deadline = time.monotonic() + 12  # a key is forgotten 5 to 10 s after its last call
+        deadline = time.monotonic() + 12  # a key is forgotten 5 to 7.5 s after its last call
         while limiter.tracked_keys() > 8 and time.monotonic() < deadline:
             await asyncio.sleep(0.5)
             await _token(http, server, issued.client.client_id, issued.client_secret)

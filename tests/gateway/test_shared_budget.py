@@ -133,15 +133,15 @@ async def test_the_in_flight_allowance_holds_across_processes(db: AsyncDatabase)
 
 
 async def test_the_cost_allowance_holds_across_processes(db: AsyncDatabase) -> None:
-    """A share is grown a step (a quarter of the allowance) past what it needs, so the other
+    """A share is grown a step (a tenth of the allowance) past what it needs, so the other
     process gets what is left of the allowance, not what is left of the running cost."""
     clock = Clock()
     first, second = (SharedConcurrency(db, per_key=20, cost_per_key=100, longest_s=10,
                                        idle_s=1, clock=clock) for _ in range(2))
     running = await first.acquire("client:A", 60)
-    assert running is not None  # a share of 85
+    assert running is not None  # a share of 70
     assert await second.acquire("client:A", 40) is None
-    assert await second.acquire("client:A", 15) is not None
+    assert await second.acquire("client:A", 30) is not None
     assert await second.acquire("client:B", 100) is not None
     running()
     clock.now += 2
@@ -240,3 +240,39 @@ async def test_long_full_buckets_and_long_ended_shares_are_swept(db: AsyncDataba
     assert sorted([d["_id"] async for d in db[BUCKETS].find({})]) == ["address:192.0.2.2",
                                                                       "address:192.0.2.3"]
     assert [d["_id"] async for d in db[SHARES].find({})] == ["address:192.0.2.3"]
+
+
+async def test_many_processes_never_run_more_than_the_allowance_together(
+        db: AsyncDatabase) -> None:
+    processes = [SharedConcurrency(db, per_key=20, cost_per_key=1000, longest_s=10)
+                 for _ in range(6)]
+    assert all([await p.acquire("client:A", 1) for p in processes])  # each gets a share
+    more = [await p.acquire("client:A", 1) for _ in range(5) for p in processes]
+    assert 6 + sum(r is not None for r in more) == 20
+
+
+async def test_a_share_larger_than_its_use_shrinks_for_the_others(db: AsyncDatabase) -> None:
+    clock = Clock()
+    first, second = (SharedConcurrency(db, per_key=20, cost_per_key=1000, longest_s=10,
+                                       idle_s=1, clock=clock) for _ in range(2))
+    peak = [await first.acquire("client:A", 1) for _ in range(15)]
+    assert all(peak)  # a share of 16: 15 and a step of 2, less one
+    assert [await second.acquire("client:A", 1) for _ in range(6)].count(None) == 2
+    for release in peak[1:]:
+        assert release is not None
+        release()
+    clock.now += 2
+    await first.settle()  # one running: a share of 1 + a step of 2
+    taken = [await second.acquire("client:A", 1) for _ in range(20)]
+    assert sum(r is not None for r in taken) == 20 - 3 - 4
+
+
+async def test_an_occasional_caller_costs_a_write_per_slice_not_per_request(
+        db: AsyncDatabase) -> None:
+    clock = Clock()
+    slices = BudgetSlices(MongoBuckets(db, clock), clock=clock)
+    rate = Rate(maximum=20_000, per_second=1_000)
+    for _ in range(30):
+        assert await slices.spend("cost:client:A", rate, 10) is None
+        clock.now += 10  # one request every 10 s: the slice of 1,000 is kept meanwhile
+    assert await _bucket_writes(db) == 1
