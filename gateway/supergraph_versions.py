@@ -31,7 +31,7 @@ from pymongo.errors import PyMongoError
 from gateway.federation import Supergraph, SupergraphError
 from gateway.service import Gateway
 from gateway.transports.router import TransportRouter
-from schema.kernel.claims import update_claimed
+from schema.kernel.claims import claim, update_claimed
 from schema.kernel.counters import Counter
 from schema.kernel.time import as_utc, utcnow
 
@@ -39,6 +39,7 @@ VERSIONS = "supergraph_versions"
 POINTER = "supergraph_pointer"
 CURRENT = "current"
 POLL_INTERVAL_S = 2.0
+PUBLISH_WAIT_S = 5.0
 _NUMBERS = Counter("supergraph-version")
 
 _log = logging.getLogger("loopgate.supergraph")
@@ -104,22 +105,43 @@ class SupergraphVersions:
         """Store ``sdl`` as a new version and point at it; returns the version served next.
 
         The SDL must parse as a supergraph (:class:`InvalidSupergraph` otherwise, nothing
-        stored). Publishing what is current already adds nothing and returns it. Of two
-        publishers racing, the higher number wins the pointer: a publish never moves it back.
+        stored). Publishing what is current already adds nothing and returns it, and so does
+        publishing what another process is publishing at the same moment over the same
+        current version (N workers starting at once add one version, not N: the first to
+        claim ``<digest>:<pointer revision>`` publishes, the others wait for it). Of two
+        publishers of different SDL racing, the higher number wins the pointer: a publish
+        never moves it back.
         """
         try:
             Supergraph.parse(sdl)
         except SupergraphError as exc:
             raise InvalidSupergraph(f"not a valid supergraph: {exc}") from exc
-        current = await self.current()
-        if current is not None and current.sha256 == digest(sdl):
+        sha = digest(sdl)
+        pointer = await self._db[POINTER].find_one({"_id": CURRENT})
+        current = None if pointer is None else await self.get(int(pointer["version"]))
+        if current is not None and current.sha256 == sha:
             return current
+        if not await claim(self._db, f"supergraph-publish:{sha}:{(pointer or {}).get('rev', 0)}"):
+            published = await self._wait_for(sha)
+            if published is not None:
+                return published
         number = await _NUMBERS.add(self._db, "all", 1)
         assert number is not None   # no floor: an add is never refused
-        await self._db[VERSIONS].insert_one({"_id": number, "sdl": sdl, "sha256": digest(sdl),
+        await self._db[VERSIONS].insert_one({"_id": number, "sdl": sdl, "sha256": sha,
                                              "publishedAt": utcnow(), "source": source})
         pointed = await self._point(number, lambda now: now is None or now < number)
         return await self.get(pointed)
+
+    async def _wait_for(self, sha: str) -> SupergraphVersion | None:
+        """The current version once it has digest ``sha`` (another process is publishing
+        it), or None after :data:`PUBLISH_WAIT_S` (that publisher died: publish anyway)."""
+        deadline = asyncio.get_running_loop().time() + PUBLISH_WAIT_S
+        while asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+            current = await self.current()
+            if current is not None and current.sha256 == sha:
+                return current
+        return None
 
     async def rollback(self, version: int) -> SupergraphVersion:
         """Serve ``version`` again (every gateway switches at its next poll)."""

@@ -93,6 +93,19 @@ async def test_racing_publishers_get_distinct_numbers_and_the_newest_stays_curre
     assert all(v.version <= 4 for v in published)
 
 
+async def test_processes_publishing_the_same_supergraph_at_once_add_one_version(
+        db: AsyncDatabase, mongo_client: Mongo) -> None:
+    """N workers starting at once each publish their (identical) supergraph."""
+    other = Mongo.open(mongo_client.uri, db.name)
+    try:
+        stores = [SupergraphVersions(db), SupergraphVersions(other.db)]
+        published = await asyncio.gather(*(stores[i % 2].publish(FULL) for i in range(4)))
+    finally:
+        await other.close()
+    assert {v.version for v in published} == {1}
+    assert await db[VERSIONS].count_documents({}) == 1
+
+
 async def _serves_reviews(gateway: Gateway) -> bool:
     result = await gateway.execute(GraphQLRequest("{ topProducts { name reviews { body } } }"))
     return not result.response.get("errors")
