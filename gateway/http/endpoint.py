@@ -9,8 +9,9 @@ that are not well-formed GraphQL-over-HTTP requests get 4xx either way. Every er
 Before an operation runs, its app's limits (:class:`~gateway.limits.budget.AppLimits`) take
 its estimated cost from the app's cost bucket and a share of its in-flight allowance; an app
 over either gets 429 with ``Retry-After`` and ``RATE_LIMITED`` (with ``retryAfter``) at once,
-whatever other apps are doing, and no subgraph is called. Every response to an identified
-caller carries ``extensions.cost`` as Shopify's GraphQL Admin API does:
+whatever other apps are doing, and no subgraph is called. Every response once the caller is
+known (all but malformed requests and 401s) carries ``extensions.cost`` as Shopify's GraphQL
+Admin API does:
 ``{"requestedQueryCost": n | null, "actualQueryCost": null, "throttleStatus":
 {"maximumAvailable": m, "currentlyAvailable": c, "restoreRate": r}}`` (the requested cost is
 null when the request failed before its cost was known; the actual cost is not computed).
@@ -22,9 +23,10 @@ status.
 
 For metrics and logs, each request handled here leaves on ``request.state``:
 ``graphql_operation`` (the operation's name, or None), ``graphql_outcome`` (the
-:class:`~gateway.service.Outcome` value, or ``"rejected"`` for a request refused before the
-gateway ran it: malformed, unauthenticated, an unknown persisted query) and
-``graphql_error_codes`` (the ``extensions.code`` of each error of the response, in order).
+:class:`~gateway.service.Outcome` value; ``"rejected"`` for a request refused before the
+gateway ran it: malformed, unauthenticated, an unknown persisted query; None for the
+GraphiQL page) and ``graphql_error_codes`` (the ``extensions.code`` of each error of the
+response, in order).
 """
 
 import logging
@@ -130,6 +132,7 @@ class GraphQLEndpoint:
                 406, "the Accept header allows neither application/graphql-response+json "
                      "nor application/json"))
         if media is MediaType.HTML:
+            request.state.graphql_outcome = None
             return HTMLResponse(graphiql_page(request.url.path))
         try:
             graphql_request = await self._decode(request, is_get)
