@@ -160,7 +160,10 @@ class LeaseRunner:
 
     async def _try_acquire(self) -> bool:
         """One take or renewal; a holder's attempt never outlasts its own term (a database
-        that hangs must not keep the work running past it)."""
+        that hangs must not keep the work running past it). An attempt cut off between its
+        revision claim and its write leaves the claim to be taken over after
+        :data:`schema.kernel.claims.CLAIM_LEASE`: the lease stays unwritable that long, so
+        nobody holds it meanwhile, which errs on the safe side."""
         budget = self._valid_until - time.monotonic() if self._task is not None else None
         try:
             async with asyncio.timeout(max(budget, 0.1) if budget is not None else None):
