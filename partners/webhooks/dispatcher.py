@@ -118,14 +118,27 @@ class Dispatcher:
         """Rounds until cancelled; a failing round is logged and the next one tries again."""
         async with guarded_session(self.network) as session:
             self._session = session
-            while True:
-                try:
-                    busy = await self.round()
-                except (PyMongoError, Contended):
-                    _log.exception("webhook dispatcher round failed; retrying")
-                    busy = 0
-                if not busy:
-                    await asyncio.sleep(self.settings.idle_s)
+            try:
+                while True:
+                    try:
+                        busy = await self.round()
+                    except (PyMongoError, Contended):
+                        _log.exception("webhook dispatcher round failed; retrying")
+                        busy = 0
+                    if not busy:
+                        await asyncio.sleep(self.settings.idle_s)
+            finally:
+                await asyncio.shield(self.release_leases())
+
+    async def release_leases(self) -> None:
+        """Give up this dispatcher's leases (a clean stop), so another takes over at once;
+        a process that dies without it is replaced once they run out."""
+        held, self._held = list(self._held), {}
+        with contextlib.suppress(PyMongoError, Contended, TimeoutError):
+            async with asyncio.timeout(2.0):
+                for name in held:
+                    await Lease(self.db, name, self.settings.holder,
+                                self.settings.lease_ttl).release()
 
     async def round(self) -> int:
         """Fan out, then work the due buckets; returns how much was done (0: idle)."""
@@ -176,22 +189,33 @@ class Dispatcher:
         name = due.lease_name(minute)
         for start in range(done, len(entries), self.settings.chunk):
             part = entries[start:start + self.settings.chunk]
-            await asyncio.gather(*(self._handle(entry) for entry in part))
+            endpoints: dict[str, asyncio.Task[Document | None]] = {}
+            await asyncio.gather(*(self._handle(entry, endpoints) for entry in part))
             await due.record_progress(self.db, minute, start + len(part))
             if not await self._hold(name):
                 return start + len(part) - done
         return len(entries) - done
 
-    async def _handle(self, entry: str) -> None:
-        delivery_id, generation = due.parse_entry(entry)
+    async def _handle(self, entry: str,
+                      endpoints: dict[str, "asyncio.Task[Document | None]"]) -> None:
+        """Send one listed delivery if it is still waiting; ``endpoints``: the chunk's
+        endpoint reads, one per endpoint."""
+        delivery_id, generation, listed_at = due.parse_entry(entry)
         delivery = await get_delivery(self.db, delivery_id)
+        while delivery is not None and delivery["generation"] < generation \
+                and utcnow() - listed_at < due.WRITE_DEADLINE:
+            await asyncio.sleep(0.02)   # listed, not written yet: its writer is at work
+            delivery = await get_delivery(self.db, delivery_id)
         if delivery is None or delivery["generation"] != generation \
                 or delivery["status"] not in WAITING:
             return
         wait = (as_utc(delivery["nextAttemptAt"]) - utcnow()).total_seconds()
         if wait > 0:
             await asyncio.sleep(min(wait, 61.0))
-        endpoint = await get_endpoint(self.db, delivery["endpointId"])
+        endpoint_id = delivery["endpointId"]
+        if endpoint_id not in endpoints:
+            endpoints[endpoint_id] = asyncio.create_task(get_endpoint(self.db, endpoint_id))
+        endpoint = await endpoints[endpoint_id]
         if endpoint is None or endpoint["status"] != ACTIVE:
             await give_up(self.db, delivery, "the endpoint is disabled or gone")
             return

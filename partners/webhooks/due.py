@@ -1,10 +1,14 @@
 """Which deliveries are due, found with ``_id`` point reads only (no scans, no hot document).
 
 A delivery due at time *t* is listed in the bucket of *t*'s minute (``whdue:<YYYYMMDDHHMM>``
-in :data:`DUE`, entries ``<deliveryId>#<generation>``), never one before the current minute:
-a list appended under :func:`schema.kernel.claims.update_claimed`. The generation changes at
-each (re)scheduling, so a stale entry (the delivery has since been rescheduled, replayed or
-finished) is recognised and skipped; entries are never removed from a bucket.
+in :data:`DUE`, entries ``<deliveryId>#<generation>#<listed at, ms>``), never one before the
+current minute: a list appended under :func:`schema.kernel.claims.update_claimed`. The
+generation changes at each (re)scheduling, so a stale entry (the delivery has since been
+rescheduled, replayed or finished) is recognised and skipped; entries are never removed from
+a bucket. An entry is listed before its generation is written
+(:func:`.deliveries.reschedule`), so a worker meeting an entry newer than its delivery waits
+for the write, up to :data:`WRITE_DEADLINE` after the listing (a claimed write lands by then
+or never).
 
 A bucket is worked by the holder of its lease (``whbucket:<minute>``, :mod:`schema.kernel.leases`),
 who records how many of its entries are handled in a small progress document
@@ -27,7 +31,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from schema.kernel.claims import update_claimed
+from schema.kernel.claims import WAIT_TURN, WRITE_WITHIN, update_claimed
 from schema.kernel.leases import LEASES
 from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
@@ -35,6 +39,7 @@ from schema.kernel.time import utcnow
 DUE = "webhook_due"
 CURSOR = "whdue:cursor"
 SETTLE = timedelta(minutes=2)
+WRITE_DEADLINE = timedelta(seconds=WAIT_TURN) + WRITE_WITHIN
 MAX_MINUTES_PER_ROUND = 1440
 _FORMAT = "%Y%m%d%H%M"
 
@@ -58,12 +63,14 @@ def lease_name(minute: datetime) -> str:
 
 
 def entry(delivery_id: str, generation: int) -> str:
-    return f"{delivery_id}#{generation}"
+    """A listing of the delivery's ``generation``, stamped with when it was made."""
+    return f"{delivery_id}#{generation}#{int(utcnow().timestamp() * 1000)}"
 
 
-def parse_entry(text: str) -> tuple[str, int]:
-    delivery_id, _, generation = text.rpartition("#")
-    return delivery_id, int(generation)
+def parse_entry(text: str) -> tuple[str, int, datetime]:
+    """The delivery id, generation and listing time of an entry."""
+    delivery_id, generation, at = text.rsplit("#", 2)
+    return delivery_id, int(generation), datetime.fromtimestamp(int(at) / 1000, UTC)
 
 
 async def schedule(db: AsyncDatabase, entries: Sequence[str], due_at: datetime) -> datetime:
