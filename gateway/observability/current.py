@@ -1,7 +1,7 @@
 """The observation of the request being served, for code far below the HTTP layer.
 
-The transport router and the plan cache record into the metrics and spans of the app whose
-request they serve. They are handed no app object: the middleware puts the app's
+The transport router, the retries and the plan cache record into the metrics and spans of
+the app whose request they serve. They are handed no app object: the middleware puts the app's
 :class:`Observation` in a context variable for the request, which every task the request
 starts inherits. Outside a request (readiness probes, tests of the router alone) there is
 none, and nothing is recorded.
@@ -30,3 +30,11 @@ def record_plan_lookup(hit: bool) -> None:
     if observation is not None and observation.metrics is not None:
         metrics = observation.metrics
         metrics.child(metrics.plan_cache, "hit" if hit else "miss").inc()
+
+
+def record_retry(subgraph: str) -> None:
+    """Count a retried subgraph fetch of the current request."""
+    observation = CURRENT.get()
+    if observation is not None and observation.metrics is not None:
+        metrics = observation.metrics
+        metrics.child(metrics.subgraph_retries, subgraph).inc()

@@ -86,6 +86,10 @@ class Metrics:
             "Subgraph fetches that failed (unavailable, circuit_open, cancelled, "
             "transport_error) or answered with errors (response_errors)", ["subgraph", "kind"],
             registry=registry)
+        self.subgraph_retries = Counter(
+            "loopgate_subgraph_fetch_retries", "Query fetches sent again after a retryable "
+            "failure (connection refused or reset, 502/503/504), by subgraph", ["subgraph"],
+            registry=registry)
         self.plan_cache = Counter(
             "loopgate_plan_cache_lookups", "Query-plan cache lookups by result (hit, miss)",
             ["result"], registry=registry)

@@ -35,6 +35,7 @@ from graphql import OperationDefinitionNode, OperationType
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.observability.current import record_retry
 from gateway.transports.base import SubgraphRequest, SubgraphUnavailable, Transport
 
 _RETRYABLE_STATUS = re.compile(r"^HTTP 50[234]\b")
@@ -201,6 +202,7 @@ class Resilient:
                         or not self._time_for(request, pause)):
                     raise
             await asyncio.sleep(pause)
+            record_retry(self.subgraph)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _attempt(self, request: SubgraphRequest) -> Mapping[str, Any]:

@@ -89,11 +89,13 @@ async def test_each_app_counts_for_itself() -> None:
 async def test_subgraph_fetches_and_plan_cache_through_the_gateway(
         flaky: FlakySubgraph, flaky_url: str, session: aiohttp.ClientSession) -> None:
     app = gateway_app(flaky_url, session)
-    flaky.then("500")
+    flaky.then("500", "503")
     async with client(app) as http:
         for _ in range(3):
             await http.post("/graphql", json=QUERY)
         text = (await http.get("/metrics")).text
+    assert len(flaky.calls) == 4   # the 503 was retried
+    assert value(text, "loopgate_subgraph_fetch_retries_total", subgraph="flaky") == 1
     assert value(text, "loopgate_subgraph_fetch_duration_seconds_count", subgraph="flaky") == 3
     assert value(text, "loopgate_subgraph_fetch_errors_total", subgraph="flaky",
                  kind="unavailable") == 1
