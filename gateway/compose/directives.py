@@ -169,6 +169,13 @@ class DirectiveReader:
                        f'"@{self.links.namespace}__{name}" or add "@{name}" to the `import` '
                        'argument of the @link to the federation specification.')
             hint = f'add "@{name}" to the `import` list of the federation @link'
+        elif name in FEDERATION_DIRECTIVES:
+            message = (f'Unknown directive "@{name}". If you meant the "@{name}" federation 2 '
+                       "directive, note that this schema is a federation 1 schema. To be a "
+                       "federation 2 schema, it needs to @link to the federation specifcation "
+                       "v2.")
+            hint = ('make this a federation 2 subgraph: `extend schema @link(url: '
+                    f'"https://specs.apollo.dev/federation/v2.11", import: ["@{name}"])`')
         return self.error(errors.INVALID_GRAPHQL, message, directive, hint)
 
     def _context(self, directive: DirectiveNode) -> DirectiveNode:
