@@ -58,6 +58,8 @@ class Refusal:
     """``extensions.limit`` of a QUERY_TOO_COMPLEX refusal."""
     challenge: bool = False
     """A refused token: the answer carries ``WWW-Authenticate: Bearer …``."""
+    chunked: bool = False
+    """``content`` sent in chunks, without a Content-Length (counted while it streams in)."""
 
 
 def _post(kind: str, code: str, status: int, body: Any, legacy: int | None = None,
@@ -78,6 +80,9 @@ MATRIX = [
     # -- the HTTP request itself --------------------------------------------------------
     _post("body over body_bytes", "PAYLOAD_TOO_LARGE", 413,
           {"query": GOOD, "variables": {"pad": "x" * LIMITS.body_bytes}}),
+    Refusal("chunked body over body_bytes", "PAYLOAD_TOO_LARGE", 413, 413,
+            content=b'{"query": "' + b" " * LIMITS.body_bytes + b'"}', headers=_JSON_CT,
+            chunked=True),
     Refusal("GET query string over body_bytes", "PAYLOAD_TOO_LARGE", 413, 413, method="GET",
             params={"query": GOOD + " " * LIMITS.body_bytes}),
     Refusal("body not JSON", "BAD_USER_INPUT", 400, 400, content=b'{"query": ',
@@ -161,7 +166,15 @@ async def _send(platform: CountedPlatform, row: Refusal, accept: str) -> httpx.R
         return await platform.http.get("/graphql", params=row.params, headers=headers)
     if row.json is not None:
         return await platform.http.post("/graphql", json=row.json, headers=headers)
+    if row.chunked:
+        return await platform.http.post("/graphql", content=_chunks(row.content or b""),
+                                        headers=headers)
     return await platform.http.post("/graphql", content=row.content, headers=headers)
+
+
+async def _chunks(content: bytes, size: int = 8192) -> AsyncIterator[bytes]:
+    for start in range(0, len(content), size):
+        yield content[start:start + size]
 
 
 def _codes(reply: httpx.Response) -> list[str]:
