@@ -1,7 +1,8 @@
 """``python -m bench.workers``: throughput of 1 vs 2 worker processes under the same load.
 
 The same server is started twice, with ``--workers 1`` then ``--workers 2``, and driven for
-``--seconds`` (after ``--warmup``) by ``--concurrency`` closed-loop clients in this process:
+``--seconds`` (after ``--warmup``) by ``--concurrency`` closed-loop clients spread over
+``--drivers`` load-generator processes:
 
 - ``serve`` (default): ``loopgate serve`` over a fresh database (``--uri``, else the embedded
   FerretDB), sent an anonymous ``{ __typename }``: the per-request path of the all-in-one
@@ -23,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +73,8 @@ def _arguments() -> argparse.Namespace:
                         help="measured seconds per run (at most 20)")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--drivers", type=int, default=2,
+                        help="load-generator processes sharing the clients (default 2)")
     parser.add_argument("--rounds", type=int, default=2,
                         help="measurements of each server, alternating (default 2)")
     parser.add_argument("--uri", help="MongoDB URI for the serve target (default: embedded)")
@@ -106,12 +110,27 @@ async def _drive(url: str, body: bytes, concurrency: int, seconds: float) -> tup
     return len(latencies), latencies
 
 
+def _drive_process(url: str, body: bytes, concurrency: int, seconds: float) -> list[float]:
+    """One load-generator process: its clients' latencies."""
+    return asyncio.run(_drive(url, body, concurrency, seconds))[1]
+
+
+def _load(url: str, body: bytes, args: argparse.Namespace, seconds: float) -> list[float]:
+    """``--concurrency`` clients spread over ``--drivers`` processes, so the generator (a
+    Python client costs about as much CPU a request as the server) is not the limit."""
+    share = max(1, args.concurrency // args.drivers)
+    with ProcessPoolExecutor(args.drivers) as pool:
+        parts = pool.map(_drive_process, *zip(*[(url, body, share, seconds)] * args.drivers,
+                                              strict=True))
+        return [latency for part in parts for latency in part]
+
+
 def _measure(url: str, body: bytes, pid: int, workers: int, args: argparse.Namespace) -> Run:
-    asyncio.run(_drive(url, body, args.concurrency, args.warmup))
+    _load(url, body, args, args.warmup)
     cpu_before, started = tree_cpu_seconds(pid), time.perf_counter()
-    count, latencies = asyncio.run(_drive(url, body, args.concurrency, args.seconds))
+    latencies = _load(url, body, args, args.seconds)
     elapsed = time.perf_counter() - started
-    return Run(workers, count, elapsed, latencies, tree_cpu_seconds(pid) - cpu_before)
+    return Run(workers, len(latencies), elapsed, latencies, tree_cpu_seconds(pid) - cpu_before)
 
 
 def _serve_runs(args: argparse.Namespace, work: Path) -> tuple[list[Run], str]:
