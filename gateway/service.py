@@ -65,6 +65,7 @@ from gateway.limits import (
     fragments_of,
     measure,
 )
+from gateway.limits.actual_cost import actual_cost
 from gateway.limits.budget import BUSY, BUSY_RETRY_AFTER_S, Refusal
 from gateway.limits.concurrency import Release
 from gateway.plan_cache import PlanCache, PlanKey, operation_digest
@@ -120,15 +121,20 @@ class GraphQLRequest:
 
 @dataclass(frozen=True, slots=True)
 class GatewayResult:
-    """The response and how far the request got; ``cost`` is the operation's estimated cost
-    once known, ``operation_name`` the name of the operation selected (None if anonymous or
-    not reached), ``retry_after`` the seconds a ``RATE_LIMITED`` caller should wait."""
+    """The response and how far the request got.
+
+    ``cost`` is the operation's estimated cost once known, ``actual_cost`` what it really
+    cost once it ran, ``operation_name`` the name of the operation selected (None if
+    anonymous or not reached), ``retry_after`` the seconds a ``RATE_LIMITED`` caller should
+    wait."""
 
     outcome: Outcome
     response: dict[str, Any]
     cost: int | None = None
     operation_name: str | None = None
     retry_after: int | None = None
+    actual_cost: int | None = None
+    """What the operation really cost (:mod:`gateway.limits.actual_cost`), once it ran."""
 
     @property
     def executed(self) -> bool:
@@ -309,7 +315,10 @@ class Gateway:
             running.cancel()
             raise
         if running in done:
-            return dataclasses.replace(running.result(), cost=cost, operation_name=name)
+            result = running.result()
+            return dataclasses.replace(
+                result, cost=cost, operation_name=name,
+                actual_cost=self._actual_cost(state, prepared, operation, variables, result))
         running.add_done_callback(_late)
         return dataclasses.replace(
             _failure(Outcome.TIMED_OUT,
@@ -335,6 +344,17 @@ class Gateway:
         if not operation.variable_definitions:
             prepared.costs[key] = cost
         return cost
+
+    @staticmethod
+    def _actual_cost(state: _State, prepared: _Prepared, operation: OperationDefinitionNode,
+                     variables: VariableValues, result: GatewayResult) -> int | None:
+        """What the operation really cost (0 when planning failed: nothing ran)."""
+        if result.outcome is Outcome.PLANNING_FAILED:
+            return 0
+        if not result.executed:
+            return None
+        return actual_cost(state.guard.costs, operation, prepared.fragments, variables,
+                           result.response.get("data"))
 
     async def _run(
         self,

@@ -12,9 +12,11 @@ over either gets 429 with ``Retry-After`` and ``RATE_LIMITED`` (with ``retryAfte
 whatever other apps are doing, and no subgraph is called. Every response once the caller is
 known (all but malformed requests and 401s) carries ``extensions.cost`` as Shopify's GraphQL
 Admin API does:
-``{"requestedQueryCost": n | null, "actualQueryCost": null, "throttleStatus":
-{"maximumAvailable": m, "currentlyAvailable": c, "restoreRate": r}}`` (the requested cost is
-null when the request failed before its cost was known; the actual cost is not computed).
+``{"requestedQueryCost": n | null, "actualQueryCost": n | null, "throttleStatus":
+{"maximumAvailable": m, "currentlyAvailable": c, "restoreRate": r}}``: the requested cost is
+null when the request failed before its cost was known, the actual cost null unless the
+operation ran (or failed planning: 0); what the estimate overstated is refunded before
+``currentlyAvailable`` is read.
 
 A request naming a persisted operation (``extensions.persistedQuery``) or sent by a
 safelist-only app is resolved by :class:`~gateway.persisted.PersistedOperations` after the
@@ -147,7 +149,7 @@ class GraphQLEndpoint:
         except PersistedOperationError as refused:
             return _error(request, media, RequestRejected(
                 refused.status, refused.message, refused.code, dict(refused.headers)),
-                _cost(limits, caller, None))
+                _cost(limits, caller, None, None))
         auth_shape = self._auth_shape_for(context) if self._auth_shape_for else None
         try:
             result = await self.gateway.execute(
@@ -158,8 +160,11 @@ class GraphQLEndpoint:
             _log.exception("GraphQL request failed inside the gateway")
             return _error(request, media, RequestRejected(500, "internal error in the gateway",
                                                           ErrorCode.INTERNAL_SERVER_ERROR))
+        if result.cost is not None and result.actual_cost is not None:
+            limits.refund(caller.key, result.cost - result.actual_cost)
         response = {**result.response, "extensions": {
-            **result.response.get("extensions", {}), **_cost(limits, caller, result.cost)}}
+            **result.response.get("extensions", {}),
+            **_cost(limits, caller, result.cost, result.actual_cost)}}
         request.state.graphql_operation = (result.operation_name
                                            or graphql_request.operation_name)
         request.state.graphql_outcome = result.outcome.value
@@ -191,9 +196,11 @@ class GraphQLEndpoint:
         return from_post(request.headers.get("content-type"), body)
 
 
-def _cost(limits: AppLimits, caller: Caller, cost: int | None) -> dict[str, Any]:
-    """``extensions.cost`` for ``caller`` after an operation of ``cost`` (None: unknown)."""
-    return {"cost": {"requestedQueryCost": cost, "actualQueryCost": None,
+def _cost(limits: AppLimits, caller: Caller, cost: int | None,
+          actual: int | None) -> dict[str, Any]:
+    """``extensions.cost`` for ``caller`` after an operation estimated at ``cost`` that
+    really cost ``actual`` (None: unknown)."""
+    return {"cost": {"requestedQueryCost": cost, "actualQueryCost": actual,
                      "throttleStatus": limits.throttle_status(caller.key)}}
 
 

@@ -17,9 +17,9 @@ process shares one budget; without a database, in this process's memory. The all
 size, refill and this process's estimate of what is left (its slice plus the shared level as
 last read, refilled since: other processes may have spent some meanwhile).
 
-The actual cost of an operation (Shopify's ``actualQueryCost``, from the lengths of the lists
-it really returned) is not computed: it would take a walk of every response against the
-operation, so nothing is refunded after an operation and ``actualQueryCost`` is null.
+Once an operation has run, what its estimate overstated (the actual cost,
+:mod:`gateway.limits.actual_cost`, counts the lists it really returned) goes back to the
+bucket through :meth:`AppLimits.refund`, into this process's slice: no write.
 """
 
 import inspect
@@ -102,6 +102,12 @@ class AppLimits:
             self.slices.refund(f"cost:{key}", cost)
             return Refusal(BUSY, BUSY_RETRY_AFTER_S)
         return release
+
+    def refund(self, key: str, amount: int) -> None:
+        """Give ``key`` back ``amount`` of a cost it was charged (what an estimate
+        overstated)."""
+        if amount > 0:
+            self.slices.refund(f"cost:{key}", amount)
 
     def throttle_status(self, key: str) -> dict[str, Any]:
         """``extensions.cost.throttleStatus`` for ``key``."""

@@ -38,7 +38,17 @@ class Calls:
 
 
 @strawberry.type
+class Item:
+    name: str
+
+
+@strawberry.type
 class Query:
+    @strawberry.field
+    def items(self, first: int = 10) -> list[Item] | None:
+        """At most three items, whatever is asked for; none at all for ``first: 0``."""
+        return [Item(name=f"item {n}") for n in range(min(first, 3))] if first else None
+
     @strawberry.federation.field(directives=[Cost(weight=4)])
     def priced(self, info: strawberry.Info) -> int:
         calls: Calls = info.context
@@ -129,7 +139,7 @@ async def test_the_cost_is_taken_before_running_and_the_bucket_refills() -> None
     second = await served.post("{ priced }")
     assert first.status_code == second.status_code == 200
     assert first.json()["data"] == {"priced": 1}
-    assert _cost(first) == {"requestedQueryCost": 4, "actualQueryCost": None,
+    assert _cost(first) == {"requestedQueryCost": 4, "actualQueryCost": 4,
                             "throttleStatus": {"maximumAvailable": 10,
                                                "currentlyAvailable": 6, "restoreRate": 2}}
     assert _cost(second)["throttleStatus"]["currentlyAvailable"] == 2
@@ -156,7 +166,7 @@ async def test_an_empty_bucket_answers_429_with_retry_after_and_calls_no_subgrap
     assert body["errors"][0]["extensions"] == {"code": "RATE_LIMITED", "retryAfter": 1}
     assert "costs 4, 2 is left of 10" in body["errors"][0]["message"]
     assert body["extensions"]["cost"] == {
-        "requestedQueryCost": 4, "actualQueryCost": None,
+        "requestedQueryCost": 4, "actualQueryCost": None,  # it did not run
         "throttleStatus": {"maximumAvailable": 10, "currentlyAvailable": 2, "restoreRate": 2}}
     assert served.states[-1] == {"graphql_operation": "Priced",
                                  "graphql_outcome": "rate_limited",
@@ -166,6 +176,29 @@ async def test_an_empty_bucket_answers_429_with_retry_after_and_calls_no_subgrap
     assert still.status_code == 429 and served.calls.count == 2
     served.clock.now += 0.1
     assert (await served.post("{ priced }")).status_code == 200
+
+
+async def test_what_the_estimate_overstated_is_refunded_after_the_operation() -> None:
+    """``items(first: 10)`` is estimated at 10 (ten objects) but returns three: the actual
+    cost is 3 and 7 go back to the bucket at once; aliases, fragments and nulls count what
+    really came back."""
+    served = Served()
+    answer = await served.post("{ items(first: 10) { name } }")
+    assert answer.json()["data"]["items"] == [{"name": f"item {n}"} for n in range(3)]
+    assert _cost(answer) == {"requestedQueryCost": 10, "actualQueryCost": 3,
+                             "throttleStatus": {"maximumAvailable": 10,
+                                                "currentlyAvailable": 7, "restoreRate": 2}}
+    mixed = await served.post("query Mixed { a: items(first: 2) { ... on Item { name } } "
+                              "b: items(first: 0) { name } ...More } "
+                              "fragment More on Query { c: items(first: 5) { n: name } }")
+    assert mixed.json()["data"]["b"] is None
+    assert _cost(mixed)["requestedQueryCost"] == 2 + 0 + 5
+    assert _cost(mixed)["actualQueryCost"] == 2 + 0 + 3
+    assert _cost(mixed)["throttleStatus"]["currentlyAvailable"] == 2
+    assert served.states[-1]["graphql_operation"] == "Mixed"
+    served.clock.now += 10
+    touched = await served.post("mutation { touch }")
+    assert _cost(touched)["requestedQueryCost"] == _cost(touched)["actualQueryCost"] == 10
 
 
 async def test_retry_after_grows_with_what_is_missing() -> None:
