@@ -9,7 +9,8 @@ The stages, in the order a request meets them:
 * ``budget``: :class:`~gateway.limits.budget.AppLimits`, each app's cost bucket (Shopify's
   ``maximumAvailable``/``restoreRate``, ``extensions.cost``) and in-flight allowance, in
   memory or shared through MongoDB (:mod:`schema.kernel.budget_slices`), asked once an
-  operation's cost is known;
+  operation's cost is known; ``actual_cost``: what an operation really cost, from the data
+  it returned (the rest is refunded);
 * ``measure``: an operation's shape from its syntax (depth, aliases, root fields);
 * ``directives`` and ``cost``: ``@cost``/``@listSize`` read from the supergraph, and the
   estimated cost of an operation with its variables;
