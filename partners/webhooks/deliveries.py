@@ -14,7 +14,7 @@ the window makes the delivery DEAD. DEAD and SUCCEEDED deliveries can be replaye
 """
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from partners.webhooks import due
+from schema.kernel.claimed_batch import update_claimed_many
 from schema.kernel.claims import update_claimed
 from schema.kernel.indexes import IndexSpec
 from schema.kernel.time import as_utc, utcnow
@@ -100,29 +101,42 @@ class Outcome:
         return self.code is not None and 200 <= self.code < 300
 
 
-async def record_attempt(db: AsyncDatabase, delivery: Document, outcome: Outcome,
-                         now: datetime, policy: RetryPolicy) -> Document | None:
-    """Write one attempt's outcome: SUCCEEDED, or FAILED with the next attempt scheduled, or
-    DEAD past the retry window. None when the delivery moved on meanwhile (a replay)."""
-    generation = delivery["generation"]
-    attempts = delivery["attempts"] + 1
-    retry_from = as_utc(delivery["retryFrom"]) if delivery.get("retryFrom") else now
-    log = {"attempts": attempts, "lastResponseCode": outcome.code,
-           "lastLatencyMs": outcome.latency_ms, "lastError": outcome.error,
-           "retryFrom": retry_from, "lastAttemptAt": now}
-    if outcome.ok or now - retry_from >= policy.window:
-        status = SUCCEEDED if outcome.ok else DEAD
+async def record_attempts(db: AsyncDatabase, attempts: Sequence[tuple[Document, Outcome]],
+                          now: datetime, policy: RetryPolicy) -> list[Document | None]:
+    """Write the outcomes of attempts at distinct deliveries in one go: SUCCEEDED, or FAILED
+    with the next attempt scheduled, or DEAD past the retry window; None for a delivery that
+    moved on meanwhile (a replay). Next attempts are listed (one append per due minute)
+    before they are written, as :func:`reschedule` does."""
+    later: dict[datetime, list[str]] = {}
+    changes: list[tuple[str, Callable[[Document | None], Document | None]]] = []
+    for delivery, outcome in attempts:
+        generation = delivery["generation"]
+        retry_from = as_utc(delivery["retryFrom"]) if delivery.get("retryFrom") else now
+        log = {"attempts": delivery["attempts"] + 1, "lastResponseCode": outcome.code,
+               "lastLatencyMs": outcome.latency_ms, "lastError": outcome.error,
+               "retryFrom": retry_from, "lastAttemptAt": now, "updatedAt": utcnow()}
+        if outcome.ok or now - retry_from >= policy.window:
+            log |= {"status": SUCCEEDED if outcome.ok else DEAD, "nextAttemptAt": None}
+            if outcome.ok:
+                log["deliveredAt"] = now
+        else:
+            due_at = utcnow() + policy.delay(log["attempts"])
+            later.setdefault(due.minute_of(due_at), []).append(
+                due.entry(delivery["_id"], generation + 1))
+            log |= {"status": FAILED, "nextAttemptAt": due_at, "generation": generation + 1}
+        changes.append((delivery["_id"], _unless_moved(generation, log)))
+    for minute, entries in later.items():
+        await due.schedule(db, entries, minute)
+    return await update_claimed_many(db[DELIVERIES], db, changes)
 
-        def final(current: Document | None) -> Document | None:
-            if current is None or current["generation"] != generation:
-                return None
-            return {**current, **log, "status": status, "nextAttemptAt": None,
-                    "updatedAt": utcnow(),
-                    "deliveredAt": now if outcome.ok else current.get("deliveredAt")}
 
-        return await update_claimed(db[DELIVERIES], db, delivery["_id"], final)
-    return await reschedule(db, delivery["_id"], generation, utcnow() + policy.delay(attempts),
-                            lambda current: {**current, **log, "status": FAILED})
+def _unless_moved(generation: int, fields: Document) -> Callable[[Document | None],
+                                                                  Document | None]:
+    def change(current: Document | None) -> Document | None:
+        if current is None or current["generation"] != generation:
+            return None
+        return {**current, **fields}
+    return change
 
 
 async def give_up(db: AsyncDatabase, delivery: Document, reason: str) -> Document | None:

@@ -43,7 +43,7 @@ from partners.webhooks.deliveries import (
     RetryPolicy,
     get_delivery,
     give_up,
-    record_attempt,
+    record_attempts,
     sweep_deliveries,
 )
 from partners.webhooks.endpoints import (
@@ -190,16 +190,17 @@ class Dispatcher:
         for start in range(done, len(entries), self.settings.chunk):
             part = entries[start:start + self.settings.chunk]
             endpoints: dict[str, asyncio.Task[Document | None]] = {}
-            await asyncio.gather(*(self._handle(entry, endpoints) for entry in part))
+            sent = await asyncio.gather(*(self._handle(entry, endpoints) for entry in part))
+            await self._record([attempt for attempt in sent if attempt is not None])
             await due.record_progress(self.db, minute, start + len(part))
             if not await self._hold(name):
                 return start + len(part) - done
         return len(entries) - done
 
-    async def _handle(self, entry: str,
-                      endpoints: dict[str, "asyncio.Task[Document | None]"]) -> None:
-        """Send one listed delivery if it is still waiting; ``endpoints``: the chunk's
-        endpoint reads, one per endpoint."""
+    async def _handle(self, entry: str, endpoints: dict[str, "asyncio.Task[Document | None]"]
+                      ) -> tuple[Document, Document, Outcome] | None:
+        """Send one listed delivery if it is still waiting; returns it, its endpoint and the
+        outcome. ``endpoints``: the chunk's endpoint reads, one per endpoint."""
         delivery_id, generation, listed_at = due.parse_entry(entry)
         delivery = await get_delivery(self.db, delivery_id)
         while delivery is not None and delivery["generation"] < generation \
@@ -208,7 +209,7 @@ class Dispatcher:
             delivery = await get_delivery(self.db, delivery_id)
         if delivery is None or delivery["generation"] != generation \
                 or delivery["status"] not in WAITING:
-            return
+            return None
         wait = (as_utc(delivery["nextAttemptAt"]) - utcnow()).total_seconds()
         if wait > 0:
             await asyncio.sleep(min(wait, 61.0))
@@ -218,17 +219,29 @@ class Dispatcher:
         endpoint = await endpoints[endpoint_id]
         if endpoint is None or endpoint["status"] != ACTIVE:
             await give_up(self.db, delivery, "the endpoint is disabled or gone")
-            return
+            return None
         async with self._gate:
-            outcome = await self.send(endpoint, delivery)
+            return delivery, endpoint, await self.send(endpoint, delivery)
+
+    async def _record(self, attempts: list[tuple[Document, Document, Outcome]]) -> None:
+        """Write a chunk's outcomes, then each endpoint's health once: answered at least
+        once, or failed every time."""
+        if not attempts:
+            return
         now = self.settings.clock()
-        await record_attempt(self.db, delivery, outcome, now, self.settings.retry)
-        if outcome.ok:
-            if endpoint.get("failingSince") is not None:
-                await note_success(self.db, endpoint["_id"])
-        elif await note_failure(self.db, endpoint["_id"], now, self.settings.disable_after):
-            _log.warning("webhook endpoint %s disabled after failing for %s",
-                         endpoint["_id"], self.settings.disable_after)
+        unique = {delivery["_id"]: (delivery, outcome) for delivery, _, outcome in attempts}
+        await record_attempts(self.db, list(unique.values()), now, self.settings.retry)
+        answered: dict[str, tuple[Document, bool]] = {}
+        for _, endpoint, outcome in attempts:
+            ok = answered.get(endpoint["_id"], (endpoint, False))[1] or outcome.ok
+            answered[endpoint["_id"]] = (endpoint, ok)
+        for endpoint, ok in answered.values():
+            if ok:
+                if endpoint.get("failingSince") is not None:
+                    await note_success(self.db, endpoint["_id"])
+            elif await note_failure(self.db, endpoint["_id"], now, self.settings.disable_after):
+                _log.warning("webhook endpoint %s disabled after failing for %s",
+                             endpoint["_id"], self.settings.disable_after)
 
     async def send(self, endpoint: Document, delivery: Document) -> Outcome:
         """One signed POST; never raises for the receiver's or the network's failures."""

@@ -2,11 +2,12 @@
 
 The relay appends every event to the sequenced feed :data:`schema.kernel.events.ALL_EVENTS_FEED`
 (:mod:`schema.kernel.feeds`); the fan-out reads it below its safe watermark from its own
-cursor (``whfanout:cursor``), so it never scans ``events`` and never skips one. For each event
-it reads the partner's endpoint list and endpoints (point reads, once per partner per batch),
-makes a delivery per active endpoint subscribed to the topic (a duplicate-key no-op when made
-already), lists them in the current due bucket, and only then moves the cursor: a fan-out
-that dies redoes its batch, and the repeated listings are stale entries the workers skip.
+cursor (``whfanout:cursor``), so it never scans ``events`` and never skips one. Entries are
+whole events; for each it reads the partner's endpoint list and endpoints (point reads, once
+per partner per batch), makes a delivery per active endpoint subscribed to the topic (a
+duplicate-key no-op when made already), lists them in the current due bucket, and only then
+moves the cursor: a fan-out that dies redoes its batch; a repeated listing is skipped once its
+delivery has moved on, or at worst sends it once more (receivers de-duplicate).
 One fan-out runs at a time per database, under a lease (:mod:`.dispatcher`).
 """
 
@@ -20,7 +21,7 @@ from partners.webhooks.deliveries import DELIVERIES, new_delivery
 from partners.webhooks.endpoints import ACTIVE, ENDPOINTS, partner_endpoint_ids
 from schema.kernel import feeds
 from schema.kernel.claims import update_claimed
-from schema.kernel.events import ALL_EVENTS_FEED, EVENTS
+from schema.kernel.events import ALL_EVENTS_FEED
 from schema.kernel.reads import get_many
 from schema.kernel.time import utcnow
 
@@ -59,9 +60,9 @@ async def _deliveries_for(db: AsyncDatabase, entries: list[Document]) -> None:
               if any(e["topic"] in ep["topics"] for ep in endpoints.get(e["partnerId"], []))]
     if not wanted:
         return
-    found = await get_many(db[EVENTS], list(dict.fromkeys(e["eventId"] for e in wanted)))
     now = utcnow()
-    made = list({d["_id"]: d for event in found if event is not None
+    events = [{k: v for k, v in entry.items() if k != "seq"} for entry in wanted]
+    made = list({d["_id"]: d for event in events
                  for d in (new_delivery(event, ep, now)
                            for ep in endpoints[event["partnerId"]]
                            if event["topic"] in ep["topics"])}.values())

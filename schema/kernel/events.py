@@ -92,7 +92,8 @@ TOPICS: frozenset[str] = frozenset((
     "inventory.low_stock", "store.updated", "partner.endpoint_disabled"))
 
 ALL_EVENTS_FEED = "events:*"
-"""The feed of every event (entries ``{eventId, partnerId, topic}``), in relay order."""
+"""The feed of every event (entries: the whole event, so its readers need not read
+``events``), in relay order."""
 
 
 def partner_feed(partner_id: str) -> str:
@@ -218,9 +219,7 @@ async def feed_events(db: AsyncDatabase, events: Sequence[Document]) -> None:
             by_partner.setdefault(event["partnerId"], []).append(event)
     for partner_id, theirs in by_partner.items():
         await feeds.append(db, partner_feed(partner_id), theirs)
-    await feeds.append(db, ALL_EVENTS_FEED, [
-        {"eventId": e["_id"], "partnerId": e.get("partnerId"), "topic": e["topic"]}
-        for e in events])
+    await feeds.append(db, ALL_EVENTS_FEED, events)
 
 
 async def _pull(db: AsyncDatabase, collection: AsyncCollection, document_id: str,
