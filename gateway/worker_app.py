@@ -11,6 +11,9 @@ What workers share goes through the database: the leases that let one process ru
 sweeps and upkeep (:mod:`gateway.background`), the supergraph version
 (:mod:`gateway.supergraph_versions`) and OAuth signing keys. Plan and document caches stay
 per process, and so do limits kept in memory.
+
+Each factory imports what it builds when called, so a ``loopgate gateway`` worker never
+loads the platform's subgraphs, and ``loopgate serve`` none of the standalone gateway.
 """
 
 import os
@@ -18,11 +21,8 @@ import os
 import uvicorn
 from starlette.types import ASGIApp
 
-from gateway.app import create_app
-from gateway.background import WithBackground
 from gateway.config import Settings
 from gateway.logs import log_config
-from gateway.supergraph_versions import publish_and_follow
 from schema.kernel.mongo import Mongo
 
 WORKER_CONFIG_ENV = "LOOPGATE_WORKER_CONFIG"
@@ -34,6 +34,10 @@ def served_app(settings: Settings, mongo: Mongo) -> ASGIApp:
     """The all-in-one app of one process, following the stored supergraph version: it
     publishes its platform supergraph at start (if the current version differs) and
     switches whenever another process publishes or rolls back."""
+    from gateway.app import create_app
+    from gateway.background import WithBackground
+    from gateway.supergraph_versions import publish_and_follow
+
     app = create_app(settings, mongo)
     gateway = app.state.gateway
     return WithBackground(app, lambda: [
