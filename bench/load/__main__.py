@@ -6,8 +6,9 @@
 The server runs in its own process (:func:`bench.served.serve`, as ``loopgate serve`` over
 the demo data; :mod:`bench.load.setup`) and the clients in this one, each with its own token
 sending the mix of :mod:`bench.load.operations` in a closed loop. Prints requests per second,
-p50/p99 latency, errors and the server's RSS sampled during the run with the ratio of its
-last quarter's median to its first quarter's (flat memory: close to 1). Exits non-zero on any
+p50/p99 latency (overall and per operation), errors, the server's CPU time, and its RSS
+sampled during the run with the ratio of its last quarter's median to its first quarter's
+(flat memory: close to 1). Exits non-zero on any
 error. The data lives in the ``bench_load`` database (seeded once, kept between runs).
 """
 

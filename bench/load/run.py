@@ -5,7 +5,8 @@ way: the load measures the server, not one partner's limits) and sends the mix's
 one after another for the whole duration. A request counts as an error when its status is not
 200, its body is not JSON, or the body has ``errors``. The server's resident memory (RSS,
 from ``/proc``) is sampled every ``sample_every`` seconds; flatness is the median of the last
-quarter's samples over the first quarter's.
+quarter's samples over the first quarter's. The server's CPU time during the run says how
+much of the wall time it worked (the rest is the database and the machine).
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 
+from bench.gateway.processes import cpu_seconds
 from bench.load.operations import MIX, Operation
 
 
@@ -30,6 +32,8 @@ class LoadResult:
     by_operation: dict[str, list[float]] = field(default_factory=dict)
     """Latencies per operation of the mix."""
     rss_mib: list[float] = field(default_factory=list)
+    server_cpu_s: float = 0.0
+    """CPU time (user + system) the server process used during the run."""
 
     @property
     def requests(self) -> int:
@@ -58,6 +62,9 @@ class LoadResult:
             f"p99 {self.percentile(0.99) * 1000:.1f} ms, max {max(self.latencies) * 1000:.1f} ms"
             if self.latencies else "latency: no requests",
             f"errors: {self.error_count}" + (f" {dict(self.errors)}" if self.errors else ""),
+            f"server CPU: {self.server_cpu_s:.1f} s "
+            f"({self.server_cpu_s / max(self.requests, 1) * 1000:.1f} ms a request, "
+            f"{self.server_cpu_s / self.seconds:.2f} cores)",
             "per operation (count, p50): " + ", ".join(
                 f"{name} {len(times)} {self.percentile(0.5, times) * 1000:.0f} ms"
                 for name, times in sorted(self.by_operation.items())),
@@ -85,11 +92,13 @@ async def run_load(base_url: str, tokens: list[str], seconds: float, server_pid:
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as http:
         started = time.monotonic()
+        cpu_before = cpu_seconds(server_pid)
         deadline = started + seconds
         sampler = asyncio.create_task(_sample(result, server_pid, sample_every, deadline))
         await asyncio.gather(*(_client(http, token, random.Random(seed + n), deadline, result, mix)
                                for n, token in enumerate(tokens)))
         result.seconds = time.monotonic() - started
+        result.server_cpu_s = cpu_seconds(server_pid) - cpu_before
         await sampler
     return result
 
