@@ -3,7 +3,7 @@
 - :mod:`.endpoints`: a partner's endpoints, their topics and signing secrets (rotation).
 - :mod:`.signing`: the ``Loopgate-Signature`` header, made and verified.
 - :mod:`.deliveries`: one delivery per (event, endpoint), its attempts, retries and replay.
-- :mod:`.due`: which deliveries are due, found by ``_id`` point reads (buckets per minute).
+- :mod:`.due`: which deliveries are due, found by ``_id`` point reads (buckets per due minute).
 - :mod:`.fanout`: new events (the feed of all events) become deliveries.
 - :mod:`.dispatcher`: the loop that sends them (``loopgate worker``, ``loopgate serve``).
 

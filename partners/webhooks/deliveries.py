@@ -105,8 +105,8 @@ async def record_attempts(db: AsyncDatabase, attempts: Sequence[tuple[Document, 
                           now: datetime, policy: RetryPolicy) -> list[Document | None]:
     """Write the outcomes of attempts at distinct deliveries in one go: SUCCEEDED, or FAILED
     with the next attempt scheduled, or DEAD past the retry window; None for a delivery that
-    moved on meanwhile (a replay). Next attempts are listed (one append per due minute)
-    before they are written, as :func:`reschedule` does."""
+    moved on meanwhile (a replay). Next attempts are listed (one append per bucket) before
+    they are written, as :func:`reschedule` does."""
     later: dict[datetime, list[str]] = {}
     changes: list[tuple[str, Callable[[Document | None], Document | None]]] = []
     for delivery, outcome in attempts:
@@ -121,12 +121,12 @@ async def record_attempts(db: AsyncDatabase, attempts: Sequence[tuple[Document, 
                 log["deliveredAt"] = now
         else:
             due_at = utcnow() + policy.delay(log["attempts"])
-            later.setdefault(due.minute_of(due_at), []).append(
+            later.setdefault(due.due_slot(due_at), []).append(
                 due.entry(delivery["_id"], generation + 1))
             log |= {"status": FAILED, "nextAttemptAt": due_at, "generation": generation + 1}
         changes.append((delivery["_id"], _unless_moved(generation, log)))
-    for minute, entries in later.items():
-        await due.schedule(db, entries, minute)
+    for slot, entries in later.items():
+        await due.schedule(db, entries, slot)
     return await update_claimed_many(db[DELIVERIES], db, changes)
 
 

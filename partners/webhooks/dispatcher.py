@@ -4,14 +4,14 @@ Any number of dispatchers (``loopgate worker`` processes, ``loopgate serve`` pro
 one database. Each round a dispatcher
 
 1. fans out new events (:mod:`.fanout`) if it holds the fan-out lease (one at a time);
-2. reads the due buckets from the cursor to the current minute (:mod:`.due`, point reads) and
+2. reads the due buckets from the cursor to the current slot (:mod:`.due`, point reads) and
    works each bucket with unhandled entries whose lease it can take: every entry's delivery is
-   read by ``_id``; a stale entry is skipped, a live one is sent (waiting until it is due, at
-   most to the end of its minute) and its outcome written (:mod:`.deliveries`); progress is
-   recorded after each chunk. A dispatcher that dies (or is cancelled) mid-chunk leaves the
+   read by ``_id``; a stale entry is skipped, a live one (due by its slot's start) is sent and
+   the chunk's outcomes are written together (:mod:`.deliveries`); progress is recorded after
+   each chunk. A dispatcher that dies (or is cancelled) mid-chunk leaves the
    lease to run out; the next holder redoes that chunk, so nothing is lost and a receiver sees
    at most that chunk's in-flight deliveries twice — it de-duplicates by event id;
-3. moves the cursor past settled, handled minutes.
+3. moves the cursor past settled, handled slots.
 
 Requests go through :func:`partners.urls.guarded_session` (each URL checked again, every
 resolved address checked at connect time, no redirects) and are signed with every secret the
@@ -64,6 +64,7 @@ from schema.kernel.time import as_utc, to_iso, utcnow
 FANOUT_LEASE = "webhooks-fanout"
 USER_AGENT = "Loopgate-Webhooks/1"
 SWEEP_EVERY_S = 3600.0
+MAX_CLOCK_SKEW_S = 5.0
 
 _log = logging.getLogger("loopgate.webhooks")
 
@@ -166,9 +167,9 @@ class Dispatcher:
         """Work every bucket from the cursor to now that has unhandled entries and whose
         lease this dispatcher can take; then move the cursor past settled minutes."""
         start = await due.cursor(self.db)
-        now = due.minute_of(utcnow())
-        count = min(int((now - start).total_seconds() // 60) + 1, due.MAX_MINUTES_PER_ROUND)
-        minutes = [start + timedelta(minutes=i) for i in range(max(count, 0))]
+        now = due.slot_of(utcnow())
+        count = min((now - start) // due.SLOT + 1, due.MAX_SLOTS_PER_ROUND)
+        minutes = [start + due.SLOT * i for i in range(max(count, 0))]
         handled, settled = 0, []
         settling = True
         for minute, entries, done in await due.buckets(self.db, minutes):
@@ -180,7 +181,7 @@ class Dispatcher:
             else:
                 settling = False
         if settled:
-            await due.advance_cursor(self.db, settled[-1] + timedelta(minutes=1))
+            await due.advance_cursor(self.db, settled[-1] + due.SLOT)
             for minute in settled:
                 await due.forget(self.db, minute)
         return handled
@@ -211,8 +212,8 @@ class Dispatcher:
                 or delivery["status"] not in WAITING:
             return None
         wait = (as_utc(delivery["nextAttemptAt"]) - utcnow()).total_seconds()
-        if wait > 0:
-            await asyncio.sleep(min(wait, 61.0))
+        if wait > 0:   # listed by a process whose clock runs ahead: a short wait at most
+            await asyncio.sleep(min(wait, MAX_CLOCK_SKEW_S))
         endpoint_id = delivery["endpointId"]
         if endpoint_id not in endpoints:
             endpoints[endpoint_id] = asyncio.create_task(get_endpoint(self.db, endpoint_id))

@@ -1,14 +1,16 @@
 """Which deliveries are due, found with ``_id`` point reads only (no scans, no hot document).
 
-A delivery due at time *t* is listed in the bucket of *t*'s minute (``whdue:<YYYYMMDDHHMM>``
-in :data:`DUE`, entries ``<deliveryId>#<generation>#<listed at, ms>``), never one before the
-current minute: a list appended under :func:`schema.kernel.claims.update_claimed`. The
-generation changes at each (re)scheduling, so a stale entry (the delivery has since been
-rescheduled, replayed or finished) is recognised and skipped; entries are never removed from
-a bucket. An entry is listed before its generation is written
-(:func:`.deliveries.reschedule`), so a worker meeting an entry newer than its delivery waits
-for the write, up to :data:`WRITE_DEADLINE` after the listing (a claimed write lands by then
-or never).
+Time is cut into slots of :data:`SLOT` (a minute). A delivery due now is listed in the bucket
+of the current slot; one due later in the bucket of the first slot that starts at or after
+its time (``whdue:<YYYYMMDDHHMMSS>`` in :data:`DUE`), so every entry of a bucket is due when
+its slot begins and no worker ever waits inside a bucket: a retry is up to a slot late, a
+new delivery not at all. Entries are ``<deliveryId>#<generation>#<listed at, ms>``, appended
+under :func:`schema.kernel.claims.update_claimed`. The generation changes at each
+(re)scheduling, so a stale entry (the delivery has since been rescheduled, replayed or
+finished) is recognised and skipped; entries are never removed from a bucket. An entry is
+listed before its generation is written (:func:`.deliveries.reschedule`), so a worker meeting
+an entry newer than its delivery waits for the write, up to :data:`WRITE_DEADLINE` after the
+listing (a claimed write lands by then or never).
 
 A bucket is worked by the holder of its lease (``whbucket:<minute>``, :mod:`schema.kernel.leases`),
 who records how many of its entries are handled in a small progress document
@@ -16,11 +18,11 @@ who records how many of its entries are handled in a small progress document
 (once the lease has run out) starts at the recorded count, so nothing is lost and at most one
 chunk is attempted twice.
 
-The cursor document (``whdue:cursor``) names the oldest minute that may still have work.
-Workers read buckets from there to now; the cursor moves past a minute once its bucket is
-handled or absent and the minute is :data:`SETTLE` old, since nobody appends to a minute
-that long past (a claimed append writes within ``WRITE_WITHIN`` or not at all, and its
-minute is taken when it starts).
+The cursor document (``whdue:cursor``) names the oldest slot that may still have work.
+Workers read buckets from there to now; the cursor moves past a slot once its bucket is
+handled or absent and the slot is :data:`SETTLE` old, since nobody appends to a slot that
+long past (a claimed append writes within ``WRITE_WITHIN`` or not at all, and its slot is
+taken when it starts).
 """
 
 import contextlib
@@ -34,20 +36,33 @@ from pymongo.errors import DuplicateKeyError
 from schema.kernel.claims import WAIT_TURN, WRITE_WITHIN, update_claimed
 from schema.kernel.leases import LEASES
 from schema.kernel.reads import get_many
-from schema.kernel.time import utcnow
+from schema.kernel.time import as_utc, utcnow
 
 DUE = "webhook_due"
 CURSOR = "whdue:cursor"
+SLOT = timedelta(minutes=1)
 SETTLE = timedelta(minutes=2)
 WRITE_DEADLINE = timedelta(seconds=WAIT_TURN) + WRITE_WITHIN
-MAX_MINUTES_PER_ROUND = 1440
-_FORMAT = "%Y%m%d%H%M"
+MAX_SLOTS_PER_ROUND = 1440
+_FORMAT = "%Y%m%d%H%M%S"
 
 Document = dict[str, Any]
 
 
-def minute_of(at: datetime) -> datetime:
-    return at.replace(second=0, microsecond=0)
+def slot_of(at: datetime) -> datetime:
+    """The start of the slot ``at`` falls in."""
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    return epoch + (as_utc(at) - epoch) // SLOT * SLOT
+
+
+def due_slot(due_at: datetime) -> datetime:
+    """The bucket a delivery due at ``due_at`` goes in: now's slot if it is due already,
+    else the first slot starting at or after ``due_at``."""
+    now = utcnow()
+    if due_at <= now:
+        return slot_of(now)
+    start = slot_of(due_at)
+    return start if start == due_at else start + SLOT
 
 
 def bucket_id(minute: datetime) -> str:
@@ -74,9 +89,8 @@ def parse_entry(text: str) -> tuple[str, int, datetime]:
 
 
 async def schedule(db: AsyncDatabase, entries: Sequence[str], due_at: datetime) -> datetime:
-    """List ``entries`` in the bucket of ``due_at`` (or of now, if that is later); returns the
-    bucket's minute."""
-    minute = minute_of(max(due_at, utcnow()))
+    """List ``entries`` (all due at ``due_at``) in their bucket; returns its slot."""
+    minute = due_slot(due_at)
     await _ensure_cursor(db, minute)
     if entries:
         def appended(current: Document | None) -> Document:
@@ -103,7 +117,7 @@ async def cursor(db: AsyncDatabase) -> datetime:
     """The oldest minute that may have work."""
     found = await db[DUE].find_one({"_id": CURSOR})
     if found is None:
-        await _ensure_cursor(db, minute_of(utcnow() - SETTLE))
+        await _ensure_cursor(db, slot_of(utcnow() - SETTLE))
         found = await db[DUE].find_one({"_id": CURSOR})
     return datetime.strptime(found["minute"], _FORMAT).replace(tzinfo=UTC)
 
