@@ -22,6 +22,7 @@ def flaky(_flaky_server: tuple[FlakySubgraph, str]) -> FlakySubgraph:
     subgraph = _flaky_server[0]
     subgraph.script.clear()
     subgraph.calls.clear()
+    subgraph.queries.clear()
     return subgraph
 
 

@@ -2,8 +2,8 @@
 
 :class:`FlakySubgraph` answers every GraphQL operation with ``"ok"`` for each root field,
 unless a scripted action comes first: an HTTP status with a non-GraphQL body (``502``…), a
-pause (``("slow", seconds)``). It records the headers of every request it gets, so tests can
-count the calls that reached it and see what the gateway sent.
+pause (``("slow", seconds)``). It records the headers and the query of every request it gets, so
+tests can count the calls that reached it and see what the gateway sent.
 """
 
 import asyncio
@@ -41,6 +41,7 @@ class FlakySubgraph:
     def __init__(self) -> None:
         self.script: deque[Action] = deque()
         self.calls: list[dict[str, str]] = []
+        self.queries: list[str] = []
         self.app = Starlette(routes=[Route("/graphql", self._handle, methods=["POST"])])
 
     def then(self, *actions: Action) -> "FlakySubgraph":
@@ -50,6 +51,7 @@ class FlakySubgraph:
     async def _handle(self, request: Request) -> Response:
         self.calls.append(dict(request.headers))
         body = orjson.loads(await request.body())
+        self.queries.append(body["query"])
         action = self.script.popleft() if self.script else "ok"
         if isinstance(action, tuple):
             await asyncio.sleep(action[1])

@@ -37,7 +37,7 @@ def gateway_process(subgraph_url: str, delay_s: float,
         start_new_session=True)   # its own process group: workers included in the clean-up
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60   # workers import the gateway on two busy cores
         while True:
             try:
                 if httpx.get(f"{base}/healthz").status_code == 200:
@@ -45,6 +45,8 @@ def gateway_process(subgraph_url: str, delay_s: float,
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)   # before reading its output to EOF
                 raise RuntimeError(f"gateway did not start: {process.stdout.read()!r}")
             time.sleep(0.05)
         yield process, base
@@ -113,7 +115,8 @@ def test_during_the_shutdown_delay_new_requests_get_503(
         assert process.wait(timeout=10) in (0, -signal.SIGTERM)
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{base}/healthz", timeout=2)
-    assert len(flaky.calls) == 1   # the refused request reached no subgraph
+    operations = [query for query in flaky.queries if "__LoopgateProbe" not in query]
+    assert len(operations) == 1   # the refused request reached no subgraph (/readyz probes did)
 
 
 async def test_a_draining_app_answers_503_and_calls_no_subgraph(
