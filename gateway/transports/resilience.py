@@ -217,17 +217,17 @@ class Resilient:
                 response = await self.inner.execute(bounded)
             healthy = True
         except TimeoutError as exc:
-            healthy = self._budget_spent(request)
+            healthy = self._failure_health(request)
             raise SubgraphUnavailable(self.subgraph, f"timed out after {limit:.3g} s") from exc
         except SubgraphUnavailable:
-            healthy = self._budget_spent(request)
+            healthy = self._failure_health(request)
             raise
         finally:
             self.breaker.record(healthy)
         return response
 
     @staticmethod
-    def _budget_spent(request: SubgraphRequest) -> bool | None:
+    def _failure_health(request: SubgraphRequest) -> bool | None:
         """False (a failure of the subgraph) unless the operation's own budget ran out."""
         if request.deadline is not None and time.monotonic() >= request.deadline:
             return None
