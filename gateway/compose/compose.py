@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from gateway.compose import errors
 from gateway.compose.checks import check_field_sets
 from gateway.compose.errors import CompositionError
+from gateway.compose.federation1 import upgrade_problems
 from gateway.compose.loader import load_subgraph
 from gateway.compose.merge import merge_subgraphs, new_state
 from gateway.compose.model import Subgraph
@@ -45,6 +46,9 @@ def compose_supergraph(subgraphs: Sequence[SubgraphSource]) -> CompositionResult
 
 
 def _load_all(sources: Sequence[SubgraphSource]) -> tuple[list[Subgraph], list[CompositionError]]:
+    """Load and check every subgraph in Apollo's stages: parse and check federation 2
+    subgraphs; only when all of that passes, upgrade the federation 1 ones (cross-subgraph
+    upgrade checks) and check them in their upgraded form."""
     problems: list[CompositionError] = []
     loaded: list[Subgraph] = []
     seen: dict[str, SubgraphSource] = {}
@@ -67,10 +71,18 @@ def _load_all(sources: Sequence[SubgraphSource]) -> tuple[list[Subgraph], list[C
         subgraph, found = load_subgraph(source)
         problems += found
         if subgraph is not None:
-            found = check_field_sets(subgraph)
-            problems += found
             loaded.append(subgraph)
     if not sources:
         problems.append(CompositionError(errors.NO_QUERIES, "No subgraphs to compose.",
                                          hint="list at least one subgraph"))
+    for subgraph in loaded:
+        if subgraph.fed2:
+            problems += check_field_sets(subgraph)
+    if problems:
+        return loaded, problems
+    problems = upgrade_problems(loaded)
+    refused = {p.subgraph for p in problems}
+    for subgraph in loaded:
+        if not subgraph.fed2 and subgraph.name not in refused:
+            problems += check_field_sets(subgraph)
     return loaded, problems

@@ -9,7 +9,7 @@ a directive left with nothing is removed. Federation 2 subgraphs get an error in
 
 from graphql import FieldNode, InlineFragmentNode, SelectionSetNode, print_ast
 
-from gateway.compose.fieldset import FieldSetSyntaxError, parse_field_set
+from gateway.compose.fieldset import FieldSetSyntaxError, parse_field_set, selected_fields
 from gateway.compose.model import Subgraph
 from gateway.compose.types import base_name
 
@@ -30,7 +30,9 @@ def _active(subgraph: Subgraph, parent: str, fields: str) -> str | None:
         selection_set = parse_field_set(fields)
     except FieldSetSyntaxError:
         return fields
-    if not _selects_local_leaf(subgraph, selection_set, parent):
+    # A field set naming unknown fields is left for validation to report, as Apollo does.
+    if any(s.field is None for s in selected_fields(selection_set, parent, subgraph.types)) \
+            or not _selects_local_leaf(subgraph, selection_set, parent):
         return fields
     kept = _external_parts(subgraph, selection_set, parent)
     return " ".join(kept) or None

@@ -78,6 +78,8 @@ class TypeDef:
     interface_object: bool = False
     extends: bool = False
     contexts: list[str] = field(default_factory=list)
+    federation1_extension: bool = False
+    written_definition: bool = False
     has_definition: bool = False
 
 
@@ -103,6 +105,7 @@ class Subgraph:
     executable_directives: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
     imported_names: dict[str, str] = field(default_factory=dict)
     features_used: set[str] = field(default_factory=set)
+    federation1_interface_keys: list[str] = field(default_factory=list)
     description: str | None = None
 
     def object_or_interface(self, name: str) -> TypeDef | None:
