@@ -22,6 +22,7 @@ import orjson
 import pytest
 
 from gateway.limits import OperationLimits
+from schema.kernel.errors import ErrorCode
 from schema.kernel.mongo import Mongo
 from tests.limits_matrix.counted import CountedPlatform, counted_platform
 
@@ -73,6 +74,11 @@ def _limit(limit: str, query: str, **options: Any) -> Refusal:
                  limit=limit, **options)
 
 
+def _persisted(**fields: Any) -> dict[str, Any]:
+    """An ``extensions`` object naming a persisted query nobody registered."""
+    return {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64, **fields}}
+
+
 _JSON_CT = {"content-type": "application/json"}
 LIMITS = OperationLimits(body_bytes=60_000, document_bytes=30_000)
 
@@ -122,6 +128,19 @@ MATRIX = [
             params={"query": GOOD, "extensions": "{"}),
     Refusal("GET mutation", "BAD_USER_INPUT", 405, 405, method="GET",
             params={"query": "mutation { __typename }"}),
+    # -- persisted queries ------------------------------------------------------------------
+    _post("persisted query of an unknown hash", "PERSISTED_QUERY_NOT_FOUND", 404,
+          {"extensions": _persisted()}),
+    Refusal("GET persisted query of an unknown hash", "PERSISTED_QUERY_NOT_FOUND", 404, 404,
+            method="GET", params={"extensions": orjson.dumps(_persisted()).decode()}),
+    _post("persisted query hash not the query's", "PERSISTED_QUERY_HASH_MISMATCH", 400,
+          {"query": GOOD, "extensions": _persisted()}),
+    _post("persisted query version 2", "PERSISTED_QUERY_NOT_SUPPORTED", 400,
+          {"extensions": _persisted(version=2)}),
+    _post("persistedQuery not an object", "PERSISTED_QUERY_NOT_SUPPORTED", 400,
+          {"extensions": {"persistedQuery": "x"}}),
+    _post("persistedQuery without a hash", "PERSISTED_QUERY_NOT_SUPPORTED", 400,
+          {"extensions": {"persistedQuery": {"version": 1}}}),
     # -- the document ---------------------------------------------------------------------
     _post("parse error", "GRAPHQL_PARSE_FAILED", 400, {"query": "{ stores(first: "}, 200),
     _post("validation error", "GRAPHQL_VALIDATION_FAILED", 400,
@@ -149,6 +168,9 @@ MATRIX = [
     _limit("aliases", "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"),
     _limit("rootFields", "{ " + "stores { totalCount } " * 21 + "}"),
     _limit("cost", "{ inventoryChanges(first: 20000) { changes { onHand } } }"),
+    _post("limit slicingArguments", "QUERY_TOO_COMPLEX", 400,
+          {"query": "query($n: Int) { stores(first: $n) { totalCount } }",
+           "variables": {"n": None}}, 200, limit="slicingArguments"),
     _post("introspection without a token", "UNAUTHENTICATED", 401,
           {"query": "{ __schema { queryType { name } } }"}, 200, token=False),
 ]
@@ -213,11 +235,27 @@ async def test_refused_with_its_code_and_status_before_any_subgraph(
     assert len(platform.calls) == before, [call.subgraph for call in platform.calls[before:]]
 
 
-def test_the_matrix_names_every_refusal_code_the_gateway_gives_for_bad_input() -> None:
-    """A new limit or request check gets a row here; this keeps the table honest."""
-    assert {row.code for row in MATRIX} == {
-        "PAYLOAD_TOO_LARGE", "BAD_USER_INPUT", "UNAUTHENTICATED", "GRAPHQL_PARSE_FAILED",
-        "GRAPHQL_VALIDATION_FAILED", "QUERY_TOO_COMPLEX"}
+COVERED_ELSEWHERE = {
+    "RATE_LIMITED": "needs repeated or concurrent requests: tests/gateway/test_cost_bucket.py, "
+                    "test_concurrency.py, test_fairness.py, test_shared_budget.py",
+    "FORBIDDEN": "introspection turned off: tests/gateway/test_limits.py "
+                 "(test_introspection_setting); field rights: the authorization tests",
+    "OPERATION_NOT_SAFELISTED": "a safelist-only app: tests/persisted/test_safelist.py",
+}
+"""Refusal codes this table leaves to the tests named (they need another set-up)."""
+
+NOT_REFUSALS = {
+    "UNAUTHORIZED_FIELD_OR_TYPE",  # a field nulled in a partial answer, not a refusal
+    "SUBREQUEST_HTTP_ERROR", "GATEWAY_TIMEOUT", "INTERNAL_SERVER_ERROR",  # after planning
+    "SERVICE_UNAVAILABLE",  # shutting down: tests/observability/test_shutdown.py
+    "CARD_CODE_INVALID",  # a resolver's business error
+}
+
+
+def test_every_error_code_is_in_the_matrix_or_placed_elsewhere() -> None:
+    """A new error code must get a row here, or a line saying where it is tested."""
+    in_matrix = {row.code for row in MATRIX}
+    assert in_matrix.isdisjoint(COVERED_ELSEWHERE) and in_matrix.isdisjoint(NOT_REFUSALS)
+    assert {str(code) for code in ErrorCode} == in_matrix | set(COVERED_ELSEWHERE) | NOT_REFUSALS
     assert {row.limit for row in MATRIX if row.limit} == {
-        "documentBytes", "tokens", "depth", "aliases", "rootFields", "cost"}
-    assert {row.status for row in MATRIX} == {400, 401, 405, 406, 413, 415}
+        "documentBytes", "tokens", "depth", "aliases", "rootFields", "cost", "slicingArguments"}
