@@ -6,7 +6,8 @@ puts the app's :class:`~.current.Observation` in context for the router and plan
 the request's server span, continuing the caller's W3C trace when it sent one; and records
 the metrics. What a GraphQL request was (operation name, outcome, error codes) the endpoint
 leaves in ``request.state``, which Starlette keeps in ``scope["state"]``: this middleware
-reads it there once the app has answered.
+reads it there once the app has answered (an outcome of None, the GraphiQL page, or none at
+all is not a GraphQL request).
 """
 
 import time
@@ -95,7 +96,7 @@ class ObservabilityMiddleware:
             if metrics is not None:
                 metrics.in_flight.dec()
                 metrics.child(metrics.http_requests, _method(scope), str(status)).inc()
-                if "graphql_outcome" in state:
+                if state.get("graphql_outcome") is not None:
                     metrics.graphql_request(state.get("graphql_operation"),
                                             str(state["graphql_outcome"]),
                                             [str(code) for code in
@@ -118,7 +119,7 @@ class ObservabilityMiddleware:
 
 def _finish(span: trace.Span, status: int, state: dict[str, Any]) -> None:
     span.set_attribute("http.response.status_code", status)
-    if "graphql_outcome" in state:
+    if state.get("graphql_outcome") is not None:
         operation = state.get("graphql_operation")
         span.update_name(f"graphql {operation or 'anonymous'}")
         span.set_attribute("graphql.operation.name", operation or "")

@@ -35,7 +35,7 @@ async def _graphql_like(request: Request) -> JSONResponse:
     """Leaves in request.state what the GraphQL endpoint leaves there."""
     body = await request.json()
     request.state.graphql_operation = body.get("operationName")
-    request.state.graphql_outcome = body["outcome"]
+    request.state.graphql_outcome = body.get("outcome")
     request.state.graphql_error_codes = body.get("codes", [])
     return JSONResponse({"data": None})
 
@@ -54,15 +54,18 @@ async def test_operations_outcomes_and_error_codes_are_counted() -> None:
                                           "codes": ["SUBGRAPH_UNAVAILABLE"]})
         await http.post("/graphql", json={"outcome": "parse_failed",
                                           "codes": ["GRAPHQL_PARSE_FAILED"]})
+        await http.post("/graphql", json={})   # outcome None, e.g. the GraphiQL page
         text = (await http.get("/metrics")).text
     assert value(text, "loopgate_graphql_requests_total", operation="Cart",
                  outcome="executed") == 2
     assert value(text, "loopgate_graphql_requests_total", operation="anonymous",
                  outcome="parse_failed") == 1
+    assert sum(count for (name, _labels), count in samples(text).items()
+               if name == "loopgate_graphql_requests_total") == 3
     assert value(text, "loopgate_graphql_request_duration_seconds_count", operation="Cart") == 2
     assert value(text, "loopgate_graphql_errors_total", code="SUBGRAPH_UNAVAILABLE") == 1
     assert value(text, "loopgate_graphql_errors_total", code="GRAPHQL_PARSE_FAILED") == 1
-    assert value(text, "loopgate_http_requests_total", method="POST", status="200") == 3
+    assert value(text, "loopgate_http_requests_total", method="POST", status="200") == 4
 
 
 async def test_operation_names_past_the_limit_count_as_other() -> None:
@@ -109,7 +112,12 @@ async def test_the_endpoint_reports_operation_and_outcome(
     async with client(app) as http:
         await http.post("/graphql", json=QUERY)
         await http.post("/graphql", json={"query": "{ nope }"})
+        page = await http.get("/graphql", headers={"accept": "text/html"})
         text = (await http.get("/metrics")).text
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    outcomes = {dict(labels)["outcome"] for (name, labels), _count in samples(text).items()
+                if name == "loopgate_graphql_requests_total"}
+    assert outcomes == {"executed", "validation_failed"}   # the GraphiQL page is not counted
     assert value(text, "loopgate_graphql_requests_total", operation="Hello",
                  outcome="executed") == 1
     assert value(text, "loopgate_graphql_errors_total", code="GRAPHQL_VALIDATION_FAILED") == 1
