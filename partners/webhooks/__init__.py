@@ -4,6 +4,7 @@
 - :mod:`.signing`: the ``Loopgate-Signature`` header, made and verified.
 - :mod:`.deliveries`: one delivery per (event, endpoint), its attempts, retries and replay.
 - :mod:`.due`: which deliveries are due, found by ``_id`` point reads (buckets per due minute).
+- :mod:`.log`: the delivery log of an endpoint, read by cursor.
 - :mod:`.fanout`: new events (the feed of all events) become deliveries.
 - :mod:`.dispatcher`: the loop that sends them (``loopgate worker``, ``loopgate serve``).
 

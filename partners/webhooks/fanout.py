@@ -5,9 +5,10 @@ The relay appends every event to the sequenced feed :data:`schema.kernel.events.
 cursor (``whfanout:cursor``), so it never scans ``events`` and never skips one. Entries are
 whole events; for each it reads the partner's endpoint list and endpoints (point reads, once
 per partner per batch), makes a delivery per active endpoint subscribed to the topic (a
-duplicate-key no-op when made already), lists them in the current due bucket, and only then
-moves the cursor: a fan-out that dies redoes its batch; a repeated listing is skipped once its
-delivery has moved on, or at worst sends it once more (receivers de-duplicate).
+duplicate-key no-op when made already), lists them in the current due bucket and in their
+endpoints' delivery logs (:mod:`.log`), and only then moves the cursor: a fan-out that dies
+redoes its batch; a repeated listing is skipped once its delivery has moved on, or at worst
+sends it once more (receivers de-duplicate).
 One fan-out runs at a time per database, under a lease (:mod:`.dispatcher`).
 """
 
@@ -19,6 +20,7 @@ from pymongo.errors import BulkWriteError
 from partners.webhooks import due
 from partners.webhooks.deliveries import DELIVERIES, new_delivery
 from partners.webhooks.endpoints import ACTIVE, ENDPOINTS, partner_endpoint_ids
+from partners.webhooks.log import log_deliveries
 from schema.kernel import feeds
 from schema.kernel.claims import update_claimed
 from schema.kernel.events import ALL_EVENTS_FEED
@@ -74,3 +76,4 @@ async def _deliveries_for(db: AsyncDatabase, entries: list[Document]) -> None:
         if any(e["code"] != _DUPLICATE_KEY for e in exc.details["writeErrors"]):
             raise
     await due.schedule(db, [due.entry(d["_id"], 1) for d in made], now)
+    await log_deliveries(db, made)

@@ -32,6 +32,7 @@ from partners.webhooks.endpoints import (
     get_endpoint,
     rotate_secret,
 )
+from partners.webhooks.log import BadLogRequest, delivery_log
 from partners.webhooks.signing import HEADER
 from schema.kernel.time import utcnow
 from tests.partners.webhooks.helpers import (
@@ -88,6 +89,12 @@ async def test_signed_events_arrive_with_their_headers_and_verify(db: AsyncDatab
             {"_id": delivery_id(event["id"], endpoint["_id"])})
         assert found["status"] == SUCCEEDED and found["attempts"] == 1
         assert found["lastResponseCode"] == 200 and found["lastLatencyMs"] >= 0
+        log = await delivery_log(db, endpoint["_id"], first=1)
+        assert [d["_id"] for d in log.deliveries] == [found["_id"]]
+        assert log.deliveries[0]["status"] == SUCCEEDED
+        assert (await delivery_log(db, endpoint["_id"], log.cursor)).deliveries == []
+        with pytest.raises(BadLogRequest):
+            await delivery_log(db, endpoint["_id"], first=101)
     finally:
         await receiver.stop()
 
@@ -143,7 +150,9 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
         receiver.delay_s = 0.0
         monkeypatch.undo()
         async with dispatching(db):
-            await eventually(lambda: _all_succeeded(db, 10), timeout_s=30)
+            # A write the killed worker had claimed but not made keeps its delivery
+            # unwritable until the claim lease (60 s) runs out: allow for it.
+            await eventually(lambda: _all_succeeded(db, 10), timeout_s=100)
         assert len(set(receiver.event_ids())) == 10
     finally:
         await receiver.stop()

@@ -1,0 +1,62 @@
+"""The delivery log a partner reads: each delivery to one endpoint, oldest first, with its
+current status, attempts, last response code and latency.
+
+The fan-out appends every delivery it makes to the endpoint's sequenced feed
+(``whlog:<endpointId>``, :mod:`schema.kernel.feeds`), so the log is read by cursor with point
+reads, never by scanning deliveries; each page then reads its deliveries' current state by
+``_id``. A fan-out that redid a batch may have appended a delivery twice: a page lists each
+once, and deliveries removed by the retention sweep are left out.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from partners.webhooks.deliveries import DELIVERIES
+from schema.kernel import feeds
+from schema.kernel.reads import get_many
+
+MAX_FIRST = 100
+
+Document = dict[str, Any]
+
+
+class BadLogRequest(ValueError):
+    """``first`` or ``after`` is not acceptable; the message says which."""
+
+
+def log_feed(endpoint_id: str) -> str:
+    return f"whlog:{endpoint_id}"
+
+
+async def log_deliveries(db: AsyncDatabase, deliveries: Sequence[Document]) -> None:
+    """Append new deliveries to their endpoints' logs (the fan-out calls it)."""
+    by_endpoint: dict[str, list[Document]] = {}
+    for delivery in deliveries:
+        by_endpoint.setdefault(delivery["endpointId"], []).append({"_id": delivery["_id"]})
+    for endpoint_id, entries in by_endpoint.items():
+        await feeds.append(db, log_feed(endpoint_id), entries)
+
+
+@dataclass(frozen=True, slots=True)
+class LogPage:
+    deliveries: list[Document]
+    cursor: str
+    has_more: bool
+
+
+async def delivery_log(db: AsyncDatabase, endpoint_id: str, after: str | None = None,
+                       first: int = 50) -> LogPage:
+    """Up to ``first`` (1 … 100) deliveries to the endpoint after the cursor ``after``."""
+    if not 1 <= first <= MAX_FIRST:
+        raise BadLogRequest(f"first must be 1 to {MAX_FIRST}, got {first}")
+    try:
+        since = feeds.decode_cursor(after)
+    except feeds.BadCursor as exc:
+        raise BadLogRequest(str(exc)) from exc
+    page = await feeds.read(db, log_feed(endpoint_id), since, first)
+    ids = list(dict.fromkeys(entry["_id"] for entry in page.entries))
+    found = [d for d in await get_many(db[DELIVERIES], ids) if d is not None]
+    return LogPage(found, feeds.encode_cursor(page.cursor), page.more)
