@@ -107,7 +107,7 @@ async def test_writes_need_the_write_scope_and_change_nothing(
 async def test_bad_tokens_are_401_and_anonymous_callers_see_no_guarded_data(
         graphql: GraphQL) -> None:
     body = await graphql("{ __typename }", status=200)
-    assert body == {"data": {"__typename": "Query"}}
+    assert body["data"] == {"__typename": "Query"}
     anonymous = await graphql("{ stores(first: 1) { edges { node { id } } } }")
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"
 

@@ -92,9 +92,9 @@ def gateway_process(supergraph_file: Path, *options: str) -> Iterator[tuple[str,
 def test_gateway_serves_the_supergraph_over_http_subgraphs(supergraph_file: Path) -> None:
     with gateway_process(supergraph_file) as (base, stderr):
         answer = httpx.post(f"{base}/graphql", json={"query": QUERY})
-        assert answer.json() == {"data": {"topProducts": [
+        assert answer.json()["data"] == {"topProducts": [
             {"name": "Table", "reviews": [{"author": {"username": "ada"}},
-                                          {"author": {"username": "alan"}}]}]}}
+                                          {"author": {"username": "alan"}}]}]}
         assert httpx.get(f"{base}/healthz").status_code == 200
     assert not any("Traceback" in line for line in stderr)
     assert f"{base}/graphql" in stderr[0]
@@ -104,8 +104,8 @@ def test_gateway_hot_reloads_the_supergraph_file(supergraph_file: Path) -> None:
     query = {"query": '{ user(id: "u2") { username } }'}
     original = supergraph_file.read_text()
     with gateway_process(supergraph_file, "--hot-reload") as (base, stderr):
-        assert httpx.post(f"{base}/graphql", json=query).json() == {
-            "data": {"user": {"username": "alan"}}}
+        assert httpx.post(f"{base}/graphql", json=query).json()["data"] == {
+            "user": {"username": "alan"}}
         supergraph_file.write_text("not a supergraph")
         time.sleep(1.5)
         assert httpx.post(f"{base}/graphql", json=query).status_code == 200

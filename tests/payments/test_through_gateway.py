@@ -192,7 +192,7 @@ async def test_settlements_merchant_id_is_for_the_operator(platform: Platform,
     too_long = await graphql(query.replace("2026-01-31", "2026-12-31"), {"m": None},
                              token=merchant)
 
-    assert own == {"data": {"settlements": []}}
+    assert own["data"] == {"settlements": []}
     assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert too_long["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 

@@ -237,7 +237,7 @@ async def test_a_sandbox_mutation_changes_the_sandbox_and_no_live_document(
     partner = await platform.partner()
     token = await platform.token(partner, sandbox=True)
     first = await graphql("{ viewer { sandbox } }", token=token)   # loads the sandbox demo
-    assert first == {"data": {"viewer": {"sandbox": True}}}
+    assert first["data"] == {"viewer": {"sandbox": True}}
     live_before = await snapshot(platform.live)
     sandbox_before = await snapshot(platform.sandbox)
 
@@ -260,5 +260,5 @@ async def test_loading_the_sandbox_demo_data_leaves_the_live_database_alone(
     answer = await graphql("""query($merchant: ID!) { stores(filter: {merchantId: $merchant})
                                { totalCount } }""", {"merchant": partner}, token=token)
 
-    assert answer == {"data": {"stores": {"totalCount": SANDBOX_STORE_COUNT}}}
+    assert answer["data"] == {"stores": {"totalCount": SANDBOX_STORE_COUNT}}
     assert await snapshot(platform.live) == live_before
