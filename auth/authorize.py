@@ -113,13 +113,13 @@ def authorization_routes(service: AuthService) -> list[Route]:
             return login_page(next_url, error="Enter your member name and password.")
         username = login_name(typed)
         address = remote_address(request)
-        if (wait := service.throttles.sign_in.admit(username, address)) is not None:
+        if (wait := await service.throttles.sign_in.admit(username, address)) is not None:
             return too_many_sign_ins_page(next_url, retry_after(wait))
         member_id = await service.members.authenticate(username, password)
         if member_id is None:
             return login_page(next_url, error="Wrong member name or password.",
                               username=typed)
-        service.throttles.sign_in.succeeded(username, address)
+        await service.throttles.sign_in.succeeded(username, address)
         response = RedirectResponse(next_url, status_code=303)
         response.set_cookie(SESSION_COOKIE, await service.members.open_session(member_id),
                             path="/oauth", httponly=True, samesite="lax", secure=secure_cookie)

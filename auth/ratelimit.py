@@ -15,9 +15,6 @@ limits govern). Without a database the buckets are in this process's memory. Eit
 process forgets a key 5 s after its last call (handing back what it did not spend), so its
 memory is bounded by the keys seen in the last few seconds; MongoDB keeps one
 small document per key that ever ran low.
-
-Sign-in attempts still count on :class:`LocalRateLimiter` (sliding windows in this
-process's memory) until :mod:`auth.signins` awaits the shared limiter.
 """
 
 from __future__ import annotations
@@ -30,8 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
 
 from schema.kernel.buckets import BucketStore, MemoryBuckets, Rate
 from schema.kernel.budget_slices import BudgetSlices
@@ -107,9 +102,6 @@ class RateLimits:
 _LIMIT_NAMES = ("token", "introspection", "revocation", "sign_in")
 
 
-_LOG_REFUSALS = parse_many("1/minute")[0]
-
-
 class Limit:
     """One configured limit string (one or more buckets), applied per key."""
 
@@ -179,87 +171,6 @@ class RateLimiter:
     def tracked_keys(self) -> int:
         """How many buckets this process holds something of right now."""
         return self._slices.tracked() + len(self._logged)
-
-
-class LocalRateLimiter:
-    """Hits, penalties and refunds on in-memory sliding windows, keyed per (limit, key).
-
-    Per process (N processes allow N times the limit): what sign-in attempts count on until
-    :mod:`auth.signins` awaits :class:`RateLimiter`. The ``limits`` package's
-    sliding-window counter: two counters per key, expiring two windows after their first
-    hit.
-
-    Every method is synchronous and fast (dictionary updates under a per-key lock), so the
-    HTTP handlers call it directly on the event loop.
-    """
-
-    def __init__(self) -> None:
-        self._storage = MemoryStorage()
-        self._strategy = SlidingWindowCounterRateLimiter(self._storage)
-
-    def hit(self, limit: Limit, key: str, cost: int = 1) -> float | None:
-        """Take ``cost`` from every window of ``limit`` for ``key``.
-
-        Returns None when allowed, else the seconds until ``cost`` would fit again (the
-        windows already taken from stay taken: a refused caller still spends its allowance
-        on the other windows).
-        """
-        for item in limit.items:
-            if not self._strategy.hit(item, limit.name, key, cost=cost):
-                return self._seconds_until_room(item, limit.name, key, cost)
-        return None
-
-    def penalize(self, limit: Limit, key: str, cost: int) -> None:
-        """Take ``cost`` more from ``key``'s windows, as much as is left if that is less."""
-        for item in limit.items:
-            if not self._strategy.hit(item, limit.name, key, cost=cost):
-                left = self._strategy.get_window_stats(item, limit.name, key).remaining
-                if left > 0:
-                    self._strategy.hit(item, limit.name, key, cost=left)
-
-    def refund(self, limit: Limit, key: str) -> None:
-        """Give back one unit taken by :meth:`hit` in the current window."""
-        now = time.time()
-        for item in limit.items:
-            _, current = self._storage.sliding_window_keys(
-                item.key_for(limit.name, key), item.get_expiry(), now)
-            if self._storage.get(current) > 0:
-                self._storage.decr(current)
-
-    def clear(self, limit: Limit, key: str) -> None:
-        """Forget everything counted for ``key`` under ``limit``."""
-        for item in limit.items:
-            self._strategy.clear(item, limit.name, key)
-
-    def first_refusal(self, key: str) -> bool:
-        """True at most once a minute per ``key``: for logging refusals without a log flood."""
-        return self._strategy.hit(_LOG_REFUSALS, "log", key)
-
-    def tracked_keys(self) -> int:
-        """How many keys the storage holds right now (counters, expiries and locks)."""
-        storage = self._storage
-        return len(storage.storage.keys() | storage.expirations.keys() | storage.locks.keys()
-                   | storage.events.keys())
-
-    def _seconds_until_room(self, item: RateLimitItem, name: str, key: str,
-                            cost: int) -> float:
-        """When the weighted count ``previous * share left + current`` lets ``cost`` in.
-
-        The strategy allows a hit while ``floor(weighted) + cost <= amount``, i.e. while the
-        weighted count is below ``room``. The previous window's weight falls linearly to 0
-        at the end of the current window; after that the current window becomes the
-        previous one and its own weight falls the same way.
-        """
-        window = item.get_expiry()
-        previous, _, current, current_ttl = self._storage.get_sliding_window(
-            item.key_for(name, key), window)
-        room = item.amount - cost + 1
-        left = current_ttl - window  # seconds until the current window ends
-        if room <= 0:
-            return left + window
-        if current < room:
-            return max(0.0, left - (room - current) * window / previous) if previous else 0.0
-        return left + window * (1 - room / current)
 
 
 def retry_after(seconds: float) -> int:

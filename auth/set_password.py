@@ -77,7 +77,7 @@ def set_password_routes(service: AuthService) -> list[Route]:
             return page(next_url, "Enter the phone number you registered with, e.g. "
                         "+86 138 1234 5678.", phone=typed)
         address = remote_address(request)
-        if (wait := service.throttles.sign_in.admit(phone, address)) is not None:
+        if (wait := await service.throttles.sign_in.admit(phone, address)) is not None:
             response = page(next_url, too_many_attempts(retry_after(wait)), 429, typed)
             response.headers["Retry-After"] = str(retry_after(wait))
             return response
@@ -85,7 +85,7 @@ def set_password_routes(service: AuthService) -> list[Route]:
         if member_id is None:
             return page(next_url, "The sign-in code is wrong, has expired or was already "
                         "used. Ask for a new code.", 401, typed)
-        service.throttles.sign_in.succeeded(phone, address)
+        await service.throttles.sign_in.succeeded(phone, address)
         await service.members.set_login(phone, password, member_id)
         return login_page(next_url, username=phone, notice=f"Your password is set. Sign in "
                           f"with your phone number {phone} and your new password.")

@@ -29,13 +29,13 @@ class SignInThrottle:
         self._per_account = Limit("sign-in:account", limits.per_account)
         self._per_ip = Limit("sign-in:ip", limits.per_ip)
 
-    def admit(self, username: str, address: str) -> float | None:
+    async def admit(self, username: str, address: str) -> float | None:
         """Reserve one failure for this attempt: None if allowed, else seconds to wait."""
         account = bounded_key(username)
-        if (wait := self._limiter.hit(self._per_ip, address)) is not None:
+        if (wait := await self._limiter.hit(self._per_ip, address)) is not None:
             self._log(f"from {address}", wait)
             return wait
-        if (wait := self._limiter.hit(self._per_account, account)) is not None:
+        if (wait := await self._limiter.hit(self._per_account, account)) is not None:
             self._limiter.refund(self._per_ip, address)
             self._log(f"as {account!r}", wait)
         return wait
@@ -45,7 +45,7 @@ class SignInThrottle:
             logger.warning("rate limit: sign-in %s refused for %.0f s (logged once a minute)",
                            who, wait)
 
-    def succeeded(self, username: str, address: str) -> None:
+    async def succeeded(self, username: str, address: str) -> None:
         """The attempt was right: the name's failures are forgotten, the address's refunded."""
-        self._limiter.clear(self._per_account, bounded_key(username))
+        await self._limiter.clear(self._per_account, bounded_key(username))
         self._limiter.refund(self._per_ip, address)

@@ -19,7 +19,6 @@ from auth.callers import presented_client_id, remote_address
 from auth.ratelimit import (
     EndpointLimits,
     Limit,
-    LocalRateLimiter,
     RateLimiter,
     RateLimits,
     retry_after,
@@ -101,8 +100,7 @@ class EndpointThrottle:
 
 class Throttles:
     """Every rate limit of the OAuth server: buckets in ``store`` (shared by the processes
-    on one database) or, without one, in this process's memory. Sign-in attempts are still
-    counted per process (:class:`~auth.ratelimit.LocalRateLimiter`)."""
+    on one database) or, without one, in this process's memory."""
 
     def __init__(self, limits: RateLimits, store: BucketStore | None = None) -> None:
         self.limiter = RateLimiter(store)
@@ -110,4 +108,4 @@ class Throttles:
         self.introspection = EndpointThrottle(self.limiter, "introspection",
                                               limits.introspection)
         self.revocation = EndpointThrottle(self.limiter, "revocation", limits.revocation)
-        self.sign_in = SignInThrottle(LocalRateLimiter(), limits.sign_in)  # type: ignore[arg-type]
+        self.sign_in = SignInThrottle(self.limiter, limits.sign_in)
