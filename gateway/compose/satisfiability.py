@@ -54,8 +54,9 @@ class _Walk:
         self.supergraph = supergraph
         self.subgraphs = subgraphs
         self.errors: list[CompositionError] = []
-        self.visited: set[tuple[str, tuple[int, ...], frozenset[tuple[int, str]],
-                               PathContexts]] = set()
+        # Per (type, provided, contexts): the subgraph sets already validated there.
+        self.visited: dict[tuple[str, frozenset[tuple[int, str]], PathContexts],
+                           list[set[int]]] = {}
         self.stack: list[_State] = []
         self.reach = Reach(supergraph, subgraphs)
         self.contexts = ContextRules(supergraph, self.reach)
@@ -66,9 +67,11 @@ class _Walk:
             self._push(_State(root, options, operation, ()))
         while self.stack:  # depth first, last transition first: Apollo's order of discovery
             state = self.stack.pop()
-            key = (state.type, state.options, state.provided, state.context_keys)
-            if key not in self.visited:
-                self.visited.add(key)
+            key = (state.type, state.provided, state.context_keys)
+            seen = self.visited.setdefault(key, [])
+            # As Apollo: a visit whose subgraphs include an earlier visit's adds nothing.
+            if not any(set(state.options) >= earlier for earlier in seen):
+                seen.append(set(state.options))
                 self._visit(state)
         return self.errors
 
