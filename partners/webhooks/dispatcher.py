@@ -37,6 +37,7 @@ from ulid import ULID
 
 from partners.urls import NetworkPolicy, UnsafeUrl, guarded_session
 from partners.webhooks import due
+from partners.webhooks.deliveries import INDEXES as DELIVERY_INDEXES
 from partners.webhooks.deliveries import (
     WAITING,
     Outcome,
@@ -58,6 +59,7 @@ from partners.webhooks.fanout import fan_out
 from partners.webhooks.signing import HEADER, signature_header
 from schema.kernel.claims import Contended
 from schema.kernel.events import retention
+from schema.kernel.indexes import ensure_indexes
 from schema.kernel.leases import HOLDER, LEASE_TTL, Lease
 from schema.kernel.time import as_utc, to_iso, utcnow
 
@@ -116,7 +118,9 @@ class Dispatcher:
         self._next_sweep = time.monotonic()
 
     async def run_forever(self) -> None:
-        """Rounds until cancelled; a failing round is logged and the next one tries again."""
+        """Rounds until cancelled (after creating the webhook indexes, idempotently); a failing
+        round is logged and the next one tries again."""
+        await ensure_indexes(self.db, DELIVERY_INDEXES)
         async with guarded_session(self.network) as session:
             self._session = session
             try:
