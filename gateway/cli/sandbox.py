@@ -54,7 +54,7 @@ async def _send(url: str, body: bytes, signature: str) -> tuple[int, str]:
     headers = {"content-type": "application/json", SIGNATURE_HEADER: signature}
     async with (aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as http,
                 http.post(url, data=body, headers=headers) as answer):
-        return answer.status, await answer.text()
+        return answer.status, await answer.text(errors="replace")
 
 
 def _post(url: str, body: bytes, signature: str) -> tuple[int, str]:
