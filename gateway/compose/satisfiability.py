@@ -13,7 +13,7 @@ not split into their two worlds. Like Apollo, a field is reported once per disti
 subgraphs a query can be in when it asks for it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gateway.compose import errors
 from gateway.compose.errors import CompositionError
@@ -22,6 +22,7 @@ from gateway.compose.model import Subgraph
 from gateway.compose.reach import Reach
 from gateway.compose.report import join_strings
 from gateway.compose.satisfiability_context import UNSET, ContextRules, PathContexts
+from gateway.compose.satisfiability_override import World, blocked, worlds
 from gateway.compose.satisfiability_reasons import move_reasons, resolution_reason
 from gateway.compose.supergraph import MergedField, MergedType, Supergraph
 from gateway.compose.types import base_name
@@ -41,6 +42,7 @@ class _State:
     provided: frozenset[tuple[int, str]] = frozenset()
     contexts: PathContexts = frozenset()
     context_keys: PathContexts = frozenset()
+    world: World = frozenset()
 
 
 def check_satisfiability(supergraph: Supergraph, subgraphs: list[Subgraph]
@@ -55,7 +57,7 @@ class _Walk:
         self.subgraphs = subgraphs
         self.errors: list[CompositionError] = []
         # Per (type, provided, contexts): the subgraph sets already validated there.
-        self.visited: dict[tuple[str, frozenset[tuple[int, str]], PathContexts],
+        self.visited: dict[tuple[str, frozenset[tuple[int, str]], PathContexts, World],
                            list[set[int]]] = {}
         self.stack: list[_State] = []
         self.reach = Reach(supergraph, subgraphs)
@@ -67,7 +69,7 @@ class _Walk:
             self._push(_State(root, options, operation, ()))
         while self.stack:  # depth first, last transition first: Apollo's order of discovery
             state = self.stack.pop()
-            key = (state.type, state.provided, state.context_keys)
+            key = (state.type, state.provided, state.context_keys, state.world)
             seen = self.visited.setdefault(key, [])
             # As Apollo: a visit whose subgraphs include an earlier visit's adds nothing.
             if not any(set(state.options) >= earlier for earlier in seen):
@@ -83,30 +85,38 @@ class _Walk:
         closures = {option: self._closure(state, option) for option in state.options}
         reachable = list(dict.fromkeys(i for c in closures.values() for i in c))
         abstract = merged.kind in ("interface", "union")
-        for name, field in merged.fields.items():
+        for field in merged.fields.values():
             if _inaccessible(field.directives) or self._hidden(field):
                 continue
-            resolving = [i for i in reachable
-                         if self.reach.resolves(i, merged.name, name, state.provided)
-                         and self.contexts.failure(state.contexts, i, merged.name, name) is None]
-            step = field_step(self.supergraph, field)
-            if not resolving:
-                if not abstract:
-                    self._report_unsatisfiable(state, merged, field, closures)
-                continue
-            if len(resolving) > 1 and not self._runtime_types_intersect(field, resolving):
-                self._report_runtime_types(state, merged, field, resolving)
-                continue
-            target = self.supergraph.types.get(base_name(field.type))
-            if target is not None and target.kind in _COMPOSITE:
-                provided = self._provided_below(merged.name, name, target.name, resolving,
-                                                state.provided)
-                contexts = self.contexts.entered(state.contexts, merged.name, tuple(resolving))
-                keys = self.contexts.entered_keys(state.context_keys, merged.name, state.options)
-                self._push(_State(target.name, tuple(resolving), state.operation,
-                                  (*state.steps, step), provided, contexts, keys))
+            for world in worlds(state.world, field):
+                self._visit_field(replace(state, world=world), merged, field, reachable,
+                                  closures)
         if abstract:
             self._explode(state, merged, reachable)
+
+    def _visit_field(self, state: _State, merged: MergedType, field: MergedField,
+                     reachable: list[int], closures: dict[int, list[int]]) -> None:
+        name = field.name
+        resolving = [i for i in reachable
+                     if self.reach.resolves(i, merged.name, name, state.provided)
+                     and self.contexts.failure(state.contexts, i, merged.name, name) is None
+                     and blocked(self.supergraph, i, merged.name, field, state.world) is None]
+        if not resolving:
+            if merged.kind not in ("interface", "union"):
+                self._report_unsatisfiable(state, merged, field, closures)
+            return
+        if len(resolving) > 1 and not self._runtime_types_intersect(field, resolving):
+            self._report_runtime_types(state, merged, field, resolving)
+            return
+        target = self.supergraph.types.get(base_name(field.type))
+        if target is not None and target.kind in _COMPOSITE:
+            provided = self._provided_below(merged.name, name, target.name, resolving,
+                                            state.provided)
+            contexts = self.contexts.entered(state.contexts, merged.name, tuple(resolving))
+            keys = self.contexts.entered_keys(state.context_keys, merged.name, state.options)
+            self._push(_State(target.name, tuple(resolving), state.operation,
+                              (*state.steps, field_step(self.supergraph, field)), provided,
+                              contexts, keys, state.world))
 
     def _explode(self, state: _State, merged: MergedType, reachable: list[int]) -> None:
         """From an interface or union, go on with each implementation the subgraph knows."""
@@ -121,7 +131,7 @@ class _Walk:
                          if c.startswith(prefix)}
             self._push(_State(name, tuple(options), state.operation,
                               (*state.steps, f"... on {name}"), state.provided | inherited,
-                              state.contexts, state.context_keys))
+                              state.contexts, state.context_keys, state.world))
 
     def _runtime_types(self, index: int, abstract: str) -> list[str]:
         """Objects subgraph ``index`` may return for ``abstract`` (sorted)."""
@@ -180,10 +190,12 @@ class _Walk:
             for index in reachable:
                 unset = self.contexts.failure(state.contexts, index, merged.name,
                                               field.name) == UNSET
-                reasons = [f'could not find a match for required context for field '
-                           f'"{merged.name}.{field.name}".' if unset else
-                           resolution_reason(self.subgraphs[index], merged.name, field.name,
-                                             self.reach.overridden(index, merged.name, field.name))]
+                reasons = [blocked(self.supergraph, index, merged.name, field, state.world)
+                           or (f'could not find a match for required context for field '
+                               f'"{merged.name}.{field.name}".' if unset else
+                               resolution_reason(self.subgraphs[index], merged.name, field.name,
+                                                 self.reach.overridden(index, merged.name,
+                                                                       field.name)))]
                 if index == option:
                     reasons += move_reasons(self.reach, index, merged.name, field.name, reachable)
                 blocks.setdefault(index, _block(self.subgraphs[index].name, reasons))
