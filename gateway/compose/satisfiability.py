@@ -8,9 +8,10 @@ A field no state can resolve is a SATISFIABILITY_ERROR; a shared field whose abs
 no common runtime type across the subgraphs resolving it is
 SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES. Both come with a witness query, as Apollo's do.
 
-Simplification against Apollo's query-graph validation: progressive ``@override`` labels are
-not split into their two worlds. Like Apollo, a field is reported once per distinct set of
-subgraphs a query can be in when it asks for it.
+Progressive ``@override`` labels are validated in both worlds (``satisfiability_override``),
+``@fromContext`` arguments need their context on the path (``satisfiability_context``). Like
+Apollo, a field is reported once per distinct set of subgraphs a query can be in when it asks
+for it (a visit whose subgraphs include an earlier visit's is skipped).
 """
 
 from dataclasses import dataclass, replace
