@@ -30,6 +30,7 @@ from schema.kernel.time import as_utc, utcnow
 DELIVERIES = "webhook_deliveries"
 PENDING, FAILED, SUCCEEDED, DEAD = "PENDING", "FAILED", "SUCCEEDED", "DEAD"
 WAITING = (PENDING, FAILED)
+STATUSES = (PENDING, SUCCEEDED, FAILED, DEAD)
 INDEXES: tuple[IndexSpec, ...] = (IndexSpec.on(DELIVERIES, "endpointId", "createdAt"),)
 """For replays since a time and the retention sweep on MongoDB."""
 

@@ -159,7 +159,9 @@ async def note_failure(db: AsyncDatabase, endpoint_id: str, now: datetime,
                              {"endpointId": endpoint_id, "url": current["url"],
                               "failingSince": as_utc(since).isoformat(),
                               "reason": f"failed for {disable_after}"}, now)
-        return {**current, **event, "status": DISABLED, "disabledAt": now}
+        return {**current, **event, "status": DISABLED, "disabledAt": now,
+                "disabledReason": f"every attempt failed for {disable_after} since "
+                                  f"{as_utc(since).isoformat()}"}
 
     found = await get_endpoint(db, endpoint_id)
     due = found is not None and found.get("failingSince") is not None \
@@ -173,13 +175,58 @@ async def note_failure(db: AsyncDatabase, endpoint_id: str, now: datetime,
     return disabled
 
 
-async def enable(db: AsyncDatabase, endpoint_id: str) -> None:
-    """Turn a disabled endpoint back on (its dead deliveries can then be replayed)."""
+class EndpointNotFound(LookupError):
+    """No such endpoint of this partner."""
 
-    def enabled(current: Document | None) -> Document | None:
-        if current is None:
-            raise BadEndpoint(f"no webhook endpoint {endpoint_id}")
-        return {**current, "status": ACTIVE, "failingSince": None, "disabledAt": None}
 
-    await update_claimed(db[ENDPOINTS], db, endpoint_id, enabled)
+async def update_endpoint(db: AsyncDatabase, partner_id: str, endpoint_id: str, *,
+                          url: str | None = None, topics: Sequence[str] | None = None,
+                          enabled: bool | None = None,
+                          policy: NetworkPolicy | None = None) -> Document:
+    """Change the partner's endpoint: its URL (checked as at registration), topics, or
+    whether it is enabled (enabling starts its health afresh; its dead deliveries can then be
+    replayed). Raises :class:`EndpointNotFound`, :class:`BadEndpoint` or
+    :class:`partners.urls.UnsafeUrl`, having written nothing."""
+    wanted = _topics(topics) if topics is not None else None
+    if url is not None:
+        await (policy or NetworkPolicy.from_env()).resolve(url)
+
+    def changed(current: Document | None) -> Document:
+        if current is None or current["partnerId"] != partner_id:
+            raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")
+        found = {**current}
+        if url is not None:
+            found["url"] = url
+        if wanted is not None:
+            found["topics"] = wanted
+        if enabled is True:
+            found |= {"status": ACTIVE, "failingSince": None, "disabledAt": None,
+                      "disabledReason": None}
+        elif enabled is False and current["status"] == ACTIVE:
+            found |= {"status": DISABLED, "disabledAt": utcnow(),
+                      "disabledReason": "disabled by the partner"}
+        return found
+
+    written = await update_claimed(db[ENDPOINTS], db, endpoint_id, changed)
+    if written is None:
+        raise RuntimeError("changed() writes or raises")
+    return written
+
+
+async def delete_endpoint(db: AsyncDatabase, partner_id: str, endpoint_id: str) -> Document:
+    """Remove the partner's endpoint: no new deliveries from now, and its waiting ones go
+    DEAD without an attempt. Returns the endpoint as it was."""
+    found = await get_endpoint(db, endpoint_id)
+    if found is None or found["partnerId"] != partner_id:
+        raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")
+
+    def unlisted(current: Document | None) -> Document | None:
+        ids = (current or {}).get("endpointIds", [])
+        if endpoint_id not in ids:
+            return None
+        return {"endpointIds": [i for i in ids if i != endpoint_id]}
+
+    await update_claimed(db[PARTNER_ENDPOINTS], db, partner_id, unlisted)
+    await db[ENDPOINTS].delete_one({"_id": endpoint_id})
+    return found
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from partners.webhooks.deliveries import DELIVERIES
+from partners.webhooks.deliveries import DELIVERIES, STATUSES
 from schema.kernel import feeds
 from schema.kernel.reads import get_many
 
@@ -48,15 +48,19 @@ class LogPage:
 
 
 async def delivery_log(db: AsyncDatabase, endpoint_id: str, after: str | None = None,
-                       first: int = 50) -> LogPage:
-    """Up to ``first`` (1 … 100) deliveries to the endpoint after the cursor ``after``."""
+                       first: int = 50, status: str | None = None) -> LogPage:
+    """Up to ``first`` (1 … 100) deliveries to the endpoint after the cursor ``after``; with
+    ``status``, only those in it now (a page may then hold fewer, with more to come)."""
     if not 1 <= first <= MAX_FIRST:
         raise BadLogRequest(f"first must be 1 to {MAX_FIRST}, got {first}")
+    if status is not None and status not in STATUSES:
+        raise BadLogRequest(f"status must be one of {', '.join(STATUSES)}")
     try:
         since = feeds.decode_cursor(after)
     except feeds.BadCursor as exc:
         raise BadLogRequest(str(exc)) from exc
     page = await feeds.read(db, log_feed(endpoint_id), since, first)
     ids = list(dict.fromkeys(entry["_id"] for entry in page.entries))
-    found = [d for d in await get_many(db[DELIVERIES], ids) if d is not None]
+    found = [d for d in await get_many(db[DELIVERIES], ids)
+             if d is not None and (status is None or d["status"] == status)]
     return LogPage(found, feeds.encode_cursor(page.cursor), page.more)

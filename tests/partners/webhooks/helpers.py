@@ -2,9 +2,11 @@
 HTTP receiver on 127.0.0.1 that can fail, hang or go away."""
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from partners.urls import NetworkPolicy
 from partners.webhooks.deliveries import RetryPolicy
-from partners.webhooks.dispatcher import DispatcherSettings
+from partners.webhooks.dispatcher import DispatcherSettings, run_dispatcher_forever
 from partners.webhooks.signing import HEADER, verify
 from schema.kernel.claims import update_claimed
 from schema.kernel.events import append_event, mark_pending, pending_marker, relay_outboxes
@@ -56,6 +58,18 @@ async def relay_all(db: AsyncDatabase) -> int:
     while (moved := await relay_outboxes(db)) > 0:
         total += moved
     return total
+
+
+@contextlib.asynccontextmanager
+async def dispatching(db: AsyncDatabase, **changes: Any) -> AsyncIterator[asyncio.Task[None]]:
+    """A dispatcher with :func:`fast_settings` running for the block."""
+    task = asyncio.create_task(run_dispatcher_forever(db, fast_settings(**changes)))
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def free_port() -> int:

@@ -38,6 +38,7 @@ from schema.kernel.time import utcnow
 from tests.partners.webhooks.helpers import (
     LOCAL,
     Receiver,
+    dispatching,
     emit,
     eventually,
     fast_settings,
@@ -46,17 +47,6 @@ from tests.partners.webhooks.helpers import (
 )
 
 PARTNER = "ptn_01JTESTPARTNER000000000000"
-
-
-@contextlib.asynccontextmanager
-async def dispatching(db: AsyncDatabase, **changes: object):
-    task = asyncio.create_task(run_dispatcher_forever(db, fast_settings(**changes)))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def _statuses(db: AsyncDatabase) -> Counter[str]:
