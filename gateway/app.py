@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from auth.routes import oauth_routes
 from auth.service import AuthService
 from gateway.authorization.wiring import auth_shape_for, principal_context
-from gateway.background import run_jobs_forever
+from gateway.background import run_jobs_under_lease, run_under_lease
 from gateway.config import Settings
 from gateway.demo import sandbox_steps
 from gateway.federation import Supergraph
@@ -25,8 +25,8 @@ from gateway.http.graphiql import graphiql_routes
 from gateway.http.payment_notifications import payment_notification_routes
 from gateway.limits.budget import limits_by_database, sweep_budgets
 from gateway.limits.caller import principal_caller
+from gateway.observability import instrument
 from gateway.persisted import PersistedOperations
-from gateway.persisted.safelist import SAFELIST_INDEXES
 from gateway.platform import (
     compose_platform,
     ensure_platform_indexes,
@@ -35,7 +35,6 @@ from gateway.platform import (
     preparing_sandbox,
 )
 from gateway.service import Gateway
-from schema.kernel.indexes import ensure_indexes
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases, SandboxDemo
 
@@ -49,23 +48,23 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
                       limits=settings.limits)
     context_for = preparing_sandbox(principal_context(auth.verifier),
                                     SandboxDemo(databases.sandbox, sandbox_steps))
+    persisted = PersistedOperations(databases.live, sandbox_db=databases.sandbox,
+                                    schema=lambda: gateway.supergraph.api_schema)
     endpoint = GraphQLEndpoint(gateway, context_for=context_for,
                                auth_shape_for=auth_shape_for(lambda: gateway.authorization),
                                caller_for=principal_caller,
                                limits=limits_by_database(settings.limits, databases),
-                               persisted=PersistedOperations(
-                                   databases.live, sandbox_db=databases.sandbox,
-                                   schema=lambda: gateway.supergraph.api_schema))
+                               persisted=persisted)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await ensure_platform_indexes(databases)
-        for db in databases.each():
-            await ensure_indexes(db, SAFELIST_INDEXES)
+        await persisted.ensure_indexes()
         await auth.start()
-        tasks = [asyncio.create_task(auth.upkeep_forever()),
-                 *(asyncio.create_task(run_jobs_forever(on.db, on.jobs,
-                                                        (*on.sweeps, sweep_budgets)))
+        tasks = [asyncio.create_task(run_under_lease(auth.db, "auth-upkeep",
+                                                     auth.upkeep_forever)),
+                 *(asyncio.create_task(run_jobs_under_lease(on.db, on.jobs,
+                                                            (*on.sweeps, sweep_budgets)))
                    for on in platform_jobs(databases))]
         try:
             yield
@@ -86,6 +85,7 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
     ]
     middleware = [cors_middleware(settings.cors_origins)] if settings.cors_origins else []
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    instrument(app)
     app.state.settings = settings
     app.state.mongo = mongo
     app.state.databases = databases

@@ -43,6 +43,7 @@ from gateway.context_key import FileSigningKeys
 from gateway.federation import Supergraph
 from gateway.http.app import OnShutdown, create_gateway_app
 from gateway.limits import OperationLimits
+from gateway.limits.budget import AppLimits
 from gateway.limits.caller import principal_caller
 from gateway.service import Gateway
 from gateway.transports.router import TransportRouter
@@ -107,6 +108,7 @@ def standalone_app(
     signing_keys: FileSigningKeys | None = None,
     context_issuer: str = "",
     limits: OperationLimits | None = None,
+    app_limits: AppLimits | None = None,
     cors_origins: Sequence[str] = (),
     on_shutdown: OnShutdown | None = None,
 ) -> tuple[Gateway, ASGIApp]:
@@ -126,7 +128,7 @@ def standalone_app(
         context_for=(principal_context(verifier, forward_bearer=forward_bearer)
                      if verifier else None),
         auth_shape_for=auth_shape_for(lambda: gateway.authorization) if verifier else None,
-        caller_for=principal_caller if verifier else None)
+        caller_for=principal_caller if verifier else None, limits=app_limits)
     if signing_keys is None:
         return gateway, app
     return gateway, ServingJwks(app, signing_keys)

@@ -26,10 +26,11 @@ from starlette.types import ASGIApp
 from auth.jwks import RemoteJwks
 from auth.tokens import AUDIENCE
 from auth.verify import TokenVerifier
-from gateway.background import WithBackground, run_under_lease
+from gateway.background import WithBackground, run_jobs_forever, run_under_lease
 from gateway.context_key import load_signing_key
 from gateway.federation import Supergraph, SupergraphError
 from gateway.limits import OperationLimits
+from gateway.limits.budget import AppLimits, sweep_budgets
 from gateway.service import Gateway
 from gateway.standalone import (
     JWKS_MAX_AGE_S,
@@ -100,6 +101,8 @@ def build_standalone(options: StandaloneOptions) -> ASGIApp:
     gateway, app = standalone_app(supergraph, session, verifier=verifier, signing_keys=keys,
                                   context_issuer=options.context_issuer,
                                   limits=options.limits, cors_origins=options.cors_origins,
+                                  app_limits=(AppLimits.shared(options.limits, mongo.db)
+                                              if mongo is not None else None),
                                   on_shutdown=close)
     signer = context_signer(keys, options.context_issuer)
 
@@ -111,7 +114,8 @@ def build_standalone(options: StandaloneOptions) -> ASGIApp:
             return [watch_file(options.supergraph, gateway, router_for)] \
                 if options.hot_reload else []
         started = [publish_and_follow(mongo.db, gateway, source=f"gateway:{options.supergraph}",
-                                      router_for=router_for)]
+                                      router_for=router_for),
+                   run_jobs_forever(mongo.db, (), (sweep_budgets,))]
         if options.hot_reload:
             started.append(run_under_lease(
                 mongo.db, "supergraph-file",

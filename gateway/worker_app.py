@@ -23,6 +23,8 @@ from starlette.types import ASGIApp
 
 from gateway.config import Settings
 from gateway.logs import log_config
+from gateway.observability import ObservabilitySettings
+from gateway.observability.metrics import share_between_workers
 from schema.kernel.mongo import Mongo
 
 WORKER_CONFIG_ENV = "LOOPGATE_WORKER_CONFIG"
@@ -65,6 +67,8 @@ def run_workers(factory: str, config_json: str, *, host: str, port: int, workers
     """Serve ``factory``'s app from ``workers`` processes until SIGINT/SIGTERM (uvicorn's
     supervisor restarts a worker that dies)."""
     os.environ[WORKER_CONFIG_ENV] = config_json
+    share_between_workers()
     uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, loop="uvloop",
-                lifespan="on", access_log=False, log_level=log_level.lower(),
+                lifespan="on", access_log=ObservabilitySettings().access_log,
+                log_level=log_level.lower(),
                 log_config=log_config(log_level))

@@ -32,8 +32,11 @@ from gateway.context_key import FileSigningKeys, InvalidSigningKey, load_signing
 from gateway.federation import Supergraph, SupergraphError
 from gateway.limits import OperationLimits
 from gateway.logs import log_config
+from gateway.observability import ObservabilitySettings
+from gateway.observability.tracing import TracingConfigError, provider_from_environment
 from gateway.standalone import JWKS_PATH, jwks_verifier
 from gateway.standalone_runtime import StandaloneOptions, build_standalone
+from gateway.transports.resilience import ResilienceSettings
 from gateway.worker_app import GATEWAY_FACTORY, run_workers
 from schema.kernel.mongo import DatabaseUnavailable, Mongo
 
@@ -128,12 +131,24 @@ def check_oauth_options(args: argparse.Namespace) -> None:
         args.usage_error("--issuer and --audience need --jwks (the issuer's public keys)")
 
 
+def check_operations_settings() -> None:
+    """Refuse bad subgraph-resilience, observability or OpenTelemetry variables at start, with
+    the variable's problem, rather than as a traceback from the first app built."""
+    try:
+        ResilienceSettings()
+        ObservabilitySettings()
+        provider_from_environment()
+    except (ValidationError, TracingConfigError) as exc:
+        raise CliError(f"invalid configuration: {exc}") from exc
+
+
 def run(args: argparse.Namespace) -> int:
     """Check everything that can be checked once (supergraph, JWKS, key, database, port),
     then serve until interrupted, on uvloop, from one or ``--workers`` processes."""
     check_oauth_options(args)
     if args.workers < 1:
         args.usage_error("--workers must be at least 1")
+    check_operations_settings()
     overrides = {key: value for key in ("host", "port", "cors_origins")
                  if (value := getattr(args, key, None)) is not None}
     settings = Settings(**overrides)
@@ -241,7 +256,9 @@ async def load_verifier(args: argparse.Namespace) -> TokenVerifier | None:
 
 
 async def _serve(options: StandaloneOptions) -> None:
+    access_log = ObservabilitySettings().access_log
     config = uvicorn.Config(build_standalone(options), host=options.host, port=options.port,
-                            log_level="warning", access_log=False, lifespan="on",
+                            log_level="info" if access_log else "warning",
+                            access_log=access_log, lifespan="on",
                             log_config=log_config("WARNING"))
     await uvicorn.Server(config).serve()

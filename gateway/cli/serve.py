@@ -25,6 +25,7 @@ from gateway.cli.seed import seed_demo
 from gateway.config import Settings
 from gateway.demo import demo_steps
 from gateway.logs import log_config
+from gateway.observability import ObservabilitySettings
 from gateway.platform import ensure_platform_indexes
 from gateway.worker_app import SERVE_FACTORY, run_workers, served_app
 from schema.kernel.sandbox import Databases
@@ -65,7 +66,8 @@ async def _serve(uri: str, settings: Settings, demo: bool) -> None:
             await seed_demo(mongo.db, demo_steps(settings))
         app = served_app(settings, mongo)
         config = uvicorn.Config(app, host=settings.host, port=settings.port,
-                                log_level="info", access_log=False, lifespan="on",
+                                log_level="info",
+                                access_log=ObservabilitySettings().access_log, lifespan="on",
                                 log_config=log_config())
         console_err.print(f"Loopgate on http://{settings.host}:{settings.port}/graphql")
         await uvicorn.Server(config).serve()

@@ -22,8 +22,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from gateway.health import health_routes
-from gateway.http.endpoint import AuthShapeFor, ContextFor, GraphQLEndpoint
+from gateway.http.endpoint import AuthShapeFor, ContextFor, GraphQLEndpoint, LimitsFor
 from gateway.http.graphiql import graphiql_routes
+from gateway.limits.budget import AppLimits
 from gateway.limits.caller import CallerFor
 from gateway.observability import ObservabilitySettings, instrument
 from gateway.service import Gateway
@@ -69,6 +70,7 @@ def create_gateway_app(
     context_for: ContextFor | None = None,
     auth_shape_for: AuthShapeFor | None = None,
     caller_for: CallerFor | None = None,
+    limits: AppLimits | LimitsFor | None = None,
     observability: ObservabilitySettings | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
@@ -77,7 +79,8 @@ def create_gateway_app(
     ``context_for`` (may refuse a request, e.g. 401) and ``auth_shape_for`` (field
     authorization, part of the plan-cache key) are :class:`GraphQLEndpoint`'s; without them
     every caller is trusted and no field is guarded. ``caller_for`` names the app each
-    request counts against for the concurrency limit (default: one per address).
+    request counts against for its limits (default: one per address); ``limits`` are the
+    apps' cost budgets and in-flight allowances (default: in this process's memory).
     ``observability`` and ``tracer_provider`` default to the environment's
     (``LOOPGATE_*`` and ``OTEL_*``).
     """
@@ -90,7 +93,8 @@ def create_gateway_app(
             await on_shutdown()
 
     endpoint = GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes, context_for=context_for,
-                               auth_shape_for=auth_shape_for, caller_for=caller_for)
+                               auth_shape_for=auth_shape_for, caller_for=caller_for,
+                               limits=limits)
     routes = [*health_routes({"subgraphs": subgraphs_ready(gateway)}), graphql_route(endpoint),
               *graphiql_routes()]
     middleware = [cors_middleware(cors_origins)] if cors_origins else []
