@@ -25,6 +25,7 @@ Without a verifier every caller is trusted and nothing is guarded (the CLI warns
 from collections.abc import Sequence
 
 import aiohttp
+from pymongo.asynchronous.database import AsyncDatabase
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -45,6 +46,7 @@ from gateway.http.app import OnShutdown, create_gateway_app
 from gateway.limits import OperationLimits
 from gateway.limits.budget import AppLimits
 from gateway.limits.caller import principal_caller
+from gateway.persisted import PersistedOperations
 from gateway.service import Gateway
 from gateway.transports.router import TransportRouter
 
@@ -109,6 +111,7 @@ def standalone_app(
     context_issuer: str = "",
     limits: OperationLimits | None = None,
     app_limits: AppLimits | None = None,
+    persisted_db: AsyncDatabase | None = None,
     cors_origins: Sequence[str] = (),
     on_shutdown: OnShutdown | None = None,
 ) -> tuple[Gateway, ASGIApp]:
@@ -118,6 +121,8 @@ def standalone_app(
     ``context_issuer`` (and the app serves the public key); see the module docstring. The
     gateway is returned too, for hot reload (:meth:`Gateway.replace_supergraph` with a
     :func:`subgraph_router` built with the same verifier and :func:`context_signer`).
+    Automatic persisted queries are kept in ``persisted_db`` (shared by every process using
+    it, with per-app safelists) or, without one, in this process's memory.
     """
     signer = context_signer(signing_keys, context_issuer)
     gateway = Gateway(supergraph, subgraph_router(supergraph, session, verifier, signer),
@@ -128,7 +133,9 @@ def standalone_app(
         context_for=(principal_context(verifier, forward_bearer=forward_bearer)
                      if verifier else None),
         auth_shape_for=auth_shape_for(lambda: gateway.authorization) if verifier else None,
-        caller_for=principal_caller if verifier else None, limits=app_limits)
+        caller_for=principal_caller if verifier else None, limits=app_limits,
+        persisted=PersistedOperations(persisted_db,
+                                      schema=lambda: gateway.supergraph.api_schema))
     if signing_keys is None:
         return gateway, app
     return gateway, ServingJwks(app, signing_keys)

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp
 from auth.jwks import RemoteJwks
 from auth.tokens import AUDIENCE
 from auth.verify import TokenVerifier
-from gateway.background import WithBackground, run_jobs_forever, run_under_lease
+from gateway.background import WithBackground, run_jobs_under_lease, run_under_lease
 from gateway.context_key import load_signing_key
 from gateway.federation import Supergraph, SupergraphError
 from gateway.limits import OperationLimits
@@ -103,6 +103,7 @@ def build_standalone(options: StandaloneOptions) -> ASGIApp:
                                   limits=options.limits, cors_origins=options.cors_origins,
                                   app_limits=(AppLimits.shared(options.limits, mongo.db)
                                               if mongo is not None else None),
+                                  persisted_db=mongo.db if mongo is not None else None,
                                   on_shutdown=close)
     signer = context_signer(keys, options.context_issuer)
 
@@ -115,7 +116,7 @@ def build_standalone(options: StandaloneOptions) -> ASGIApp:
                 if options.hot_reload else []
         started = [publish_and_follow(mongo.db, gateway, source=f"gateway:{options.supergraph}",
                                       router_for=router_for),
-                   run_jobs_forever(mongo.db, (), (sweep_budgets,))]
+                   run_jobs_under_lease(mongo.db, (), (sweep_budgets,))]
         if options.hot_reload:
             started.append(run_under_lease(
                 mongo.db, "supergraph-file",

@@ -27,6 +27,7 @@ from gateway.http.graphiql import graphiql_routes
 from gateway.limits.budget import AppLimits
 from gateway.limits.caller import CallerFor
 from gateway.observability import ObservabilitySettings, instrument
+from gateway.persisted import PersistedOperations
 from gateway.service import Gateway
 
 OnShutdown = Callable[[], Awaitable[None]]
@@ -71,6 +72,7 @@ def create_gateway_app(
     auth_shape_for: AuthShapeFor | None = None,
     caller_for: CallerFor | None = None,
     limits: AppLimits | LimitsFor | None = None,
+    persisted: PersistedOperations | None = None,
     observability: ObservabilitySettings | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
@@ -80,7 +82,8 @@ def create_gateway_app(
     authorization, part of the plan-cache key) are :class:`GraphQLEndpoint`'s; without them
     every caller is trusted and no field is guarded. ``caller_for`` names the app each
     request counts against for its limits (default: one per address); ``limits`` are the
-    apps' cost budgets and in-flight allowances (default: in this process's memory).
+    apps' cost budgets and in-flight allowances (default: in this process's memory);
+    ``persisted`` resolves persisted queries and safelists (default: none).
     ``observability`` and ``tracer_provider`` default to the environment's
     (``LOOPGATE_*`` and ``OTEL_*``).
     """
@@ -94,7 +97,7 @@ def create_gateway_app(
 
     endpoint = GraphQLEndpoint(gateway, max_body_bytes=max_body_bytes, context_for=context_for,
                                auth_shape_for=auth_shape_for, caller_for=caller_for,
-                               limits=limits)
+                               limits=limits, persisted=persisted)
     routes = [*health_routes({"subgraphs": subgraphs_ready(gateway)}), graphql_route(endpoint),
               *graphiql_routes()]
     middleware = [cors_middleware(cors_origins)] if cors_origins else []
