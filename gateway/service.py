@@ -443,8 +443,8 @@ def _parse_and_validate(supergraph: Supergraph, guard: OperationGuard, query: st
                          Outcome.PARSE_FAILED)
     fragments = fragments_of(document)
     operations = _operations_by_name(document)
-    shapes = {name: measure(operation, fragments) for name, operation in operations.items()}
     try:
+        shapes = {name: measure(operation, fragments) for name, operation in operations.items()}
         for shape in shapes.values():
             guard.check_shape(shape)
     except LimitExceeded as exc:

@@ -9,7 +9,8 @@ class LimitExceeded(Exception):
     """An operation over one of its limits: ``QUERY_TOO_COMPLEX`` with which, how much, the cap.
 
     ``limit`` is the name clients see in ``extensions.limit``: ``documentBytes``, ``tokens``,
-    ``depth``, ``aliases``, ``rootFields``, ``cost`` or ``slicingArguments``.
+    ``depth``, ``aliases``, ``rootFields``, ``fragmentNesting``, ``cost`` or
+    ``slicingArguments``.
     """
 
     def __init__(self, limit: str, value: int, maximum: int, message: str) -> None:

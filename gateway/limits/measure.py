@@ -20,7 +20,13 @@ from graphql import (
     SelectionSetNode,
 )
 
+from gateway.limits.errors import LimitExceeded, over
+
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
+MAX_FRAGMENT_NESTING = 100
+"""Fragments spreading fragments deeper than this are refused (``fragmentNesting``) before
+the walk, which recurses once per level like graphql-core's validation, can exhaust Python's
+stack: a chain of ~600 fragments fits in the token limit and crashed the walk."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,23 +90,33 @@ class _Walk:
         definition = self._fragments.get(name)
         if definition is None or name in self._visiting:
             return _Extent(0, 0)
+        if len(self._visiting) >= MAX_FRAGMENT_NESTING:
+            raise _too_nested(len(self._visiting) + 1)
         self._visiting.add(name)
         measured = self.extent(definition.selection_set)
         self._visiting.discard(name)
         self._measured[name] = measured
         return measured
 
-    def root_fields(self, selection_set: SelectionSetNode, seen: set[str]) -> list[str]:
+    def root_fields(self, selection_set: SelectionSetNode, seen: set[str],
+                    nesting: int = 0) -> list[str]:
         """Root field names, through fragments; each named fragment is expanded once."""
         names: list[str] = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 names.append(selection.name.value)
             elif isinstance(selection, InlineFragmentNode):
-                names += self.root_fields(selection.selection_set, seen)
+                names += self.root_fields(selection.selection_set, seen, nesting)
             elif isinstance(selection, FragmentSpreadNode):
                 definition = self._fragments.get(selection.name.value)
                 if definition is not None and definition.name.value not in seen:
+                    if nesting >= MAX_FRAGMENT_NESTING:
+                        raise _too_nested(nesting + 1)
                     seen.add(definition.name.value)
-                    names += self.root_fields(definition.selection_set, seen)
+                    names += self.root_fields(definition.selection_set, seen, nesting + 1)
         return names
+
+
+def _too_nested(nesting: int) -> LimitExceeded:
+    return over("fragmentNesting", nesting, MAX_FRAGMENT_NESTING,
+                f"fragments nested {nesting} deep")

@@ -167,6 +167,9 @@ MATRIX = [
     _limit("depth", _inventory_levels(4)),
     _limit("aliases", "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"),
     _limit("rootFields", "{ " + "stores { totalCount } " * 21 + "}"),
+    _limit("fragmentNesting", "{ ...F0 } " + " ".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(150))
+        + " fragment F150 on Query { __typename }"),
     _limit("cost", "{ inventoryChanges(first: 20000) { changes { onHand } } }"),
     _post("limit slicingArguments", "QUERY_TOO_COMPLEX", 400,
           {"query": "query($n: Int) { stores(first: $n) { totalCount } }",
@@ -258,4 +261,5 @@ def test_every_error_code_is_in_the_matrix_or_placed_elsewhere() -> None:
     assert in_matrix.isdisjoint(COVERED_ELSEWHERE) and in_matrix.isdisjoint(NOT_REFUSALS)
     assert {str(code) for code in ErrorCode} == in_matrix | set(COVERED_ELSEWHERE) | NOT_REFUSALS
     assert {row.limit for row in MATRIX if row.limit} == {
-        "documentBytes", "tokens", "depth", "aliases", "rootFields", "cost", "slicingArguments"}
+        "documentBytes", "tokens", "depth", "aliases", "rootFields", "fragmentNesting", "cost",
+        "slicingArguments"}
