@@ -20,6 +20,7 @@ Everything listens on 127.0.0.1 ports 4400-4499.
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,18 @@ def _sender(session: aiohttp.ClientSession, url: str) -> Callable[[], Awaitable[
             return orjson.loads(await reply.read())
 
     return send
+
+
+def _check_free(ports: list[int]) -> None:
+    """Refuse to start when a port is taken: a leftover server there would answer the
+    readiness probe and be measured instead of the process just started."""
+    for port in ports:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError as exc:
+                raise RuntimeError(f"port {port} is in use ({exc.strerror}); stop what listens "
+                                   "there first") from exc
 
 
 def _targets(names: list[str], supergraph: Path, work: Path, concurrency: int) -> list[Target]:
@@ -130,6 +143,7 @@ async def _bench(args: argparse.Namespace, work: Path, stack: ExitStack) -> int:
     unknown = sorted(set(names) - set(PORTS))
     if unknown:
         raise RuntimeError(f"unknown gateways: {', '.join(unknown)} (known: {', '.join(PORTS)})")
+    _check_free([*SUBGRAPHS.values(), *(PORTS[name] for name in names)])
     modules = install.node_modules()
     node_env = {"NODE_PATH": str(modules), "NODE_ENV": "production"}
     subgraph_pids = []
