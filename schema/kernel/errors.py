@@ -63,7 +63,7 @@ class ErrorCode(StrEnum):
     OPERATION_NOT_SAFELISTED = "OPERATION_NOT_SAFELISTED"
     """A safelist-only app sent an operation that is not on its safelist."""
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
-    """The process is shutting down (or a subgraph's circuit is open): retry elsewhere."""
+    """The process is shutting down: retry on another (an open circuit is SUBGRAPH_UNAVAILABLE)."""
     CARD_CODE_INVALID = "CARD_CODE_INVALID"
 
 
