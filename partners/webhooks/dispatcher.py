@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,6 +117,7 @@ class Dispatcher:
         self._gate = asyncio.Semaphore(self.settings.concurrency)
         self._session: aiohttp.ClientSession | None = None
         self._next_sweep = time.monotonic()
+        self._first_shard = random.randrange(due.SHARDS)
 
     async def run_forever(self) -> None:
         """Rounds until cancelled (after creating the webhook indexes, idempotently); a failing
@@ -169,35 +171,42 @@ class Dispatcher:
 
     async def work_due(self) -> int:
         """Work every bucket from the cursor to now that has unhandled entries and whose
-        lease this dispatcher can take; then move the cursor past settled minutes."""
+        lease this dispatcher can take (shards in an order of its own, so workers spread
+        out); then move the cursor past settled slots."""
         start = await due.cursor(self.db)
         now = due.slot_of(utcnow())
         count = min((now - start) // due.SLOT + 1, due.MAX_SLOTS_PER_ROUND)
-        minutes = [start + due.SLOT * i for i in range(max(count, 0))]
+        slots = [start + due.SLOT * i for i in range(max(count, 0))]
+        by_slot: dict[datetime, list[due.Bucket]] = {}
+        for bucket in await due.buckets(self.db, slots):
+            by_slot.setdefault(bucket.slot, []).append(bucket)
         handled, settled = 0, []
         settling = True
-        for minute, entries, done in await due.buckets(self.db, minutes):
-            finished = done >= len(entries)
-            if not finished and await self._hold(due.lease_name(minute)):
-                handled += await self._work_bucket(minute, entries, done)
-            if settling and finished and minute < now - due.SETTLE:
-                settled.append(minute)
+        for slot in slots:
+            shards = by_slot[slot]
+            for bucket in shards[self._first_shard:] + shards[:self._first_shard]:
+                if not bucket.finished \
+                        and await self._hold(due.lease_name(bucket.slot, bucket.shard)):
+                    handled += await self._work_bucket(bucket)
+            if settling and all(b.finished for b in shards) and slot < now - due.SETTLE:
+                settled.append(slot)
             else:
                 settling = False
         if settled:
             await due.advance_cursor(self.db, settled[-1] + due.SLOT)
-            for minute in settled:
-                await due.forget(self.db, minute)
+            for slot in settled:
+                await due.forget(self.db, slot)
         return handled
 
-    async def _work_bucket(self, minute: datetime, entries: list[str], done: int) -> int:
-        name = due.lease_name(minute)
+    async def _work_bucket(self, bucket: due.Bucket) -> int:
+        name = due.lease_name(bucket.slot, bucket.shard)
+        entries, done = bucket.entries, bucket.done
         for start in range(done, len(entries), self.settings.chunk):
             part = entries[start:start + self.settings.chunk]
             endpoints: dict[str, asyncio.Task[Document | None]] = {}
             sent = await asyncio.gather(*(self._handle(entry, endpoints) for entry in part))
             await self._record([attempt for attempt in sent if attempt is not None])
-            await due.record_progress(self.db, minute, start + len(part))
+            await due.record_progress(self.db, bucket.slot, bucket.shard, start + len(part))
             if not await self._hold(name):
                 return start + len(part) - done
         return len(entries) - done

@@ -1,22 +1,24 @@
 """Which deliveries are due, found with ``_id`` point reads only (no scans, no hot document).
 
-Time is cut into slots of :data:`SLOT` (a minute). A delivery due now is listed in the bucket
-of the current slot; one due later in the bucket of the first slot that starts at or after
-its time (``whdue:<YYYYMMDDHHMMSS>`` in :data:`DUE`), so every entry of a bucket is due when
-its slot begins and no worker ever waits inside a bucket: a retry is up to a slot late, a
-new delivery not at all. Entries are ``<deliveryId>#<generation>#<listed at, ms>``, appended
-under :func:`schema.kernel.claims.update_claimed`. The generation changes at each
-(re)scheduling, so a stale entry (the delivery has since been rescheduled, replayed or
-finished) is recognised and skipped; entries are never removed from a bucket. An entry is
-listed before its generation is written (:func:`.deliveries.reschedule`), so a worker meeting
-an entry newer than its delivery waits for the write, up to :data:`WRITE_DEADLINE` after the
-listing (a claimed write lands by then or never).
+Time is cut into slots of :data:`SLOT` (a minute), and each slot into :data:`SHARDS` buckets
+(``whdue:<YYYYMMDDHHMMSS>:<shard>`` in :data:`DUE`, the shard a hash of the delivery id), so
+several workers deliver one slot's deliveries side by side. A delivery due now is listed in
+the current slot; one due later in the first slot that starts at or after its time, so every
+entry of a bucket is due when its slot begins and no worker ever waits inside a bucket: a
+retry is up to a slot late, a new delivery not at all. Entries are
+``<deliveryId>#<generation>#<listed at, ms>``, appended under
+:func:`schema.kernel.claims.update_claimed`. The generation changes at each (re)scheduling,
+so a stale entry (the delivery has since been rescheduled, replayed or finished) is
+recognised and skipped; entries are never removed from a bucket. An entry is listed before
+its generation is written (:func:`.deliveries.reschedule`), so a worker meeting an entry
+newer than its delivery waits for the write, up to :data:`WRITE_DEADLINE` after the listing
+(a claimed write lands by then or never).
 
-A bucket is worked by the holder of its lease (``whbucket:<minute>``, :mod:`schema.kernel.leases`),
-who records how many of its entries are handled in a small progress document
-(``whdone:<minute>``) after each chunk: a worker that dies leaves the rest, and the next holder
-(once the lease has run out) starts at the recorded count, so nothing is lost and at most one
-chunk is attempted twice.
+A bucket is worked by the holder of its lease (``whbucket:<slot>:<shard>``,
+:mod:`schema.kernel.leases`), who records how many of its entries are handled in a small
+progress document (``whdone:<slot>:<shard>``) after each chunk: a worker that dies leaves the
+rest, and the next holder (once the lease has run out) starts at the recorded count, so
+nothing is lost and at most one chunk is attempted twice.
 
 The cursor document (``whdue:cursor``) names the oldest slot that may still have work.
 Workers read buckets from there to now; the cursor moves past a slot once its bucket is
@@ -25,8 +27,11 @@ long past (a claimed append writes within ``WRITE_WITHIN`` or not at all, and it
 taken when it starts).
 """
 
+import asyncio
 import contextlib
+import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +46,7 @@ from schema.kernel.time import as_utc, utcnow
 DUE = "webhook_due"
 CURSOR = "whdue:cursor"
 SLOT = timedelta(minutes=1)
+SHARDS = 4
 SETTLE = timedelta(minutes=2)
 WRITE_DEADLINE = timedelta(seconds=WAIT_TURN) + WRITE_WITHIN
 MAX_SLOTS_PER_ROUND = 1440
@@ -65,16 +71,20 @@ def due_slot(due_at: datetime) -> datetime:
     return start if start == due_at else start + SLOT
 
 
-def bucket_id(minute: datetime) -> str:
-    return f"whdue:{minute.strftime(_FORMAT)}"
+def shard_of(delivery_id: str) -> int:
+    return zlib.crc32(delivery_id.encode()) % SHARDS
 
 
-def progress_id(minute: datetime) -> str:
-    return f"whdone:{minute.strftime(_FORMAT)}"
+def bucket_id(slot: datetime, shard: int) -> str:
+    return f"whdue:{slot.strftime(_FORMAT)}:{shard}"
 
 
-def lease_name(minute: datetime) -> str:
-    return f"whbucket:{minute.strftime(_FORMAT)}"
+def progress_id(slot: datetime, shard: int) -> str:
+    return f"whdone:{slot.strftime(_FORMAT)}:{shard}"
+
+
+def lease_name(slot: datetime, shard: int) -> str:
+    return f"whbucket:{slot.strftime(_FORMAT)}:{shard}"
 
 
 def entry(delivery_id: str, generation: int) -> str:
@@ -89,32 +99,39 @@ def parse_entry(text: str) -> tuple[str, int, datetime]:
 
 
 async def schedule(db: AsyncDatabase, entries: Sequence[str], due_at: datetime) -> datetime:
-    """List ``entries`` (all due at ``due_at``) in their bucket; returns its slot."""
-    minute = due_slot(due_at)
-    await _ensure_cursor(db, minute)
-    if entries:
-        def appended(current: Document | None) -> Document:
-            return {"entries": [*(current or {}).get("entries", []), *entries]}
+    """List ``entries`` (all due at ``due_at``) in their buckets (by shard); returns their
+    slot."""
+    slot = due_slot(due_at)
+    await _ensure_cursor(db, slot)
+    by_shard: dict[int, list[str]] = {}
+    for listed in entries:
+        by_shard.setdefault(shard_of(parse_entry(listed)[0]), []).append(listed)
 
-        await update_claimed(db[DUE], db, bucket_id(minute), appended)
-    return minute
+    async def append(shard: int, more: list[str]) -> None:
+        def appended(current: Document | None) -> Document:
+            return {"entries": [*(current or {}).get("entries", []), *more]}
+
+        await update_claimed(db[DUE], db, bucket_id(slot, shard), appended)
+
+    await asyncio.gather(*(append(shard, more) for shard, more in by_shard.items()))
+    return slot
 
 
 _cursor_seen: set[str] = set()
 
 
-async def _ensure_cursor(db: AsyncDatabase, minute: datetime) -> None:
-    """Start the cursor at ``minute`` if there is none yet, so a bucket listed before any
+async def _ensure_cursor(db: AsyncDatabase, slot: datetime) -> None:
+    """Start the cursor at ``slot`` if there is none yet, so a bucket listed before any
     worker ran is not passed over (an insert: atomic everywhere)."""
     if db.name in _cursor_seen:
         return
     with contextlib.suppress(DuplicateKeyError):
-        await db[DUE].insert_one({"_id": CURSOR, "minute": minute.strftime(_FORMAT), "rev": 0})
+        await db[DUE].insert_one({"_id": CURSOR, "minute": slot.strftime(_FORMAT), "rev": 0})
     _cursor_seen.add(db.name)
 
 
 async def cursor(db: AsyncDatabase) -> datetime:
-    """The oldest minute that may have work."""
+    """The oldest slot that may have work."""
     found = await db[DUE].find_one({"_id": CURSOR})
     if found is None:
         await _ensure_cursor(db, slot_of(utcnow() - SETTLE))
@@ -134,29 +151,44 @@ async def advance_cursor(db: AsyncDatabase, to: datetime) -> None:
     await update_claimed(db[DUE], db, CURSOR, forward)
 
 
-async def buckets(db: AsyncDatabase, minutes: Sequence[datetime]
-                  ) -> list[tuple[datetime, list[str], int]]:
-    """Each minute's entries and how many of them are handled (two point reads per minute)."""
-    ids = [bucket_id(m) for m in minutes] + [progress_id(m) for m in minutes]
-    found = await get_many(db[DUE], ids)
-    lists, progress = found[:len(minutes)], found[len(minutes):]
-    return [(m, (b or {}).get("entries", []), (p or {}).get("done", 0))
-            for m, b, p in zip(minutes, lists, progress, strict=True)]
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One shard of one slot: its entries and how many of them are handled."""
+
+    slot: datetime
+    shard: int
+    entries: list[str]
+    done: int
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= len(self.entries)
 
 
-async def record_progress(db: AsyncDatabase, minute: datetime, done: int) -> None:
-    """``done`` entries of the minute's bucket are handled (never moves back)."""
+async def buckets(db: AsyncDatabase, slots: Sequence[datetime]) -> list[Bucket]:
+    """Every shard of each slot (two point reads per bucket), slot by slot."""
+    keys = [(slot, shard) for slot in slots for shard in range(SHARDS)]
+    found = await get_many(db[DUE], [bucket_id(*k) for k in keys]
+                           + [progress_id(*k) for k in keys])
+    lists, progress = found[:len(keys)], found[len(keys):]
+    return [Bucket(slot, shard, (b or {}).get("entries", []), (p or {}).get("done", 0))
+            for (slot, shard), b, p in zip(keys, lists, progress, strict=True)]
+
+
+async def record_progress(db: AsyncDatabase, slot: datetime, shard: int, done: int) -> None:
+    """``done`` entries of the bucket are handled (never moves back)."""
 
     def forward(current: Document | None) -> Document | None:
         if current is not None and current["done"] >= done:
             return None
         return {"done": done}
 
-    await update_claimed(db[DUE], db, progress_id(minute), forward)
+    await update_claimed(db[DUE], db, progress_id(slot, shard), forward)
 
 
-async def forget(db: AsyncDatabase, minute: datetime) -> None:
-    """Remove a settled, handled minute's documents (the cursor has passed it)."""
-    await db[DUE].delete_one({"_id": bucket_id(minute)})
-    await db[DUE].delete_one({"_id": progress_id(minute)})
-    await db[LEASES].delete_one({"_id": lease_name(minute)})
+async def forget(db: AsyncDatabase, slot: datetime) -> None:
+    """Remove a settled, handled slot's documents (the cursor has passed it)."""
+    for shard in range(SHARDS):
+        await db[DUE].delete_one({"_id": bucket_id(slot, shard)})
+        await db[DUE].delete_one({"_id": progress_id(slot, shard)})
+        await db[LEASES].delete_one({"_id": lease_name(slot, shard)})

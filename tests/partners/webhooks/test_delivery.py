@@ -300,3 +300,21 @@ async def test_one_worker_delivers_a_burst_with_each_event_once(db: AsyncDatabas
         assert len(set(receiver.event_ids())) == 60
     finally:
         await receiver.stop()
+
+
+async def test_two_workers_share_a_burst_and_deliver_each_event_once(
+        db: AsyncDatabase) -> None:
+    receiver = await Receiver(delay_s=0.05).start()
+    try:
+        await create_endpoint(db, PARTNER, receiver.url, ["order.created"], LOCAL)
+        for n in range(80):
+            await emit(db, PARTNER, f"thing-{n}")
+        await relay_all(db)
+        async with dispatching(db), dispatching(db):
+            await eventually(lambda: _all_succeeded(db, 80), timeout_s=60)
+            holders = {lease["holder"] for lease in await db["leases"].find(
+                {"_id": {"$regex": "^whbucket:"}}).to_list()}
+        assert len(holders) == 2, "both workers held buckets"
+        assert sorted(Counter(receiver.event_ids()).values()) == [1] * 80
+    finally:
+        await receiver.stop()
