@@ -22,6 +22,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from partners.webhooks import due
+from partners.webhooks.endpoints import ENDPOINTS
 from schema.kernel.claimed_batch import update_claimed_many
 from schema.kernel.claims import update_claimed
 from schema.kernel.indexes import IndexSpec
@@ -167,9 +168,15 @@ async def replay(db: AsyncDatabase, delivery_id: str, partner_id: str | None = N
     raise RuntimeError(f"delivery {delivery_id} kept changing; replay it again")
 
 
-async def replay_since(db: AsyncDatabase, endpoint_id: str, since: datetime) -> int:
+async def replay_since(db: AsyncDatabase, endpoint_id: str, since: datetime,
+                       partner_id: str | None = None) -> int:
     """Replay every delivery to the endpoint made at or after ``since``; returns how many.
-    A rare, partner-asked operation: on FerretDB its filter reads the collection."""
+    ``partner_id``: only that partner's endpoint (else :class:`DeliveryNotFound`). A rare,
+    partner-asked operation: on FerretDB its filter reads the collection."""
+    if partner_id is not None:
+        endpoint = await db[ENDPOINTS].find_one({"_id": endpoint_id}, {"partnerId": 1})
+        if endpoint is None or endpoint["partnerId"] != partner_id:
+            raise DeliveryNotFound(f"no webhook endpoint {endpoint_id}")
     found = await db[DELIVERIES].find(
         {"endpointId": endpoint_id, "createdAt": {"$gte": since}}, {"_id": 1}).to_list()
     for document in found:

@@ -173,6 +173,8 @@ async def test_replay_of_one_delivery_and_of_all_since_a_time(db: AsyncDatabase)
         assert sorted(counts.values()) == [2, 2, 3] and counts[receiver.event_ids()[0]] == 3
         with pytest.raises(deliveries_module.DeliveryNotFound):
             await replay(db, one, "ptn_01JOTHERPARTNER0000000000")
+        with pytest.raises(deliveries_module.DeliveryNotFound):
+            await replay_since(db, endpoint["_id"], utcnow(), "ptn_01JOTHERPARTNER0000000000")
     finally:
         await receiver.stop()
 
