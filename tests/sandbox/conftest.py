@@ -114,7 +114,15 @@ async def graphql(platform: Platform) -> AsyncIterator[GraphQL]:
         yield poster(http)
 
 
+_UPKEEP = ("leases", "leases:")
+"""What a server writes on its own, whatever the requests: the lease documents (renewed every
+few seconds by whichever process runs the jobs) and their revision claims."""
+
+
 async def snapshot(db: AsyncDatabase) -> dict[str, list[dict[str, Any]]]:
-    """Every document of every collection of ``db``, in ``_id`` order."""
-    return {name: sorted(await db[name].find({}).to_list(), key=lambda d: str(d["_id"]))
-            for name in sorted(await db.list_collection_names())}
+    """Every document of every collection of ``db`` in ``_id`` order, but the leases' upkeep."""
+    collection, claim_prefix = _UPKEEP
+    return {name: sorted((doc for doc in await db[name].find({}).to_list()
+                          if not (name == "claims" and str(doc["_id"]).startswith(claim_prefix))),
+                         key=lambda d: str(d["_id"]))
+            for name in sorted(await db.list_collection_names()) if name != collection}
