@@ -17,9 +17,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: ASGIApp) -> Iterator[str]:
-    """Run ``app`` with uvicorn in a thread; yields its base URL ``http://127.0.0.1:PORT``."""
-    port = free_port()
+def serving(app: ASGIApp, port: int | None = None) -> Iterator[str]:
+    """Run ``app`` with uvicorn in a thread (on ``port``, default any free one); yields its
+    base URL ``http://127.0.0.1:PORT``."""
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="off")
     server = uvicorn.Server(config)

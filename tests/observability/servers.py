@@ -8,15 +8,11 @@ tests can count the calls that reached it and see what the gateway sent.
 
 import asyncio
 import socket
-import threading
-import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
-import uvicorn
 from graphql import OperationDefinitionNode, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -25,6 +21,7 @@ from starlette.routing import Route
 
 from gateway.compose import SubgraphSource, compose_supergraph
 from gateway.federation import Supergraph
+from tests.gateway.servers import serving as serve_in_thread
 
 PORTS = range(4600, 4700)
 
@@ -77,24 +74,9 @@ def free_port() -> int:
     raise RuntimeError("no free port in 4600-4699")
 
 
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
+def serving(app: Any) -> AbstractContextManager[str]:
     """``app`` on a loopback port of the range, served by uvicorn in a thread."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning",
-                            lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return serve_in_thread(app, free_port())
 
 
 def supergraph(url: str, name: str = "flaky") -> Supergraph:
