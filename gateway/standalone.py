@@ -76,14 +76,15 @@ JWKS_PATH = "/.well-known/jwks.json"
 
 def subgraph_router(supergraph: Supergraph, session: aiohttp.ClientSession,
                     verifier: TokenVerifier | None,
-                    signer: ContextTokenSigner | None = None) -> TransportRouter:
+                    signer: ContextTokenSigner | None = None, *,
+                    dedup: bool = True) -> TransportRouter:
     """HTTP transports for every subgraph. With ``signer`` each call carries a signed
     ``Loopgate-Context`` token; else, with ``verifier``, the caller's verified bearer token;
     else nothing of the caller's."""
     headers_for = (context_headers(signer) if signer is not None
                    else bearer_headers if verifier is not None else None)
     return TransportRouter.over_http(supergraph.subgraphs.values(), session,
-                                     headers_for=headers_for)
+                                     headers_for=headers_for, dedup=dedup)
 
 
 class ServingJwks:
@@ -114,6 +115,7 @@ def standalone_app(
     persisted_db: AsyncDatabase | None = None,
     cors_origins: Sequence[str] = (),
     on_shutdown: OnShutdown | None = None,
+    dedup: bool = True,
 ) -> tuple[Gateway, ASGIApp]:
     """The gateway over ``supergraph``'s HTTP subgraphs and the app serving it.
 
@@ -125,7 +127,8 @@ def standalone_app(
     it, with per-app safelists) or, without one, in this process's memory.
     """
     signer = context_signer(signing_keys, context_issuer)
-    gateway = Gateway(supergraph, subgraph_router(supergraph, session, verifier, signer),
+    gateway = Gateway(supergraph, subgraph_router(supergraph, session, verifier, signer,
+                                                  dedup=dedup),
                       limits=limits)
     forward_bearer = signer is None
     app: Starlette = create_gateway_app(

@@ -64,6 +64,7 @@ class StandaloneOptions(BaseModel):
     limits: OperationLimits = OperationLimits()
     subgraph_timeout: float = 10.0
     hot_reload: bool = False
+    dedup: bool = True
     jwks: str | None = None
     issuer: str | None = None
     audience: str = AUDIENCE
@@ -104,11 +105,11 @@ def build_standalone(options: StandaloneOptions) -> ASGIApp:
                                   app_limits=(AppLimits.shared(options.limits, mongo.db)
                                               if mongo is not None else None),
                                   persisted_db=mongo.db if mongo is not None else None,
-                                  on_shutdown=close)
+                                  on_shutdown=close, dedup=options.dedup)
     signer = context_signer(keys, options.context_issuer)
 
     def router_for(new: Supergraph) -> TransportRouter:
-        return subgraph_router(new, session, verifier, signer)
+        return subgraph_router(new, session, verifier, signer, dedup=options.dedup)
 
     def loops() -> list[Coroutine[Any, Any, None]]:
         if mongo is None:

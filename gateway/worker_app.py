@@ -21,6 +21,7 @@ import os
 import uvicorn
 from starlette.types import ASGIApp
 
+from gateway.collector import tune_for_serving
 from gateway.config import Settings
 from gateway.logs import log_config
 from gateway.observability import ObservabilitySettings
@@ -48,6 +49,7 @@ def served_app(settings: Settings, mongo: Mongo) -> ASGIApp:
 
 def serve_app() -> ASGIApp:
     """The factory of a ``loopgate serve --workers N`` worker."""
+    tune_for_serving()
     settings = Settings.model_validate_json(os.environ[WORKER_CONFIG_ENV])
     if settings.mongodb_uri is None:
         raise RuntimeError("a worker needs the database URI resolved by its parent")
@@ -59,6 +61,7 @@ def gateway_app() -> ASGIApp:
     """The factory of a ``loopgate gateway --workers N`` worker."""
     from gateway.standalone_runtime import StandaloneOptions, build_standalone
 
+    tune_for_serving()
     return build_standalone(StandaloneOptions.model_validate_json(os.environ[WORKER_CONFIG_ENV]))
 
 

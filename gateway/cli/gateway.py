@@ -27,6 +27,7 @@ from auth.tokens import AUDIENCE
 from auth.verify import TokenVerifier
 from gateway.cli._console import CliError, console_err
 from gateway.cli.serve import check_port_free
+from gateway.collector import tune_for_serving
 from gateway.config import Settings
 from gateway.context_key import FileSigningKeys, InvalidSigningKey, load_signing_key
 from gateway.federation import Supergraph, SupergraphError
@@ -63,6 +64,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "$LOOPGATE_LIMITS timeout_seconds, 30)")
     parser.add_argument("--subgraph-timeout", type=float, default=10.0,
                         help="timeout of one subgraph call in seconds (default 10)")
+    parser.add_argument("--no-dedup", dest="dedup", action="store_false",
+                        help="send every subgraph query, even one identical to a query in "
+                             "flight (default: identical in-flight queries of the same caller "
+                             "share one subgraph call; mutations never do)")
     parser.add_argument("--hot-reload", action="store_true",
                         help="watch the supergraph file and switch to each valid new version "
                              "(with --mongo: publish it, and every process switches)")
@@ -157,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
     options = StandaloneOptions(
         supergraph=args.supergraph.resolve(), host=settings.host, port=settings.port,
         cors_origins=settings.cors_origins, limits=limits_from(settings, args),
-        subgraph_timeout=args.subgraph_timeout, hot_reload=args.hot_reload, jwks=args.jwks,
+        subgraph_timeout=args.subgraph_timeout, hot_reload=args.hot_reload, dedup=args.dedup,
+        jwks=args.jwks,
         issuer=args.issuer, audience=args.audience or AUDIENCE,
         signing_key=args.signing_key.resolve() if args.signing_key else None,
         context_issuer=settings.public_issuer, mongo=args.mongo,
@@ -256,6 +262,7 @@ async def load_verifier(args: argparse.Namespace) -> TokenVerifier | None:
 
 
 async def _serve(options: StandaloneOptions) -> None:
+    tune_for_serving()
     access_log = ObservabilitySettings().access_log
     config = uvicorn.Config(build_standalone(options), host=options.host, port=options.port,
                             log_level="info" if access_log else "warning",

@@ -22,6 +22,7 @@ from auth.service import AuthService
 from gateway.cli._console import CliError, console_err
 from gateway.cli._database import add_settings_arguments, connect, database_uri, settings_from
 from gateway.cli.seed import seed_demo
+from gateway.collector import tune_for_serving
 from gateway.config import Settings
 from gateway.demo import demo_steps
 from gateway.logs import log_config
@@ -65,6 +66,7 @@ async def _serve(uri: str, settings: Settings, demo: bool) -> None:
         if demo:
             await seed_demo(mongo.db, demo_steps(settings))
         app = served_app(settings, mongo)
+        tune_for_serving()
         config = uvicorn.Config(app, host=settings.host, port=settings.port,
                                 log_level="info",
                                 access_log=ObservabilitySettings().access_log, lifespan="on",

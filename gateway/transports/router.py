@@ -49,12 +49,15 @@ class TransportRouter:
         *,
         headers_for: HeadersFor | None = None,
         resilience: ResilienceSettings | None = None,
+        dedup: bool = True,
     ) -> "TransportRouter":
         """Every subgraph over HTTP at its supergraph URL, sharing ``session``'s pool, each
-        with its :class:`ResilienceSettings` policy (default: from the environment)."""
+        with its :class:`ResilienceSettings` policy (default: from the environment);
+        ``dedup`` lets identical in-flight queries share one call."""
         headers = combined_headers(headers_for)
         return cls(resilient({subgraph.name: HttpTransport(subgraph.name, subgraph.url,
-                                                           session=session, headers_for=headers)
+                                                           session=session, headers_for=headers,
+                                                           dedup=dedup)
                               for subgraph in subgraphs}, resilience))
 
     @classmethod

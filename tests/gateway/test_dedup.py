@@ -18,6 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway.compose import SubgraphSource, compose_supergraph
+from gateway.federation import Supergraph
+from gateway.standalone import subgraph_router
 from gateway.transports import HttpTransport, SubgraphRequest, SubgraphUnavailable
 from gateway.transports.http import is_query
 from tests.gateway.servers import serving
@@ -176,3 +179,19 @@ def test_only_queries_are_mergeable() -> None:
     assert is_query(document, None)  # the first operation runs
     assert not is_query(parse("subscription S { a }"), None)
     assert not is_query(document, "Missing")
+
+
+@pytest.mark.parametrize("dedup", [True, False])
+async def test_the_standalone_router_passes_the_dedup_switch(
+        base_url: str, session: aiohttp.ClientSession, dedup: bool) -> None:
+    """``loopgate gateway --no-dedup`` reaches every HTTP transport the router builds."""
+    token = uuid.uuid4().hex
+    composed = compose_supergraph([SubgraphSource(
+        "counted", "type Query { caller: String call: Int }", f"{base_url}/ok/{token}")])
+    assert composed.supergraph_sdl is not None, composed.errors
+    supergraph = Supergraph.parse(composed.supergraph_sdl)
+    router = subgraph_router(supergraph, session, None, dedup=dedup)
+    query = "query Q { caller call }"
+    await asyncio.gather(*(router.fetch(SubgraphRequest("counted", query, parse(query), {}))
+                           for _ in range(4)))
+    assert len(CALLS[token]) == (1 if dedup else 4)

@@ -11,30 +11,41 @@ Path = tuple[str | int, ...]
 
 
 def collect(data: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Objects at ``path`` in the merged response (lists flattened, type filters applied)."""
-    found: list[dict[str, Any]] = []
-    _collect(data, path, 0, found)
-    return found
+    """Objects at ``path`` in the merged response (lists flattened, type filters applied).
+
+    Level by level, one pass per path segment over the objects found so far (every object
+    sits at the same depth, so the order is the depth-first one): no call per object.
+    """
+    level: list[dict[str, Any]] = []
+    _objects(data, level)
+    for segment in path:
+        if segment == "@":
+            continue
+        if segment[0] == "|":
+            names = segment[2:-1].split(",")
+            level = [obj for obj in level if obj.get("__typename") in names]
+            continue
+        deeper: list[dict[str, Any]] = []
+        for obj in level:
+            value = obj.get(segment)
+            if type(value) is dict:
+                deeper.append(value)
+            elif value is not None:
+                _objects(value, deeper)
+        level = deeper
+    return level
 
 
-def _collect(value: Any, path: tuple[str, ...], index: int, found: list[dict[str, Any]]) -> None:
-    if isinstance(value, list):
+def _objects(value: Any, into: list[dict[str, Any]]) -> None:
+    """The dicts in ``value`` (itself, or inside lists at any depth), in order."""
+    if isinstance(value, dict):
+        into.append(value)
+    elif isinstance(value, list):
         for item in value:
-            _collect(item, path, index, found)
-        return
-    if not isinstance(value, dict):
-        return
-    while index < len(path) and path[index] == "@":
-        index += 1
-    if index == len(path):
-        found.append(value)
-        return
-    segment = path[index]
-    if segment[0] == "|":
-        if value.get("__typename") in segment[2:-1].split(","):
-            _collect(value, path, index + 1, found)
-        return
-    _collect(value.get(segment), path, index + 1, found)
+            if type(item) is dict:
+                into.append(item)
+            elif isinstance(item, list | dict):
+                _objects(item, into)
 
 
 def context_batches(
@@ -134,18 +145,24 @@ def representations(
         spec = inputs.get(obj.get("__typename"))  # type: ignore[arg-type]
         if spec is None:
             continue
-        if any(obj.get(name) is None for name in spec.key_names):
-            continue
-        rep = {"__typename": spec.typename}
-        _copy(obj, spec.fields, rep)
-        marker = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
-        index = seen.get(marker)
-        if index is None:
-            seen[marker] = len(reps)
-            reps.append(rep)
-            targets.append([obj])
+        for name in spec.key_names:
+            if obj.get(name) is None:
+                break
         else:
-            targets[index].append(obj)
+            rep = {"__typename": spec.typename}
+            for item in spec.fields:  # _copy, inlined: this loop runs per entity
+                if item.key in obj:
+                    value = obj[item.key]
+                    rep[item.name] = (value if item.children is None
+                                      else _copy_value(value, item.children))
+            marker = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+            index = seen.get(marker)
+            if index is None:
+                seen[marker] = len(reps)
+                reps.append(rep)
+                targets.append([obj])
+            else:
+                targets[index].append(obj)
     return reps, targets
 
 
@@ -173,7 +190,9 @@ def merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
     """Deep-merge a subgraph's answer into the response tree, without copying what's new."""
     for key, value in source.items():
         existing = target.get(key)
-        if isinstance(existing, dict) and isinstance(value, dict):
+        if existing is None:  # the usual case: a field this answer adds
+            target[key] = value
+        elif isinstance(existing, dict) and isinstance(value, dict):
             merge(existing, value)
         elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
             for index, item in enumerate(value):
