@@ -65,7 +65,7 @@ from gateway.limits import (
     fragments_of,
     measure,
 )
-from gateway.limits.actual_cost import actual_cost
+from gateway.limits.actual_cost import ActualCost, actual_cost
 from gateway.limits.budget import BUSY, BUSY_RETRY_AFTER_S, Refusal
 from gateway.limits.concurrency import Release
 from gateway.plan_cache import PlanCache, PlanKey, operation_digest
@@ -154,6 +154,8 @@ class _Prepared:
     shapes: Mapping[str | None, Shape] = field(default_factory=dict)
     costs: dict[str | None, int | LimitExceeded] = field(default_factory=dict)
     """Costs (or refusals) of the operations without variables, kept when first run."""
+    actual_costs: dict[str | None, ActualCost] = field(default_factory=dict)
+    """The actual-cost walkers of the operations without variables, kept when first run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,8 +355,15 @@ class Gateway:
             return 0
         if not result.executed:
             return None
-        return actual_cost(state.guard.costs, operation, prepared.fragments, variables,
-                           result.response.get("data"))
+        data = result.response.get("data")
+        if operation.variable_definitions:
+            return actual_cost(state.guard.costs, operation, prepared.fragments, variables, data)
+        name = operation.name.value if operation.name else None
+        walker = prepared.actual_costs.get(name)
+        if walker is None:
+            walker = prepared.actual_costs[name] = ActualCost(
+                state.guard.costs, operation, prepared.fragments, variables)
+        return walker.of(data)
 
     async def _run(
         self,

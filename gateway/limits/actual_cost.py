@@ -40,14 +40,33 @@ def actual_cost(model: CostModel, operation: OperationDefinitionNode,
                 fragments: Mapping[str, FragmentDefinitionNode], variables: VariableValues,
                 data: Mapping[str, Any] | None) -> int:
     """The cost of ``operation`` as it returned ``data`` (None: nothing was returned)."""
-    root = model.schema.get_root_type(operation.operation)
-    if root is None:
-        return 0
-    walk = _Actual(model, fragments, variables)
-    total = walk.object(operation.selection_set, root, data or {})
-    if operation.operation is OperationType.MUTATION:
-        total += MUTATION_FIELD_COST * walk.estimate.field_count(operation.selection_set)
-    return total
+    return ActualCost(model, operation, fragments, variables).of(data)
+
+
+class ActualCost:
+    """The actual cost of one operation with one set of variables, for any number of runs:
+    the flattened selections are worked out on the first run and reused (the gateway keeps
+    one per operation without variables, so a repeated query pays only the walk)."""
+
+    def __init__(self, model: CostModel, operation: OperationDefinitionNode,
+                 fragments: Mapping[str, FragmentDefinitionNode],
+                 variables: VariableValues) -> None:
+        self._operation = operation
+        self._root = model.schema.get_root_type(operation.operation)
+        self._walk = _Actual(model, fragments, variables)
+        self._surcharge: int | None = None
+
+    def of(self, data: Mapping[str, Any] | None) -> int:
+        """The cost as the operation returned ``data`` (None: nothing was returned)."""
+        if self._root is None:
+            return 0
+        total = self._walk.object(self._operation.selection_set, self._root, data or {})
+        if self._operation.operation is OperationType.MUTATION:
+            if self._surcharge is None:
+                self._surcharge = MUTATION_FIELD_COST * self._walk.estimate.field_count(
+                    self._operation.selection_set)
+            total += self._surcharge
+        return total
 
 
 class _Actual:
@@ -76,7 +95,10 @@ class _Actual:
         if value is None:
             return 0
         if isinstance(value, list):
-            return sum(self._value(selections, named, own, item) for item in value)
+            total = 0
+            for item in value:
+                total += self._value(selections, named, own, item)
+            return total
         if isinstance(value, dict):
             return own + self.object(selections, named, value)
         return own

@@ -298,3 +298,17 @@ async def test_without_persisted_operations_a_query_less_request_is_refused() ->
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_SUPPORTED"
     assert served.calls.count == 0
+
+
+async def test_the_actual_cost_follows_each_runs_data_and_variables() -> None:
+    """An operation without variables reuses its cost walk (kept with the parsed document);
+    one with variables counts each run with its own."""
+    served = Served()
+    for _ in range(2):
+        again = await served.post("{ items(first: 2) { name } }")
+        assert _cost(again)["actualQueryCost"] == 2
+    served.clock.now += 10
+    query = "query($n: Int) { items(first: $n) { name } }"
+    actual = [_cost(await served.post(query, variables={"n": n}))["actualQueryCost"]
+              for n in (1, 3)]
+    assert actual == [1, 3]
