@@ -92,7 +92,8 @@ class _Run:
                 remaining = self.deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError
-                response = await asyncio.wait_for(self.fetch(request), remaining + CANCEL_GRACE_S)
+                async with asyncio.timeout(remaining + CANCEL_GRACE_S):  # no task per fetch
+                    response = await self.fetch(request)
         except TimeoutError:
             self.errors.append(timeout_error(fetch.subgraph))
             return None
