@@ -114,15 +114,20 @@ async def graphql(platform: Platform) -> AsyncIterator[GraphQL]:
         yield poster(http)
 
 
-_UPKEEP = ("leases", "leases:")
-"""What a server writes on its own, whatever the requests: the lease documents (renewed every
-few seconds by whichever process runs the jobs) and their revision claims."""
+_UPKEEP = ("leases", "rate_buckets", "concurrency_shares")
+"""What a server writes on its own, whatever the domain requests: the lease documents (renewed
+every few seconds by the process running the jobs) and the shared rate-limit buckets and
+in-flight shares (a process hands back an idle slice of the OAuth token endpoint's budget a few
+seconds after the token that took it), with their revision claims."""
+
+
+def _upkeep(name: str, doc: dict[str, Any]) -> bool:
+    return name in _UPKEEP or (name == "claims" and str(doc["_id"]).startswith(
+        tuple(f"{collection}:" for collection in _UPKEEP)))
 
 
 async def snapshot(db: AsyncDatabase) -> dict[str, list[dict[str, Any]]]:
-    """Every document of every collection of ``db`` in ``_id`` order, but the leases' upkeep."""
-    collection, claim_prefix = _UPKEEP
+    """Every document of every collection of ``db`` in ``_id`` order, but the upkeep's."""
     return {name: sorted((doc for doc in await db[name].find({}).to_list()
-                          if not (name == "claims" and str(doc["_id"]).startswith(claim_prefix))),
-                         key=lambda d: str(d["_id"]))
-            for name in sorted(await db.list_collection_names()) if name != collection}
+                          if not _upkeep(name, doc)), key=lambda d: str(d["_id"]))
+            for name in sorted(await db.list_collection_names()) if name not in _UPKEEP}
