@@ -212,14 +212,16 @@ async def _copy(db: AsyncDatabase, marker: Document) -> list[Document]:
 
 async def feed_events(db: AsyncDatabase, events: Sequence[Document]) -> None:
     """Append ``events`` (already in ``events``) to their partners' feeds, then to the feed
-    of all events."""
+    of all events. Like the pull, the relay does not queue behind a claimed feed document
+    (a stopped relay's, until its claim lease ends): it waits :data:`PULL_WAIT` and the round
+    ends in an error, to be tried again at the next one."""
     by_partner: dict[str, list[Document]] = {}
     for event in events:
         if event.get("partnerId"):
             by_partner.setdefault(event["partnerId"], []).append(event)
     for partner_id, theirs in by_partner.items():
-        await feeds.append(db, partner_feed(partner_id), theirs)
-    await feeds.append(db, ALL_EVENTS_FEED, events)
+        await feeds.append(db, partner_feed(partner_id), theirs, wait=PULL_WAIT)
+    await feeds.append(db, ALL_EVENTS_FEED, events, wait=PULL_WAIT)
 
 
 async def _pull(db: AsyncDatabase, collection: AsyncCollection, document_id: str,

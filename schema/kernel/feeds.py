@@ -39,7 +39,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 from ulid import ULID
 
-from schema.kernel.claims import WRITE_WITHIN, update_claimed
+from schema.kernel.claims import WAIT_TURN, WRITE_WITHIN, update_claimed
 from schema.kernel.reads import get_many
 from schema.kernel.time import as_utc, utcnow
 
@@ -112,8 +112,11 @@ def _live(leases: dict[str, Document], now: datetime) -> dict[str, Document]:
             if as_utc(lease["at"]) > now - LEASE_TTL}
 
 
-async def take_lease(db: AsyncDatabase, key: str, size: int) -> FeedLease:
-    """Reserve whole blocks holding at least ``size`` numbers (expired leases are dropped)."""
+async def take_lease(db: AsyncDatabase, key: str, size: int, *,
+                     wait: float = WAIT_TURN) -> FeedLease:
+    """Reserve whole blocks holding at least ``size`` numbers (expired leases are dropped);
+    :class:`~schema.kernel.claims.Contended` when the feed document stays claimed ``wait``
+    seconds."""
     token = str(ULID())
     blocks = max(1, -(-size // BLOCK))
     taken: dict[str, Any] = {}
@@ -127,7 +130,7 @@ async def take_lease(db: AsyncDatabase, key: str, size: int) -> FeedLease:
         leases[token] = {"low": start + 1, "at": now}
         return {"next": start + blocks * BLOCK, "leases": leases}
 
-    await update_claimed(db[FEEDS], db, feed_id(key), reserve)
+    await update_claimed(db[FEEDS], db, feed_id(key), reserve, wait=wait)
     return FeedLease(key, token, taken["low"], blocks * BLOCK, taken["at"])
 
 
@@ -141,13 +144,16 @@ async def release(db: AsyncDatabase, lease: FeedLease) -> None:
     await update_claimed(db[FEEDS], db, feed_id(lease.key), drop)
 
 
-async def append(db: AsyncDatabase, key: str, entries: Sequence[Document]) -> list[int]:
+async def append(db: AsyncDatabase, key: str, entries: Sequence[Document], *,
+                 wait: float = WAIT_TURN) -> list[int]:
     """Append ``entries`` (each gets ``seq``, in the given order) to the feed ``key``;
     returns their numbers. Raises :class:`FeedWriteTooLate` (nothing written) when the pages
-    could not be written within ``WRITE_WITHIN`` of the lease."""
+    could not be written within ``WRITE_WITHIN`` of the lease, and
+    :class:`~schema.kernel.claims.Contended` (nothing written) when the feed document stayed
+    claimed for ``wait`` seconds before the lease was taken."""
     if not entries:
         return []
-    lease = await take_lease(db, key, len(entries))
+    lease = await take_lease(db, key, len(entries), wait=wait)
     try:
         numbered = [{**entry, "seq": lease.low + i} for i, entry in enumerate(entries)]
         pages: dict[int, list[Document]] = {}
