@@ -219,7 +219,9 @@ async def test_a_delivery_failing_past_the_retry_window_is_dead_and_replayable(
             await asyncio.sleep(0.5)
             assert len(receiver.received) == attempts, "a dead delivery was attempted again"
             dead = await db[DELIVERIES].find_one({})
-            assert dead["attempts"] == attempts >= 3 and dead["lastResponseCode"] == 500
+            # retried at least once before the window ran out (a retry may wait up to a due
+            # slot, 1 s in these tests, so on a busy machine only two attempts fit in 1 s)
+            assert dead["attempts"] == attempts >= 2 and dead["lastResponseCode"] == 500
             receiver.status = 200
             await replay(db, dead["_id"])
             await eventually(lambda: _has_status(db, SUCCEEDED))
