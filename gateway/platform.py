@@ -77,22 +77,18 @@ def platform_router(databases: Databases,
 
 async def ensure_platform_indexes(databases: Databases,
                                   subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> None:
-    """Every subgraph's indexes, in each database its data lives in."""
+    """Every subgraph's indexes, in the live database and the sandbox."""
     for sg in subgraphs:
-        for db in sg.databases(databases).each():
+        for db in databases.each():
             await ensure_indexes(db, sg.indexes)
 
 
 def platform_jobs(databases: Databases,
                   subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> list[JobSet]:
-    """Per database, the distinct jobs and sweeps of the subgraphs whose data lives there."""
-    sets = []
-    for db in databases.each():
-        here = [sg for sg in subgraphs if db in sg.databases(databases).each()]
-        if here:
-            sets.append(JobSet(db, tuple(dict.fromkeys(j for sg in here for j in sg.jobs)),
-                               tuple(dict.fromkeys(s for sg in here for s in sg.sweeps))))
-    return sets
+    """Per database (live, then the sandbox), the distinct jobs and sweeps of the subgraphs."""
+    jobs = tuple(dict.fromkeys(j for sg in subgraphs for j in sg.jobs))
+    sweeps = tuple(dict.fromkeys(s for sg in subgraphs for s in sg.sweeps))
+    return [JobSet(db, jobs, sweeps) for db in databases.each()] if subgraphs else []
 
 
 def preparing_sandbox(context_for: ContextFor, demo: SandboxDemo) -> ContextFor:

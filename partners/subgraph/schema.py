@@ -1,85 +1,28 @@
-"""Partners subgraph: owns ``Partner`` so other subgraphs' ``merchant`` references resolve,
-and answers ``viewer`` (who the token says the caller is)."""
+"""The partners subgraph: the registry (``Partner``, ``viewer``) and the partner's
+self-service (apps, webhook endpoints and their deliveries, events, partner subgraphs).
 
-import asyncio
-from enum import Enum
-from typing import Any
+Each concern is its own module with its own ``Query``/``Mutation`` parts, merged here:
+:data:`QUERIES` and :data:`MUTATIONS` list them. The subgraph follows the caller's database
+(sandbox apps' endpoints, deliveries, events and subgraphs live in the sandbox); the registry
+is read from the live database (:mod:`partners.subgraph.context`).
+"""
 
 import strawberry
-from aiodataloader import DataLoader
+from strawberry.tools import merge_types
 
-from schema.kernel.context import SubgraphContext, make_context
-from schema.kernel.errors import ErrorCode, graphql_error
+from partners.subgraph.context import make_partners_context
+from partners.subgraph.viewer import Partner, ViewerQuery
 from schema.kernel.graphql_types import schema_config
-from schema.kernel.indexes import IndexSpec
 from schema.kernel.subgraph import Subgraph
 
-PARTNERS = "partners"
+QUERIES: tuple[type, ...] = (ViewerQuery,)
+MUTATIONS: tuple[type, ...] = ()
 
+Query = merge_types("Query", QUERIES)
+Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None
 
-@strawberry.enum(description="What kind of business a partner is.")
-class PartnerType(Enum):
-    MERCHANT = "MERCHANT"
-    ERP_VENDOR = "ERP_VENDOR"
-    STORE_CHAIN = "STORE_CHAIN"
-    SERVICE_PROVIDER = "SERVICE_PROVIDER"
-    INTERNAL = "INTERNAL"
-
-
-def _partner_loader(context: SubgraphContext) -> DataLoader:
-    async def load(ids: list[str]) -> list[dict[str, Any] | None]:
-        collection = context.db[PARTNERS]
-        return list(await asyncio.gather(*(collection.find_one({"_id": i}) for i in ids)))
-    return context.loader("partners", lambda: DataLoader(load))
-
-
-@strawberry.federation.type(keys=["id"],
-                            description="A partner: merchant, chain, ERP vendor or app maker.")
-class Partner:
-    id: strawberry.ID
-    name: str
-    type: PartnerType
-
-    @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> "Partner":
-        return cls(id=strawberry.ID(doc["_id"]), name=doc["name"], type=PartnerType(doc["type"]))
-
-    @classmethod
-    async def resolve_reference(cls, info: strawberry.Info,
-                                id: strawberry.ID) -> "Partner | None":
-        doc = await _partner_loader(info.context).load(str(id))
-        return cls.from_document(doc) if doc else None
-
-
-@strawberry.type(description="The caller, as its token says.")
-class Viewer:
-    partner: Partner | None
-    client_id: str
-    scopes: list[str]
-    sandbox: bool
-
-
-@strawberry.type
-class Query:
-    @strawberry.federation.field(authenticated=True, description="Who is calling.")
-    async def viewer(self, info: strawberry.Info) -> Viewer:
-        context: SubgraphContext = info.context
-        if context.principal is None:
-            raise graphql_error("authentication required", ErrorCode.UNAUTHENTICATED)
-        principal = context.principal
-        partner = None
-        if principal.partner_id is not None:
-            doc = await _partner_loader(context).load(principal.partner_id)
-            partner = Partner.from_document(doc) if doc else None
-        return Viewer(partner=partner, client_id=principal.client_id,
-                      scopes=sorted(principal.scopes), sandbox=principal.sandbox)
-
-
-schema = strawberry.federation.Schema(query=Query, types=[Partner],
+schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Partner],
                                       config=schema_config())
 
-# Partners (like OAuth clients and signing keys) have no sandbox twin: a sandbox token's
-# merchant and viewer resolve from the live registry.
-SUBGRAPH = Subgraph(name="partners", schema=schema,
-                    indexes=(IndexSpec.on(PARTNERS, "type"),), make_context=make_context,
-                    live_only=True)
+SUBGRAPH = Subgraph(name="partners", schema=schema, indexes=(),
+                    make_context=make_partners_context)

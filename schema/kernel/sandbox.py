@@ -39,6 +39,12 @@ def is_sandbox(db: AsyncDatabase) -> bool:
     return db.name.endswith(SANDBOX_SUFFIX)
 
 
+def live_twin(db: AsyncDatabase) -> AsyncDatabase:
+    """The live database beside ``db`` (``db`` itself when it is live): where a sandbox
+    request reads what has no sandbox twin, the partner registry and its OAuth clients."""
+    return db.client[db.name.removesuffix(SANDBOX_SUFFIX)] if is_sandbox(db) else db
+
+
 @dataclass(frozen=True)
 class Databases:
     """The live database and its sandbox twin on the same client."""

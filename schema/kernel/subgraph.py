@@ -32,8 +32,9 @@ class Subgraph:
     on a time field, which is a whole-collection scan on FerretDB v1.
 
     Its data lives in the live database and the sandbox, each caller seeing the one its token
-    names; indexes, jobs and sweeps run on both. ``live_only`` keeps every caller on the live
-    database, for data that has no sandbox twin (the partner registry)."""
+    names; indexes, jobs and sweeps run on both. Data that has no sandbox twin (the partner
+    registry, OAuth clients) is read from :func:`schema.kernel.sandbox.live_twin` of the
+    caller's database."""
 
     name: str
     schema: strawberry.federation.Schema
@@ -41,19 +42,11 @@ class Subgraph:
     make_context: ContextMaker
     jobs: tuple[Job, ...] = field(default=())
     sweeps: tuple[Job, ...] = field(default=())
-    live_only: bool = False
-
-    def databases(self, databases: Databases) -> Databases:
-        """The databases this subgraph's data lives in."""
-        return Databases.live_only(databases.live) if self.live_only else databases
-
     def context_factory(self, databases: Databases) -> Callable[[Mapping[str, Any]], Any]:
         """The in-process transport's context_factory: ``make_context`` over the caller's
         database, picked from the request's principal."""
-        own = self.databases(databases)
-
         def factory(request: Mapping[str, Any]) -> Any:
-            return self.make_context(own.pick(request_principal(request)), request)
+            return self.make_context(databases.pick(request_principal(request)), request)
 
         return factory
 

@@ -120,7 +120,6 @@ async def test_the_context_token_path_picks_the_database_as_the_in_process_one_d
             verifier = ContextTokenVerifier(service.keyring, service.issuer, subgraph.name)
             received = await verifier.verify(signer.sign(sent, subgraph.name))
             context = subgraph.context_factory(databases)({"principal": received})
-            expected = databases.sandbox if sandbox and not subgraph.live_only else databases.live
+            expected = databases.sandbox if sandbox else databases.live
             assert context.db is expected, subgraph.name
             assert context.principal == sent
-    assert [s.name for s in PLATFORM_SUBGRAPHS if s.live_only] == ["partners"]
