@@ -35,12 +35,15 @@ from gateway.platform import (
     preparing_sandbox,
 )
 from gateway.service import Gateway
+from partners.webhooks.dispatcher import run_dispatcher_forever
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases, SandboxDemo
 
 
 def create_app(settings: Settings, mongo: Mongo) -> Starlette:
-    """The app for one process: OAuth, health and the federated graph over ``mongo``."""
+    """The app for one process: OAuth, health, the federated graph over ``mongo``, and the
+    webhook dispatcher of each database (shared with every other process and ``loopgate
+    worker`` through leases)."""
     auth = AuthService.create(mongo.db, issuer=settings.public_issuer,
                               rate_limits=settings.oauth_rate_limits)
     databases = Databases.beside(mongo.db)
@@ -65,7 +68,8 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
                                                      auth.upkeep_forever)),
                  *(asyncio.create_task(run_jobs_under_lease(on.db, on.jobs,
                                                             (*on.sweeps, sweep_budgets)))
-                   for on in platform_jobs(databases))]
+                   for on in platform_jobs(databases)),
+                 *(asyncio.create_task(run_dispatcher_forever(db)) for db in databases.each())]
         try:
             yield
         finally:
