@@ -9,6 +9,14 @@ it is (:func:`partner_feed`, behind the partners' ``events(since, topics, first)
 feed of all events (:data:`ALL_EVENTS_FEED`, which webhook delivery follows to find new events
 without scanning ``events``). Delivery to webhooks is the partners domain's business.
 
+**Whose events.** An event belongs to the partner that owns the resource (``partnerId``).
+When another partner's app took part (it placed the order, bought the deal), that partner
+gets its own copy: the writer names it in ``alsoFor`` (:func:`participants`: never the owner,
+each once), and the relay appends the event, with the same id, to each participant's feed
+too; webhook delivery makes a delivery for their endpoints as well. The copy is the owner's
+event as it is, so a writer names a participant only for events whose data that partner may
+see anyway (the order it placed, the voucher it bought).
+
 **Sequences.** :func:`append_event` also advances the document's ``eventSequence`` counter,
 and the new value is the event's ``sequence``. Shared documents are written under revision
 claims (:mod:`schema.kernel.claims`: measured, FerretDB v1 updates are unlocked
@@ -53,7 +61,7 @@ they occurred; :func:`sweep_events`, a subgraph sweep, deletes older ones.
 """
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,6 +83,7 @@ INDEXES: tuple[IndexSpec, ...] = (IndexSpec.on(EVENTS, "occurredAt"),
 """For the retention sweeps on MongoDB (FerretDB v1 scans whatever the filter); every subgraph
 that writes events declares them."""
 OUTBOX = "outbox"
+ALSO_FOR = "alsoFor"
 SEQUENCE = "eventSequence"
 SETTLED = 2 * CLAIM_LEASE
 RETENTION_ENV = "LOOPGATE_EVENT_RETENTION_DAYS"
@@ -105,24 +114,44 @@ class RelayError(RuntimeError):
     """Some markers could not be relayed this round; they are kept for the next one."""
 
 
+def participants(owner: str, also_for: Iterable[str | None]) -> list[str]:
+    """The partners besides ``owner`` that get a copy of an event: each once, in the given
+    order, without the owner or empty ids."""
+    return [p for p in dict.fromkeys(also_for) if p and p != owner]
+
+
+def receivers(event: Document) -> list[str]:
+    """Every partner the event goes to: its owner, then its participants."""
+    owner = event.get("partnerId")
+    return [*([owner] if owner else []), *event.get(ALSO_FOR, [])]
+
+
 def make_event(topic: str, partner_id: str, resource_type: str, resource_id: str,
                sequence: int, data: dict[str, Any], occurred_at: datetime | None = None,
-               ) -> Document:
-    """An event document in the §7 shape."""
+               also_for: Iterable[str | None] = ()) -> Document:
+    """An event document in the §7 shape; ``also_for``: the partners whose apps took part
+    (see Whose events; kept only when there is one)."""
     if topic not in TOPICS:
         raise ValueError(f"unknown event topic {topic!r}")
-    return {"_id": new_id("evt"), "topic": topic, "partnerId": partner_id,
-            "resource": {"type": resource_type, "id": resource_id}, "sequence": sequence,
-            "occurredAt": occurred_at or utcnow(), "data": data}
+    event = {"_id": new_id("evt"), "topic": topic, "partnerId": partner_id,
+             "resource": {"type": resource_type, "id": resource_id}, "sequence": sequence,
+             "occurredAt": occurred_at or utcnow(), "data": data}
+    others = participants(partner_id, also_for)
+    if others:
+        event[ALSO_FOR] = others
+    return event
 
 
 def append_event(current: Document | None, topic: str, partner_id: str, resource_type: str,
-                 resource_id: str, data: dict[str, Any], now: datetime) -> Document:
+                 resource_id: str, data: dict[str, Any], now: datetime,
+                 also_for: Iterable[str | None] = ()) -> Document:
     """The fields that append one event about the resource ``current`` holds (None: a new
     document) to its outbox: the outbox and the advanced ``eventSequence``. Merge them into
-    the document's next version, written under the same revision claim as the change."""
+    the document's next version, written under the same revision claim as the change.
+    ``also_for``: the partners that get a copy (see Whose events)."""
     sequence = (current or {}).get(SEQUENCE, 0) + 1
-    event = make_event(topic, partner_id, resource_type, resource_id, sequence, data, now)
+    event = make_event(topic, partner_id, resource_type, resource_id, sequence, data, now,
+                       also_for)
     return {OUTBOX: [*(current or {}).get(OUTBOX, []), event], SEQUENCE: sequence}
 
 
@@ -211,14 +240,14 @@ async def _copy(db: AsyncDatabase, marker: Document) -> list[Document]:
 
 
 async def feed_events(db: AsyncDatabase, events: Sequence[Document]) -> None:
-    """Append ``events`` (already in ``events``) to their partners' feeds, then to the feed
-    of all events. Like the pull, the relay does not queue behind a claimed feed document
-    (a stopped relay's, until its claim lease ends): it waits :data:`PULL_WAIT` and the round
-    ends in an error, to be tried again at the next one."""
+    """Append ``events`` (already in ``events``) to the feeds of their partners (owners and
+    participants), then to the feed of all events. Like the pull, the relay does not queue
+    behind a claimed feed document (a stopped relay's, until its claim lease ends): it waits
+    :data:`PULL_WAIT` and the round ends in an error, to be tried again at the next one."""
     by_partner: dict[str, list[Document]] = {}
     for event in events:
-        if event.get("partnerId"):
-            by_partner.setdefault(event["partnerId"], []).append(event)
+        for partner_id in receivers(event):
+            by_partner.setdefault(partner_id, []).append(event)
     for partner_id, theirs in by_partner.items():
         await feeds.append(db, partner_feed(partner_id), theirs, wait=PULL_WAIT)
     await feeds.append(db, ALL_EVENTS_FEED, events, wait=PULL_WAIT)

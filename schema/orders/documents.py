@@ -21,17 +21,23 @@ async def get_order(db: AsyncDatabase, order_id: str) -> Document | None:
     return await db[ORDERS].find_one({"_id": order_id})
 
 
+def placer(order: Document) -> str | None:
+    """The partner whose app placed the order: it gets a copy of the order's events when it
+    is not the merchant (DESIGN.md §7; it sees the whole order, :mod:`schema.orders.access`)."""
+    return (order.get("placedBy") or {}).get("partnerId")
+
+
 def status_event(current: Document, target: str, actor: str, note: str | None,
                  now: datetime) -> Document:
     """The fields that move ``current`` to ``target``: status, history, updatedAt and the
-    ``order.status_changed`` event."""
+    ``order.status_changed`` event (a copy for the partner that placed it, :func:`placer`)."""
     data = {"orderId": current["_id"], "from": current["status"], "to": target,
             "actor": actor, "note": note, "at": to_iso(now)}
     return {"status": target, "updatedAt": now,
             "history": [*current["history"], {"status": target, "at": now, "actor": actor,
                                                "note": note}],
             **append_event(current, "order.status_changed", current["merchantId"], RESOURCE,
-                           current["_id"], data, now)}
+                           current["_id"], data, now, also_for=[placer(current)])}
 
 
 async def write(db: AsyncDatabase, merchant_id: str, order_id: str,

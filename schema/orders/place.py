@@ -12,7 +12,11 @@ checked before any stock is held. Then, in order:
 3. the stock, all lines or none, through the catalogue's ``reserve``; a shortage (another
    order got there first) re-routes a delivery up to :data:`ROUTE_ATTEMPTS` times, then
    OUT_OF_STOCK, giving back the external id;
-4. the order, with its ``order.created`` event, in one claimed write.
+4. the order, with its ``order.created`` event, in one claimed write. The event is the
+   merchant's; when another partner's app placed the order, that partner gets a copy
+   (``alsoFor``, DESIGN.md §7), as it does of the order's later events
+   (:func:`schema.orders.documents.status_event`): it sees the whole order anyway
+   (:mod:`schema.orders.access`).
 """
 
 from dataclasses import dataclass, field
@@ -253,7 +257,7 @@ def _document(order_id: str, principal: Principal, request: PlaceRequest,
             "total": total, "paymentIds": [], "operationId": operation_id,
             "createdAt": now, "updatedAt": now, **request.extra,
             **append_event(None, "order.created", request.merchant_id, RESOURCE, order_id,
-                           data, now)}
+                           data, now, also_for=[principal.partner_id])}
 
 
 def _placer(principal: Principal, request: PlaceRequest) -> str:

@@ -6,7 +6,7 @@ import contextlib
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -38,14 +38,16 @@ def fast_settings(**changes: Any) -> DispatcherSettings:
 
 
 async def emit(db: AsyncDatabase, partner_id: str, resource_id: str,
-               topic: str = "order.created", data: dict[str, Any] | None = None) -> None:
-    """Change a document and append an event to its outbox, as a domain write does."""
+               topic: str = "order.created", data: dict[str, Any] | None = None,
+               also_for: Sequence[str] = ()) -> None:
+    """Change a document and append an event to its outbox, as a domain write does
+    (``also_for``: partners whose apps took part)."""
     marker = [pending_marker(THINGS, resource_id)]
     await mark_pending(db, marker)
 
     def changed(current: dict[str, Any] | None) -> dict[str, Any]:
         fields = append_event(current, topic, partner_id, "Thing", resource_id,
-                              data or {"n": 1}, utcnow())
+                              data or {"n": 1}, utcnow(), also_for)
         return {**(current or {}), **fields}
 
     await update_claimed(db[THINGS], db, resource_id, changed)

@@ -1,0 +1,98 @@
+"""Whose events (issue #16 point 2): an event is the resource owner's, and a partner whose app
+took part gets its own copy — in its feed and at its endpoints — with the same event id."""
+
+import asyncio
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from partners.feed import partner_events
+from partners.webhooks.deliveries import DELIVERIES, SUCCEEDED
+from partners.webhooks.endpoints import create_endpoint
+from schema.kernel.events import feed_events, make_event, participants, receivers
+from schema.kernel.ids import new_id
+from tests.orders.helpers import app, move, order_input, place, stock, world
+from tests.partners.webhooks.helpers import (
+    LOCAL,
+    Receiver,
+    dispatching,
+    emit,
+    eventually,
+    relay_all,
+)
+
+STORE = {"bund": (31.2300, 121.4800)}
+TOPICS = ["order.created", "order.status_changed"]
+
+
+def test_participants_leave_out_the_owner_repeats_and_empty_ids() -> None:
+    assert participants("ptn_a", ["ptn_b", None, "ptn_a", "", "ptn_b", "ptn_c"]) == [
+        "ptn_b", "ptn_c"]
+    event = make_event("order.created", "ptn_a", "Order", "ord_1", 1, {},
+                       also_for=["ptn_a", "ptn_b"])
+    assert event["alsoFor"] == ["ptn_b"] and receivers(event) == ["ptn_a", "ptn_b"]
+    own = make_event("order.created", "ptn_a", "Order", "ord_1", 1, {}, also_for=["ptn_a"])
+    assert "alsoFor" not in own and receivers(own) == ["ptn_a"]
+
+
+async def test_an_order_placed_by_another_partners_app_is_in_both_feeds_and_endpoints(
+        db: AsyncDatabase) -> None:
+    quickmart = await world(db, STORE, {"tea": 1200})
+    await stock(db, quickmart, "bund", {"tea": 5})
+    harbor = new_id("ptn")
+    harbor_app = app(harbor)
+    merchant_receiver, harbor_receiver = await Receiver().start(), await Receiver().start()
+    try:
+        await create_endpoint(db, quickmart.merchant, merchant_receiver.url, TOPICS, LOCAL)
+        await create_endpoint(db, harbor, harbor_receiver.url, TOPICS, LOCAL)
+        placed = await place(db, harbor_app, order_input(
+            quickmart, {"tea": 1}, {"type": "PICKUP", "storeId": quickmart.stores["bund"]},
+            channel="PARTNER"))
+        assert placed["userErrors"] == []
+        order_id = placed["order"]["id"]
+        assert (await move(db, quickmart.owner, order_id, "PAID"))["userErrors"] == []
+        own = await place(db, quickmart.owner, order_input(
+            quickmart, {"tea": 1}, {"type": "PICKUP", "storeId": quickmart.stores["bund"]}))
+        assert own["userErrors"] == []
+        await relay_all(db)
+
+        merchant_feed = (await partner_events(db, quickmart.merchant, topics=TOPICS)).events
+        harbor_feed = (await partner_events(db, harbor)).events
+        assert [(e["topic"], e["resource"]["id"]) for e in harbor_feed] == [
+            ("order.created", order_id), ("order.status_changed", order_id)]
+        assert {e["_id"] for e in harbor_feed} < {e["_id"] for e in merchant_feed}
+        assert len(merchant_feed) == 3
+        assert all(e["partnerId"] == quickmart.merchant for e in harbor_feed)
+
+        async with dispatching(db):
+            await eventually(lambda: len(merchant_receiver.answered) == 3
+                             and len(harbor_receiver.answered) == 2)
+            await asyncio.sleep(0.5)
+        assert len(merchant_receiver.received) == 3 and len(harbor_receiver.received) == 2
+        assert harbor_receiver.event_ids() == [e["_id"] for e in harbor_feed]
+        assert set(harbor_receiver.event_ids()) < set(merchant_receiver.event_ids())
+        body = harbor_receiver.answered[0].event
+        assert body["partnerId"] == quickmart.merchant and "alsoFor" not in body
+        deliveries = await db[DELIVERIES].find({}).to_list()
+        assert len(deliveries) == 5 and {d["status"] for d in deliveries} == {SUCCEEDED}
+        assert sorted(d["partnerId"] for d in deliveries) == sorted(
+            [quickmart.merchant] * 3 + [harbor] * 2)
+    finally:
+        await merchant_receiver.stop()
+        await harbor_receiver.stop()
+
+
+async def test_an_event_fed_twice_is_delivered_once_per_receiver(db: AsyncDatabase) -> None:
+    owner, other = new_id("ptn"), new_id("ptn")
+    receiver = await Receiver().start()
+    try:
+        await create_endpoint(db, other, receiver.url, ["order.created"], LOCAL)
+        await emit(db, owner, "thing-1", also_for=[other, other, owner])
+        await relay_all(db)
+        event = (await partner_events(db, other)).events[0]
+        await feed_events(db, [event])   # a relay that died before the pull feeds it again
+        async with dispatching(db):
+            await eventually(lambda: len(receiver.answered) == 1)
+            await asyncio.sleep(0.5)
+        assert receiver.event_ids() == [event["_id"]]
+    finally:
+        await receiver.stop()
