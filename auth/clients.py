@@ -8,12 +8,31 @@ The registry takes store ids already resolved and checked by the caller (the CLI
 through the stores domain; auth depends on the kernel only). Its secret is shown once, at
 creation or rotation, and stored only as a hash. Rotation keeps the previous secret valid for
 an overlap window, so a partner can roll a fleet of servers to the new secret without downtime.
+
+Scopes: an app never holds a scope its partner may not grant. A partner document carries
+``grantableScopes`` (written by :mod:`partners.registry`); registration refuses any other scope
+(:class:`ScopeNotGrantable`), whoever registers, the CLI included. A partner without that field
+(or without a document, as in tests that invent partner ids) is limited by the catalogue only.
+Self-service (a partner's own ``apps:manage`` token) additionally never grants
+``platform:admin``.
+
+Revocation: a revoked client (``revoked``, ``revokedAt``) authenticates nowhere (authlib asks
+``check_endpoint_auth_method`` for every client authentication: it answers False, so the token
+endpoint says ``invalid_client``), and the tokens it already holds stop verifying: the verifier
+asks :class:`RevokedApps`, a per-process cache of one ``_id`` point read per client at most
+every :data:`REVOKED_APPS_MAX_AGE_S` seconds. That is the bound on how long a token of a
+revoked app keeps working in any process that has the database; a verifier without it (the
+standalone gateway with only the issuer's JWKS) accepts it until it expires (15 minutes).
+Writes to a client document (rotation, revocation) go through the kernel's revision claim, so a
+rotation racing a revocation cannot undo it on FerretDB.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +43,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from auth.collections import CLIENTS
 from auth.hashing import new_secret, token_hash
 from auth.scopes import parse_scopes
+from schema.kernel.claims import update_claimed
 from schema.kernel.ids import InvalidId, new_id, parse_id
 from schema.kernel.principal import Principal, is_courier_id
 from schema.kernel.time import as_utc, utcnow
@@ -32,6 +52,9 @@ GRANT_TYPES: frozenset[str] = frozenset({"client_credentials", "authorization_co
                                           "refresh_token"})
 DEFAULT_SECRET_OVERLAP = timedelta(hours=24)
 SECRET_PREFIX = "lgs"
+PARTNERS = "partners"
+REVOKED_APPS_MAX_AGE_S = 5.0
+"""How long a process trusts its last read of whether a client is revoked."""
 
 
 class ClientRegistrationError(ValueError):
@@ -40,6 +63,10 @@ class ClientRegistrationError(ValueError):
 
 class RegistrationForbidden(PermissionError):
     """The caller may not register or change clients for that partner, or with that scope."""
+
+
+class ScopeNotGrantable(ClientRegistrationError):
+    """A scope the app's partner may not grant to its apps."""
 
 
 PLATFORM_ONLY_SCOPES: frozenset[str] = frozenset({"platform:admin"})
@@ -74,6 +101,9 @@ class OAuthClient(ClientMixin):
     store_ids: tuple[str, ...] = ()
     courier_id: str | None = None
     secrets: tuple[SecretHash, ...] = field(default=(), repr=False)
+    revoked: bool = False
+    revoked_at: datetime | None = None
+    created_at: datetime | None = None
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> OAuthClient:
@@ -85,6 +115,8 @@ class OAuthClient(ClientMixin):
             store_ids=tuple(doc.get("storeIds", ())), courier_id=doc.get("courierId"),
             secrets=tuple(SecretHash(s["hash"], s["createdAt"], s.get("expiresAt"))
                           for s in doc.get("secrets", ())),
+            revoked=doc.get("revoked") is True, revoked_at=doc.get("revokedAt"),
+            created_at=doc.get("createdAt"),
         )
 
     def get_client_id(self) -> str:
@@ -109,15 +141,19 @@ class OAuthClient(ClientMixin):
         return any(secret.accepts(client_secret, now) for secret in self.secrets)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        """authlib asks this for every client authentication: a revoked client has none."""
+        if self.revoked:
+            return False
         if self.public:
             return method == "none"
         return method in ("client_secret_basic", "client_secret_post")
 
     def check_response_type(self, response_type: str) -> bool:
-        return response_type == "code" and "authorization_code" in self.grant_types
+        return (not self.revoked and response_type == "code"
+                and "authorization_code" in self.grant_types)
 
     def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type in self.grant_types
+        return not self.revoked and grant_type in self.grant_types
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,29 +201,51 @@ def _validated(scopes: str | list[str], grant_types: list[str], redirect_uris: l
     return scope_names, tuple(sorted(set(grant_types)))
 
 
+def _grantable(scopes: tuple[str, ...], grantable: Iterable[str] | None) -> None:
+    """Refuse scopes outside ``grantable`` (None: no partner limit)."""
+    if grantable is None:
+        return
+    extra = sorted(set(scopes) - set(grantable))
+    if extra:
+        raise ScopeNotGrantable(
+            f"the partner may not grant {' '.join(extra)} to its apps; it may grant: "
+            f"{' '.join(sorted(grantable)) or 'nothing'}")
+
+
 class ClientRegistry:
     """Clients in ``oauth_clients``; every lookup is an ``_id`` point read."""
 
     def __init__(self, db: AsyncDatabase) -> None:
+        self._db = db
         self._clients = db[CLIENTS]
+
+    async def grantable_scopes(self, partner_id: str) -> frozenset[str] | None:
+        """The scopes ``partner_id`` may grant its apps; None when its document sets none."""
+        doc = await self._db[PARTNERS].find_one({"_id": partner_id}, {"grantableScopes": 1})
+        if doc is None or not isinstance(doc.get("grantableScopes"), list):
+            return None
+        return frozenset(doc["grantableScopes"])
 
     async def create(self, *, partner_id: str, name: str, scopes: str | list[str],
                      grant_types: list[str] | None = None, redirect_uris: list[str] = (),
                      public: bool = False, resource_server: bool = False,
                      sandbox: bool = False, store_ids: Sequence[str] = (),
-                     courier_id: str | None = None,
-                     created_by: str | None = None) -> IssuedClient:
+                     courier_id: str | None = None, created_by: str | None = None,
+                     grantable: Iterable[str] | None = None) -> IssuedClient:
         """Register a client for ``partner_id``; returns the one-time clear secret.
 
         ``store_ids`` binds the app to those stores, which the caller has checked belong to
         ``partner_id``; empty means unbound (the app acts for all the partner's stores).
         ``courier_id`` binds it to that courier instead (its tokens act as the courier).
+        ``grantable`` limits the scopes (default: the partner document's ``grantableScopes``).
         """
         parse_id(partner_id, "ptn")
         stores = _store_ids(store_ids)
         courier = _courier_id(courier_id, stores)
         grants = grant_types or ["client_credentials"]
         scope_names, grants_sorted = _validated(scopes, grants, list(redirect_uris), public)
+        _grantable(scope_names, grantable if grantable is not None
+                   else await self.grantable_scopes(partner_id))
         now = utcnow()
         secret = None if public else new_secret(SECRET_PREFIX)
         doc = {
@@ -197,7 +255,7 @@ class ClientRegistry:
             "resourceServer": resource_server, "sandbox": sandbox, "storeIds": stores,
             "courierId": courier,
             "secrets": [] if secret is None else [{"hash": token_hash(secret), "createdAt": now}],
-            "createdAt": now, "createdBy": created_by,
+            "createdAt": now, "createdBy": created_by, "revoked": False,
         }
         await self._clients.insert_one(doc)
         return IssuedClient(OAuthClient.from_document(doc), secret)
@@ -205,7 +263,8 @@ class ClientRegistry:
     async def create_for(self, principal: Principal, *, partner_id: str, name: str,
                          scopes: str | list[str], **options: Any) -> IssuedClient:
         """Register a client on behalf of ``principal``: the platform admin for any partner,
-        a partner for its own apps only, and never with a platform-only scope."""
+        a partner for its own apps only, and never with a platform-only scope; within the
+        partner's grantable scopes either way."""
         if not principal.owns(partner_id):
             raise RegistrationForbidden("a partner may only register apps for itself")
         asked = set(scopes.split() if isinstance(scopes, str) else scopes)
@@ -235,19 +294,72 @@ class ClientRegistry:
 
     async def rotate_secret(self, client_id: str,
                             overlap: timedelta = DEFAULT_SECRET_OVERLAP) -> str:
-        """Issue a new secret; the current ones keep working for ``overlap``, older ones stop."""
-        doc = await self._clients.find_one({"_id": client_id})
+        """Issue a new secret; the current ones keep working for ``overlap``, older ones stop.
+
+        A revoked client has nothing to rotate."""
+        secret = new_secret(SECRET_PREFIX)
+
+        def change(doc: dict[str, Any] | None) -> dict[str, Any]:
+            if doc is None:
+                raise ClientRegistrationError(f"no client {client_id}")
+            if doc.get("public"):
+                raise ClientRegistrationError("a public client has no secret to rotate")
+            if doc.get("revoked") is True:
+                raise ClientRegistrationError(f"client {client_id} is revoked")
+            now = utcnow()
+            deadline = now + overlap
+            kept = [{**s, "expiresAt": min(as_utc(s["expiresAt"]), deadline)
+                     if s.get("expiresAt") else deadline}
+                    for s in doc.get("secrets", ()) if not s.get("expiresAt")
+                    or as_utc(s["expiresAt"]) > now]
+            return {**doc, "secrets": [*kept, {"hash": token_hash(secret), "createdAt": now}]}
+
+        await update_claimed(self._clients, self._db, client_id, change)
+        return secret
+
+    async def revoke(self, client_id: str) -> OAuthClient:
+        """Revoke a client for good: no more tokens, and its tokens stop verifying within
+        :data:`REVOKED_APPS_MAX_AGE_S`. Revoking a revoked client changes nothing."""
+        def change(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+            if doc is None:
+                raise ClientRegistrationError(f"no client {client_id}")
+            if doc.get("revoked") is True:
+                return None
+            return {**doc, "revoked": True, "revokedAt": utcnow()}
+
+        doc = (await update_claimed(self._clients, self._db, client_id, change)
+               or await self._clients.find_one({"_id": client_id}))
         if doc is None:
             raise ClientRegistrationError(f"no client {client_id}")
-        if doc.get("public"):
-            raise ClientRegistrationError("a public client has no secret to rotate")
-        now = utcnow()
-        deadline = now + overlap
-        kept = [{**s, "expiresAt": min(as_utc(s["expiresAt"]), deadline)
-                 if s.get("expiresAt") else deadline}
-                for s in doc.get("secrets", ()) if not s.get("expiresAt")
-                or as_utc(s["expiresAt"]) > now]
-        secret = new_secret(SECRET_PREFIX)
-        kept.append({"hash": token_hash(secret), "createdAt": now})
-        await self._clients.update_one({"_id": client_id}, {"$set": {"secrets": kept}})
-        return secret
+        return OAuthClient.from_document(doc)
+
+
+class RevokedApps:
+    """Whether a token's client is revoked, as this process read it at most
+    :data:`REVOKED_APPS_MAX_AGE_S` ago (one ``_id`` point read per client per period;
+    concurrent requests of one client share the read). A revoked client never comes back, so
+    that answer is kept for good. A client without a document is not called revoked: tokens
+    are only accepted once their signature verified, and some are minted for test clients."""
+
+    def __init__(self, db: AsyncDatabase, max_age_s: float = REVOKED_APPS_MAX_AGE_S) -> None:
+        self._clients = db[CLIENTS]
+        self.max_age_s = max_age_s
+        self._seen: dict[str, tuple[bool, float]] = {}
+        self._reading: dict[str, asyncio.Future[bool]] = {}
+
+    async def is_revoked(self, client_id: str) -> bool:
+        seen = self._seen.get(client_id)
+        if seen is not None and (seen[0] or time.monotonic() - seen[1] < self.max_age_s):
+            return seen[0]
+        reading = self._reading.get(client_id)
+        if reading is None:
+            reading = self._reading[client_id] = asyncio.ensure_future(self._read(client_id))
+            reading.add_done_callback(lambda _done: self._reading.pop(client_id, None))
+        return await asyncio.shield(reading)
+
+    async def _read(self, client_id: str) -> bool:
+        read_at = time.monotonic()
+        doc = await self._clients.find_one({"_id": client_id}, {"revoked": 1})
+        revoked = doc is not None and doc.get("revoked") is True
+        self._seen[client_id] = (revoked, read_at)
+        return revoked

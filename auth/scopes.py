@@ -25,6 +25,7 @@ SCOPES: dict[str, str] = {
     "deals:write": "Create and change deals and campaigns",
     "vouchers:read": "See your vouchers",
     "vouchers:redeem": "Redeem vouchers at a store",
+    "apps:manage": "Create apps for your partner, rotate their secrets and revoke them",
     "webhooks:manage": "Manage webhook endpoints and deliveries",
     "subgraphs:manage": "Register and update partner subgraphs",
     "platform:admin": "Operate the whole platform (platform staff only)",

@@ -19,7 +19,7 @@ from authlib.common.security import is_secure_transport
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
-from auth.clients import ClientRegistry
+from auth.clients import ClientRegistry, RevokedApps
 from auth.codes import CodeStore
 from auth.collections import AUTH_INDEXES
 from auth.consents import Consents
@@ -77,7 +77,7 @@ class AuthService:
         refresh_tokens = RefreshTokens(db, revocations)
         clients = ClientRegistry(db)
         codes = CodeStore(db)
-        verifier = TokenVerifier(keyring, revocations, issuer)
+        verifier = TokenVerifier(keyring, revocations, issuer, revoked_apps=RevokedApps(db))
         server = LoopgateAuthorizationServer(
             clients=clients, codes=codes, refresh_tokens=refresh_tokens,
             revocations=revocations,

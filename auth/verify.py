@@ -2,10 +2,12 @@
 
 Checks, in order: the header's form, the JWT's ``alg``/``typ``/``kid``, the signature against
 the verification keys, ``iss``, ``aud``, ``exp``, ``iat`` and ``nbf``, then revocation by ``jti``
-when there is a revocation list. Times allow ``auth.keys.CLOCK_SKEW`` (60 s) of clock
-difference between issuer and verifier: a token is accepted until 60 s after its ``exp``, and
-an ``iat``/``nbf`` up to 60 s ahead of the verifier's clock is not refused. Every refusal is an
-:class:`~auth.errors.AuthError` (``UNAUTHENTICATED``).
+when there is a revocation list, and whether the token's app (client) was revoked when there is
+a :class:`~auth.clients.RevokedApps` (a per-process cache: a revoked app's tokens stop working
+within ``auth.clients.REVOKED_APPS_MAX_AGE_S``, 5 s). Times allow ``auth.keys.CLOCK_SKEW``
+(60 s) of clock difference between issuer and verifier: a token is accepted until 60 s after
+its ``exp``, and an ``iat``/``nbf`` up to 60 s ahead of the verifier's clock is not refused.
+Every refusal is an :class:`~auth.errors.AuthError` (``UNAUTHENTICATED``).
 
 The keys are the database's key ring (``loopgate serve``) or the issuer's JWKS fetched over
 HTTP (:class:`auth.jwks.RemoteJwks`, the standalone ``loopgate gateway --jwks``). A verifier
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auth.clients import RevokedApps
 from auth.errors import InvalidToken, MissingToken
 from auth.revocation import RevocationList
 from auth.signing import Claims, VerificationKeys, verify
@@ -40,12 +43,14 @@ class TokenVerifier:
 
     ``revocations`` is None where the revocation collection cannot be read (a gateway that
     only has the issuer's JWKS): revocation is then not checked, see the module docstring.
+    ``revoked_apps`` likewise: None where the clients cannot be read.
     """
 
     keyring: VerificationKeys
     revocations: RevocationList | None
     issuer: str
     audience: str = AUDIENCE
+    revoked_apps: RevokedApps | None = None
 
     async def claims(self, token: str) -> Claims:
         """The verified claims of ``token`` (signature, iss, aud, exp, typ, not revoked)."""
@@ -54,6 +59,9 @@ class TokenVerifier:
         if self.revocations is not None and \
                 await self.revocations.is_revoked(str(claims["jti"])):
             raise InvalidToken("the token has been revoked")
+        if self.revoked_apps is not None and \
+                await self.revoked_apps.is_revoked(str(claims["client_id"])):
+            raise InvalidToken("the token's app has been revoked")
         return claims
 
     async def verify(self, token: str) -> Principal:
