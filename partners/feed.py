@@ -25,7 +25,11 @@ Document = dict[str, Any]
 
 
 class BadFeedRequest(ValueError):
-    """``first``, ``topics`` or ``since`` is not acceptable; the message says which."""
+    """``first``, ``topics`` or ``since`` is not acceptable; ``argument`` names which."""
+
+    def __init__(self, message: str, argument: str) -> None:
+        super().__init__(message)
+        self.argument = argument
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +47,16 @@ async def partner_events(db: AsyncDatabase, partner_id: str, since: str | None =
     """Up to ``first`` (1 … 1000) of the partner's events after ``since`` whose topic is in
     ``topics`` (all when None or empty)."""
     if not 1 <= first <= MAX_FIRST:
-        raise BadFeedRequest(f"first must be 1 to {MAX_FIRST}, got {first}")
+        raise BadFeedRequest(f"first must be 1 to {MAX_FIRST}, got {first}", "first")
     wanted = frozenset(topics or ())
     unknown = sorted(wanted - TOPICS)
     if unknown:
-        raise BadFeedRequest(f"unknown topics: {', '.join(unknown)}")
+        raise BadFeedRequest(f"unknown topics: {', '.join(unknown)}; known: "
+                             f"{', '.join(sorted(TOPICS))}", "topics")
     try:
         after = feeds.decode_cursor(since)
     except feeds.BadCursor as exc:
-        raise BadFeedRequest(str(exc)) from exc
+        raise BadFeedRequest(str(exc), "since") from exc
     page = await feeds.read(db, partner_feed(partner_id), after, first,
                             (lambda entry: entry["topic"] in wanted) if wanted else None)
     unique = list({entry["_id"]: _event(entry) for entry in page.entries}.values())

@@ -11,12 +11,14 @@ import strawberry
 from strawberry.tools import merge_types
 
 from partners.subgraph.context import make_partners_context
+from partners.subgraph.events import EventsQuery
 from partners.subgraph.viewer import Partner, ViewerQuery
+from partners.subgraph.webhooks import WebhooksMutation, WebhooksQuery
 from schema.kernel.graphql_types import schema_config
 from schema.kernel.subgraph import Subgraph
 
-QUERIES: tuple[type, ...] = (ViewerQuery,)
-MUTATIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (ViewerQuery, WebhooksQuery, EventsQuery)
+MUTATIONS: tuple[type, ...] = (WebhooksMutation,)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None

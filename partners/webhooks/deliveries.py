@@ -25,6 +25,7 @@ from partners.webhooks import due
 from partners.webhooks.endpoints import ENDPOINTS
 from schema.kernel.claimed_batch import update_claimed_many
 from schema.kernel.claims import update_claimed
+from schema.kernel.ids import InvalidId, parse_id
 from schema.kernel.indexes import IndexSpec
 from schema.kernel.time import as_utc, utcnow
 
@@ -59,6 +60,22 @@ class RetryPolicy:
 
 def delivery_id(event_id: str, endpoint_id: str) -> str:
     return f"whd:{event_id}:{endpoint_id}"
+
+
+def parse_delivery_id(value: object) -> str:
+    """``value`` if it is a delivery id (``whd:<evt_…>:<whk_…>``), else :class:`InvalidId`:
+    a caller's id never reaches a query unless it is a plain string of that form."""
+    refused = InvalidId(f"{value!r} is not a webhook delivery id "
+                        "(whd:<event id>:<endpoint id>)")
+    if not isinstance(value, str) or value.count(":") != 2 or not value.startswith("whd:"):
+        raise refused
+    _, event_id, endpoint_id = value.split(":")
+    try:
+        parse_id(event_id, "evt")
+        parse_id(endpoint_id, "whk")
+    except InvalidId as exc:
+        raise refused from exc
+    return value
 
 
 def new_delivery(event: Document, endpoint: Document, now: datetime) -> Document:

@@ -42,7 +42,16 @@ Document = dict[str, Any]
 
 
 class BadEndpoint(ValueError):
-    """The endpoint cannot be registered or changed as asked; nothing was written."""
+    """The endpoint cannot be registered or changed as asked; nothing was written.
+    ``field``: the input at fault (``"topics"``), None when it is no single one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EndpointNotFound(LookupError):
+    """No such endpoint of this partner."""
 
 
 def new_secret() -> str:
@@ -52,11 +61,11 @@ def new_secret() -> str:
 def _topics(topics: Sequence[str]) -> list[str]:
     wanted = list(dict.fromkeys(topics))
     if not wanted:
-        raise BadEndpoint("subscribe to at least one topic")
+        raise BadEndpoint("subscribe to at least one topic", "topics")
     unknown = [t for t in wanted if t not in TOPICS]
     if unknown:
         raise BadEndpoint(f"unknown topics: {', '.join(unknown)}; known: "
-                          f"{', '.join(sorted(TOPICS))}")
+                          f"{', '.join(sorted(TOPICS))}", "topics")
     return wanted
 
 
@@ -106,13 +115,18 @@ def signing_secrets(endpoint: Document, now: datetime) -> list[str]:
 
 
 async def rotate_secret(db: AsyncDatabase, endpoint_id: str,
-                        overlap: timedelta = ROTATION_OVERLAP) -> str:
-    """A new secret (returned, shown only now); the current ones stay valid for ``overlap``."""
+                        overlap: timedelta = ROTATION_OVERLAP,
+                        partner_id: str | None = None) -> str:
+    """A new secret (returned, shown only now); the current ones stay valid for ``overlap``.
+    ``partner_id``: only that partner's endpoint (else :class:`EndpointNotFound`, nothing
+    written)."""
     secret = new_secret()
 
     def rotated(current: Document | None) -> Document:
         if current is None:
-            raise BadEndpoint(f"no webhook endpoint {endpoint_id}")
+            raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")
+        if partner_id is not None and current["partnerId"] != partner_id:
+            raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")
         now = utcnow()
         ends = now + overlap
         kept = [{**s, "expiresAt": min(as_utc(s["expiresAt"]), ends)
@@ -173,10 +187,6 @@ async def note_failure(db: AsyncDatabase, endpoint_id: str, now: datetime,
     if disabled:
         await mark_pending(db, marker)
     return disabled
-
-
-class EndpointNotFound(LookupError):
-    """No such endpoint of this partner."""
 
 
 async def update_endpoint(db: AsyncDatabase, partner_id: str, endpoint_id: str, *,
