@@ -13,6 +13,15 @@ one database. Each round a dispatcher
    at most that chunk's in-flight deliveries twice — it de-duplicates by event id;
 3. moves the cursor past settled, handled slots.
 
+:meth:`Dispatcher.stop` is the clean stop (``loopgate worker`` on SIGTERM or SIGINT): no new
+bucket or chunk is claimed, the chunk in flight is sent and recorded, and the leases are
+released so another dispatcher carries on at once. Idle, a dispatcher waits up to
+``idle_max_s`` between rounds, and a round costs a few ``_id`` point reads (:class:`.due.Seen`).
+
+Delivery is at least once and per-endpoint ordering is not promised (retries, replays and
+several dispatchers send out of order); receivers de-duplicate by the event id
+(``Loopgate-Event-Id``) and order one resource's events by ``Loopgate-Resource-Sequence``.
+
 Requests go through :func:`partners.urls.guarded_session` (each URL checked again, every
 resolved address checked at connect time, no redirects) and are signed with every secret the
 endpoint has now (:mod:`.signing`). An endpoint whose attempts keep failing for
@@ -26,6 +35,7 @@ import json
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -85,7 +95,10 @@ class DispatcherSettings:
     concurrency: int = 32
     chunk: int = 64
     timeout_s: float = 10.0
-    idle_s: float = 0.5
+    idle_s: float = 0.25
+    """The first wait after a round with nothing to do; each idle round doubles it up to
+    ``idle_max_s`` (a busy round starts again at ``idle_s``)."""
+    idle_max_s: float = 1.0
     lease_ttl: timedelta = LEASE_TTL
     disable_after: timedelta = DISABLE_AFTER
     clock: Callable[[], datetime] = utcnow
@@ -118,22 +131,43 @@ class Dispatcher:
         self._session: aiohttp.ClientSession | None = None
         self._next_sweep = time.monotonic()
         self._first_shard = random.randrange(due.SHARDS)
+        self._seen = due.Seen()
+        self._stopping = asyncio.Event()
+        self.counts: Counter[str] = Counter()
+        """Attempts so far: ``delivered`` (2xx), ``failed`` (retried later, or DEAD)."""
+
+    def stop(self) -> None:
+        """Stop claiming work: the chunk in flight is finished and recorded, then
+        :meth:`run_forever` releases the leases and returns."""
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     async def run_forever(self) -> None:
-        """Rounds until cancelled (after creating the webhook indexes, idempotently); a failing
-        round is logged and the next one tries again."""
+        """Rounds until :meth:`stop` (then it returns once the chunk in flight is recorded) or
+        cancelled (after creating the webhook indexes, idempotently); a failing round is
+        logged and the next one tries again. Idle rounds back off from ``idle_s`` to
+        ``idle_max_s``. Either way the leases are released on the way out."""
         await ensure_indexes(self.db, DELIVERY_INDEXES)
+        idle = self.settings.idle_s
         async with guarded_session(self.network) as session:
             self._session = session
             try:
-                while True:
+                while not self.stopping:
                     try:
                         busy = await self.round()
                     except (PyMongoError, Contended):
                         _log.exception("webhook dispatcher round failed; retrying")
                         busy = 0
-                    if not busy:
-                        await asyncio.sleep(self.settings.idle_s)
+                    if busy:
+                        idle = self.settings.idle_s
+                        continue
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(idle):
+                            await self._stopping.wait()
+                    idle = min(idle * 2, max(self.settings.idle_max_s, self.settings.idle_s))
             finally:
                 await asyncio.shield(self.release_leases())
 
@@ -150,7 +184,7 @@ class Dispatcher:
     async def round(self) -> int:
         """Fan out, then work the due buckets; returns how much was done (0: idle)."""
         done = 0
-        if await self._hold(FANOUT_LEASE):
+        if not self.stopping and await self._hold(FANOUT_LEASE):
             done += await fan_out(self.db)
             if time.monotonic() >= self._next_sweep:
                 self._next_sweep = time.monotonic() + SWEEP_EVERY_S
@@ -177,15 +211,16 @@ class Dispatcher:
         now = due.slot_of(utcnow())
         count = min((now - start) // due.SLOT + 1, due.MAX_SLOTS_PER_ROUND)
         slots = [start + due.SLOT * i for i in range(max(count, 0))]
+        self._seen.forget_before(start)
         by_slot: dict[datetime, list[due.Bucket]] = {}
-        for bucket in await due.buckets(self.db, slots):
+        for bucket in await due.buckets(self.db, slots, self._seen):
             by_slot.setdefault(bucket.slot, []).append(bucket)
         handled, settled = 0, []
         settling = True
         for slot in slots:
             shards = by_slot[slot]
             for bucket in shards[self._first_shard:] + shards[:self._first_shard]:
-                if not bucket.finished \
+                if not bucket.finished and not self.stopping \
                         and await self._hold(due.lease_name(bucket.slot, bucket.shard)):
                     handled += await self._work_bucket(bucket)
             if settling and all(b.finished for b in shards) and slot < now - due.SETTLE:
@@ -207,7 +242,8 @@ class Dispatcher:
             sent = await asyncio.gather(*(self._handle(entry, endpoints) for entry in part))
             await self._record([attempt for attempt in sent if attempt is not None])
             await due.record_progress(self.db, bucket.slot, bucket.shard, start + len(part))
-            if not await self._hold(name):
+            self._seen.handled(bucket.slot, bucket.shard, start + len(part))
+            if self.stopping or not await self._hold(name):
                 return start + len(part) - done
         return len(entries) - done
 
@@ -244,6 +280,8 @@ class Dispatcher:
             return
         now = self.settings.clock()
         unique = {delivery["_id"]: (delivery, outcome) for delivery, _, outcome in attempts}
+        self.counts.update("delivered" if outcome.ok else "failed"
+                           for _, outcome in unique.values())
         await record_attempts(self.db, list(unique.values()), now, self.settings.retry)
         answered: dict[str, tuple[Document, bool]] = {}
         for _, endpoint, outcome in attempts:

@@ -21,17 +21,18 @@ rest, and the next holder (once the lease has run out) starts at the recorded co
 nothing is lost and at most one chunk is attempted twice.
 
 The cursor document (``whdue:cursor``) names the oldest slot that may still have work.
-Workers read buckets from there to now; the cursor moves past a slot once its bucket is
-handled or absent and the slot is :data:`SETTLE` old, since nobody appends to a slot that
-long past (a claimed append writes within ``WRITE_WITHIN`` or not at all, and its slot is
-taken when it starts).
+Workers read buckets from there to now (an idle round: a point read per bucket of the
+current slot, and of the one before while it may still get entries, :class:`Seen`); the
+cursor moves past a slot once its bucket is handled or absent and the slot is :data:`SETTLE`
+old, since nobody appends to a slot that long past (a claimed append writes within
+``WRITE_WITHIN`` or not at all, and its slot is taken when it starts).
 """
 
 import asyncio
 import contextlib
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -165,14 +166,54 @@ class Bucket:
         return self.done >= len(self.entries)
 
 
-async def buckets(db: AsyncDatabase, slots: Sequence[datetime]) -> list[Bucket]:
-    """Every shard of each slot (two point reads per bucket), slot by slot."""
+def sealed(slot: datetime, now: datetime) -> bool:
+    """Whether nothing more can be listed in ``slot``: an append starts while its slot is
+    current (or earlier) and lands within :data:`WRITE_DEADLINE` or not at all."""
+    return now >= slot + SLOT + WRITE_DEADLINE
+
+
+@dataclass
+class Seen:
+    """What one dispatcher already knows of the buckets, so an idle round costs a few point
+    reads: how many entries of each bucket are handled at least (progress never moves back,
+    entries are only ever appended), and which buckets are finished and sealed (never read
+    again). Forgotten once the cursor passes their slot (:meth:`forget_before`)."""
+
+    done: dict[tuple[datetime, int], int] = field(default_factory=dict)
+    settled: set[tuple[datetime, int]] = field(default_factory=set)
+
+    def handled(self, slot: datetime, shard: int, done: int) -> None:
+        key = (slot, shard)
+        self.done[key] = max(done, self.done.get(key, 0))
+
+    def forget_before(self, slot: datetime) -> None:
+        self.done = {k: v for k, v in self.done.items() if k[0] >= slot}
+        self.settled = {k for k in self.settled if k[0] >= slot}
+
+
+async def buckets(db: AsyncDatabase, slots: Sequence[datetime],
+                  seen: Seen | None = None) -> list[Bucket]:
+    """Every shard of each slot, slot by slot: a point read of each bucket that is not known
+    finished and sealed, and of its progress only when it lists more entries than are known
+    handled (``seen``, updated here; none: read everything)."""
+    known = seen if seen is not None else Seen()
+    now = utcnow()
     keys = [(slot, shard) for slot in slots for shard in range(SHARDS)]
-    found = await get_many(db[DUE], [bucket_id(*k) for k in keys]
-                           + [progress_id(*k) for k in keys])
-    lists, progress = found[:len(keys)], found[len(keys):]
-    return [Bucket(slot, shard, (b or {}).get("entries", []), (p or {}).get("done", 0))
-            for (slot, shard), b, p in zip(keys, lists, progress, strict=True)]
+    unsettled = [k for k in keys if k not in known.settled]
+    lists = dict(zip(unsettled, await get_many(db[DUE], [bucket_id(*k) for k in unsettled]),
+                     strict=True))
+    entries = {k: (lists[k] or {}).get("entries", []) for k in unsettled}
+    unknown = [k for k in unsettled if len(entries[k]) > known.done.get(k, 0)]
+    for key, found in zip(unknown, await get_many(db[DUE], [progress_id(*k) for k in unknown]),
+                          strict=True):
+        known.handled(*key, (found or {}).get("done", 0))
+    found_buckets = []
+    for key in keys:
+        bucket = Bucket(*key, entries.get(key, []), known.done.get(key, 0))
+        if key in unsettled and bucket.finished and sealed(key[0], now):
+            known.settled.add(key)
+        found_buckets.append(bucket)
+    return found_buckets
 
 
 async def record_progress(db: AsyncDatabase, slot: datetime, shard: int, done: int) -> None:

@@ -32,7 +32,7 @@ def fast_settings(**changes: Any) -> DispatcherSettings:
         "retry": RetryPolicy(base=timedelta(milliseconds=50),
                              cap=timedelta(milliseconds=300),
                              window=timedelta(hours=1)),
-        "network": LOCAL, "idle_s": 0.05, "timeout_s": 2.0,
+        "network": LOCAL, "idle_s": 0.05, "idle_max_s": 0.2, "timeout_s": 2.0,
         "lease_ttl": timedelta(seconds=1.5)}
     return DispatcherSettings(**{**values, **changes})
 
