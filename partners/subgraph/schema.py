@@ -10,6 +10,7 @@ is read from the live database (:mod:`partners.subgraph.context`).
 import strawberry
 from strawberry.tools import merge_types
 
+from partners.subgraph.apps import AppsMutation, AppsQuery
 from partners.subgraph.context import make_partners_context
 from partners.subgraph.events import EventsQuery
 from partners.subgraph.viewer import Partner, ViewerQuery
@@ -17,8 +18,8 @@ from partners.subgraph.webhooks import WebhooksMutation, WebhooksQuery
 from schema.kernel.graphql_types import schema_config
 from schema.kernel.subgraph import Subgraph
 
-QUERIES: tuple[type, ...] = (ViewerQuery, WebhooksQuery, EventsQuery)
-MUTATIONS: tuple[type, ...] = (WebhooksMutation,)
+QUERIES: tuple[type, ...] = (ViewerQuery, AppsQuery, WebhooksQuery, EventsQuery)
+MUTATIONS: tuple[type, ...] = (AppsMutation, WebhooksMutation,)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None
