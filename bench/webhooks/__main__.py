@@ -1,7 +1,8 @@
 """Webhook delivery benchmark: ``python -m bench.webhooks [--uri URI]``.
 
-Two short phases against a local aiohttp receiver on 127.0.0.1 (port 4800-4899), one
-dispatcher with its default settings, on the embedded FerretDB unless ``--uri`` is given:
+Three short phases against a local aiohttp receiver on 127.0.0.1 (a free port of
+``--ports``, default 4800-4899), one dispatcher with its default settings, on the embedded
+FerretDB unless ``--uri`` is given:
 
 1. **throughput**: ``--events`` events already relayed (written into documents' outboxes and
    moved by the relay, as domains and the background jobs do); the clock runs from the
@@ -10,7 +11,10 @@ dispatcher with its default settings, on the embedded FerretDB unless ``--uri`` 
 2. **delay**: events written one by one at ``--rate`` per second for ``--seconds`` while the
    relay runs every ``--relay-every`` seconds (the background jobs' default is 2 s); for each,
    the time from the state change (the event's ``occurredAt``) to its arrival at the receiver,
-   p50 and p99.
+   p50 and p99;
+3. **idle cost**: for ``--idle-seconds`` with nothing to deliver, the database commands the
+   dispatcher sends per second (counted by a PyMongo command listener on its own client):
+   what every ``loopgate serve`` process pays per database while nothing happens.
 """
 
 import argparse
@@ -22,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from bench.database import bench_database_uri, server_name
@@ -74,16 +78,34 @@ class Receiver:
             self.all_in.set()
         return web.Response(status=204)
 
-    async def start(self) -> str:
+    async def start(self, ports: range) -> str:
         app = web.Application()
         app.router.add_post("/hook", self.hook)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
-        for port in range(4800, 4900):
+        for port in ports:
             with contextlib.suppress(OSError):
                 await web.TCPSite(self.runner, "127.0.0.1", port).start()
                 return f"http://127.0.0.1:{port}/hook"
-        raise RuntimeError("no free port in 4800-4899")
+        raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+class Commands(monitoring.CommandListener):
+    """Counts the commands sent while ``counting``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.counting = False
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.counting:
+            self.count += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
 
 
 async def _relay_everything(db: AsyncDatabase) -> None:
@@ -171,6 +193,27 @@ async def _delays(db: AsyncDatabase, receiver: Receiver, rate: float, seconds: f
     return sorted(receiver.arrivals[i] - receiver.occurred[i] for i in ours)
 
 
+async def _idle_commands(uri: str, name: str, seconds: float) -> float:
+    """Commands per second of one idle dispatcher on its own client (after a settling
+    second)."""
+    commands = Commands()
+    client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, event_listeners=[commands])
+    task = asyncio.create_task(
+        run_dispatcher_forever(client[name], DispatcherSettings(network=LOCAL)))
+    try:
+        await asyncio.sleep(2.0)
+        commands.counting = True
+        started = time.perf_counter()
+        await asyncio.sleep(seconds)
+        commands.counting = False
+        return commands.count / (time.perf_counter() - started)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await client.close()
+
+
 def _percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
@@ -182,7 +225,8 @@ async def main(args: argparse.Namespace) -> None:
         db = client[name]
         receiver = Receiver()
         try:
-            url = await receiver.start()
+            low, _, high = args.ports.partition("-")
+            url = await receiver.start(range(int(low), int(high or low) + 1))
             await create_endpoint(db, PARTNER, url, ["order.created"], LOCAL)
             server = await server_name(client)
             per_second = await _throughput(db, receiver, args.events)
@@ -192,6 +236,10 @@ async def main(args: argparse.Namespace) -> None:
             print(f"state change to delivery, {len(delays)} events at {args.rate:g}/s, relay "
                   f"every {args.relay_every:g} s: p50 {statistics.median(delays) * 1000:.0f} "
                   f"ms, p99 {_percentile(delays, 99) * 1000:.0f} ms")
+            if args.idle_seconds > 0:
+                per_second = await _idle_commands(uri, name, args.idle_seconds)
+                print(f"idle dispatcher: {per_second:.1f} database commands a second (one "
+                      f"database; a serve process runs one per database: live and sandbox)")
         finally:
             if receiver.runner is not None:
                 await receiver.runner.cleanup()
@@ -206,6 +254,9 @@ def cli() -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--relay-every", type=float, default=2.0)
+    parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument("--ports", default="4800-4899",
+                        help="where the receiver may listen (first free one)")
     asyncio.run(main(parser.parse_args()))
 
 
