@@ -2,6 +2,10 @@
 
 One process holds the OAuth server, the gateway and every platform subgraph in-process,
 over the live database and its sandbox twin: the default deployment shape (DESIGN.md §2).
+It serves two graphs (:mod:`gateway.partner_graph`): the live one and the sandbox one, each
+the platform plus the partner subgraphs registered in its database; a sandbox token gets the
+sandbox graph. Partner subgraphs are called over HTTP with a ``Loopgate-Context`` token
+signed with the auth service's keys.
 """
 
 import asyncio
@@ -9,11 +13,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from pymongo.asynchronous.database import AsyncDatabase
 from starlette.applications import Starlette
 
+from auth.context import ContextTokenSigner
 from auth.routes import oauth_routes
 from auth.service import AuthService
-from gateway.authorization.wiring import auth_shape_for, principal_context
+from gateway.authorization.wiring import principal_context, principal_of
 from gateway.background import run_jobs_under_lease, run_under_lease
 from gateway.config import Settings
 from gateway.demo import sandbox_steps
@@ -26,12 +32,16 @@ from gateway.http.payment_notifications import payment_notification_routes
 from gateway.limits.budget import limits_by_database, sweep_budgets
 from gateway.limits.caller import principal_caller
 from gateway.observability import instrument
+from gateway.partner_graph.graphs import Graph, Graphs, sandbox_caller
+from gateway.partner_graph.routing import GraphRouters, PartnerTransports
+from gateway.partner_graph.startup import Compose
 from gateway.persisted import PersistedOperations
+from gateway.persisted.resolve import SchemaFor
 from gateway.platform import (
     compose_platform,
     ensure_platform_indexes,
     platform_jobs,
-    platform_router,
+    platform_transports,
     preparing_sandbox,
 )
 from gateway.service import Gateway
@@ -39,32 +49,60 @@ from partners.webhooks.dispatcher import run_dispatcher_forever
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases, SandboxDemo
 
+SANDBOX_CACHE_SIZE = 256
+"""Plan and document cache entries of the sandbox graph's own gateway (test traffic)."""
 
-def create_app(settings: Settings, mongo: Mongo) -> Starlette:
-    """The app for one process: OAuth, health, the federated graph over ``mongo``, and the
-    webhook dispatcher of each database (shared with every other process and ``loopgate
-    worker`` through leases)."""
+
+def create_app(settings: Settings, mongo: Mongo, *, compose: Compose | None = None) -> Starlette:
+    """The app for one process: OAuth, health, the live and sandbox graphs over ``mongo``,
+    and the webhook dispatcher of each database (shared with every other process and
+    ``loopgate worker`` through leases).
+
+    With ``compose`` (``loopgate serve``: :func:`partners.subgraphs.compose_graph`) each
+    graph is composed from its database's partner subgraphs and published at start-up,
+    before the first request, then follows its database's supergraph versions
+    (:meth:`Graphs.start`); without it both graphs serve this build's platform supergraph.
+    """
     auth = AuthService.create(mongo.db, issuer=settings.public_issuer,
                               rate_limits=settings.oauth_rate_limits)
     databases = Databases.beside(mongo.db)
-    gateway = Gateway(Supergraph.parse(compose_platform()), platform_router(databases),
-                      limits=settings.limits)
+    platform_sdl = compose_platform()
+    platform = Supergraph.parse(platform_sdl)
+    transports = platform_transports(databases)
+    partners = PartnerTransports(ContextTokenSigner(auth.keyring, auth.issuer))
+
+    def graph(name: str, db: AsyncDatabase, cache_size: int) -> Graph:
+        routers = GraphRouters(transports, partners)
+        return Graph(name, db, Gateway(platform, routers.router_for(platform),
+                                       limits=settings.limits, plan_cache_size=cache_size,
+                                       document_cache_size=cache_size), routers)
+
+    graphs = Graphs(graph("live", databases.live, 1024),
+                    graph("sandbox", databases.sandbox, SANDBOX_CACHE_SIZE))
     context_for = preparing_sandbox(principal_context(auth.verifier),
                                     SandboxDemo(databases.sandbox, sandbox_steps))
-    persisted = PersistedOperations(databases.live, sandbox_db=databases.sandbox,
-                                    schema=lambda: gateway.supergraph.api_schema)
-    endpoint = GraphQLEndpoint(gateway, context_for=context_for,
-                               auth_shape_for=auth_shape_for(lambda: gateway.authorization),
-                               caller_for=principal_caller,
-                               limits=limits_by_database(settings.limits, databases),
-                               persisted=persisted)
+
+    def persisted(schema: SchemaFor) -> PersistedOperations:
+        return PersistedOperations(databases.live, sandbox_db=databases.sandbox, schema=schema)
+
+    live_persisted = persisted(lambda: graphs.live.gateway.supergraph.api_schema)
+    sandbox_persisted = persisted(lambda: graphs.sandbox_gateway().supergraph.api_schema)
+    endpoint = GraphQLEndpoint(
+        graphs.live.gateway, context_for=context_for, gateway_for=graphs.gateway_for,
+        auth_shape_for=lambda context: graphs.gateway_for(context).authorization.shape(
+            principal_of(context)),
+        caller_for=principal_caller, limits=limits_by_database(settings.limits, databases),
+        persisted=lambda context: sandbox_persisted if sandbox_caller(context)
+        else live_persisted)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await ensure_platform_indexes(databases)
-        await persisted.ensure_indexes()
+        await live_persisted.ensure_indexes()
         await auth.start()
-        tasks = [asyncio.create_task(run_under_lease(auth.db, "auth-upkeep",
+        followers = await graphs.start(compose, platform_sdl) if compose is not None else []
+        tasks = [*(asyncio.create_task(follower) for follower in followers),
+                 asyncio.create_task(run_under_lease(auth.db, "auth-upkeep",
                                                      auth.upkeep_forever)),
                  *(asyncio.create_task(run_jobs_under_lease(on.db, on.jobs,
                                                             (*on.sweeps, sweep_budgets)))
@@ -78,7 +116,7 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await gateway.router.close()
+            await partners.close()
 
     routes = [
         *health_routes({"database": mongo.ping}),
@@ -94,5 +132,6 @@ def create_app(settings: Settings, mongo: Mongo) -> Starlette:
     app.state.mongo = mongo
     app.state.databases = databases
     app.state.auth = auth
-    app.state.gateway = gateway
+    app.state.gateway = graphs.live.gateway
+    app.state.graphs = graphs
     return app

@@ -18,7 +18,7 @@ from starlette.requests import Request
 
 from gateway.authorization.wiring import principal_of
 from gateway.compose import SubgraphSource, compose_supergraph
-from gateway.transports import InProcessTransport, TransportRouter
+from gateway.transports import InProcessTransport, Transport, TransportRouter
 from partners.subgraph.schema import SUBGRAPH as PARTNERS
 from schema.catalog.schema import SUBGRAPH as CATALOG
 from schema.kernel.indexes import ensure_indexes
@@ -52,27 +52,36 @@ class JobSet:
     sweeps: tuple[Job, ...]
 
 
+def platform_sources(subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> list[SubgraphSource]:
+    """The platform subgraphs as composition input (in-process URLs), for the platform's
+    own supergraph and for one with partner subgraphs added."""
+    return [SubgraphSource(name=sg.name, sdl=sg.sdl, url=f"in-process://{sg.name}",
+                           file=f"{sg.name} subgraph")
+            for sg in subgraphs]
+
+
 def compose_platform(subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> str:
     """The supergraph SDL of the platform subgraphs (in-process URLs)."""
-    result = compose_supergraph([
-        SubgraphSource(name=sg.name, sdl=sg.sdl, url=f"in-process://{sg.name}",
-                       file=f"{sg.name} subgraph")
-        for sg in subgraphs
-    ])
+    result = compose_supergraph(platform_sources(subgraphs))
     if result.errors or result.supergraph_sdl is None:
         details = "\n".join(f"{e.code}: {e.message}" for e in result.errors)
         raise PlatformCompositionError(f"the platform subgraphs do not compose:\n{details}")
     return result.supergraph_sdl
 
 
+def platform_transports(databases: Databases,
+                        subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> dict[str, Transport]:
+    """In-process transports for every platform subgraph, each call on its caller's database
+    (built once per process: every router of every supergraph version reuses them)."""
+    return {sg.name: InProcessTransport(sg.schema._schema,
+                                        context_factory=sg.context_factory(databases))
+            for sg in subgraphs}
+
+
 def platform_router(databases: Databases,
                     subgraphs: Sequence[Subgraph] = PLATFORM_SUBGRAPHS) -> TransportRouter:
-    """In-process transports for every platform subgraph, each call on its caller's database."""
-    return TransportRouter({
-        sg.name: InProcessTransport(sg.schema._schema,
-                                    context_factory=sg.context_factory(databases))
-        for sg in subgraphs
-    })
+    """A router of :func:`platform_transports` only."""
+    return TransportRouter(platform_transports(databases, subgraphs))
 
 
 async def ensure_platform_indexes(databases: Databases,

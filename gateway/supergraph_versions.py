@@ -76,7 +76,8 @@ def digest(sdl: str) -> str:
 
 
 class SupergraphVersions:
-    """The version store in ``db`` (the live database of a deployment)."""
+    """The version store in ``db``: a deployment's live database holds the live graph's
+    versions, its sandbox twin the sandbox graph's (``loopgate serve`` serves both)."""
 
     def __init__(self, db: AsyncDatabase) -> None:
         self._db = db
@@ -202,7 +203,7 @@ async def follow_supergraph(db: AsyncDatabase, apply: Apply, *, applied: int | N
             number = await versions.current_version()
             if number is not None and number != seen:
                 seen = number
-                _switch(await versions.get(number), apply)
+                switch_to(await versions.get(number), apply)
         except (PyMongoError, UnknownVersion):
             _log.warning("could not read the current supergraph version", exc_info=True)
         await asyncio.sleep(interval_s)
@@ -218,26 +219,35 @@ async def publish_and_follow(db: AsyncDatabase, gateway: Gateway, *, source: str
     processes on one database serve the current version and a rollback or publish reaches
     each within a poll. The publish is retried while the database is away.
     """
-    while True:
-        try:
-            published = await SupergraphVersions(db).publish(gateway.supergraph.sdl,
-                                                             source=source)
-            break
-        except PyMongoError:
-            _log.warning("could not publish the supergraph; retrying", exc_info=True)
-            await asyncio.sleep(interval_s)
+    published = await publish_retrying(db, gateway.supergraph.sdl, source=source,
+                                       interval_s=interval_s)
     applied = published.version if published.sha256 == digest(gateway.supergraph.sdl) else None
     await follow_supergraph(db, applying_to(gateway, router_for), applied=applied,
                             interval_s=interval_s)
 
 
-def _switch(version: SupergraphVersion, apply: Apply) -> None:
+async def publish_retrying(db: AsyncDatabase, sdl: str, *, source: str,
+                           interval_s: float = POLL_INTERVAL_S) -> SupergraphVersion:
+    """:meth:`SupergraphVersions.publish`, tried again every ``interval_s`` while the
+    database is away (InvalidSupergraph is raised at once)."""
+    while True:
+        try:
+            return await SupergraphVersions(db).publish(sdl, source=source)
+        except PyMongoError:
+            _log.warning("could not publish the supergraph; retrying", exc_info=True)
+            await asyncio.sleep(interval_s)
+
+
+def switch_to(version: SupergraphVersion, apply: Apply) -> bool:
+    """``apply`` the version; False (logged, the previous one still served) when it does not
+    parse or this process cannot serve it."""
     try:
         supergraph = Supergraph.parse(version.sdl)
         apply(supergraph)
     except (SupergraphError, ValueError) as exc:
         _log.error("supergraph version %s skipped, still serving the previous one: %s",
                    version.version, exc)
-        return
+        return False
     _log.warning("now serving supergraph version %s (subgraphs: %s)", version.version,
                  ", ".join(sorted(supergraph.subgraphs)))
+    return True

@@ -34,17 +34,15 @@ GATEWAY_FACTORY = "gateway.worker_app:gateway_app"
 
 
 def served_app(settings: Settings, mongo: Mongo) -> ASGIApp:
-    """The all-in-one app of one process, following the stored supergraph version: it
-    publishes its platform supergraph at start (if the current version differs) and
-    switches whenever another process publishes or rolls back."""
+    """The all-in-one app of one process, following the stored supergraph versions of the
+    live database and of the sandbox: at start it publishes, for each, the platform composed
+    with the partner subgraphs registered there (if the current version differs; the
+    platform alone if they no longer compose), and it switches whenever a partner registers
+    a subgraph or an operator publishes or rolls back (:mod:`gateway.partner_graph`)."""
     from gateway.app import create_app
-    from gateway.background import WithBackground
-    from gateway.supergraph_versions import publish_and_follow
+    from partners.subgraphs import compose_graph
 
-    app = create_app(settings, mongo)
-    gateway = app.state.gateway
-    return WithBackground(app, lambda: [
-        publish_and_follow(mongo.db, gateway, source="loopgate serve")])
+    return create_app(settings, mongo, compose=compose_graph)
 
 
 def serve_app() -> ASGIApp:

@@ -5,6 +5,11 @@ one port (:mod:`gateway.worker_app`). This process does the once-only work first
 the embedded FerretDB (when no URI is configured), seeds the demo data, creates the platform
 indexes and the first signing key; then each worker builds its own app. Relays, sweeps and
 the OAuth upkeep run in one process at a time, under leases (:mod:`gateway.background`).
+
+Each process serves the live graph and the sandbox graph with the partner subgraphs
+registered in each database (:mod:`gateway.partner_graph`); the partner-call settings
+(``LOOPGATE_ALLOW_NETWORKS``, ``LOOPGATE_PARTNER_SUBGRAPH_TIMEOUT_S``) are checked before
+anything starts.
 """
 
 import argparse
@@ -27,8 +32,10 @@ from gateway.config import Settings
 from gateway.demo import demo_steps
 from gateway.logs import log_config
 from gateway.observability import ObservabilitySettings
+from gateway.partner_graph.routing import PartnerSubgraphSettings
 from gateway.platform import ensure_platform_indexes
 from gateway.worker_app import SERVE_FACTORY, run_workers, served_app
+from partners.urls import NetworkPolicy
 from schema.kernel.sandbox import Databases
 from schema.marketing.codes import STATE_DIR_ENV, voucher_keys
 from schema.payments.providers import LIVE_ENV
@@ -100,6 +107,16 @@ def _serve_workers(uri: str, settings: Settings, demo: bool) -> None:
                 port=settings.port, workers=settings.workers)
 
 
+def check_partner_settings() -> None:
+    """Refuse bad partner-call settings at start (else the first partner subgraph would meet
+    them, in a worker's log)."""
+    try:
+        NetworkPolicy.from_env()
+        PartnerSubgraphSettings()
+    except ValueError as exc:   # pydantic's ValidationError is a ValueError
+        raise CliError(f"partner subgraph settings: {exc}") from exc
+
+
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     """Turn SIGTERM into an exception, so clean-up (stopping the embedded database) runs.
 
@@ -115,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"--workers must be between 1 and 64 (got {args.workers})")
         settings = settings.model_copy(update={"workers": args.workers})
     check_port_free(settings.host, settings.port)
+    check_partner_settings()
     os.environ[STATE_DIR_ENV] = str(settings.state_dir)   # where the voucher key file lives
     try:   # voucher keys: made on first start, and a malformed set stops the start here
         voucher_keys()

@@ -3,8 +3,11 @@ on a database follows (:mod:`gateway.supergraph_versions`).
 
 A publish or rollback is picked up by every running ``loopgate serve`` process (and every
 ``loopgate gateway --mongo``) on the same database within a couple of seconds; none needs a
-restart. ``loopgate serve`` publishes its platform supergraph when it starts, if the current
-version differs.
+restart. ``loopgate serve`` publishes, when it starts, the platform composed with the
+partner subgraphs registered in the database, if the current version differs.
+
+``--sandbox`` works on the sandbox graph (the one sandbox tokens get, with the subgraphs of
+sandbox apps), whose versions live in the sandbox database beside the live one.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from gateway.supergraph_versions import (
     SupergraphVersions,
     UnknownVersion,
 )
+from schema.kernel.sandbox import Databases
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +45,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rollback.add_argument("version", type=int, metavar="VERSION")
     rollback.set_defaults(run=run_rollback)
     for action in (listing, show, publish, rollback):
+        action.add_argument("--sandbox", action="store_true",
+                            help="the sandbox graph's versions (sandbox tokens' graph)")
         add_settings_arguments(action)
+
+
+def _store(args: argparse.Namespace, db: AsyncDatabase) -> SupergraphVersions:
+    """The versions of the live graph, or with ``--sandbox`` the sandbox graph's."""
+    return SupergraphVersions(Databases.beside(db).sandbox if args.sandbox else db)
 
 
 def _line(version: SupergraphVersion, current: int | None) -> str:
@@ -56,7 +67,7 @@ def run_list(args: argparse.Namespace) -> int:
         raise CliError("--limit must be at least 1")
 
     async def listing(db: AsyncDatabase) -> tuple[list[SupergraphVersion], int | None]:
-        store = SupergraphVersions(db)
+        store = _store(args, db)
         return await store.list(args.limit), await store.current_version()
 
     versions, current = with_database(args, listing)
@@ -69,7 +80,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     async def show(db: AsyncDatabase) -> SupergraphVersion:
-        store = SupergraphVersions(db)
+        store = _store(args, db)
         try:
             found = await (store.current() if args.version is None else store.get(args.version))
         except UnknownVersion as exc:
@@ -90,7 +101,7 @@ def run_publish(args: argparse.Namespace) -> int:
 
     async def publish(db: AsyncDatabase) -> SupergraphVersion:
         try:
-            return await SupergraphVersions(db).publish(sdl, source=f"cli:{args.file.name}")
+            return await _store(args, db).publish(sdl, source=f"cli:{args.file.name}")
         except InvalidSupergraph as exc:
             raise CliError(f"'{args.file}': {exc}") from exc
 
@@ -102,11 +113,12 @@ def run_publish(args: argparse.Namespace) -> int:
 def run_rollback(args: argparse.Namespace) -> int:
     async def rollback(db: AsyncDatabase) -> SupergraphVersion:
         try:
-            return await SupergraphVersions(db).rollback(args.version)
+            return await _store(args, db).rollback(args.version)
         except UnknownVersion as exc:
             raise CliError(str(exc)) from exc
 
     version = with_database(args, rollback)
-    console.print(f"current supergraph: version {version.version} (every gateway on this "
+    graph = "sandbox graph" if args.sandbox else "supergraph"
+    console.print(f"current {graph}: version {version.version} (every gateway on this "
                   "database switches within seconds)", highlight=False)
     return 0

@@ -58,6 +58,12 @@ AuthShapeFor = Callable[[Mapping[str, Any]], AuthShape]
 LimitsFor = Callable[[Mapping[str, Any]], AppLimits]
 """The limits a request counts against, from its context (e.g. the sandbox's for a sandbox
 app, whose budgets live in the sandbox database)."""
+GatewayFor = Callable[[Mapping[str, Any]], Gateway]
+"""The gateway serving a request, from its context (``loopgate serve``: the sandbox graph's
+for a sandbox token, :class:`gateway.partner_graph.graphs.Graphs`)."""
+PersistedFor = Callable[[Mapping[str, Any]], PersistedOperations]
+"""The persisted operations of a request's graph, from its context (each validates APQ
+registrations against its own graph's schema)."""
 
 REJECTED = "rejected"
 """``request.state.graphql_outcome`` of a request refused before the gateway ran it."""
@@ -92,8 +98,10 @@ class GraphQLEndpoint:
     one app per address). ``max_body_bytes`` defaults to the gateway's ``body_bytes`` limit.
     ``limits`` are the apps' cost buckets and in-flight allowances, or a function choosing
     them from the context (default: this process's memory, for a gateway without a
-    database). ``persisted`` resolves persisted operations (default: none; a request with
-    only ``extensions.persistedQuery`` is then refused as PERSISTED_QUERY_NOT_SUPPORTED).
+    database). ``persisted`` resolves persisted operations, or a function choosing them from
+    the context (default: none; a request with only ``extensions.persistedQuery`` is then
+    refused as PERSISTED_QUERY_NOT_SUPPORTED). ``gateway_for`` picks the gateway of each
+    request from its context (default: ``gateway``, which also sets the body limit).
     """
 
     def __init__(
@@ -106,7 +114,8 @@ class GraphQLEndpoint:
         auth_shape_for: AuthShapeFor | None = None,
         caller_for: CallerFor | None = None,
         limits: AppLimits | LimitsFor | None = None,
-        persisted: PersistedOperations | None = None,
+        persisted: PersistedOperations | PersistedFor | None = None,
+        gateway_for: GatewayFor | None = None,
     ) -> None:
         self.gateway = gateway
         self.max_body_bytes = max_body_bytes or gateway.limits.body_bytes
@@ -119,7 +128,10 @@ class GraphQLEndpoint:
         self._context_for = context_for or _no_context
         self._auth_shape_for = auth_shape_for
         self._caller_for = caller_for or trusted_caller
-        self._persisted = persisted
+        self._persisted_for: PersistedFor | None = (
+            persisted if persisted is None or not isinstance(persisted, PersistedOperations)
+            else lambda _context: persisted)
+        self._gateway_for: GatewayFor = gateway_for or (lambda _context: gateway)
 
     async def handle(self, request: Request) -> Response:
         """The Starlette request handler (a bound method, so routes treat it as one)."""
@@ -152,7 +164,7 @@ class GraphQLEndpoint:
                 _cost(limits, caller, None, None))
         auth_shape = self._auth_shape_for(context) if self._auth_shape_for else None
         try:
-            result = await self.gateway.execute(
+            result = await self._gateway_for(context).execute(
                 graphql_request, context, auth_shape=auth_shape, allow_mutations=not is_get,
                 authenticated=caller.authenticated,
                 admit=lambda cost: limits.admit(caller.key, cost))
@@ -174,14 +186,14 @@ class GraphQLEndpoint:
     async def _resolve(self, graphql_request: GraphQLRequest,
                        context: Mapping[str, Any]) -> GraphQLRequest:
         """The request with its persisted operation's text; PersistedOperationError."""
-        if self._persisted is None:
+        if self._persisted_for is None:
             if graphql_request.query is None:
                 raise PersistedOperationError(
                     ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
                     "this gateway does not serve persisted queries: send the query text", 400)
             return graphql_request
         principal = principal_of(context)
-        return await self._persisted.resolve(
+        return await self._persisted_for(context).resolve(
             graphql_request, client_id=principal.client_id if principal else None,
             sandbox=principal.sandbox if principal else None)
 
