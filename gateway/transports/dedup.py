@@ -18,6 +18,7 @@ executor merges decoded answers into its response tree in place).
 """
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -32,22 +33,34 @@ class InFlight(Generic[T]):
     """Shares each running call among the callers that ask for the same key meanwhile."""
 
     def __init__(self) -> None:
-        self._waiting: dict[Hashable, list[asyncio.Future[T]]] = {}
+        self._waiting: dict[Hashable, tuple[float | None, list[asyncio.Future[T]]]] = {}
 
     def __len__(self) -> int:
         """Keys with a call running now."""
         return len(self._waiting)
 
-    async def run(self, key: Hashable, start: Callable[[], Awaitable[T]]) -> T:
-        """The outcome of the running call for ``key``, or of ``start()`` made now."""
-        while (waiting := self._waiting.get(key)) is not None:
+    async def run(self, key: Hashable, start: Callable[[], Awaitable[T]],
+                  deadline: float | None = None) -> T:
+        """The outcome of the running call for ``key``, or of ``start()`` made now.
+
+        ``deadline`` (a ``time.monotonic()`` instant, None: none) is when this caller stops
+        waiting: ``start()`` is expected to end by it, and a caller joining a call whose first
+        caller's deadline is later waits with a timer of its own (TimeoutError), the only
+        case that needs one.
+        """
+        while (running := self._waiting.get(key)) is not None:
+            bound, waiting = running
             future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
             waiting.append(future)
             try:
+                if deadline is not None and (bound is None or deadline < bound):
+                    async with asyncio.timeout(deadline - time.monotonic()):
+                        return await future
                 return await future
             except _FirstCallerGone:
                 continue
-        waiting = self._waiting[key] = []
+        waiting = []   # the running call's waiters, as above
+        self._waiting[key] = (deadline, waiting)
         try:
             result = await start()
         except asyncio.CancelledError:

@@ -96,6 +96,11 @@ class HttpTransport:
         self._in_flight: InFlight[Reply] | None = InFlight() if dedup else None
         self._ignored = frozenset(name.lower() for name in dedup_ignored_headers)
 
+    bounds_itself = True
+    """Each call ends at its request's deadline by itself (the client's total timeout, or a
+    merged caller's own bound), so :class:`~gateway.transports.resilience.Resilient` needs
+    no timer of its own around it."""
+
     async def execute(self, request: SubgraphRequest) -> Mapping[str, Any]:
         headers = self._headers
         extra: Mapping[str, str] = {}
@@ -109,9 +114,17 @@ class HttpTransport:
         if self._in_flight is None or not is_query(request.document, request.operation_name):
             reply = await self._post(body, headers, timeout)
         else:
-            key = (body, *sorted((name.lower(), value) for name, value in extra.items()
-                                 if name.lower() not in self._ignored))
-            reply = await self._in_flight.run(key, lambda: self._post(body, headers, timeout))
+            ignored = self._ignored
+            caller = [(name.lower(), value) for name, value in extra.items()
+                      if name.lower() not in ignored]
+            if len(caller) > 1:
+                caller.sort()
+            try:
+                reply = await self._in_flight.run(
+                    (body, *caller), lambda: self._post(body, headers, timeout),
+                    request.deadline)
+            except TimeoutError as exc:  # a merged caller's own deadline came first
+                raise self._unavailable(f"timed out waiting for {self.url}") from exc
         return self._graphql_body(*reply)
 
     async def _post(self, body: bytes, headers: Mapping[str, str],

@@ -5,6 +5,7 @@ own path, whose calls the subgraph counts (with the headers it saw).
 """
 
 import asyncio
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +23,7 @@ from gateway.compose import SubgraphSource, compose_supergraph
 from gateway.federation import Supergraph
 from gateway.standalone import subgraph_router
 from gateway.transports import HttpTransport, SubgraphRequest, SubgraphUnavailable
+from gateway.transports.dedup import InFlight
 from gateway.transports.http import is_query
 from tests.gateway.servers import serving
 
@@ -66,8 +68,9 @@ def transport(base_url: str, session: aiohttp.ClientSession, kind: str = "ok",
     return http, CALLS[token]
 
 
-def request(query: str = "query Q { caller }", auth: str = "Bearer a") -> SubgraphRequest:
-    return SubgraphRequest("counted", query, parse(query), {}, None, {"auth": auth})
+def request(query: str = "query Q { caller }", auth: str = "Bearer a",
+            deadline: float | None = None) -> SubgraphRequest:
+    return SubgraphRequest("counted", query, parse(query), {}, None, {"auth": auth}, deadline)
 
 
 async def test_identical_concurrent_queries_share_one_call(base_url: str,
@@ -170,6 +173,45 @@ async def test_when_every_waiter_is_cancelled_the_call_stops(
     response = await http.execute(request())  # a fresh call, not the abandoned one
     assert len(calls) == 2
     assert response["data"]["call"] == 2
+
+
+async def test_a_waiter_with_an_earlier_deadline_stops_waiting_at_it(
+        base_url: str, session: aiohttp.ClientSession) -> None:
+    """The first caller's deadline bounds the shared call; a caller joining with less time
+    left stops at its own deadline (and only it), the call going on for the others."""
+    http, calls = transport(base_url, session)
+    late = time.monotonic() + 5
+    first = asyncio.ensure_future(http.execute(request(deadline=late)))
+    await asyncio.sleep(0)
+    hurried = asyncio.ensure_future(http.execute(request(deadline=time.monotonic() + 0.1)))
+    patient = asyncio.ensure_future(http.execute(request(deadline=late + 1)))
+    started = time.monotonic()
+    with pytest.raises(SubgraphUnavailable, match="timed out"):
+        await hurried
+    assert time.monotonic() - started < PAUSE_S
+    responses = await asyncio.gather(first, patient)
+    assert len(calls) == 1
+    assert [response["data"]["call"] for response in responses] == [1, 1]
+
+
+async def test_in_flight_bounds_only_a_waiter_due_before_the_first_caller() -> None:
+    in_flight: InFlight[str] = InFlight()
+    release = asyncio.Event()
+
+    async def call() -> str:
+        await release.wait()
+        return "done"
+
+    now = time.monotonic()
+    first = asyncio.ensure_future(in_flight.run("k", call, now + 0.3))
+    await asyncio.sleep(0)
+    unbounded = asyncio.ensure_future(in_flight.run("k", call))
+    hurried = asyncio.ensure_future(in_flight.run("k", call, now + 0.05))
+    with pytest.raises(TimeoutError):
+        await hurried
+    release.set()
+    assert await asyncio.gather(first, unbounded) == ["done", "done"]
+    assert len(in_flight) == 0
 
 
 def test_only_queries_are_mergeable() -> None:

@@ -96,6 +96,25 @@ async def test_the_subgraph_timeout_bounds_each_attempt(flaky: FlakySubgraph, fl
     assert 0.25 < time.monotonic() - started < 1.0
 
 
+async def test_a_transport_that_does_not_bound_itself_is_bounded() -> None:
+    """HTTP ends each call at its deadline by itself; any other transport gets a timer."""
+
+    class Hanging:
+        async def execute(self, request: SubgraphRequest) -> dict[str, object]:
+            await asyncio.sleep(5)
+            return {"data": {}}
+
+        async def close(self) -> None:
+            pass
+
+    transport = Resilient("flaky", Hanging(), SubgraphPolicy(timeout_s=0.2, retries=0))
+    started = time.monotonic()
+    with pytest.raises(SubgraphUnavailable, match=r"timed out after 0\.2 s"):
+        await transport.execute(request(deadline_s=10))
+    assert time.monotonic() - started < 1.0
+    assert HttpTransport.bounds_itself
+
+
 async def test_retries_stay_within_the_operation_budget(
         flaky: FlakySubgraph, flaky_url: str, session: aiohttp.ClientSession,
         monkeypatch: pytest.MonkeyPatch) -> None:

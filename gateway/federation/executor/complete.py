@@ -16,6 +16,7 @@ from .shape import (
     LIST,
     NON_NULL,
     OBJECT,
+    OBJECTS,
     PASSTHROUGH,
     REQUIRED,
     TYPENAME,
@@ -60,6 +61,11 @@ def _object(
                 return _INVALID
             out[key] = found
             continue
+        if step == OBJECTS:
+            found = get(key)
+            out[key] = (_objects(payload[0], found, variables, payload[1], bubbled)
+                        if isinstance(found, list) else None)
+            continue
         if step == TYPENAME:
             out[key] = type_name
             continue
@@ -85,22 +91,8 @@ def _value(
     if kind == NON_NULL:
         result = _value(descriptor[1], value, variables, bubbled)
         return _INVALID if result is None or result is _INVALID else result
-    if value is None or kind in (LEAF, PASSTHROUGH):
+    if value is None or kind in _AS_IS:
         return value
-    if kind == ENUM:
-        return value if value in descriptor[1] else None
-    if kind == LIST:
-        if not isinstance(value, list):
-            return None
-        inner = descriptor[1]
-        items = []
-        for item in value:
-            result = _value(inner, item, variables, bubbled)
-            if result is _INVALID:
-                bubbled.append(True)
-                return None
-            items.append(result)
-        return items
     if kind == OBJECT:
         if not isinstance(value, dict):
             return None
@@ -109,7 +101,41 @@ def _value(
             bubbled.append(True)
             return None
         return result
+    if kind == LIST:
+        if not isinstance(value, list):
+            return None
+        inner = descriptor[1]
+        if inner[0] == OBJECT:
+            return _objects(inner[1], value, variables, inner[2], bubbled)
+        items = []
+        for item in value:
+            result = _value(inner, item, variables, bubbled)
+            if result is _INVALID:
+                bubbled.append(True)
+                return None
+            items.append(result)
+        return items
+    if kind == ENUM:
+        return value if value in descriptor[1] else None
     return value
+
+
+def _objects(
+    shape: ObjectShape, value: list[Any], variables: Mapping[str, Any], type_name: str,
+    bubbled: list[bool],
+) -> list[Any]:
+    """A list of nullable objects (the common list): :func:`_value` inlined per item."""
+    items: list[Any] = []
+    for item in value:
+        if not isinstance(item, dict):
+            items.append(None)
+            continue
+        result = _object(shape, item, variables, type_name, bubbled)
+        if result is _INVALID:
+            bubbled.append(True)
+            result = None
+        items.append(result)
+    return items
 
 
 def conditional(field: FieldShape, variables: Mapping[str, Any]) -> tuple[Any, ...] | None:

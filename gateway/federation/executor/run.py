@@ -86,14 +86,13 @@ class _Run:
             deadline=self.deadline,
         )
         try:
-            if self.deadline is None:
-                response = await self.fetch(request)
-            else:
-                remaining = self.deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError
-                async with asyncio.timeout(remaining + CANCEL_GRACE_S):  # no task per fetch
-                    response = await self.fetch(request)
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                raise TimeoutError
+            response = await self.fetch(request)
+        except asyncio.CancelledError:
+            if self.out_of_time():  # the execution's grace ran out (see execute_plan)
+                self.errors.append(timeout_error(fetch.subgraph))
+            raise
         except TimeoutError:
             self.errors.append(timeout_error(fetch.subgraph))
             return None
@@ -232,15 +231,24 @@ async def execute_plan(
     """Run ``plan`` and return the client response (``errors`` only when there are some).
 
     Subgraph failures never raise: they become errors next to whatever data could be had.
-    ``deadline`` (a ``time.monotonic()`` instant) bounds every fetch; fetches that would
-    start or finish after it are cancelled (the task running the subgraph's resolvers
-    included) with a ``GATEWAY_TIMEOUT`` error, and the partial data is returned. Each
-    request carries the deadline, so a transport also bounds the work it started.
+    ``deadline`` (a ``time.monotonic()`` instant) bounds every fetch: a fetch that would
+    start after it is not sent, and the fetches still running ``CANCEL_GRACE_S`` past it are
+    cancelled together (the task running the subgraph's resolvers included), each with a
+    ``GATEWAY_TIMEOUT`` error, and the partial data is returned. Each request carries the
+    deadline, so a transport also bounds the work it started (normally ending it at the
+    deadline with a timeout error of its own).
     """
     values = with_defaults(plan, variables)
     run = _Run(fetch, values, context or {}, deadline)
     if plan.node is not None:
-        await run.node(plan.node)
+        if deadline is None:
+            await run.node(plan.node)
+        else:
+            try:  # one timer for the whole plan, not one per fetch (each costs several µs)
+                async with asyncio.timeout(deadline - time.monotonic() + CANCEL_GRACE_S):
+                    await run.node(plan.node)
+            except TimeoutError:
+                pass  # each fetch it cut short has said so (_Run.request)
     if plan.introspection is not None:
         _introspect(plan, values, run)
     bubbled: list[bool] = []
