@@ -97,10 +97,11 @@ class CreateAppInput:
 
 @strawberry.type(description="An app mutation's result.")
 class AppPayload:
-    app: App | None
+    app: App | None = strawberry.field(description="The app; null when userErrors say why.")
     client_secret: str | None = strawberry.field(
         description="The app's secret, shown once: on create and rotate.")
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(
+        description="Business failures (INVALID, NOT_FOUND, FORBIDDEN); nothing changed.")
 
     @classmethod
     def of(cls, outcome: apps.AppOutcome) -> "AppPayload":

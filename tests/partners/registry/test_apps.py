@@ -7,9 +7,12 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from auth.clients import ClientRegistry, OAuthClient
+from gateway.platform import compose_platform
 from partners.registry import create_partner
+from partners.subgraph.schema import schema
 from schema.kernel.ids import new_id
 from schema.kernel.principal import Principal
+from tests.contract import section_mismatches, undescribed
 from tests.partners.helpers import data, run
 
 APP_FIELDS = "id name clientId scopes grantTypes redirectUris sandbox revoked createdAt"
@@ -20,6 +23,17 @@ ROTATE = f"""mutation($id: ID!) {{ rotateAppSecret(appId: $id) {{
 REVOKE = f"""mutation($id: ID!) {{ revokeApp(appId: $id) {{
   app {{ {APP_FIELDS} }} clientSecret userErrors {{ code field message }} }} }}"""
 APPS = "{ apps { id name scopes sandbox revoked } }"
+
+
+TYPES = ("App", "AppUsageDay", "CreateAppInput", "AppPayload")
+ROOTS = ("apps", "createApp", "rotateAppSecret", "revokeApp")
+
+
+def test_the_sdl_matches_the_contract_and_composes() -> None:
+    assert section_mismatches(schema._schema, TYPES, (), ROOTS) == []
+    assert undescribed(schema._schema, TYPES) == []
+    supergraph = compose_platform()
+    assert "revokeApp" in supergraph and "type AppUsageDay" in supergraph
 
 
 async def _partner(db: AsyncDatabase, scopes: str | None = None,
