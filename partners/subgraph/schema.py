@@ -13,13 +13,14 @@ from strawberry.tools import merge_types
 from partners.subgraph.apps import AppsMutation, AppsQuery
 from partners.subgraph.context import make_partners_context
 from partners.subgraph.events import EventsQuery
+from partners.subgraph.subgraphs import SubgraphsMutation, SubgraphsQuery
 from partners.subgraph.viewer import Partner, ViewerQuery
 from partners.subgraph.webhooks import WebhooksMutation, WebhooksQuery
 from schema.kernel.graphql_types import schema_config
 from schema.kernel.subgraph import Subgraph
 
-QUERIES: tuple[type, ...] = (ViewerQuery, AppsQuery, WebhooksQuery, EventsQuery)
-MUTATIONS: tuple[type, ...] = (AppsMutation, WebhooksMutation,)
+QUERIES: tuple[type, ...] = (ViewerQuery, AppsQuery, WebhooksQuery, EventsQuery, SubgraphsQuery)
+MUTATIONS: tuple[type, ...] = (AppsMutation, WebhooksMutation, SubgraphsMutation)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None

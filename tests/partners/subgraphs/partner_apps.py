@@ -15,7 +15,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from strawberry.asgi import GraphQL
 
-PORT = 4741
 SLOW_S = 3.0
 SDLS: dict[str, str] = {}
 

@@ -10,6 +10,7 @@ from partners.subgraphs.records import get_subgraph, partner_subgraphs
 from partners.subgraphs.register import register_subgraph, remove_subgraph
 from partners.urls import ALLOW_NETWORKS_ENV
 from schema.kernel.ids import new_id
+from tests.partners.subgraphs.conftest import free_port_in_range
 from tests.partners.subgraphs.partner_apps import SDLS, sdl_of
 
 RATING_V1 = sdl_of('type Store @key(fields: "id") { id: ID! partnerRating: Float }',
@@ -139,12 +140,13 @@ async def test_a_subgraph_that_fails_to_answer_is_refused_and_nothing_stored(
 
 
 async def test_unreachable_port_is_refused(db, base):
-    outcome = await register_subgraph(db, new_id("ptn"), "acme", "http://127.0.0.1:4759/")
+    port = free_port_in_range()   # nothing listens there
+    outcome = await register_subgraph(db, new_id("ptn"), "acme", f"http://127.0.0.1:{port}/")
     assert "could not reach" in outcome.errors[0].message
 
 
 @pytest.mark.parametrize(("url", "reason"), [
-    ("http://127.0.0.1:4741/rating/graphql", "non-public"),
+    ("{base}/rating/graphql", "non-public"),
     ("http://169.254.169.254/latest/meta-data/", "non-public"),
     ("http://10.1.2.3/graphql", "non-public"),
     ("http://93.184.216.34/graphql", "https://"),
@@ -154,7 +156,7 @@ async def test_private_metadata_and_plain_http_urls_are_refused_without_the_allo
         db, partner_server, monkeypatch, url, reason):
     monkeypatch.delenv(ALLOW_NETWORKS_ENV, raising=False)
     partner = new_id("ptn")
-    outcome = await register_subgraph(db, partner, "acme", url)
+    outcome = await register_subgraph(db, partner, "acme", url.format(base=partner_server))
     assert outcome.subgraph is None and reason in outcome.errors[0].message
     assert outcome.errors[0].field == ("input", "url")
     assert await partner_subgraphs(db, partner) == []
