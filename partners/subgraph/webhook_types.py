@@ -74,7 +74,9 @@ class WebhookDeliveryConnection:
                     "made later.")
 
 
-@strawberry.type(description="Where the partner's events of some topics are sent, signed.")
+@strawberry.type(description="Where the partner's events of some topics are sent, signed, at "
+                             "least once. Deliveries to one endpoint are not ordered: order a "
+                             "resource's events by sequence and de-duplicate by event id.")
 class WebhookEndpoint:
     id: strawberry.ID = strawberry.field(description="whk_… id.")
     url: str = strawberry.field(description="http(s) URL the events are POSTed to.")

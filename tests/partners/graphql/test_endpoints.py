@@ -166,3 +166,14 @@ async def test_scopes_and_partner_are_required(db: AsyncDatabase) -> None:
         == "FORBIDDEN"
     assert await error_code(db, LIST, caller(PARTNER, "stores:read")) == "FORBIDDEN"
     assert await db[ENDPOINTS].count_documents({}) == 0
+
+
+async def test_a_partner_has_at_most_twenty_endpoints(db: AsyncDatabase) -> None:
+    for n in range(20):
+        await create(db, caller(), f"http://127.0.0.1:4721/hook/{n}", ["order.created"])
+    before = await snapshot(db)
+    errors = await user_errors(db, CREATE, caller(), input={"url": URL,
+                                                            "topics": ["order.created"]})
+    assert [(e["code"], e["field"]) for e in errors] == [("CONFLICT", None)]
+    assert await snapshot(db) == before
+    await create(db, caller(OTHER), URL, ["order.created"])   # another partner's own count
