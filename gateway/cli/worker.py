@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.cli._console import console_err
 from gateway.cli._database import add_settings_arguments, with_database
-from partners.webhooks.dispatcher import Dispatcher, DispatcherSettings
+from partners.webhooks.dispatcher import Dispatcher, DispatcherSettings, stop_within
 from schema.kernel.sandbox import Databases
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -104,19 +104,14 @@ async def deliver_until_signalled(dispatchers: Sequence[Dispatcher], drain_s: fl
         if signalled.done():
             console_err.print(f"{signalled.result().name}: stopping; deliveries in flight "
                               f"have {drain_s:g} s to finish")
-        for dispatcher in dispatchers:
-            dispatcher.stop()
-        _, unfinished = await asyncio.wait(tasks, timeout=drain_s) if tasks else ((), ())
-        for task in unfinished:
-            task.cancel()
-        await asyncio.gather(*unfinished, return_exceptions=True)
+        cut_off = await stop_within(dispatchers, tasks, drain_s)
         if reporter is not None:
             reporter.cancel()
         for signum in SIGNALS:
             loop.remove_signal_handler(signum)
     total = _totals(dispatchers)
     console_err.print(f"stopped: {total['delivered']} delivered, {total['failed']} failed "
-                      f"since start; {len(unfinished)} dispatcher(s) cut off after "
+                      f"since start; {cut_off} dispatcher(s) cut off after "
                       f"{drain_s:g} s; leases released")
     for task in tasks:
         failure = task.exception() if task.done() and not task.cancelled() else None

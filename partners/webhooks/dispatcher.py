@@ -36,7 +36,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -169,7 +169,17 @@ class Dispatcher:
                             await self._stopping.wait()
                     idle = min(idle * 2, max(self.settings.idle_max_s, self.settings.idle_s))
             finally:
-                await asyncio.shield(self.release_leases())
+                await self._release_even_if_cancelled()
+
+    async def _release_even_if_cancelled(self) -> None:
+        """Release the leases; a cancellation waits for that (bounded by
+        :meth:`release_leases`'s own timeout) before it goes on."""
+        releasing = asyncio.ensure_future(self.release_leases())
+        try:
+            await asyncio.shield(releasing)
+        except asyncio.CancelledError:
+            await releasing
+            raise
 
     async def release_leases(self) -> None:
         """Give up this dispatcher's leases (a clean stop), so another takes over at once;
@@ -330,6 +340,23 @@ class Dispatcher:
     def use_session(self, session: aiohttp.ClientSession) -> None:
         """Send through ``session`` (tests that drive rounds by hand)."""
         self._session = session
+
+
+async def stop_within(dispatchers: Sequence[Dispatcher],
+                      tasks: Sequence["asyncio.Task[None]"], drain_s: float) -> int:
+    """Stop the dispatchers cleanly (:meth:`Dispatcher.stop`) and wait for their tasks up to
+    ``drain_s`` seconds, then cancel the ones still running (their chunk in flight is sent
+    again by another dispatcher: receivers de-duplicate); either way their leases are
+    released. Returns how many had to be cancelled."""
+    for dispatcher in dispatchers:
+        dispatcher.stop()
+    if not tasks:
+        return 0
+    _, unfinished = await asyncio.wait(tasks, timeout=drain_s)
+    for task in unfinished:
+        task.cancel()
+    await asyncio.gather(*unfinished, return_exceptions=True)
+    return len(unfinished)
 
 
 async def run_dispatcher_forever(db: AsyncDatabase,
