@@ -54,6 +54,9 @@ class Event:
     resource_type: str
     resource_id: str
     data: dict[str, Any]
+    also_for: tuple[str, ...] = ()
+    """Partners whose apps took part and get a copy (DESIGN.md §7,
+    :func:`schema.kernel.events.participants`): only for data they may see."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +147,8 @@ class Ledger:
             fields: Document = {k: v for k, v in doc.items() if k not in ("_id", "rev")}
             for event in decided.events:
                 fields |= append_event({**doc, **fields}, event.topic, event.partner_id,
-                                       event.resource_type, event.resource_id, event.data, now)
+                                       event.resource_type, event.resource_id, event.data, now,
+                                       event.also_for)
             outcome["entries"] = booked
             return {**fields, "state": decided.state, "seq": seq + len(booked),
                     "unposted": [e for e in doc.get("unposted", []) if e["_id"] not in posted]

@@ -28,6 +28,10 @@ from schema.marketing.deals import SOLD, STOCK, get_deal
 
 Document = dict[str, Any]
 RESOURCE = "Voucher"
+BUYER = "buyerPartnerId"
+"""The partner whose app bought the deal (on the purchase and its vouchers): when it is not
+the deal's merchant it gets a copy of the vouchers' events (DESIGN.md §7), whose data its
+member's token reads on the voucher anyway."""
 _log = logging.getLogger("loopgate.marketing")
 
 
@@ -77,9 +81,10 @@ async def _issue_one(db: AsyncDatabase, purchase: Document, deal: Document,
             "sealedCode": seal_code(code), "status": "ISSUED", "issuedAt": now,
             "validFrom": deal["validFrom"], "expiresAt": deal["validUntil"],
             "redeemedAt": None, "redeemedStoreId": None, "redeemOp": None, "refundOp": None,
-            "statsDue": []}
+            "statsDue": [], BUYER: purchase.get(BUYER)}
         return voucher | append_event(None, "voucher.issued", deal["partnerId"], RESOURCE,
-                                      voucher_id, issued_event_data(voucher), now)
+                                      voucher_id, issued_event_data(voucher), now,
+                                      also_for=[voucher[BUYER]])
 
     marker = [pending_marker(VOUCHERS, voucher_id)]
     await mark_pending(db, marker)

@@ -22,7 +22,7 @@ from schema.kernel.time import as_utc, to_iso, utcnow
 from schema.marketing.codes import code_lookup_key
 from schema.marketing.collections import VOUCHER_CODES, VOUCHERS
 from schema.marketing.deals import get_deal, redeemable_at
-from schema.marketing.issue import RESOURCE
+from schema.marketing.issue import BUYER, RESOURCE
 from schema.marketing.vouchers import get_voucher, settle
 from schema.stores.read import get_store
 
@@ -105,7 +105,7 @@ async def redeem_voucher(db: AsyncDatabase, principal: Principal, merchant_id: s
                 "redeemedStoreId": store_id, "redeemOp": operation_id,
                 "statsDue": [*current.get("statsDue", []), "redeem"],
                 **append_event(current, "voucher.redeemed", current["partnerId"], RESOURCE,
-                               current["_id"], data, now)}
+                               current["_id"], data, now, also_for=[current.get(BUYER)])}
 
     marker = [pending_marker(VOUCHERS, voucher["_id"])]
     await mark_pending(db, marker)

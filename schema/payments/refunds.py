@@ -30,7 +30,7 @@ from schema.payments import worklist
 from schema.payments.collections import PAYMENTS
 from schema.payments.lifecycle import take_operation
 from schema.payments.providers import provider_named
-from schema.payments.status import RESOURCE
+from schema.payments.status import PAYER, RESOURCE
 from schema.wallet import refund_to_wallet
 
 Document = dict[str, Any]
@@ -187,7 +187,7 @@ async def _succeed(db: AsyncDatabase, payment_id: str, refund_id: str) -> None:
                 "amountRefunded": {"amount": refunded, "currency": current["currency"]}}
         return {**current, "refunds": refunds, "amountRefunded": refunded, "updatedAt": now,
                 **append_event(current, "payment.refunded", current["merchantId"], RESOURCE,
-                               payment_id, data, now)}
+                               payment_id, data, now, also_for=[current.get(PAYER)])}
 
     marker = [pending_marker(PAYMENTS, payment_id)]
     await mark_pending(db, marker)

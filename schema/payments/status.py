@@ -20,6 +20,10 @@ from schema.payments.collections import PAYMENTS
 
 Document = dict[str, Any]
 RESOURCE = "Payment"
+PAYER = "payerPartnerId"
+"""The partner whose app made the payment (a deal bought through another partner's app):
+when it is not the merchant it gets a copy of the payment's events (DESIGN.md §7); that app
+reads the payment anyway (:mod:`schema.payments.access`)."""
 
 FORWARD: dict[str, frozenset[str]] = {
     "REQUIRES_PAYMENT": frozenset(("PROCESSING", "FAILED", "CANCELED")),
@@ -65,7 +69,8 @@ async def advance(db: AsyncDatabase, payment_id: str, to: str, **fields: Any) ->
         if to == "SUCCEEDED":
             moved["succeededAt"] = now
             moved |= append_event(current, "payment.succeeded", current["merchantId"],
-                                  RESOURCE, payment_id, succeeded_event_data(moved), now)
+                                  RESOURCE, payment_id, succeeded_event_data(moved), now,
+                                  also_for=[current.get(PAYER)])
         return moved
 
     marker = [pending_marker(PAYMENTS, payment_id)]

@@ -3,6 +3,7 @@ took part gets its own copy — in its feed and at its endpoints — with the sa
 
 import asyncio
 
+import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from partners.feed import partner_events
@@ -10,6 +11,12 @@ from partners.webhooks.deliveries import DELIVERIES, SUCCEEDED
 from partners.webhooks.endpoints import create_endpoint
 from schema.kernel.events import feed_events, make_event, participants, receivers
 from schema.kernel.ids import new_id
+from schema.marketing.codes import KEYS_ENV, new_code, new_key_set
+from schema.marketing.collections import PURCHASES
+from schema.marketing.issue import BUYER, issue
+from schema.payments.collections import PAYMENTS
+from schema.payments.status import PAYER, advance
+from tests.marketing.helpers import buyer, deal, merchant, redeem, stores_of
 from tests.orders.helpers import app, move, order_input, place, stock, world
 from tests.partners.webhooks.helpers import (
     LOCAL,
@@ -68,7 +75,7 @@ async def test_an_order_placed_by_another_partners_app_is_in_both_feeds_and_endp
                              and len(harbor_receiver.answered) == 2)
             await asyncio.sleep(0.5)
         assert len(merchant_receiver.received) == 3 and len(harbor_receiver.received) == 2
-        assert harbor_receiver.event_ids() == [e["_id"] for e in harbor_feed]
+        assert sorted(harbor_receiver.event_ids()) == sorted(e["_id"] for e in harbor_feed)
         assert set(harbor_receiver.event_ids()) < set(merchant_receiver.event_ids())
         body = harbor_receiver.answered[0].event
         assert body["partnerId"] == quickmart.merchant and "alsoFor" not in body
@@ -96,3 +103,47 @@ async def test_an_event_fed_twice_is_delivered_once_per_receiver(db: AsyncDataba
         assert receiver.event_ids() == [event["_id"]]
     finally:
         await receiver.stop()
+
+
+async def test_vouchers_bought_through_another_partners_app_give_it_copies(
+        db: AsyncDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEYS_ENV, new_key_set())
+    shop, harbor = new_id("ptn"), new_id("ptn")
+    store_id = (await stores_of(db, shop, 1))[0]
+    deal_id = await deal(db, merchant(shop))
+    member = await buyer(db, shop)
+    code = new_code()
+    purchase = {"_id": new_id("pay"), "dealId": deal_id, "partnerId": shop, "campaignId": None,
+                "memberId": member, "clientId": "harbor-app", "quantity": 1, "channel": "APP",
+                "state": "RESERVED", "demoCodes": [code], BUYER: harbor}
+    await db[PURCHASES].insert_one(purchase)
+    await issue(db, purchase)
+    assert (await redeem(db, merchant(shop), code, store_id))["userErrors"] == []
+    await relay_all(db)
+    harbor_feed = (await partner_events(db, harbor)).events
+    assert [e["topic"] for e in harbor_feed] == ["voucher.issued", "voucher.redeemed"]
+    shop_feed = (await partner_events(db, shop, topics=["voucher.issued",
+                                                        "voucher.redeemed"])).events
+    assert [e["_id"] for e in shop_feed] == [e["_id"] for e in harbor_feed]
+
+
+async def test_a_payment_made_by_another_partners_app_gives_it_copies(
+        db: AsyncDatabase) -> None:
+    shop, harbor = new_id("ptn"), new_id("ptn")
+    payment_id = new_id("pay")
+    await db[PAYMENTS].insert_one({
+        "_id": payment_id, "merchantId": shop, "clientId": "harbor-app", PAYER: harbor,
+        "memberId": None, "purpose": "DEAL", "amount": 1000, "currency": "CNY",
+        "portions": [], "status": "PROCESSING", "refunds": []})
+    assert (await advance(db, payment_id, "SUCCEEDED")).moved
+    own_id = new_id("pay")
+    await db[PAYMENTS].insert_one({
+        "_id": own_id, "merchantId": shop, "clientId": "shop-app", PAYER: shop,
+        "memberId": None, "purpose": "DEAL", "amount": 500, "currency": "CNY",
+        "portions": [], "status": "PROCESSING", "refunds": []})
+    assert (await advance(db, own_id, "SUCCEEDED")).moved
+    await relay_all(db)
+    harbor_feed = (await partner_events(db, harbor)).events
+    assert [(e["topic"], e["resource"]["id"]) for e in harbor_feed] == [
+        ("payment.succeeded", payment_id)]
+    assert len((await partner_events(db, shop)).events) == 2
