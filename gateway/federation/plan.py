@@ -25,11 +25,22 @@ class InputField:
 
 @dataclass(frozen=True, slots=True)
 class EntityInputSpec:
-    """How objects of one response typename become representations for a fetch."""
+    """How objects of one response typename become representations for a fetch.
+
+    ``lone_key`` is set when a representation is the typename and one key field copied as
+    it is (``{__typename, id}``, the usual entity key): the executor's fast path.
+    """
 
     typename: str
     fields: tuple[InputField, ...]
     key_names: tuple[str, ...]
+    lone_key: str | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.fields) == 1:
+            only = self.fields[0]
+            if only.children is None and only.key == only.name and self.key_names == (only.name,):
+                object.__setattr__(self, "lone_key", only.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from .shape import (
     LEAF,
     LIST,
     NON_NULL,
+    NULLABLE_OBJECT,
     OBJECT,
     OBJECTS,
     PASSTHROUGH,
@@ -65,6 +66,17 @@ def _object(
             found = get(key)
             out[key] = (_objects(payload[0], found, variables, payload[1], bubbled)
                         if isinstance(found, list) else None)
+            continue
+        if step == NULLABLE_OBJECT:
+            found = get(key)
+            if isinstance(found, dict):
+                found = _object(payload[0], found, variables, payload[1], bubbled)
+                if found is _INVALID:
+                    bubbled.append(True)
+                    found = None
+                out[key] = found
+            else:
+                out[key] = None
             continue
         if step == TYPENAME:
             out[key] = type_name

@@ -30,6 +30,12 @@ def collect(data: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
             value = obj.get(segment)
             if type(value) is dict:
                 deeper.append(value)
+            elif type(value) is list:
+                items = [item for item in value if type(item) is dict]
+                if len(items) == len(value):  # a list of objects: no call per item
+                    deeper += items
+                else:
+                    _objects(value, deeper)
             elif value is not None:
                 _objects(value, deeper)
         level = deeper
@@ -138,6 +144,10 @@ def representations(
     objects: list[dict[str, Any]], inputs: Mapping[str, EntityInputSpec]
 ) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
     """De-duplicated representations, and for each the response objects it stands for."""
+    if len(inputs) == 1:
+        ((typename, spec),) = inputs.items()
+        if spec.lone_key is not None:
+            return _lone_key_representations(objects, typename, spec.typename, spec.lone_key)
     reps: list[dict[str, Any]] = []
     targets: list[list[dict[str, Any]]] = []
     seen: dict[bytes, int] = {}
@@ -163,6 +173,34 @@ def representations(
                 targets.append([obj])
             else:
                 targets[index].append(obj)
+    return reps, targets
+
+
+def _lone_key_representations(
+    objects: list[dict[str, Any]], typename: str, rep_typename: str, key: str
+) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+    """:func:`representations` of one typename whose representation is ``{__typename, key}``.
+
+    Two such representations are equal when their key values are: a string value is its own
+    marker (no JSON per entity); any other is marked by its JSON, which no string equals.
+    """
+    reps: list[dict[str, Any]] = []
+    targets: list[list[dict[str, Any]]] = []
+    seen: dict[str | bytes, int] = {}
+    for obj in objects:
+        if obj.get("__typename") != typename:
+            continue
+        value = obj.get(key)
+        if value is None:
+            continue
+        marker = value if type(value) is str else orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        index = seen.get(marker)
+        if index is None:
+            seen[marker] = len(reps)
+            reps.append({"__typename": rep_typename, key: value})
+            targets.append([obj])
+        else:
+            targets[index].append(obj)
     return reps, targets
 
 

@@ -28,11 +28,12 @@ from graphql import (
 
 Condition = tuple[str, bool]
 LEAF, OBJECT, LIST, NON_NULL, PASSTHROUGH, ENUM = range(6)
-COPY, REQUIRED, TYPENAME, CONDITIONAL, NESTED, OBJECTS = range(6)
+COPY, REQUIRED, TYPENAME, CONDITIONAL, NESTED, OBJECTS, NULLABLE_OBJECT = range(7)
 """What completing a field takes (:meth:`ObjectShape.steps_for`): copy the value as it is,
 copy it unless null (a non-null leaf), answer ``__typename``, evaluate ``@skip``/``@include``
 first, complete a nested value by its descriptor, or complete a nullable list of nullable
-objects (the usual list: its payload is the objects' ``(shape, type name)``)."""
+objects or a nullable object (the usual cases: their payload is the objects'
+``(shape, type name)``)."""
 Step = tuple[str, int, Any]
 INTROSPECTION_FIELDS = frozenset(("__schema", "__type"))
 
@@ -118,6 +119,8 @@ def _step(field: FieldShape) -> Step:
         return (field.key, REQUIRED, None)
     if descriptor[0] == LIST and descriptor[1][0] == OBJECT:
         return (field.key, OBJECTS, (descriptor[1][1], descriptor[1][2]))
+    if descriptor[0] == OBJECT:
+        return (field.key, NULLABLE_OBJECT, (descriptor[1], descriptor[2]))
     return (field.key, NESTED, descriptor)
 
 
