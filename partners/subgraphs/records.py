@@ -93,6 +93,12 @@ async def partner_subgraphs(db: AsyncDatabase, partner_id: str) -> list[Subgraph
     return sorted(found, key=lambda record: record.id)
 
 
+async def all_subgraphs(db: AsyncDatabase) -> list[SubgraphRecord]:
+    """Every subgraph of ``db``, every partner and status, oldest first (the operator's list)."""
+    found = [SubgraphRecord.from_document(doc) async for doc in db[SUBGRAPHS].find({})]
+    return sorted(found, key=lambda record: record.id)
+
+
 async def save(db: AsyncDatabase, record: SubgraphRecord) -> SubgraphRecord:
     """Write ``record`` (its name pointing at it unless it is REMOVED, then freed)."""
     await update_claimed(db[SUBGRAPHS], db, record.id, lambda _current: record.to_document())

@@ -195,8 +195,11 @@ def contributed_breaking_changes(previous: SubgraphRecord, before_sdl: str,
     return [c for c in breaking_changes(before_sdl, after_sdl) if touched(c.coordinate)]
 
 
-async def remove_subgraph(db: AsyncDatabase, partner_id: str, subgraph_id: object) -> Outcome:
-    """Take a partner's subgraph out of the graph (status REMOVED; its name is free again)."""
+async def remove_subgraph(db: AsyncDatabase, partner_id: str | None,
+                          subgraph_id: object) -> Outcome:
+    """Take a partner's subgraph out of the graph (status REMOVED; its name is free again).
+
+    ``partner_id`` None is the operator (``loopgate subgraphs remove``): any partner's."""
     try:
         wanted = parse_id(subgraph_id, "sgr")
     except InvalidId as exc:
@@ -208,9 +211,10 @@ async def remove_subgraph(db: AsyncDatabase, partner_id: str, subgraph_id: objec
         return _refused(UserErrorCode.CONFLICT, str(exc), ID_FIELD)
 
 
-async def _remove_in_turn(db: AsyncDatabase, partner_id: str, subgraph_id: str) -> Outcome:
+async def _remove_in_turn(db: AsyncDatabase, partner_id: str | None,
+                          subgraph_id: str) -> Outcome:
     record = await get_subgraph(db, subgraph_id)
-    if record is None or record.partner_id != partner_id:
+    if record is None or partner_id not in (None, record.partner_id):
         return _refused(UserErrorCode.NOT_FOUND, "no such subgraph", ID_FIELD)
     if record.status is Status.REMOVED:
         return Outcome(record)
