@@ -16,6 +16,10 @@ composing, a partner SDL is held to these rules (each violation names the elemen
   (``Money``, ``PageInfo`` …) with a subset of their fields, to return them; any other
   platform type (enums, inputs, interfaces, unions, other objects) is the platform's
   (``PLATFORM_TYPE``): a partner defines its own;
+- it may not mark ``@external`` a platform field the platform guards with
+  ``@requiresScopes``, ``@authenticated`` or ``@policy`` (``GUARDED_PLATFORM_FIELD``): with
+  ``@requires`` the gateway would send that data to the partner's server (the key fields and
+  unguarded ``@requires`` fields of the entities queried are sent to it, as to any subgraph);
 - ``@override`` is never allowed (``OVERRIDE_NOT_ALLOWED``);
 - type and field names may not start with ``_`` nor use the ``join__`` supergraph prefix
   (``RESERVED_NAME``), except the federation names a subgraph library prints itself
@@ -43,6 +47,7 @@ from graphql import (
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
     ListValueNode,
+    NamedTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     ObjectValueNode,
@@ -67,6 +72,8 @@ RESERVED_NAME = "RESERVED_NAME"
 PLATFORM_TYPE = "PLATFORM_TYPE"
 SHADOWS_PLATFORM_FIELD = "SHADOWS_PLATFORM_FIELD"
 OVERRIDE_NOT_ALLOWED = "OVERRIDE_NOT_ALLOWED"
+GUARDED_PLATFORM_FIELD = "GUARDED_PLATFORM_FIELD"
+AUTH_DIRECTIVES = ("requiresScopes", "authenticated", "policy")
 
 TypeNode = TypeDefinitionNode | TypeExtensionNode
 _FIELDED = (ObjectTypeDefinitionNode, ObjectTypeExtensionNode, InterfaceTypeDefinitionNode,
@@ -94,6 +101,8 @@ class PlatformShape:
     fields: dict[str, frozenset[str]] = field(default_factory=dict)
     keys: dict[str, frozenset[str]] = field(default_factory=dict)
     shareable: frozenset[str] = frozenset()
+    guarded: frozenset[str] = frozenset()
+    """``Type.field`` coordinates the platform guards (on the field, or on its type)."""
 
     @classmethod
     def of(cls, sdls: Iterable[str]) -> "PlatformShape":
@@ -101,6 +110,9 @@ class PlatformShape:
         fields: dict[str, set[str]] = {}
         keys: dict[str, set[str]] = {}
         shareable: set[str] = set()
+        guarded: set[str] = set()
+        guarded_types: set[str] = set()
+        returns: dict[str, str] = {}
         for sdl in sdls:
             document = parse(sdl)
             roots = _root_names(document)
@@ -112,9 +124,17 @@ class PlatformShape:
                     keys.setdefault(name, set()).update(_top_level_names(fieldset))
                 if _has(node.directives, "shareable"):
                     shareable.add(name)
+                if _has(node.directives, *AUTH_DIRECTIVES):
+                    guarded_types.add(name)
+                for definition in _fields(node):
+                    coordinate = f"{name}.{definition.name.value}"
+                    returns[coordinate] = _base_type(definition)
+                    if _has(definition.directives, *AUTH_DIRECTIVES):
+                        guarded.add(coordinate)
+        guarded.update(c for c, returned in returns.items() if returned in guarded_types)
         return cls(kinds=kinds, fields={k: frozenset(v) for k, v in fields.items()},
                    keys={k: frozenset(v) for k, v in keys.items()},
-                   shareable=frozenset(shareable - keys.keys()))
+                   shareable=frozenset(shareable - keys.keys()), guarded=frozenset(guarded))
 
 
 def parse_sdl(sdl: str) -> DocumentNode | Violation:
@@ -177,16 +197,24 @@ def _platform_type_use(name: str, node: TypeNode, platform: PlatformShape) -> li
     if kind is ScalarTypeDefinitionNode and isinstance(node, _SCALARS):
         return []
     own = platform.fields.get(name, frozenset())
-    declared = [f for f in _fields(node)]
+    declared = list(_fields(node))
     if name in platform.keys and isinstance(node, _FIELDED):
         keys = platform.keys[name]
         shadowed = [f"{name}.{f.name.value}" for f in declared
                     if f.name.value in own and f.name.value not in keys
                     and not _has(f.directives, "external")]
-        return [Violation(SHADOWS_PLATFORM_FIELD, f"{', '.join(shadowed)}: the platform resolves "
-                          f"{'this field' if len(shadowed) == 1 else 'these fields'}; a partner "
-                          f"subgraph may add fields to {name} but may declare the platform's "
-                          "only as key fields or @external")] if shadowed else []
+        guarded = [f"{name}.{f.name.value}" for f in declared
+                   if _has(f.directives, "external")
+                   and f"{name}.{f.name.value}" in platform.guarded]
+        found = [Violation(SHADOWS_PLATFORM_FIELD, f"{', '.join(shadowed)}: the platform resolves "
+                           f"{'this field' if len(shadowed) == 1 else 'these fields'}; a partner "
+                           f"subgraph may add fields to {name} but may declare the platform's "
+                           "only as key fields or @external")] if shadowed else []
+        if guarded:
+            found.append(Violation(GUARDED_PLATFORM_FIELD, f"{', '.join(guarded)}: the platform "
+                                   "guards this data with scopes; a partner subgraph may not "
+                                   "mark it @external (nor @require it)"))
+        return found
     if name in platform.shareable and isinstance(node, _FIELDED):
         added = [f"{name}.{f.name.value}" for f in declared if f.name.value not in own]
         return [Violation(PLATFORM_TYPE, f"{', '.join(added)}: {name} is the platform's shared "
@@ -212,6 +240,13 @@ def _root_shadows(document: DocumentNode, roots: dict[str, str],
     return [Violation(SHADOWS_PLATFORM_FIELD, f"{', '.join(shadowed)}: the platform has "
                       f"{'this root field' if len(shadowed) == 1 else 'these root fields'}; "
                       "a partner subgraph's root fields need names of their own")]
+
+
+def _base_type(definition: FieldDefinitionNode | InputValueDefinitionNode) -> str:
+    node = definition.type
+    while not isinstance(node, NamedTypeNode):
+        node = node.type
+    return node.name.value
 
 
 def _spec_type(name: str) -> bool:

@@ -83,6 +83,9 @@ async def test_re_registration_updates_and_a_breaking_one_is_refused(db, base):
     (["enum StoreStatus { OPEN CLOSED ARCHIVED HIJACKED }", "type Query { acmeX: StoreStatus }"],
      "PLATFORM_TYPE", "StoreStatus"),
     (["type Query { _acme: Int }"], "RESERVED_NAME", "Query._acme"),
+    (['type Member @key(fields: "id") { id: ID! pointsBalance: Int! @external '
+      'tier: String @requires(fields: "pointsBalance") }', "type Query { acmeT: Int }"],
+     "GUARDED_PLATFORM_FIELD", "Member.pointsBalance"),
     (["type _Secret { x: Int }", "type Query { acmeS: _Secret }"], "RESERVED_NAME", "_Secret"),
     (["type Query { acmeX: Int }", "type join__Graph { x: Int }"], "RESERVED_NAME",
      "join__Graph"),
