@@ -60,8 +60,8 @@ class App:
     created_at: dt.datetime = strawberry.field(description="When it was registered.")
 
     @strawberry.field(description=f"Requests and errors per UTC day, oldest first and today "
-                                  f"last, for the last `days` days (1 to {MAX_DAYS}); counts "
-                                  "reach here within a few seconds.")
+                                  f"last, for the last `days` days (1 to {MAX_DAYS}); each "
+                                  "server adds its counts every 10 seconds.")
     async def usage(self, info: strawberry.Info, days: int | None = 7) -> list[AppUsageDay]:
         days = 7 if days is None else days
         if not 1 <= days <= MAX_DAYS:
