@@ -60,12 +60,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rotate.add_argument("--overlap-hours", type=float, default=24.0)
     rotate.set_defaults(run=run_rotate)
 
+    revoke = actions.add_parser("revoke", help="revoke a client for good: no new tokens, and "
+                                "the tokens it holds stop working within seconds")
+    revoke.add_argument("client_id")
+    revoke.set_defaults(run=run_revoke)
+
     listing = actions.add_parser("list", help="a partner's clients")
     listing.add_argument("--partner", required=True, help="partner id (ptn_…) or slug")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.set_defaults(run=run_list)
 
-    for sub in (create, rotate, listing):
+    for sub in (create, rotate, revoke, listing):
         add_settings_arguments(sub)
 
 
@@ -108,7 +113,7 @@ def client_json(client: OAuthClient) -> dict[str, Any]:
             "grant_types": list(client.grant_types), "redirect_uris": list(client.redirect_uris),
             "public": client.public, "resource_server": client.resource_server,
             "sandbox": client.sandbox, "store_ids": list(client.store_ids),
-            "courier_id": client.courier_id}
+            "courier_id": client.courier_id, "revoked": client.revoked}
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -157,6 +162,18 @@ def run_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_revoke(args: argparse.Namespace) -> int:
+    async def revoke(db: AsyncDatabase) -> OAuthClient:
+        try:
+            return await ClientRegistry(db).revoke(args.client_id)
+        except ClientRegistrationError as exc:
+            raise CliError(str(exc)) from exc
+
+    client = with_database(args, revoke)
+    console.print(f"revoked {client.client_id}  {client.name}", highlight=False, markup=False)
+    return 0
+
+
 def run_list(args: argparse.Namespace) -> int:
     async def listing(db: AsyncDatabase) -> list[OAuthClient]:
         partner_id = await resolve_partner(db, args.partner)
@@ -169,6 +186,8 @@ def run_list(args: argparse.Namespace) -> int:
     for c in clients:
         stores = f"  stores: {' '.join(c.store_ids)}" if c.store_ids else ""
         courier = f"  courier: {c.courier_id}" if c.courier_id is not None else ""
+        revoked = "  REVOKED" if c.revoked else ""
         console.print(f"{c.client_id}  {c.name}  [{' '.join(c.grant_types)}]  "
-                      f"{' '.join(c.scopes)}{stores}{courier}", highlight=False, markup=False)
+                      f"{' '.join(c.scopes)}{stores}{courier}{revoked}", highlight=False,
+                      markup=False)
     return 0

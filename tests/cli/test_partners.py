@@ -40,7 +40,7 @@ def test_clients_create_json_holds_the_one_time_secret(flags: Flags,
         "partner_id": "ptn_01JAAAAAAAAAAAAAAAAAAAAAAA", "name": "Till",
         "scopes": ["catalog:read", "stores:read"], "grant_types": ["client_credentials"],
         "redirect_uris": [], "public": False, "resource_server": False, "sandbox": True,
-        "store_ids": [], "courier_id": None}
+        "store_ids": [], "courier_id": None, "revoked": False}
     assert created["client_id"].startswith("app_")
     assert created["client_secret"].startswith("lgs_")
     assert main(["token", "--client", created["client_id"], "--secret",
@@ -79,3 +79,17 @@ def test_clients_list_json(flags: Flags, capsys: pytest.CaptureFixture) -> None:
     assert listed == [{k: v for k, v in created.items() if k != "client_secret"}]
     assert main(["clients", "list", "--partner", "alpha", *flags]) == 0
     assert "[client_credentials]  stores:read" in capsys.readouterr().out
+
+
+def test_clients_revoke(flags: Flags, capsys: pytest.CaptureFixture) -> None:
+    """A revoked client is listed as revoked and gets no token; an unknown id is an error."""
+    created = _json(capsys, "clients", "create", "--partner", "alpha", "--scopes",
+                    "stores:read", "--json", *flags)
+    assert main(["clients", "revoke", created["client_id"], *flags]) == 0
+    assert f"revoked {created['client_id']}" in capsys.readouterr().out
+    listed = _json(capsys, "clients", "list", "--partner", "alpha", "--json", *flags)
+    assert [c["revoked"] for c in listed] == [True]
+    assert main(["token", "--client", created["client_id"], "--secret",
+                 created["client_secret"], *flags]) != 0
+    assert main(["clients", "revoke", "app_01JZZZZZZZZZZZZZZZZZZZZZZZ", *flags]) != 0
+    assert "no client" in capsys.readouterr().err
