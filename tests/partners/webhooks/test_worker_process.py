@@ -147,3 +147,13 @@ async def _all(db: AsyncDatabase, count: int) -> bool:
 
 async def _all_twelve(db: AsyncDatabase) -> bool:
     return await _succeeded(db) == 12
+
+
+@pytest.mark.parametrize("flags", [["--concurrency", "0"], ["--drain", "-1"],
+                                   ["--status-every", "-5"]])
+def test_bad_worker_flags_are_refused_before_anything_starts(flags: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "gateway.cli", "worker", *flags,
+                           "--mongodb-uri", "mongodb://127.0.0.1:1/"], capture_output=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert f"{flags[0]} must be at least" in done.stderr.decode()
