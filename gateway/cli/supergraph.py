@@ -55,6 +55,10 @@ def _store(args: argparse.Namespace, db: AsyncDatabase) -> SupergraphVersions:
     return SupergraphVersions(Databases.beside(db).sandbox if args.sandbox else db)
 
 
+def _graph(args: argparse.Namespace) -> str:
+    return "sandbox graph" if args.sandbox else "supergraph"
+
+
 def _line(version: SupergraphVersion, current: int | None) -> str:
     mark = "*" if version.version == current else " "
     source = f"  {version.source}" if version.source else ""
@@ -106,7 +110,7 @@ def run_publish(args: argparse.Namespace) -> int:
             raise CliError(f"'{args.file}': {exc}") from exc
 
     version = with_database(args, publish)
-    console.print(f"current supergraph: version {version.version}", highlight=False)
+    console.print(f"current {_graph(args)}: version {version.version}", highlight=False)
     return 0
 
 
@@ -118,7 +122,6 @@ def run_rollback(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
 
     version = with_database(args, rollback)
-    graph = "sandbox graph" if args.sandbox else "supergraph"
-    console.print(f"current {graph}: version {version.version} (every gateway on this "
+    console.print(f"current {_graph(args)}: version {version.version} (every gateway on this "
                   "database switches within seconds)", highlight=False)
     return 0

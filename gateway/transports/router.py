@@ -72,6 +72,10 @@ class TransportRouter:
     def subgraphs(self) -> frozenset[str]:
         return frozenset(self._transports)
 
+    def transport(self, subgraph: str) -> Transport | None:
+        """The transport calls to ``subgraph`` go through (None: no such subgraph)."""
+        return self._transports.get(subgraph)
+
     def with_transports(self, transports: Mapping[str, Transport]) -> "TransportRouter":
         """A new router with ``transports`` added or replacing existing entries."""
         return TransportRouter({**self._transports, **transports})
