@@ -9,7 +9,10 @@ every gateway process following that database hot-reloads.
 
 The platform subgraphs are composed with the same names and ``in-process://`` URLs as
 :func:`gateway.platform.compose_platform`, so a database without partner subgraphs has
-exactly the platform's supergraph (same digest: publishing it adds no version).
+exactly the platform's supergraph (same digest: publishing it adds no version). A partner
+subgraph is composed as stored with ``@authenticated`` added to its own fields
+(:func:`gateway.partner_graph.token_required.require_token`): its fields need a token, and
+the supergraph says so itself.
 """
 
 from collections.abc import Sequence
@@ -19,9 +22,13 @@ from functools import cache
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.compose import CompositionError, SubgraphSource, compose_supergraph
+from gateway.partner_graph.token_required import TokenGuardError, require_token
 from gateway.supergraph_versions import SupergraphVersion, SupergraphVersions
 from partners.subgraphs.records import SubgraphRecord, active_subgraphs
 from partners.subgraphs.turn import graph_turn
+
+FEDERATION_2_REQUIRED = "FEDERATION_2_REQUIRED"
+"""The error code of a partner SDL without a Federation 2 ``@link`` (no ``@authenticated``)."""
 
 
 class GraphDoesNotCompose(RuntimeError):
@@ -63,13 +70,25 @@ def platform_names() -> frozenset[str]:
 
 
 def partner_source(record: SubgraphRecord) -> SubgraphSource:
-    return SubgraphSource(name=record.name, sdl=record.sdl, url=record.url,
+    """The subgraph as composed: its SDL with its own fields needing a token (raises
+    :class:`gateway.partner_graph.token_required.TokenGuardError`)."""
+    return SubgraphSource(name=record.name, sdl=require_token(record.sdl), url=record.url,
                           file=f"partner subgraph {record.name} ({record.url})")
 
 
 def compose_with(partners: Sequence[SubgraphRecord]) -> ComposedGraph:
     """The platform composed with ``partners`` (their stored SDL and URL)."""
-    result = compose_supergraph([*platform_sources(), *map(partner_source, partners)])
+    sources, refused = [], []
+    for record in partners:
+        try:
+            sources.append(partner_source(record))
+        except TokenGuardError as exc:
+            refused.append(CompositionError(FEDERATION_2_REQUIRED, f"[{record.name}] {exc}",
+                                            record.name))
+    if refused:
+        return ComposedGraph(supergraph_sdl=None, errors=tuple(refused),
+                             partners=tuple(partners))
+    result = compose_supergraph([*platform_sources(), *sources])
     return ComposedGraph(supergraph_sdl=result.supergraph_sdl, errors=tuple(result.errors),
                          partners=tuple(partners))
 

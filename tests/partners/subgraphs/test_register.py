@@ -40,7 +40,7 @@ async def test_valid_strawberry_subgraph_registers_active_and_is_published(db, b
     assert record.status is Status.ACTIVE and record.errors == ()
     current = await SupergraphVersions(db).current()
     assert record.supergraph_version == current.version
-    assert "partnerRating: Float @join__field(graph: ACME)" in current.sdl
+    assert "partnerRating: Float @join__field(graph: ACME) @authenticated" in current.sdl
     assert f'ACME @join__graph(name: "acme", url: "{base}/rating/graphql")' in current.sdl
     assert await get_subgraph(db, record.id) == record
     graph = await compose_graph(db)
@@ -117,6 +117,15 @@ async def test_composition_errors_come_back_with_their_code(db, base):
     assert "FIELD_TYPE_MISMATCH" in codes(outcome)
     assert outcome.subgraph.status is Status.REJECTED
     assert await SupergraphVersions(db).current() is None
+
+
+async def test_a_federation_1_subgraph_is_rejected(db, base):
+    SDLS["fed1"] = ('extend type Store @key(fields: "id") { id: ID! @external rating: Float }\n'
+                    "type Query { acmeX: Int }")
+    outcome = await register_subgraph(db, new_id("ptn"), "acme", f"{base}/sdl/fed1")
+    assert codes(outcome) == ["FEDERATION_2_REQUIRED"]
+    assert "must be a Federation 2 subgraph" in outcome.errors[0].message
+    assert outcome.subgraph.status is Status.REJECTED
 
 
 async def test_sdl_that_does_not_parse_is_rejected(db, base):
