@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from graphql import DocumentNode
+from graphql import DocumentNode, OperationDefinitionNode, OperationType
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,34 @@ class SubgraphRequest:
         if self.deadline is None:
             return None
         return max(self.deadline - time.monotonic(), 0.001)
+
+
+_QUERY_KINDS: dict[tuple[int, str | None], tuple[DocumentNode, bool]] = {}
+_QUERY_KINDS_MAX = 4096
+
+
+def is_query(document: DocumentNode, operation_name: str | None) -> bool:
+    """Whether the operation ``document`` runs (``operation_name``'s, else its first) is a
+    query (entity fetches of a query included): only those may be retried or merged.
+
+    Asked twice per subgraph fetch (retries, dedup) of documents a cached plan reuses, so
+    the answer is kept per document (the entry holds the document, so its id is not reused
+    while there; the table is emptied when full)."""
+    key = (id(document), operation_name)
+    known = _QUERY_KINDS.get(key)
+    if known is not None and known[0] is document:
+        return known[1]
+    answer = False
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+                operation_name is None
+                or (definition.name is not None and definition.name.value == operation_name)):
+            answer = definition.operation is OperationType.QUERY
+            break
+    if len(_QUERY_KINDS) >= _QUERY_KINDS_MAX:
+        _QUERY_KINDS.clear()
+    _QUERY_KINDS[key] = (document, answer)
+    return answer
 
 
 class SubgraphUnavailable(Exception):

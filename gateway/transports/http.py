@@ -23,9 +23,8 @@ from typing import Any
 
 import aiohttp
 import orjson
-from graphql import DocumentNode, OperationDefinitionNode, OperationType
 
-from gateway.transports.base import SubgraphRequest, SubgraphUnavailable
+from gateway.transports.base import SubgraphRequest, SubgraphUnavailable, is_query
 from gateway.transports.dedup import InFlight
 
 HeadersFor = Callable[[SubgraphRequest], Mapping[str, str]]
@@ -102,17 +101,14 @@ class HttpTransport:
     no timer of its own around it."""
 
     async def execute(self, request: SubgraphRequest) -> Mapping[str, Any]:
-        headers = self._headers
         extra: Mapping[str, str] = {}
         if self._headers_for is not None:
             extra = self._headers_for(request)
-            headers = {**headers, **extra}
         if self._session is None:
             self._session = http_session()
         body = encode_request(request)
-        timeout = self._timeout(request)
         if self._in_flight is None or not is_query(request.document, request.operation_name):
-            reply = await self._post(body, headers, timeout)
+            reply = await self._post(body, extra, request)
         else:
             ignored = self._ignored
             caller = [(name.lower(), value) for name, value in extra.items()
@@ -121,18 +117,20 @@ class HttpTransport:
                 caller.sort()
             try:
                 reply = await self._in_flight.run(
-                    (body, *caller), lambda: self._post(body, headers, timeout),
-                    request.deadline)
+                    (body, *caller), lambda: self._post(body, extra, request), request.deadline)
             except TimeoutError as exc:  # a merged caller's own deadline came first
                 raise self._unavailable(f"timed out waiting for {self.url}") from exc
         return self._graphql_body(*reply)
 
-    async def _post(self, body: bytes, headers: Mapping[str, str],
-                    limits: aiohttp.ClientTimeout) -> Reply:
+    async def _post(self, body: bytes, extra: Mapping[str, str],
+                    request: SubgraphRequest) -> Reply:
+        """The call itself (made by the first of merged callers only: the others need
+        neither its headers nor its timeout)."""
         assert self._session is not None
+        headers = {**self._headers, **extra} if extra else self._headers
         try:
             async with self._session.post(self.url, data=body, headers=headers,
-                                          timeout=limits) as reply:
+                                          timeout=self._timeout(request)) as reply:
                 return reply.status, reply.reason or "", await reply.read()
         except TimeoutError as exc:
             raise self._unavailable(f"timed out waiting for {self.url}") from exc
@@ -177,14 +175,3 @@ class HttpTransport:
     async def close(self) -> None:
         if self._owns_session and self._session is not None:
             await self._session.close()
-
-
-def is_query(document: DocumentNode, operation_name: str | None) -> bool:
-    """Whether the operation ``document`` runs (``operation_name``'s, else its first) is a
-    query: only those may be merged."""
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode) and (
-                operation_name is None
-                or (definition.name is not None and definition.name.value == operation_name)):
-            return definition.operation is OperationType.QUERY
-    return False

@@ -32,12 +32,12 @@ from enum import StrEnum
 from typing import Any
 
 import aiohttp
-from graphql import OperationDefinitionNode, OperationType
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.observability.current import record_retry
 from gateway.transports.base import SubgraphRequest, SubgraphUnavailable, Transport
+from gateway.transports.base import is_query as is_query_document
 
 _RETRYABLE_STATUS = re.compile(r"^HTTP 50[234]\b")
 _RETRYABLE_CAUSES = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError,
@@ -165,13 +165,7 @@ class CircuitBreaker:
 
 def is_query(request: SubgraphRequest) -> bool:
     """Whether the request's operation is a query (entity fetches of a query included)."""
-    for definition in request.document.definitions:
-        if not isinstance(definition, OperationDefinitionNode):
-            continue
-        named = definition.name.value if definition.name else None
-        if request.operation_name is None or named == request.operation_name:
-            return definition.operation is OperationType.QUERY
-    return False
+    return is_query_document(request.document, request.operation_name)
 
 
 def is_retryable(error: SubgraphUnavailable) -> bool:

@@ -145,9 +145,9 @@ def representations(
 ) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
     """De-duplicated representations, and for each the response objects it stands for."""
     if len(inputs) == 1:
-        ((typename, spec),) = inputs.items()
-        if spec.lone_key is not None:
-            return _lone_key_representations(objects, typename, spec.typename, spec.lone_key)
+        ((typename, only),) = inputs.items()
+        if only.lone_key is not None:
+            return _lone_key_representations(objects, typename, only.typename, only.lone_key)
     reps: list[dict[str, Any]] = []
     targets: list[list[dict[str, Any]]] = []
     seen: dict[bytes, int] = {}

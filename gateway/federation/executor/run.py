@@ -65,7 +65,20 @@ class _Run:
             for child in node.nodes:
                 await self.node(child)
         else:
-            await asyncio.gather(*(self.node(child) for child in node.nodes))
+            await self.parallel(node.nodes)
+
+    async def parallel(self, nodes: tuple[PlanNode, ...]) -> None:
+        """Run ``nodes`` side by side: the first in this task, a task for each other one."""
+        others = [asyncio.ensure_future(self.node(child)) for child in nodes[1:]]
+        try:
+            await self.node(nodes[0])
+        except BaseException:  # cancelled (the plan's grace ran out): so are the others
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+            raise
+        if others:
+            await asyncio.gather(*others)
 
     def out_of_time(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
@@ -118,10 +131,7 @@ class _Run:
     async def root_fetch(self, fetch: Fetch) -> None:
         if fetch.condition and self.excluded(fetch):
             return
-        variables = {
-            name: self.variables[name] for name in fetch.variable_names if name in self.variables
-        }
-        response = await self.request(fetch, variables)
+        response = await self.request(fetch, self.fetch_variables(fetch))
         if response is None:
             return
         self.errors.extend(root_errors(response.get("errors"), fetch.subgraph))
@@ -143,6 +153,8 @@ class _Run:
             await self.send(node, reps, targets, None)
 
     def fetch_variables(self, fetch: Fetch) -> dict[str, Any]:
+        if not fetch.variable_names:
+            return {}
         return {
             name: self.variables[name] for name in fetch.variable_names if name in self.variables
         }
