@@ -61,6 +61,18 @@ async def test_live_and_sandbox_apps_get_their_own_webhooks_and_events(
                 events = (await graphql(EVENTS, {"topics": ["store.updated"]},
                                         token=token))["data"]["events"]["events"]
                 assert [e["resourceId"] for e in events] == [stores[mode]]
+            # Typed errors come through the gateway as the subgraph made them.
+            private = await graphql(CREATE, {"input": {"url": "http://10.1.2.3/hook",
+                                                       "topics": ["store.updated"]}},
+                                    token=live)
+            assert [(e["code"], e["field"]) for e in
+                    private["data"]["createWebhookEndpoint"]["userErrors"]] == [
+                ("INVALID", ["input", "url"])]
+            for variables in ({"first": 0}, {"since": "not-a-cursor"}, {"topics": ["nope"]}):
+                bad = await graphql(EVENTS, variables, token=live)
+                assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", bad
+            bad = await graphql(DELIVERIES, {"first": 101}, token=live)
+            assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", bad
             refused = await graphql(EVENTS, {}, token=narrow)
             assert refused["data"] is None or refused["data"].get("events") is None
             assert refused["errors"][0]["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"
