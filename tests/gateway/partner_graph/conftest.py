@@ -39,7 +39,7 @@ APP_PORT = 4760
 RESTARTED_PORT = 4764
 RATING_PORT = 4761
 BADGE_PORT = 4762
-PARTNER_TIMEOUT_S = 1.0
+PARTNER_TIMEOUT_S = 2.0
 SCOPES = "stores:read stores:write"
 
 
@@ -72,11 +72,16 @@ class Running:
         assert answer.status == 200, answer.body
         return str(answer.body["access_token"]), issued.client.client_id
 
-    async def graphql(self, query: str, token: str | None = None,
-                      variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def graphql(self, query: str | None, token: str | None = None,
+                      variables: dict[str, Any] | None = None,
+                      extensions: dict[str, Any] | None = None) -> dict[str, Any]:
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        reply = await self.http.post("/graphql", json={"query": query,
-                                                       "variables": variables or {}},
+        body: dict[str, Any] = {"variables": variables or {}}
+        if query is not None:
+            body["query"] = query
+        if extensions is not None:
+            body["extensions"] = extensions
+        reply = await self.http.post("/graphql", json=body,
                                      headers={**headers, "accept": "application/json"})
         return reply.json()
 
