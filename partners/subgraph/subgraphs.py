@@ -40,15 +40,15 @@ class SubgraphStatus(Enum):
 
 @strawberry.type(description="A partner's own GraphQL subgraph, composed into the graph.")
 class PartnerSubgraph:
-    id: strawberry.ID
-    name: str
-    url: str
-    status: SubgraphStatus
+    id: strawberry.ID = strawberry.field(description="sgr_…")
+    name: str = strawberry.field(description="Its name in the supergraph (unique per graph).")
+    url: str = strawberry.field(description="Where the gateway calls it.")
+    status: SubgraphStatus = strawberry.field(description="Whether it is in the graph.")
     errors: list[str] = strawberry.field(
         description="Why the last registration was refused (empty after a success).")
     supergraph_version: int | None = strawberry.field(
         description="The supergraph version that serves it as it is now.")
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="When it last changed.")
 
     @classmethod
     def of(cls, record: SubgraphRecord) -> "PartnerSubgraph":
@@ -57,16 +57,21 @@ class PartnerSubgraph:
                    supergraph_version=record.supergraph_version, updated_at=record.updated_at)
 
 
-@strawberry.input
+@strawberry.input(description="A subgraph to register, or the caller's to change.")
 class RegisterSubgraphInput:
-    name: str
-    url: str
+    name: str = strawberry.field(description="2 to 40 characters: a lowercase letter, then "
+                                 "lowercase letters, digits or _; not a platform subgraph's.")
+    url: str = strawberry.field(description="Its GraphQL endpoint: https (http only for "
+                                "networks the operator allows); never a private address.")
 
 
 @strawberry.type(description="The subgraph as stored, and why the call was refused if it was.")
 class PartnerSubgraphPayload:
-    subgraph: PartnerSubgraph | None
-    user_errors: list[UserError]
+    subgraph: PartnerSubgraph | None = strawberry.field(
+        description="The subgraph after the call (null when nothing was stored).")
+    user_errors: list[UserError] = strawberry.field(
+        description="Refusals; composition errors, rule violations and breaking changes "
+                    "lead their message with their code.")
 
     @classmethod
     def of(cls, outcome: Outcome) -> "PartnerSubgraphPayload":

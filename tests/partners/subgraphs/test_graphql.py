@@ -4,9 +4,11 @@ caller's partner and database, the scope, ids of other partners and injection at
 import dataclasses
 
 from gateway.supergraph_versions import SupergraphVersions
+from partners.subgraph.schema import schema
 from partners.subgraphs import compose_graph
 from schema.kernel.ids import new_id
 from schema.kernel.sandbox import Databases
+from tests.contract import section_mismatches, undescribed
 from tests.partners.helpers import data, run
 from tests.partners.subgraphs.partner_apps import SDLS, sdl_of
 from tests.stores.helpers import partner
@@ -92,3 +94,11 @@ async def test_a_sandbox_registration_lives_in_the_sandbox_only(db, base):
     assert [s["name"] for s in (await data(db, LIST, sandboxed))["partnerSubgraphs"]] == ["acme"]
     removed = (await data(db, REMOVE, live_owner, id=payload["subgraph"]["id"]))["removeSubgraph"]
     assert removed["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+def test_the_sdl_matches_the_contract() -> None:
+    types = ("PartnerSubgraph", "RegisterSubgraphInput", "PartnerSubgraphPayload")
+    ours = schema._schema
+    assert section_mismatches(ours, types, ("SubgraphStatus",),
+                              ("partnerSubgraphs", "registerSubgraph", "removeSubgraph")) == []
+    assert undescribed(ours, (*types, "SubgraphStatus")) == []
