@@ -12,7 +12,14 @@ from gateway.config import Settings
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases
 from tests.auth.fixtures import AuthServer, serve_in_loop
-from tests.partners.graphql.helpers import CREATE, DELIVERIES, EVENTS, free_port, receiver
+from tests.partners.graphql.helpers import (
+    CREATE,
+    DELETE,
+    DELIVERIES,
+    EVENTS,
+    free_port,
+    receiver,
+)
 from tests.partners.webhooks.helpers import eventually, verifies
 from tests.sandbox.conftest import Platform, poster
 from tests.stores.helpers import UPSERT_STORE, store_input
@@ -73,6 +80,8 @@ async def test_live_and_sandbox_apps_get_their_own_webhooks_and_events(
                 assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", bad
             bad = await graphql(DELIVERIES, {"first": 101}, token=live)
             assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", bad
+            injected = await graphql(DELETE, {"id": {"$gt": ""}}, token=live, status=400)
+            assert injected["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", injected
             refused = await graphql(EVENTS, {}, token=narrow)
             assert refused["data"] is None or refused["data"].get("events") is None
             assert refused["errors"][0]["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"
