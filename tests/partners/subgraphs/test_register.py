@@ -159,6 +159,7 @@ async def test_unreachable_port_is_refused(db, base):
 
 @pytest.mark.parametrize(("url", "reason"), [
     ("{base}/rating/graphql", "non-public"),
+    ("http://localhost:{port}/rating/graphql", "non-public"),
     ("http://169.254.169.254/latest/meta-data/", "non-public"),
     ("http://10.1.2.3/graphql", "non-public"),
     ("http://93.184.216.34/graphql", "https://"),
@@ -168,7 +169,9 @@ async def test_private_metadata_and_plain_http_urls_are_refused_without_the_allo
         db, partner_server, monkeypatch, url, reason):
     monkeypatch.delenv(ALLOW_NETWORKS_ENV, raising=False)
     partner = new_id("ptn")
-    outcome = await register_subgraph(db, partner, "acme", url.format(base=partner_server))
+    port = partner_server.rsplit(":", 1)[1]
+    outcome = await register_subgraph(db, partner, "acme", url.format(
+        base=partner_server, port=port))
     assert outcome.subgraph is None and reason in outcome.errors[0].message
     assert outcome.errors[0].field == ("input", "url")
     assert await partner_subgraphs(db, partner) == []
