@@ -31,9 +31,21 @@ from graphql.execution.values import VariableValues, get_argument_values
 
 from gateway.limits.cost import MUTATION_FIELD_COST, CostModel, _Estimate
 
-_Entry = tuple[str, SelectionSetNode | None, GraphQLNamedType, int, int]
-"""A field as the walk needs it: response key, its selections, type, own weight, arguments'
-cost."""
+_Entry = tuple[str, "_Node | None", int, int]
+"""A field as the walk needs it: response key, the flattened selections below it (None for a
+leaf), own weight, arguments' cost."""
+
+
+class _Node:
+    """One selection set read as one type, flattened on first use (fragments expanded,
+    weights and arguments worked out, free scalars left out)."""
+
+    __slots__ = ("entries", "parent", "selection_set")
+
+    def __init__(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> None:
+        self.selection_set = selection_set
+        self.parent = parent
+        self.entries: tuple[_Entry, ...] | None = None
 
 
 def actual_cost(model: CostModel, operation: OperationDefinitionNode,
@@ -80,52 +92,71 @@ class _Actual:
         self.fragments = fragments
         self.variables = variables
         self.estimate = _Estimate(model, fragments, variables)
-        self._plans: dict[tuple[int, str], tuple[_Entry, ...]] = {}
+        self._nodes: dict[tuple[int, str], _Node] = {}
 
     def object(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType,
                value: Mapping[str, Any]) -> int:
+        if selection_set is None:
+            return 0
+        return self._object(self._node(selection_set, parent), value)
+
+    def _object(self, node: _Node, value: Mapping[str, Any]) -> int:
+        entries = node.entries
+        if entries is None:
+            entries = node.entries = self._flatten(node.selection_set, node.parent)
         total = 0
-        for key, selections, named, own, arguments in self._plan(selection_set, parent):
-            if key in value:
-                total += self._value(selections, named, own, value[key]) + arguments
+        for key, child, own, arguments in entries:
+            if key not in value:
+                continue
+            found = value[key]
+            total += arguments
+            if found is None:
+                continue
+            if isinstance(found, dict):
+                total += own + (self._object(child, found) if child is not None else 0)
+            elif isinstance(found, list):
+                total += self._list(child, own, found)
+            else:
+                total += own
         return total
 
-    def _value(self, selections: SelectionSetNode | None, named: GraphQLNamedType, own: int,
-               value: Any) -> int:
-        if value is None:
-            return 0
-        if isinstance(value, list):
-            total = 0
-            for item in value:
-                total += self._value(selections, named, own, item)
-            return total
-        if isinstance(value, dict):
-            return own + self.object(selections, named, value)
-        return own
+    def _list(self, child: _Node | None, own: int, items: list[Any]) -> int:
+        total = 0
+        for item in items:
+            if item is None:
+                continue
+            if isinstance(item, dict):
+                total += own + (self._object(child, item) if child is not None else 0)
+            elif isinstance(item, list):
+                total += self._list(child, own, item)
+            else:
+                total += own
+        return total
 
-    def _plan(self, selection_set: SelectionSetNode | None,
-              parent: GraphQLNamedType) -> tuple[_Entry, ...]:
-        if selection_set is None:
-            return ()
-        cached = self._plans.get((id(selection_set), parent.name))
-        if cached is not None:
-            return cached
+    def _node(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> _Node:
+        key = (id(selection_set), parent.name)
+        node = self._nodes.get(key)
+        if node is None:
+            node = self._nodes[key] = _Node(selection_set, parent)
+        return node
+
+    def _flatten(self, selection_set: SelectionSetNode,
+                 parent: GraphQLNamedType) -> tuple[_Entry, ...]:
         entries: list[_Entry] = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 entry = self._entry(selection, parent)
-                if entry is not None and (entry[1] is not None or entry[3] or entry[4]):
+                if entry is not None and (entry[1] is not None or entry[2] or entry[3]):
                     entries.append(entry)  # (a free scalar costs nothing, however many)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 named = self.model.schema.get_type(condition.name.value) if condition else parent
-                entries.extend(self._plan(selection.selection_set, named or parent))
+                entries.extend(self._flatten(selection.selection_set, named or parent))
             elif isinstance(selection, FragmentSpreadNode):
                 definition = self.fragments[selection.name.value]
                 named = self.model.schema.get_type(definition.type_condition.name.value)
-                entries.extend(self._plan(definition.selection_set, named or parent))
-        plan = self._plans[(id(selection_set), parent.name)] = tuple(entries)
-        return plan
+                entries.extend(self._flatten(definition.selection_set, named or parent))
+        return tuple(entries)
 
     def _entry(self, node: FieldNode, parent: GraphQLNamedType) -> _Entry | None:
         name = node.name.value
@@ -140,5 +171,7 @@ class _Actual:
         own = self.model.directives.field_weights.get(coordinate,
                                                       self.estimate._type_weight(named))
         arguments = get_argument_values(definition, node, self.variables)
-        return (node.alias.value if node.alias else name, node.selection_set, named, own,
+        child = (self._node(node.selection_set, named) if node.selection_set is not None
+                 else None)
+        return (node.alias.value if node.alias else name, child, own,
                 self.estimate._arguments_cost(coordinate, definition, arguments))
