@@ -4,11 +4,13 @@ graph: each composes in the database's turn, after the previous one published.""
 import asyncio
 import sys
 
+import pytest
+
 from gateway.supergraph_versions import SupergraphVersions
 from partners.subgraphs import Status, compose_graph
 from partners.subgraphs.records import active_subgraphs
 from partners.subgraphs.register import register_subgraph
-from partners.subgraphs.turn import graph_turn
+from partners.subgraphs.turn import GraphBusy, graph_turn
 from schema.kernel.ids import new_id
 from tests.partners.subgraphs.partner_apps import SDLS, sdl_of
 
@@ -45,3 +47,12 @@ async def test_registrations_in_two_processes_both_end_in_the_graph(db, mongo, b
     assert [r.name for r in await active_subgraphs(db)] == [first, second]
     served = (await SupergraphVersions(db).current()).sdl
     assert "proconeScore" in served and "proctwoScore" in served
+
+
+async def test_a_turn_held_too_long_is_busy_and_a_released_one_free(db):
+    async with graph_turn(db):
+        with pytest.raises(GraphBusy):
+            async with graph_turn(db, wait_s=0.3):
+                pass
+    async with graph_turn(db, wait_s=0.3):
+        pass

@@ -4,9 +4,9 @@ published when valid; refused with the reason, and nothing else changed, when no
 import pytest
 
 from gateway.supergraph_versions import SupergraphVersions
-from partners.subgraphs import Status, compose_graph, publish_graph
+from partners.subgraphs import GraphDoesNotCompose, Status, compose_graph, publish_graph
 from partners.subgraphs import fetch as fetch_module
-from partners.subgraphs.records import get_subgraph, partner_subgraphs
+from partners.subgraphs.records import SUBGRAPHS, get_subgraph, partner_subgraphs
 from partners.subgraphs.register import register_subgraph, remove_subgraph
 from partners.urls import ALLOW_NETWORKS_ENV
 from schema.kernel.ids import new_id
@@ -211,3 +211,19 @@ async def test_remove_publishes_a_version_without_it(db, base):
     assert (await remove_subgraph(db, partner, registered.subgraph.id)).errors == ()
     bogus = await remove_subgraph(db, partner, '{"$gt": ""}')
     assert [(e.code, e.field) for e in bogus.errors] == [("INVALID", ("subgraphId",))]
+
+
+async def test_stored_subgraphs_that_no_longer_compose_give_errors_not_a_graph(db, base):
+    """A platform build can change under a registered subgraph: the graph then reports the
+    composition errors and publish_graph publishes nothing (the gateway serves the platform)."""
+    partner = new_id("ptn")
+    registered = await register_subgraph(db, partner, "acme", f"{base}/rating/graphql")
+    before = await SupergraphVersions(db).current_version()
+    await db[SUBGRAPHS].update_one({"_id": registered.subgraph.id}, {"$set": {
+        "sdl": sdl_of('type Store @key(fields: "id") { id: String! partnerRating: Float }')}})
+    graph = await compose_graph(db)
+    assert graph.supergraph_sdl is None and graph.errors
+    assert [r.name for r in graph.partners] == ["acme"]
+    with pytest.raises(GraphDoesNotCompose, match="FIELD_TYPE_MISMATCH"):
+        await publish_graph(db)
+    assert await SupergraphVersions(db).current_version() == before
