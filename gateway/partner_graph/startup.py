@@ -9,8 +9,8 @@ platform supergraph instead would drop every partner subgraph at each restart.
 If the registered partner subgraphs no longer compose with a new platform build (a platform
 field a partner extends was renamed, say), the composition errors are logged and the platform
 graph is published instead: serving never stops for a partner's subgraph, which comes back
-once its partner registers a version that composes. N processes starting together compose
-the same graph and add one version (:meth:`SupergraphVersions.publish`).
+once its partner registers a version that composes. Processes starting together take the
+database's composition turn one after the other and add one version between them.
 
 A rollback (``loopgate supergraph rollback``) moves the pointer only: a restart publishes the
 composed graph again when it differs, so to keep a partner subgraph out for good, remove its
@@ -31,8 +31,9 @@ from gateway.supergraph_versions import (
     POLL_INTERVAL_S,
     InvalidSupergraph,
     SupergraphVersion,
-    publish_retrying,
+    SupergraphVersions,
 )
+from partners.subgraphs.turn import GraphBusy, graph_turn
 
 SOURCE = "loopgate serve"
 
@@ -80,24 +81,27 @@ async def publish_at_start(db: AsyncDatabase, compose: Compose, platform_sdl: st
                            interval_s: float = POLL_INTERVAL_S) -> SupergraphVersion:
     """Compose ``db``'s graph and publish it unless it is current; the version to serve.
 
-    Tried again while the database is away. A composed SDL the store refuses as no valid
-    supergraph falls back to the platform's, as a composition failure does.
+    Runs in the database's composition turn (:func:`partners.subgraphs.turn.graph_turn`),
+    as a registration does, so a process starting while a partner registers never publishes
+    a graph composed without the new subgraph after the registration published it. Tried
+    again while the database is away or the turn is busy. A composed SDL the store refuses
+    as no valid supergraph falls back to the platform's, as a composition failure does.
     """
     while True:
         try:
-            sdl, source = await composed_or_platform(db, compose, platform_sdl)
-            break
-        except PyMongoError:
-            _log.warning("could not read the partner subgraphs of %s; retrying", db.name,
+            async with graph_turn(db):
+                sdl, source = await composed_or_platform(db, compose, platform_sdl)
+                try:
+                    return await SupergraphVersions(db).publish(sdl, source=source)
+                except InvalidSupergraph:
+                    _log.exception("the composed graph of database %s is no valid "
+                                   "supergraph; serving the platform graph", db.name)
+                    return await SupergraphVersions(db).publish(
+                        platform_sdl, source=f"{SOURCE}: platform only")
+        except (PyMongoError, GraphBusy):
+            _log.warning("could not publish the graph of database %s; retrying", db.name,
                          exc_info=True)
             await asyncio.sleep(interval_s)
-    try:
-        return await publish_retrying(db, sdl, source=source, interval_s=interval_s)
-    except InvalidSupergraph:
-        _log.exception("the composed graph of database %s is no valid supergraph; serving "
-                       "the platform graph", db.name)
-        return await publish_retrying(db, platform_sdl, source=f"{SOURCE}: platform only",
-                                      interval_s=interval_s)
 
 
 def _described(error: Any) -> str:
