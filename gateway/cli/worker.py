@@ -76,9 +76,11 @@ async def _report(dispatchers: Sequence[Dispatcher], every_s: float) -> None:
         await asyncio.sleep(every_s)
         now, elapsed = _totals(dispatchers), time.monotonic() - since
         delivered, failed = now["delivered"] - before["delivered"], now["failed"] - before["failed"]
+        errors = now["round_errors"] - before["round_errors"]
         console_err.print(f"webhooks: {delivered} delivered, {failed} failed in the last "
                           f"{elapsed:.0f} s ({delivered * 60 / elapsed:.0f}/min); "
-                          f"{now['delivered']} delivered since start")
+                          f"{now['delivered']} delivered since start"
+                          + (f"; {errors} rounds failed (see the log)" if errors else ""))
         before, since = now, time.monotonic()
 
 

@@ -134,7 +134,8 @@ class Dispatcher:
         self._seen = due.Seen()
         self._stopping = asyncio.Event()
         self.counts: Counter[str] = Counter()
-        """Attempts so far: ``delivered`` (2xx), ``failed`` (retried later, or DEAD)."""
+        """Attempts so far: ``delivered`` (2xx), ``failed`` (retried later, or DEAD); and
+        ``round_errors``: rounds that failed (and were tried again)."""
 
     def stop(self) -> None:
         """Stop claiming work: the chunk in flight is finished and recorded, then
@@ -147,19 +148,27 @@ class Dispatcher:
 
     async def run_forever(self) -> None:
         """Rounds until :meth:`stop` (then it returns once the chunk in flight is recorded) or
-        cancelled (after creating the webhook indexes, idempotently); a failing round is
-        logged and the next one tries again. Idle rounds back off from ``idle_s`` to
-        ``idle_max_s``. Either way the leases are released on the way out."""
-        await ensure_indexes(self.db, DELIVERY_INDEXES)
+        cancelled. Nothing but those ends it: in ``loopgate serve`` nobody would restart it.
+        A failing round (the database away, an unexpected error) is logged and tried again
+        after an idle wait; the webhook indexes are created (idempotently) before the first
+        round that gets through. Idle rounds back off from ``idle_s`` to ``idle_max_s``.
+        Either way the leases are released on the way out."""
         idle = self.settings.idle_s
+        indexed = False
         async with guarded_session(self.network) as session:
             self._session = session
             try:
                 while not self.stopping:
                     try:
+                        if not indexed:
+                            await ensure_indexes(self.db, DELIVERY_INDEXES)
+                            indexed = True
                         busy = await self.round()
-                    except (PyMongoError, Contended):
-                        _log.exception("webhook dispatcher round failed; retrying")
+                    except Exception as exc:
+                        expected = isinstance(exc, PyMongoError | Contended)
+                        _log.exception("webhook dispatcher round failed%s; retrying",
+                                       "" if expected else " unexpectedly")
+                        self.counts["round_errors"] += 1
                         busy = 0
                     if busy:
                         idle = self.settings.idle_s
