@@ -27,7 +27,8 @@ from tests.auth.fixtures import AuthServer, MintedToken, serve_in_loop
 ALL_SCOPES = ("stores:read stores:write catalog:read catalog:write inventory:read "
               "inventory:write members:read members:write points:read points:write "
               "payments:read payments:write refunds:write deals:write vouchers:read "
-              "vouchers:redeem orders:read orders:write")
+              "vouchers:redeem orders:read orders:write apps:manage webhooks:manage "
+              "subgraphs:manage")
 
 GraphQL = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -114,11 +115,13 @@ async def graphql(platform: Platform) -> AsyncIterator[GraphQL]:
         yield poster(http)
 
 
-_UPKEEP = ("leases", "rate_buckets", "concurrency_shares")
+_UPKEEP = ("leases", "rate_buckets", "concurrency_shares", "webhook_due", "app_usage")
 """What a server writes on its own, whatever the domain requests: the lease documents (renewed
-every few seconds by the process running the jobs) and the shared rate-limit buckets and
+every few seconds by the process running the jobs), the shared rate-limit buckets and
 in-flight shares (a process hands back an idle slice of the OAuth token endpoint's budget a few
-seconds after the token that took it), with their revision claims."""
+seconds after the token that took it), the webhook dispatcher's due cursor (it moves on with
+the clock) and the apps' usage counts (kept with the registry, in the live database, for
+sandbox apps too), with their revision claims."""
 
 
 def _upkeep(name: str, doc: dict[str, Any]) -> bool:

@@ -7,17 +7,24 @@ here too; one without a case in :data:`CASES` fails this test until it gets one.
 """
 
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from auth.collections import CLIENTS
 from gateway.federation import Supergraph
 from gateway.platform import compose_platform
+from partners.subgraphs.register import register_subgraph
+from partners.urls import ALLOW_NETWORKS_ENV, NetworkPolicy
+from partners.webhooks.deliveries import DEAD, DELIVERIES, new_delivery
+from partners.webhooks.endpoints import create_endpoint, update_endpoint
 from schema.catalog.products import product_id_for
 from schema.catalog.seed import SANDBOX_PRODUCT_COUNT, demo_sku
+from schema.kernel.events import make_event
+from schema.kernel.time import utcnow
 from schema.marketing.seed import sandbox_deal_id, sandbox_voucher_code, sandbox_voucher_id
 from schema.membership.seed import sandbox_earning_id, sandbox_member_id, sandbox_phone
 from schema.orders.seed import sandbox_order_id
@@ -27,18 +34,30 @@ from schema.stores.seed import (
     sandbox_store_code,
     sandbox_store_id,
 )
+from tests.gateway.servers import serving
+from tests.partners.subgraphs.partner_apps import APP as PARTNER_SUBGRAPHS
+from tests.partners.subgraphs.partner_apps import SDLS, sdl_of
 from tests.sandbox.conftest import GraphQL, Platform, snapshot
 
 Payload = dict[str, Any]
+Variables = dict[str, Any]
+Prepare = Callable[[Platform, str, str], Awaitable[Variables]]
 
 
 @dataclass(frozen=True)
 class Case:
-    """A mutation that succeeds for a sandbox partner with the sandbox demo data."""
+    """A mutation that succeeds for a sandbox partner with the sandbox demo data.
+
+    ``prepare`` (platform, partner id, the test partner-subgraph server's URL) makes sandbox
+    data the mutation needs before the snapshots and gives the variables instead of
+    ``variables``. A ``registry`` mutation changes the live registry of OAuth apps (it has no
+    sandbox twin): only sandbox apps, and nothing else live."""
 
     query: str
-    variables: Callable[[str], dict[str, Any]]   # from the partner id
+    variables: Callable[[str], Variables]   # from the partner id
     succeeded: Callable[[Payload], bool]
+    prepare: Prepare | None = None
+    registry: bool = False
 
 
 def _now() -> str:
@@ -217,6 +236,137 @@ CASES: dict[str, Case] = {
 }
 
 
+HOOK_URL = "https://8.8.8.8/hook"
+"""A public literal address (no DNS): the sandbox webhook cases never send to it (the topic
+has no events, and the replayed delivery's endpoint is disabled: it goes DEAD unsent)."""
+
+
+async def _sandbox_endpoint(platform: Platform, partner: str) -> str:
+    endpoint, _ = await create_endpoint(platform.sandbox, partner, HOOK_URL,
+                                        ["partner.endpoint_disabled"], NetworkPolicy())
+    return endpoint["_id"]
+
+
+def _with_endpoint(variables: Callable[[str], Variables]) -> Prepare:
+    async def prepare(platform: Platform, partner: str, _server: str) -> Variables:
+        return variables(await _sandbox_endpoint(platform, partner))
+    return prepare
+
+
+async def _sandbox_dead_delivery(platform: Platform, partner: str, _server: str) -> Variables:
+    endpoint_id = await _sandbox_endpoint(platform, partner)
+    endpoint = await update_endpoint(platform.sandbox, partner, endpoint_id, enabled=False)
+    event = make_event("partner.endpoint_disabled", partner, "WebhookEndpoint", endpoint_id,
+                       1, {"endpointId": endpoint_id})
+    delivery = {**new_delivery(event, endpoint, utcnow()), "status": DEAD,
+                "nextAttemptAt": None}
+    await platform.sandbox[DELIVERIES].insert_one(delivery)
+    return {"input": {"endpointId": endpoint_id, "deliveryId": delivery["_id"]}}
+
+
+def _with_sandbox_app(variables: Callable[[str], Variables]) -> Prepare:
+    async def prepare(platform: Platform, partner: str, _server: str) -> Variables:
+        issued = await platform.auth.service.clients.create(
+            partner_id=partner, name="Sandbox till", scopes="stores:read", sandbox=True)
+        return variables(issued.client.client_id)
+    return prepare
+
+
+def _scripted_subgraph(server: str, partner: str) -> tuple[str, str]:
+    """A partner subgraph SDL served by the test server, adding a field of this partner's
+    own to Store (so subgraphs of the module's partners never collide); (name, url)."""
+    key = partner[-8:].lower()
+    SDLS[key] = sdl_of(f'type Store @key(fields: "id") {{ id: ID! sbx{key}: Int }}')
+    return f"sbx_{key}", f"{server}/sdl/{key}"
+
+
+async def _register(platform: Platform, partner: str, server: str) -> Variables:
+    name, url = _scripted_subgraph(server, partner)
+    return {"input": {"name": name, "url": url}}
+
+
+async def _registered(platform: Platform, partner: str, server: str) -> Variables:
+    name, url = _scripted_subgraph(server, partner)
+    outcome = await register_subgraph(platform.sandbox, partner, name, url)
+    assert outcome.subgraph is not None and not outcome.errors, outcome
+    return {"id": outcome.subgraph.id}
+
+
+_ENDPOINT_PAYLOAD = "endpoint { id } secret userErrors { code message }"
+_APP_PAYLOAD = "app { sandbox revoked } clientSecret userErrors { code message }"
+_SUBGRAPH_PAYLOAD = "subgraph { status } userErrors { code message }"
+
+CASES.update({
+    "createWebhookEndpoint": Case(
+        f"""mutation($input: CreateWebhookEndpointInput!) {{
+             createWebhookEndpoint(input: $input) {{ {_ENDPOINT_PAYLOAD} }} }}""",
+        lambda _partner: {"input": {"url": HOOK_URL, "topics": ["partner.endpoint_disabled"]}},
+        lambda p: p["endpoint"] is not None and p["secret"].startswith("whsec_")),
+    "updateWebhookEndpoint": Case(
+        f"""mutation($input: UpdateWebhookEndpointInput!) {{
+             updateWebhookEndpoint(input: $input) {{ {_ENDPOINT_PAYLOAD} }} }}""",
+        dict, lambda p: p["endpoint"] is not None,
+        _with_endpoint(lambda i: {"input": {"endpointId": i, "enabled": False}})),
+    "deleteWebhookEndpoint": Case(
+        f"""mutation($id: ID!) {{ deleteWebhookEndpoint(endpointId: $id) {{
+             {_ENDPOINT_PAYLOAD} }} }}""",
+        dict, lambda p: p["endpoint"] is not None, _with_endpoint(lambda i: {"id": i})),
+    "rotateWebhookSecret": Case(
+        f"""mutation($id: ID!) {{ rotateWebhookSecret(endpointId: $id) {{
+             {_ENDPOINT_PAYLOAD} }} }}""",
+        dict, lambda p: p["secret"].startswith("whsec_"), _with_endpoint(lambda i: {"id": i})),
+    "replayWebhookDeliveries": Case(
+        """mutation($input: ReplayDeliveriesInput!) { replayWebhookDeliveries(input: $input) {
+             replayed userErrors { code message } } }""",
+        dict, lambda p: p["replayed"] == 1, _sandbox_dead_delivery),
+    "createApp": Case(
+        f"""mutation($input: CreateAppInput!) {{
+             createApp(input: $input) {{ {_APP_PAYLOAD} }} }}""",
+        lambda _partner: {"input": {"name": "Sandbox kiosk", "scopes": ["stores:read"],
+                                    "sandbox": True}},
+        lambda p: p["app"] == {"sandbox": True, "revoked": False} and bool(p["clientSecret"]),
+        registry=True),
+    "rotateAppSecret": Case(
+        f"""mutation($id: ID!) {{ rotateAppSecret(appId: $id) {{ {_APP_PAYLOAD} }} }}""",
+        dict, lambda p: p["app"]["sandbox"] is True and bool(p["clientSecret"]),
+        _with_sandbox_app(lambda i: {"id": i}), registry=True),
+    "revokeApp": Case(
+        f"""mutation($id: ID!) {{ revokeApp(appId: $id) {{ {_APP_PAYLOAD} }} }}""",
+        dict, lambda p: p["app"] == {"sandbox": True, "revoked": True},
+        _with_sandbox_app(lambda i: {"id": i}), registry=True),
+    "registerSubgraph": Case(
+        f"""mutation($input: RegisterSubgraphInput!) {{ registerSubgraph(input: $input) {{
+             {_SUBGRAPH_PAYLOAD} }} }}""",
+        dict, lambda p: p["subgraph"] == {"status": "ACTIVE"}, _register),
+    "removeSubgraph": Case(
+        f"""mutation($id: ID!) {{ removeSubgraph(subgraphId: $id) {{ {_SUBGRAPH_PAYLOAD} }} }}""",
+        dict, lambda p: p["subgraph"] == {"status": "REMOVED"}, _registered),
+})
+
+
+@pytest.fixture(scope="module")
+def partner_subgraph_server() -> Iterator[str]:
+    """Partner subgraphs served on 127.0.0.1, for the subgraph registration cases."""
+    with serving(PARTNER_SUBGRAPHS) as base:
+        yield base
+
+
+def _without_clients(snap: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    return {name: [d for d in docs if not (name == "claims"
+                                           and str(d["_id"]).startswith(f"{CLIENTS}:"))]
+            for name, docs in snap.items() if name != CLIENTS}
+
+
+def _registry_changes_are_sandbox_apps(before: dict[str, list[dict[str, Any]]],
+                                       after: dict[str, list[dict[str, Any]]]) -> None:
+    """Outside the OAuth apps the live database is as it was; the apps added or changed
+    are sandbox apps."""
+    assert _without_clients(after) == _without_clients(before)
+    changed = [doc for doc in after.get(CLIENTS, []) if doc not in before.get(CLIENTS, [])]
+    assert changed
+    assert all(doc["sandbox"] is True for doc in changed), changed
+
+
 def graph_mutations() -> list[str]:
     """The root Mutation fields of the composed platform graph."""
     mutation = Supergraph.parse(compose_platform()).api_schema.mutation_type
@@ -231,22 +381,29 @@ def test_the_graph_has_mutations_and_each_has_a_sandbox_case() -> None:
 
 @pytest.mark.parametrize("mutation", graph_mutations())
 async def test_a_sandbox_mutation_changes_the_sandbox_and_no_live_document(
-        platform: Platform, graphql: GraphQL, mutation: str) -> None:
+        platform: Platform, graphql: GraphQL, mutation: str, partner_subgraph_server: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ALLOW_NETWORKS_ENV, "127.0.0.0/8")
     case = CASES.get(mutation)
     assert case is not None, f"no sandbox case for the mutation {mutation}: add one to CASES"
     partner = await platform.partner()
     token = await platform.token(partner, sandbox=True)
     first = await graphql("{ viewer { sandbox } }", token=token)   # loads the sandbox demo
     assert first["data"] == {"viewer": {"sandbox": True}}
+    variables = (await case.prepare(platform, partner, partner_subgraph_server)
+                 if case.prepare is not None else case.variables(partner))
     live_before = await snapshot(platform.live)
     sandbox_before = await snapshot(platform.sandbox)
 
-    answer = await graphql(case.query, case.variables(partner), token=token)
+    answer = await graphql(case.query, variables, token=token)
 
     assert "errors" not in answer, answer
     payload = answer["data"][mutation]
     assert payload["userErrors"] == [], payload
     assert case.succeeded(payload), payload
+    if case.registry:
+        _registry_changes_are_sandbox_apps(live_before, await snapshot(platform.live))
+        return
     assert await snapshot(platform.sandbox) != sandbox_before
     assert await snapshot(platform.live) == live_before
 
