@@ -28,7 +28,7 @@ from schema.kernel.principal import Principal
 from schema.kernel.time import utcnow
 from schema.marketing.collections import PURCHASES
 from schema.marketing.deals import STOCK, get_deal, on_sale
-from schema.marketing.issue import release, set_state
+from schema.marketing.issue import BUYER, release, set_state
 from schema.membership.members import get_member
 from schema.payments import create
 from schema.payments.portions import PortionRequest
@@ -98,6 +98,7 @@ async def _start(db: AsyncDatabase, principal: Principal, request: PurchaseReque
     purchase = {"_id": payment_id, "operationId": operation_id, "dealId": deal["_id"],
                 "partnerId": deal["partnerId"], "campaignId": deal["campaignId"],
                 "memberId": request.member_id, "clientId": principal.client_id,
+                BUYER: principal.partner_id,
                 "quantity": request.quantity, "channel": request.channel,
                 "price": deal["price"], "limited": deal["stockLimit"] is not None,
                 "state": "RESERVING", "voucherIds": [], "createdAt": now, "updatedAt": now}
@@ -146,7 +147,7 @@ async def purchase_deal(db: AsyncDatabase, principal: Principal, request: Purcha
     price = Money.from_document(purchase["price"])
     paid = await create.create_payment(
         db, create.Caller(merchant_id=purchase["partnerId"], client_id=principal.client_id,
-                          member_id=principal.member_id),
+                          member_id=principal.member_id, partner_id=principal.partner_id),
         create.PaymentRequest(purpose="DEAL", member_id=purchase["memberId"], order_id=None,
                               amount=price.times(purchase["quantity"]),
                               portions=request.portions),

@@ -34,7 +34,7 @@ from schema.payments.collections import PAYMENTS
 from schema.payments.lifecycle import complete, end, finish, take_balance
 from schema.payments.portions import Plan, PortionRequest, plan_payment
 from schema.payments.providers import DEFAULT_PROVIDER, provider_named
-from schema.payments.status import FINAL, revise
+from schema.payments.status import FINAL, PAYER, revise
 from schema.wallet import CURRENCY as WALLET_CURRENCY
 from schema.wallet import WalletRefused
 
@@ -50,6 +50,9 @@ class Caller:
     merchant_id: str
     client_id: str
     member_id: str | None = None
+    partner_id: str | None = None
+    """The partner whose app makes the payment (another than the merchant when a deal is
+    bought through its app): it gets copies of the payment's events."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +184,8 @@ def _document(caller: Caller, purpose: str, member_id: str | None, plan: Plan,
               operation_id: str) -> Document:
     now = utcnow()
     return {"_id": payment_id_for(operation_id), "merchantId": caller.merchant_id,
-            "clientId": caller.client_id, "memberId": member_id, "purpose": purpose,
+            "clientId": caller.client_id, PAYER: caller.partner_id, "memberId": member_id,
+            "purpose": purpose,
             "orderId": None, "amount": plan.amount, "currency": plan.currency,
             "portions": plan.portions,
             "status": "REQUIRES_PAYMENT" if plan.external else "PROCESSING",

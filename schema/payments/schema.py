@@ -97,7 +97,8 @@ def _member_of(principal: Principal, member_id: strawberry.ID | None) -> str | N
 
 def _caller(principal: Principal) -> create.Caller:
     return create.Caller(merchant_id=principal.require_partner(),
-                         client_id=principal.client_id, member_id=principal.member_id)
+                         client_id=principal.client_id, member_id=principal.member_id,
+                         partner_id=principal.partner_id)
 
 
 @strawberry.type

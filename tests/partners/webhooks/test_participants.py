@@ -147,3 +147,25 @@ async def test_a_payment_made_by_another_partners_app_gives_it_copies(
     assert [(e["topic"], e["resource"]["id"]) for e in harbor_feed] == [
         ("payment.succeeded", payment_id)]
     assert len((await partner_events(db, shop)).events) == 2
+
+
+async def test_a_deal_bought_through_another_partners_app_end_to_end(
+        db: AsyncDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    from schema.payments.providers import LIVE_ENV
+    from tests.marketing.helpers import member_token, purchase
+
+    monkeypatch.setenv(KEYS_ENV, new_key_set())
+    monkeypatch.setenv(LIVE_ENV, "1")
+    shop, harbor = new_id("ptn"), new_id("ptn")
+    deal_id = await deal(db, merchant(shop))
+    member = await buyer(db, shop)
+    bought = await purchase(db, member_token(member, harbor), deal_id, member)
+    assert bought["userErrors"] == [], bought
+    own = await purchase(db, member_token(member, shop), deal_id, member)
+    assert own["userErrors"] == [], own
+    await relay_all(db)
+    harbor_feed = (await partner_events(db, harbor)).events
+    assert sorted(e["topic"] for e in harbor_feed) == ["payment.succeeded", "voucher.issued"]
+    shop_feed = (await partner_events(db, shop, topics=["payment.succeeded",
+                                                        "voucher.issued"])).events
+    assert len(shop_feed) == 4
