@@ -6,7 +6,9 @@ HTTP at its ``join__graph`` URL, and treated as untrusted:
 * The call goes through :func:`partners.urls.guarded_session`: every address a name
   resolves to is checked when each connection is made (DNS rebinding), a literal IP host
   before each request, and a redirect is refused rather than followed (it could point at
-  the private network). ``LOOPGATE_ALLOW_NETWORKS`` opens networks, as for webhooks.
+  the private network). ``LOOPGATE_ALLOW_NETWORKS`` opens networks, as for webhooks; plain
+  ``http`` is called only there (:func:`partners.subgraphs.fetch.check_subgraph_url`, the
+  registration's rule, checked again before each call).
 * It carries a ``Loopgate-Context`` token minted for that subgraph (``aud`` = its name,
   issuer = the OAuth issuer, signed with the auth service's keys, which every process shares
   through the database and publishes at ``/.well-known/jwks.json``); never the caller's
@@ -42,6 +44,7 @@ from gateway.transports.resilience import (
     SubgraphPolicy,
 )
 from gateway.transports.router import TransportRouter, combined_headers
+from partners.subgraphs.fetch import check_subgraph_url
 from partners.urls import NetworkPolicy, UnsafeUrl, guarded_session
 
 CONNECT_TIMEOUT_S = 3.0
@@ -63,12 +66,16 @@ class RefusedCall(aiohttp.ClientError):
 
 def refusing_unsafe(policy: NetworkPolicy) -> ClientMiddlewareType:
     """The session middleware of partner calls: each request's URL is checked (literal IP
-    hosts never reach the guarded resolver), the resolver's refusal becomes a
-    :class:`RefusedCall`, and a redirect is refused instead of followed."""
+    hosts never reach the guarded resolver; plain ``http`` only to networks the operator
+    allowed, as at registration), the resolver's refusal becomes a :class:`RefusedCall`,
+    and a redirect is refused instead of followed."""
 
     async def middleware(request: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
         try:
-            policy.check_url(str(request.url))
+            if request.url.scheme == "http":
+                await check_subgraph_url(str(request.url), policy)
+            else:
+                policy.check_url(str(request.url))
             response = await handler(request)
         except UnsafeUrl as exc:
             raise RefusedCall(str(exc)) from exc

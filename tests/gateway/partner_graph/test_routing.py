@@ -102,6 +102,19 @@ async def test_a_url_to_a_network_not_allowed_is_refused_and_the_rest_still_rout
         await closed.close()
 
 
+async def test_plain_http_is_called_only_in_networks_the_operator_allowed(
+        signer: ContextTokenSigner) -> None:
+    """As at registration: a public address needs https (checked before connecting)."""
+    public = PartnerTransports(signer, network=NetworkPolicy())
+    try:
+        router = GraphRouters(platform(), public).router_for(
+            supergraph(reviews="http://93.184.216.34:9/graphql"))
+        with pytest.raises(SubgraphUnavailable, match="must start with https://"):
+            await router.fetch(request("reviews"))
+    finally:
+        await public.close()
+
+
 async def test_a_redirect_is_refused_not_followed(transports: PartnerTransports) -> None:
     followed: list[str] = []
 
