@@ -30,7 +30,7 @@ BASE_URL = "http://loopgate.test"
 PARTNER_SCOPES = ("stores:read stores:write catalog:read catalog:write inventory:read "
                   "inventory:write orders:read orders:write members:read points:read "
                   "points:write payments:read payments:write refunds:write deals:write "
-                  "vouchers:read vouchers:redeem webhooks:manage subgraphs:manage")
+                  "vouchers:read vouchers:redeem webhooks:manage subgraphs:manage apps:manage")
 """Every scope a partner may hold (all but ``platform:admin``)."""
 
 
