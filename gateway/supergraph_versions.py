@@ -10,7 +10,7 @@ FerretDB. A rollback only moves the pointer back; publishing again adds a new ve
 
 Every process runs :func:`follow_supergraph`: an ``_id`` point read of the pointer every
 :data:`POLL_INTERVAL_S` seconds (the only indexed read on FerretDB), and on a change the
-version is read, parsed and handed to the gateway's existing hot-reload path
+version is read, parsed (in a worker thread) and handed to the gateway's hot-reload path
 (:meth:`gateway.service.Gateway.replace_supergraph`). A version that does not parse, or that
 this process cannot route, is logged and skipped: the process keeps serving what it served.
 """
@@ -203,7 +203,7 @@ async def follow_supergraph(db: AsyncDatabase, apply: Apply, *, applied: int | N
             number = await versions.current_version()
             if number is not None and number != seen:
                 seen = number
-                switch_to(await versions.get(number), apply)
+                await switch_to(await versions.get(number), apply)
         except (PyMongoError, UnknownVersion):
             _log.warning("could not read the current supergraph version", exc_info=True)
         await asyncio.sleep(interval_s)
@@ -238,11 +238,16 @@ async def publish_retrying(db: AsyncDatabase, sdl: str, *, source: str,
             await asyncio.sleep(interval_s)
 
 
-def switch_to(version: SupergraphVersion, apply: Apply) -> bool:
+async def switch_to(version: SupergraphVersion, apply: Apply) -> bool:
     """``apply`` the version; False (logged, the previous one still served) when it does not
-    parse or this process cannot serve it."""
+    parse or this process cannot serve it.
+
+    The SDL is parsed in a worker thread: the platform's supergraph takes a few hundred
+    milliseconds of CPU to parse, which on the event loop would stall every request of the
+    process at each switch (the thread shares the interpreter, so requests slow down a
+    little instead of stopping)."""
     try:
-        supergraph = Supergraph.parse(version.sdl)
+        supergraph = await asyncio.to_thread(Supergraph.parse, version.sdl)
         apply(supergraph)
     except (SupergraphError, ValueError) as exc:
         _log.error("supergraph version %s skipped, still serving the previous one: %s",

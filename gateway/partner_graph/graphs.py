@@ -25,7 +25,13 @@ from gateway.federation import Supergraph
 from gateway.partner_graph.routing import GraphRouters
 from gateway.partner_graph.startup import Compose, publish_at_start
 from gateway.service import Gateway
-from gateway.supergraph_versions import POLL_INTERVAL_S, Apply, digest, follow_supergraph, switch_to
+from gateway.supergraph_versions import (
+    POLL_INTERVAL_S,
+    Apply,
+    digest,
+    follow_supergraph,
+    switch_to,
+)
 
 
 def sandbox_caller(context: Mapping[str, Any]) -> bool:
@@ -87,7 +93,7 @@ class Graphs:
             version = await publish_at_start(graph.db, compose, platform_sdl,
                                              interval_s=interval_s)
             if version.sha256 != digest(graph.gateway.supergraph.sdl):
-                switch_to(version, apply)
+                await switch_to(version, apply)
             followers.append(follow_supergraph(graph.db, apply, applied=version.version,
                                                interval_s=interval_s))
         return followers
