@@ -7,6 +7,11 @@ consent already covers the scopes. The consent form posts back to ``/oauth/autho
 Failed sign-ins are rate limited per member name and address (:mod:`auth.signins`). A member
 signs in with a member name or with their phone number, typed any usual way
 (:mod:`auth.login_names`).
+
+The web console (:mod:`auth.console_client`) is the one exception: for its client id the page
+signs in a console user by email and password instead (``/oauth/console-login``, rate limited
+the same way), asks no consent, and spends that sign-in on the code it issues, so each console
+sign-in is asked for the password.
 """
 
 from __future__ import annotations
@@ -20,14 +25,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from auth.callers import remote_address
+from auth.console_client import CONSOLE_CLIENT_ID
 from auth.login_names import login_name
 from auth.members import Session
-from auth.metadata import AUTHORIZE_PATH, CONSENTS_PATH, LOGIN_PATH
+from auth.metadata import AUTHORIZE_PATH, CONSENTS_PATH, CONSOLE_LOGIN_PATH, LOGIN_PATH
 from auth.pages import (
     consent_page,
     consents_page,
+    console_login_page,
     error_page,
     login_page,
+    too_many_attempts,
     too_many_sign_ins_page,
 )
 from auth.ratelimit import retry_after
@@ -36,6 +44,7 @@ from auth.responses import to_response
 from auth.service import AuthService
 
 SESSION_COOKIE = "loopgate_session"
+CONSOLE_SIGNIN_COOKIE = "loopgate_console_signin"
 _PAGE_FIELDS = ("csrf", "decision")
 
 
@@ -86,6 +95,8 @@ def authorization_routes(service: AuthService) -> list[Route]:
             grant = await service.run(server.get_consent_grant, req)
         except OAuth2Error as error:
             return error_response(req, error)
+        if grant.request.client.client_id == CONSOLE_CLIENT_ID:
+            return await console_authorize(request, req, grant)
         session = await session_of(request)
         if session is None:
             return login_page(f"{AUTHORIZE_PATH}?{urlencode(_params(req))}")
@@ -104,6 +115,43 @@ def authorization_routes(service: AuthService) -> list[Route]:
                 await service.consents.grant(member, client.client_id, scopes)
         answer = await service.run(server.create_authorization_response, req, member, grant)
         return to_response(answer)
+
+    async def console_authorize(request: Request, req: LoopgateOAuth2Request,
+                                grant: object) -> Response:
+        """First-party console: a signed-in console user gets a code, no consent asked."""
+        cookie = request.cookies.get(CONSOLE_SIGNIN_COOKIE)
+        user_id = await service.console_users.signed_in(cookie)
+        if user_id is None:
+            return console_login_page(f"{AUTHORIZE_PATH}?{urlencode(_params(req))}")
+        answer = to_response(await service.run(server.create_authorization_response, req,
+                                               user_id, grant))
+        await service.console_users.end_signin(cookie)
+        answer.delete_cookie(CONSOLE_SIGNIN_COOKIE, path="/oauth", httponly=True,
+                             samesite="lax", secure=secure_cookie)
+        return answer
+
+    async def console_login(request: Request) -> Response:
+        form = await page_form(request)
+        next_url = safe_next(form.get("next"))
+        typed, password = form.get("email", "").strip(), form.get("password", "")
+        if not typed or not password:
+            return console_login_page(next_url, error="Enter your email and password.")
+        name = f"console:{typed.lower()}"
+        address = remote_address(request)
+        if (wait := await service.throttles.sign_in.admit(name, address)) is not None:
+            response = console_login_page(next_url, status=429,
+                                          error=too_many_attempts(retry_after(wait)))
+            response.headers["Retry-After"] = str(retry_after(wait))
+            return response
+        user = await service.console_users.authenticate(typed, password)
+        if user is None:
+            return console_login_page(next_url, error="Wrong email or password.", email=typed)
+        await service.throttles.sign_in.succeeded(name, address)
+        response = RedirectResponse(next_url, status_code=303)
+        response.set_cookie(CONSOLE_SIGNIN_COOKIE,
+                            await service.console_users.open_signin(user.id), path="/oauth",
+                            httponly=True, samesite="lax", secure=secure_cookie)
+        return response
 
     async def login(request: Request) -> Response:
         form = await page_form(request)
@@ -149,6 +197,7 @@ def authorization_routes(service: AuthService) -> list[Route]:
     return [
         Route(AUTHORIZE_PATH, authorize, methods=["GET", "POST"]),
         Route(LOGIN_PATH, login, methods=["POST"]),
+        Route(CONSOLE_LOGIN_PATH, console_login, methods=["POST"]),
         Route(CONSENTS_PATH, consents, methods=["GET"]),
         Route(f"{CONSENTS_PATH}/revoke", revoke_consent, methods=["POST"]),
     ]

@@ -22,6 +22,11 @@ database dump reveals no usable credential.
                          grantedAt}``
 ``oauth_member_logins``  ``{_id: login:<username>, memberId, passwordHash}`` (demo credentials)
 ``oauth_sessions``       ``{_id: sha256(cookie), memberId, csrf, expiresAt}``
+``console_users``, ``console_user_emails``, ``console_signins``: console accounts and their
+                         sign-in on the authorize page (:mod:`auth.console_users`)
+``console_sessions``     ``{_id: sha256(cookie), csrf, userId, tokens…, expiresAt}``: the web
+                         console's sessions (:mod:`gateway.console.sessions`), holding the
+                         console client's tokens server-side; swept here with the rest
 
 A code or refresh token is spent by whoever wins the claim ``oauth-code:<hash>:used`` or
 ``oauth-refresh:<hash>:used`` in ``claims`` (:mod:`schema.kernel.claims`); the winner then
@@ -42,8 +47,12 @@ REVOKED = "oauth_revoked_tokens"
 CONSENTS = "oauth_consents"
 MEMBER_LOGINS = "oauth_member_logins"
 SESSIONS = "oauth_sessions"
+CONSOLE_USERS = "console_users"
+CONSOLE_SIGNINS = "console_signins"
+CONSOLE_SESSIONS = "console_sessions"
 
-EXPIRING: tuple[str, ...] = (CODES, REFRESH_TOKENS, FAMILIES, REVOKED, SESSIONS)
+EXPIRING: tuple[str, ...] = (CODES, REFRESH_TOKENS, FAMILIES, REVOKED, SESSIONS,
+                              CONSOLE_SIGNINS, CONSOLE_SESSIONS)
 
 AUTH_INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(CLIENTS, "partnerId"),
@@ -51,5 +60,6 @@ AUTH_INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec.on(FAMILIES, "memberId", "clientId"),
     IndexSpec.on(CONSENTS, "memberId"),
     IndexSpec.on(CODES, "memberId", "clientId"),
+    IndexSpec.on(CONSOLE_USERS, "partnerId"),
     *(IndexSpec.on(name, "expiresAt") for name in EXPIRING),
 )

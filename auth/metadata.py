@@ -11,6 +11,7 @@ INTROSPECT_PATH = "/oauth/introspect"
 JWKS_PATH = "/.well-known/jwks.json"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 LOGIN_PATH = "/oauth/login"
+CONSOLE_LOGIN_PATH = "/oauth/console-login"
 CONSENTS_PATH = "/oauth/consents"
 SET_PASSWORD_PATH = "/oauth/set-password"
 

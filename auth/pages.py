@@ -16,7 +16,13 @@ from urllib.parse import urlencode
 
 from starlette.responses import HTMLResponse
 
-from auth.metadata import AUTHORIZE_PATH, CONSENTS_PATH, LOGIN_PATH, SET_PASSWORD_PATH
+from auth.metadata import (
+    AUTHORIZE_PATH,
+    CONSENTS_PATH,
+    CONSOLE_LOGIN_PATH,
+    LOGIN_PATH,
+    SET_PASSWORD_PATH,
+)
 from auth.scopes import describe
 
 
@@ -65,6 +71,19 @@ def login_page(next_url: str, error: str | None = None, status: int | None = Non
 <p>First time here? <a href="{escape(set_password)}">Set your password with your sign-in
 code</a>.</p>"""
     return _page("Sign in", body, status or (401 if error else 200))
+
+
+def console_login_page(next_url: str, error: str | None = None, status: int | None = None,
+                       *, email: str = "") -> HTMLResponse:
+    """The console's sign-in form (console users, by email); 401 with an ``error``."""
+    body = f"""<h1>Sign in to the Loopgate console</h1>{_message(error, None)}
+<form method="post" action="{CONSOLE_LOGIN_PATH}">{_hidden([("next", next_url)])}
+{_field("email", "Email", "email", value=email, extra=' autocomplete="username"')}
+{_field("password", "Password", "password", extra=' autocomplete="current-password"')}
+<button type="submit">Sign in</button></form>
+<p>Partner members sign in to apps with their member name instead; console accounts are
+created by your partner's admin.</p>"""
+    return _page("Console sign-in", body, status or (401 if error else 200))
 
 
 def set_password_page(next_url: str, csrf: str, error: str | None = None,

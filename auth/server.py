@@ -11,13 +11,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from authlib.oauth2.rfc6749 import AuthorizationServer, InvalidClientError, OAuth2Request
+from authlib.oauth2.rfc6749 import (
+    AuthorizationServer,
+    InvalidClientError,
+    InvalidGrantError,
+    OAuth2Request,
+)
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from joserfc.jws import extract_compact
 
 from auth.bridge import call
 from auth.clients import ClientRegistry, OAuthClient
 from auth.codes import CodeStore
+from auth.console_client import CONSOLE_CLIENT_ID
+from auth.console_users import ConsoleUsers, role_scopes
 from auth.endpoints import Introspection, Revocation
 from auth.grants import (
     AuthorizationCodeWithPkce,
@@ -51,9 +58,11 @@ class LoopgateAuthorizationServer(AuthorizationServer):
 
     def __init__(self, *, clients: ClientRegistry, codes: CodeStore,
                  refresh_tokens: RefreshTokens, revocations: RevocationList,
-                 issuer: AccessTokenIssuer, verifier: TokenVerifier) -> None:
+                 issuer: AccessTokenIssuer, verifier: TokenVerifier,
+                 console_users: ConsoleUsers) -> None:
         super().__init__(scopes_supported=list(SCOPES))
         self.clients = clients
+        self.console_users = console_users
         self.codes = codes
         self.refresh_tokens = refresh_tokens
         self.revocations = revocations
@@ -89,6 +98,8 @@ class LoopgateAuthorizationServer(AuthorizationServer):
     def _generate_token(self, grant_type: str, client: OAuthClient, user: str | None = None,
                         scope: str | None = None, expires_in: int | None = None,
                         include_refresh_token: bool = True) -> dict[str, Any]:
+        if client.client_id == CONSOLE_CLIENT_ID:
+            return self._console_token(user, include_refresh_token)
         granted = scope_string((scope or client.get_allowed_scope(None) or "").split())
         issued = self.issuer.issue(client_id=client.client_id, partner_id=client.partner_id,
                                    scope=granted, member_id=user, sandbox=client.sandbox,
@@ -96,6 +107,23 @@ class LoopgateAuthorizationServer(AuthorizationServer):
         token = {"token_type": "Bearer", "access_token": issued.token,
                  "expires_in": issued.expires_in, "scope": granted}
         if include_refresh_token and user is not None:
+            token["refresh_token"] = new_secret("lgr")
+        return token
+
+    def _console_token(self, user: str | None, include_refresh_token: bool) -> dict[str, Any]:
+        """A console token acts for the user's partner with the role's scopes, as the account
+        stands now (:mod:`auth.console_client`); a removed account gets nothing."""
+        account = call(self.console_users.get, user) if user else None
+        if account is None:
+            raise InvalidGrantError("the console account no longer exists")
+        grantable = call(self.clients.grantable_scopes, account.partner_id)
+        scope = scope_string(role_scopes(account.role, grantable))
+        issued = self.issuer.issue(client_id=CONSOLE_CLIENT_ID, partner_id=account.partner_id,
+                                   scope=scope, member_id=None, subject=account.id,
+                                   store_ids=account.store_ids)
+        token = {"token_type": "Bearer", "access_token": issued.token,
+                 "expires_in": issued.expires_in, "scope": scope}
+        if include_refresh_token:
             token["refresh_token"] = new_secret("lgr")
         return token
 

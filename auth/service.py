@@ -23,6 +23,7 @@ from auth.clients import ClientRegistry, RevokedApps
 from auth.codes import CodeStore
 from auth.collections import AUTH_INDEXES
 from auth.consents import Consents
+from auth.console_users import ConsoleUsers
 from auth.keys import KEY_MAX_AGE, MAX_TOKEN_LIFETIME, KeyRing, KeyStore
 from auth.members import MemberLogins
 from auth.ratelimit import RateLimits
@@ -54,6 +55,7 @@ class AuthService:
     refresh_tokens: RefreshTokens
     consents: Consents
     members: MemberLogins
+    console_users: ConsoleUsers
     verifier: TokenVerifier
     server: LoopgateAuthorizationServer
     throttles: Throttles
@@ -77,15 +79,17 @@ class AuthService:
         refresh_tokens = RefreshTokens(db, revocations)
         clients = ClientRegistry(db)
         codes = CodeStore(db)
+        console_users = ConsoleUsers(db)
         verifier = TokenVerifier(keyring, revocations, issuer, revoked_apps=RevokedApps(db))
         server = LoopgateAuthorizationServer(
             clients=clients, codes=codes, refresh_tokens=refresh_tokens,
             revocations=revocations,
             issuer=AccessTokenIssuer(keyring, issuer, access_token_lifetime),
-            verifier=verifier)
+            verifier=verifier, console_users=console_users)
         return cls(db=db, issuer=issuer, clients=clients, keys=keys, keyring=keyring,
                    revocations=revocations, refresh_tokens=refresh_tokens,
                    consents=Consents(db, refresh_tokens, codes), members=MemberLogins(db),
+                   console_users=console_users,
                    verifier=verifier, server=server,
                    throttles=Throttles(rate_limits or RateLimits(), MongoBuckets(db)))
 

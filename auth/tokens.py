@@ -1,7 +1,8 @@
 """JWT access tokens (RFC 9068) and the Principal they stand for.
 
 ``sub`` is the member for a delegated (authorization-code) token and the client itself for a
-client-credentials token, as RFC 9068 §2.2 says; ``partner_id`` is always the app's owner.
+client-credentials token, as RFC 9068 §2.2 says (a console user, ``usr_…``, for the console's
+tokens: :mod:`auth.console_client`); ``partner_id`` is always the app's owner.
 ``store_ids`` (a sorted list, present only for a store-bound app) names the stores the app is
 bound to, whichever grant issued the token; ``courier_id`` (present only for a courier-bound
 app) the courier its tokens act as.
@@ -49,14 +50,17 @@ class AccessTokenIssuer:
 
     def issue(self, *, client_id: str, partner_id: str, scope: str, member_id: str | None,
               sandbox: bool = False, store_ids: Iterable[str] = (),
-              courier_id: str | None = None) -> IssuedAccessToken:
+              courier_id: str | None = None, subject: str | None = None,
+              ) -> IssuedAccessToken:
+        """``subject`` names a signed-in person who is not a member (a console user, whose
+        token has no member); by default ``sub`` is the member, else the client."""
         now = int(time.time())
         expires_in = int(self.lifetime.total_seconds())
         jti = str(ULID())
         claims: Claims = {
             "iss": self.issuer, "aud": AUDIENCE, "iat": now, "nbf": now,
             "exp": now + expires_in, "jti": jti, "client_id": client_id,
-            "sub": member_id or client_id, "scope": scope, "partner_id": partner_id,
+            "sub": member_id or subject or client_id, "scope": scope, "partner_id": partner_id,
         }
         if sandbox:
             claims["sandbox"] = True
