@@ -45,12 +45,16 @@ from gateway.platform import (
     preparing_sandbox,
 )
 from gateway.service import Gateway
-from partners.webhooks.dispatcher import run_dispatcher_forever
+from partners.usage import UsageRecorder, run_usage_flusher
+from partners.webhooks.dispatcher import Dispatcher, stop_within
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases, SandboxDemo
 
 SANDBOX_CACHE_SIZE = 256
 """Plan and document cache entries of the sandbox graph's own gateway (test traffic)."""
+DISPATCHER_DRAIN_S = 5.0
+"""On shutdown, how long the webhook deliveries in flight may take to finish (within the
+graceful-shutdown budget); what is still unfinished is sent again by another process."""
 
 
 def create_app(settings: Settings, mongo: Mongo, *, compose: Compose | None = None) -> Starlette:
@@ -87,8 +91,9 @@ def create_app(settings: Settings, mongo: Mongo, *, compose: Compose | None = No
 
     live_persisted = persisted(lambda: graphs.live.gateway.supergraph.api_schema)
     sandbox_persisted = persisted(lambda: graphs.sandbox_gateway().supergraph.api_schema)
+    usage = UsageRecorder()
     endpoint = GraphQLEndpoint(
-        graphs.live.gateway, context_for=context_for, gateway_for=graphs.gateway_for,
+        graphs.live.gateway, usage=usage, context_for=context_for, gateway_for=graphs.gateway_for,
         auth_shape_for=lambda context: graphs.gateway_for(context).authorization.shape(
             principal_of(context)),
         caller_for=principal_caller, limits=limits_by_database(settings.limits, databases),
@@ -101,16 +106,19 @@ def create_app(settings: Settings, mongo: Mongo, *, compose: Compose | None = No
         await live_persisted.ensure_indexes()
         await auth.start()
         followers = await graphs.start(compose, platform_sdl) if compose is not None else []
+        dispatchers = [Dispatcher(db) for db in databases.each()]
+        dispatching = [asyncio.create_task(d.run_forever()) for d in dispatchers]
         tasks = [*(asyncio.create_task(follower) for follower in followers),
                  asyncio.create_task(run_under_lease(auth.db, "auth-upkeep",
                                                      auth.upkeep_forever)),
                  *(asyncio.create_task(run_jobs_under_lease(on.db, on.jobs,
                                                             (*on.sweeps, sweep_budgets)))
                    for on in platform_jobs(databases)),
-                 *(asyncio.create_task(run_dispatcher_forever(db)) for db in databases.each())]
+                 asyncio.create_task(run_usage_flusher(usage, databases.live))]
         try:
             yield
         finally:
+            await stop_within(dispatchers, dispatching, DISPATCHER_DRAIN_S)
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -134,4 +142,5 @@ def create_app(settings: Settings, mongo: Mongo, *, compose: Compose | None = No
     app.state.auth = auth
     app.state.gateway = graphs.live.gateway
     app.state.graphs = graphs
+    app.state.usage = usage
     return app

@@ -49,6 +49,7 @@ from gateway.limits.budget import AppLimits
 from gateway.limits.caller import Caller, CallerFor, trusted_caller
 from gateway.persisted import PersistedOperationError, PersistedOperations
 from gateway.service import Gateway, GatewayResult, GraphQLRequest, Outcome
+from partners.usage import UsageRecorder
 from schema.kernel.errors import ErrorCode
 
 _log = logging.getLogger(__name__)
@@ -102,6 +103,8 @@ class GraphQLEndpoint:
     the context (default: none; a request with only ``extensions.persistedQuery`` is then
     refused as PERSISTED_QUERY_NOT_SUPPORTED). ``gateway_for`` picks the gateway of each
     request from its context (default: ``gateway``, which also sets the body limit).
+    ``usage`` counts each answered request of a known app, and whether it had errors, for
+    that app's usage (:mod:`partners.usage`; default: not counted).
     """
 
     def __init__(
@@ -116,6 +119,7 @@ class GraphQLEndpoint:
         limits: AppLimits | LimitsFor | None = None,
         persisted: PersistedOperations | PersistedFor | None = None,
         gateway_for: GatewayFor | None = None,
+        usage: UsageRecorder | None = None,
     ) -> None:
         self.gateway = gateway
         self.max_body_bytes = max_body_bytes or gateway.limits.body_bytes
@@ -132,9 +136,19 @@ class GraphQLEndpoint:
             persisted if persisted is None or not isinstance(persisted, PersistedOperations)
             else lambda _context: persisted)
         self._gateway_for: GatewayFor = gateway_for or (lambda _context: gateway)
+        self._usage = usage
 
     async def handle(self, request: Request) -> Response:
-        """The Starlette request handler (a bound method, so routes treat it as one)."""
+        """The Starlette request handler (a bound method, so routes treat it as one); once
+        answered, the request counts for its app's usage (errors: any error in the answer)."""
+        response = await self._handle(request)
+        client_id = request.state.graphql_client_id
+        if self._usage is not None and client_id is not None:
+            self._usage.record(client_id, error=bool(request.state.graphql_error_codes))
+        return response
+
+    async def _handle(self, request: Request) -> Response:
+        request.state.graphql_client_id = None
         request.state.graphql_operation = None
         request.state.graphql_outcome = REJECTED
         request.state.graphql_error_codes = []
@@ -153,6 +167,8 @@ class GraphQLEndpoint:
             context = await self._context_for(request)
         except RequestRejected as rejected:
             return _error(request, media, rejected)
+        principal = principal_of(context)
+        request.state.graphql_client_id = principal.client_id if principal else None
         request.state.graphql_operation = graphql_request.operation_name
         caller = self._caller_for(request, context)
         limits = self._limits_for(context)
