@@ -55,7 +55,7 @@ def test_the_compiled_module_is_used_and_completes_as_the_source(tmp_path: Path)
     pytest.importorskip("mypyc")
     assert build.main(["--into", str(tmp_path), COMPLETE]) == 0
     assert native.fresh(COMPLETE, tmp_path)
-    env = {**os.environ, "LOOPGATE_NATIVE_DIR": str(tmp_path)}
+    env = {**os.environ, "LOOPGATE_NATIVE_DIR": str(tmp_path), "LOOPGATE_NATIVE": "1"}
     where = subprocess.run([sys.executable, "-c", f"import {COMPLETE} as m; print(m.__file__)"],
                            capture_output=True, text=True, cwd=native.ROOT, env=env)
     assert where.stdout.strip() == str(native.paths(COMPLETE, tmp_path)[1])

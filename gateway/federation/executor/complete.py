@@ -30,7 +30,7 @@ _AS_IS = (LEAF, PASSTHROUGH)
 
 
 def complete_root(
-    shape: ObjectShape, data: Mapping[str, Any], variables: Mapping[str, Any], bubbled: list[bool]
+    shape: ObjectShape, data: dict[str, Any], variables: Mapping[str, Any], bubbled: list[bool]
 ) -> dict[str, Any] | None:
     result = _object(shape, data, variables, shape.type_name, bubbled)
     if result is _INVALID:
@@ -41,7 +41,7 @@ def complete_root(
 
 def _object(
     shape: ObjectShape,
-    value: Any,
+    value: dict[str, Any],
     variables: Mapping[str, Any],
     type_name: str,
     bubbled: list[bool],
@@ -51,24 +51,23 @@ def _object(
         if type_name not in shape.runtime_types and type_name not in shape.compiler.schema.type_map:
             return None
     out: dict[str, Any] = {}
-    get = value.get
     for key, step, payload in shape.steps_for(type_name):
         if step == COPY:
-            out[key] = get(key)
+            out[key] = value.get(key)
             continue
         if step == REQUIRED:
-            found = get(key)
+            found = value.get(key)
             if found is None:
                 return _INVALID
             out[key] = found
             continue
         if step == OBJECTS:
-            found = get(key)
+            found = value.get(key)
             out[key] = (_objects(payload[0], found, variables, payload[1], bubbled)
                         if isinstance(found, list) else None)
             continue
         if step == NULLABLE_OBJECT:
-            found = get(key)
+            found = value.get(key)
             if isinstance(found, dict):
                 found = _object(payload[0], found, variables, payload[1], bubbled)
                 if found is _INVALID:
@@ -89,7 +88,7 @@ def _object(
             if field.name == "__typename":
                 out[key] = type_name
                 continue
-        result = _value(payload, get(key), variables, bubbled)
+        result = _value(payload, value.get(key), variables, bubbled)
         if result is _INVALID:
             return _INVALID
         out[key] = result

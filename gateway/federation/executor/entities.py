@@ -224,7 +224,7 @@ def _copy_value(value: Any, children: tuple[InputField, ...]) -> Any:
     return out
 
 
-def merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
+def merge(target: dict[str, Any], source: dict[str, Any]) -> None:
     """Deep-merge a subgraph's answer into the response tree, without copying what's new."""
     for key, value in source.items():
         existing = target.get(key)
