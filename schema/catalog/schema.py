@@ -16,6 +16,7 @@ from schema.catalog.inputs import (
 )
 from schema.catalog.levels import InventoryLevel, Store, StoreAvailability
 from schema.catalog.prices import sync_prices
+from schema.catalog.subscriptions import Subscription
 from schema.catalog.sync_inventory import batch_problem, refusal, sync_inventory
 from schema.catalog.types import (
     CATALOG_READ,
@@ -211,7 +212,8 @@ class Mutation:
 
 
 schema = strawberry.federation.Schema(
-    query=Query, mutation=Mutation, types=[Store, Product, StoreAvailability],
+    query=Query, mutation=Mutation, subscription=Subscription,
+    types=[Store, Product, StoreAvailability],
     config=schema_config())
 
 SUBGRAPH = Subgraph(name="catalog", schema=schema,

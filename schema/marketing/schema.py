@@ -46,6 +46,7 @@ from schema.marketing.inputs import (
     RefundVoucherInput,
 )
 from schema.marketing.listing import DealQuery, find_deals
+from schema.marketing.subscriptions import Subscription
 from schema.marketing.types import (
     CAMPAIGN_READ,
     CATALOG_READ,
@@ -307,8 +308,8 @@ class Mutation:
         return await _voucher_payload(context, result)
 
 
-schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[MemberRef],
-                                      config=schema_config())
+schema = strawberry.federation.Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                                      types=[MemberRef], config=schema_config())
 
 # The relay moves voucher events; the sweeps expire vouchers of ended deals, settle the
 # campaign figures and finish the voucher refunds a writer that died left.

@@ -37,6 +37,7 @@ from schema.orders.inputs import (
     PlaceOrderInput,
     TransitionOrderInput,
 )
+from schema.orders.subscriptions import Subscription
 from schema.orders.types import (
     CourierAssignment,
     MemberRef,
@@ -216,7 +217,7 @@ class Mutation:
         return await _payload(context, result)
 
 
-schema = strawberry.federation.Schema(query=Query, mutation=Mutation,
+schema = strawberry.federation.Schema(query=Query, mutation=Mutation, subscription=Subscription,
                                       types=[MemberRef, StoreRef], config=schema_config())
 
 SUBGRAPH = Subgraph(name="orders", schema=schema,

@@ -46,13 +46,16 @@ class QueryPlanner:
     ) -> QueryPlan:
         """Plan an operation already validated against ``supergraph.api_schema``.
 
+        A subscription is planned as Apollo Router plans one: its root field is a
+        ``subscription`` fetch to the subgraph that owns it (the event stream, started by
+        :mod:`gateway.subscriptions`), and the rest of the plan resolves each event's
+        remaining selection through entity fetches, as for a query.
+
         ``deadline`` (a ``time.monotonic()`` instant) stops an oversized operation cleanly
         with a :class:`PlanningError` instead of planning on and on.
         """
         operation = select_operation(document, operation_name)
         kind = operation.operation
-        if kind == OperationType.SUBSCRIPTION:
-            raise PlanningError("subscriptions are not supported")
         root = self.supergraph.schema.get_root_type(kind)
         api_root = self.supergraph.api_schema.get_root_type(kind)
         if root is None or api_root is None:

@@ -103,8 +103,8 @@ def _fetch(
     if operation_name:
         name = f"{operation_name}__{re.sub(r'[^_0-9A-Za-z]', '_', group.subgraph)}__{group.id}"
     kind = (
-        OperationType.MUTATION
-        if operation_kind == "mutation" and not group.is_entity
+        OperationType(operation_kind)
+        if operation_kind in ("mutation", "subscription") and not group.is_entity
         else OperationType.QUERY
     )
     operation = OperationDefinitionNode(
