@@ -8,6 +8,7 @@ is over (:class:`SessionExpired`, which the guard turns into a redirect to sign-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from gateway.console import oauth
 from gateway.console.csrf import posted_form
 from gateway.console.inprocess import post_json
 from gateway.console.sessions import ConsoleSession, ConsoleSessions, SignedIn, Tokens
+from gateway.federation import Supergraph
 from schema.kernel.time import utcnow
 
 
@@ -27,11 +29,13 @@ class SessionExpired(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ConsoleSetup:
-    """What every handler shares: the auth service, the sessions, the platform partner."""
+    """What every handler shares: the auth service, the sessions, the platform partner that
+    owns the console client, and the live supergraph as it is now (it follows hot reloads)."""
 
     auth: AuthService
     sessions: ConsoleSessions
     platform_partner_id: str
+    supergraph: Callable[[], Supergraph]
 
     @property
     def secure_cookie(self) -> bool:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 
+from schema.kernel.time import utcnow
 from tests.console.conftest import PASSWORD, ConsolePlatform
 
 
@@ -41,3 +43,119 @@ async def test_an_admin_signs_in_and_sees_the_partner(console: ConsolePlatform) 
         assert "Console Mart" in home.text and "apps:manage" in home.text
         apps = await http.get("/console/apps")
         assert apps.status_code == 200 and "Set-up app" in apps.text
+
+
+async def test_the_console_token_acts_for_the_partner_with_the_role_scopes(
+        console: ConsolePlatform) -> None:
+    for who, expected in (("admin", {"apps:manage", "webhooks:manage", "orders:read"}),
+                          ("developer", {"webhooks:manage", "subgraphs:manage"}),
+                          ("staff_a", {"orders:write", "vouchers:redeem"})):
+        async with signed_in_client(console, who) as http:
+            answer = await http.post("/console/graphql", json={
+                "query": "{ viewer { partner { id } clientId scopes } }"},
+                headers={"X-CSRF-Token": await csrf_of(http)})
+            viewer = answer.json()["data"]["viewer"]
+            assert viewer["partner"]["id"] == console.partner_id
+            assert viewer["clientId"] == "console"
+            assert expected <= set(viewer["scopes"])
+            if who != "admin":
+                assert "apps:manage" not in viewer["scopes"]
+
+
+async def csrf_of(http: httpx.AsyncClient) -> str:
+    page = await http.get("/console")
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+async def test_a_wrong_password_is_refused_and_members_cannot_use_it(
+        console: ConsolePlatform) -> None:
+    async with httpx.AsyncClient(base_url=console.base_url, timeout=60) as http:
+        answer = await sign_in(http, console, "admin", password="not the password")
+        assert answer.status_code == 401 and "Wrong email or password." in answer.text
+        assert (await http.get("/console")).status_code == 303
+
+
+async def test_each_page_of_the_portal_answers_its_roles(console: ConsolePlatform) -> None:
+    pages = ("/console", "/console/apps", "/console/webhooks", "/console/subgraphs",
+             "/console/usage", "/console/graphiql", "/console/schema", "/console/team")
+    allowed = {"admin": set(pages),
+               "developer": {"/console", "/console/webhooks", "/console/subgraphs",
+                             "/console/graphiql", "/console/schema"},
+               "staff_a": {"/console"}}
+    for who, may in allowed.items():
+        async with signed_in_client(console, who) as http:
+            for path in pages:
+                answer = await http.get(path)
+                assert answer.status_code == (200 if path in may else 403), (who, path)
+                assert '<html lang="en">' in answer.text
+                if path not in may:
+                    assert "This page is for" in answer.text
+
+
+async def test_a_post_without_the_session_csrf_token_is_refused(
+        console: ConsolePlatform) -> None:
+    async with signed_in_client(console, "admin") as http:
+        before = await console.live["oauth_clients"].count_documents({})
+        for token in (None, "forged"):
+            form = {"name": "Sneaky", "scopes": "orders:read"}
+            if token:
+                form["csrf"] = token
+            answer = await http.post("/console/apps", data=form)
+            assert answer.status_code == 403 and "Form refused" in answer.text
+        assert await console.live["oauth_clients"].count_documents({}) == before
+        proxy = await http.post("/console/graphql", json={"query": "{ viewer { clientId } }"})
+        assert proxy.status_code == 403
+        assert proxy.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_an_expired_session_goes_back_to_sign_in_with_a_message(
+        console: ConsolePlatform) -> None:
+    async with signed_in_client(console, "developer") as http:
+        await console.live["console_sessions"].update_many(
+            {"user.email": console.emails["developer"]},
+            {"$set": {"expiresAt": utcnow() - timedelta(seconds=1)}})
+        answer = await http.get("/console/webhooks")
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/console/signin?expired=1"
+        page = await http.get(answer.headers["location"])
+        assert "Your console session has expired" in page.text
+        proxy = await http.post("/console/graphql", json={"query": "{ viewer { clientId } }"},
+                                headers={"X-CSRF-Token": "whatever"})
+        assert proxy.status_code == 401
+
+
+async def test_staff_of_one_store_are_refused_another_store(console: ConsolePlatform) -> None:
+    async with signed_in_client(console, "staff_a") as http:
+        own = await http.get(f"/console/stores/{console.store_ids['A']}")
+        assert own.status_code == 200 and "CM-A" in own.text
+        other = await http.get(f"/console/stores/{console.store_ids['B']}")
+        assert other.status_code == 403
+        assert f"Store {console.store_ids['B']} is not one of your stores" in other.text
+    async with signed_in_client(console, "admin") as http:
+        assert (await http.get(f"/console/stores/{console.store_ids['B']}")).status_code == 200
+
+
+async def test_an_admin_adds_and_removes_a_person(console: ConsolePlatform) -> None:
+    async with signed_in_client(console, "admin") as http:
+        csrf = await csrf_of(http)
+        added = await http.post("/console/team", data={
+            "csrf": csrf, "email": "new.staff@console.test", "role": "staff", "stores": "CM-B"})
+        assert added.status_code == 200, added.text
+        password = re.search(r'aria-label="One-time password">([^<]+)<', added.text).group(1)
+        refused = await http.post("/console/team", data={
+            "csrf": csrf, "email": "x@console.test", "role": "staff", "stores": "NOPE"})
+        assert refused.status_code == 400 and "no store with code &#x27;NOPE&#x27;" in refused.text
+    console.emails["new_staff"] = "new.staff@console.test"
+    async with httpx.AsyncClient(base_url=console.base_url, timeout=60) as staff:
+        assert (await sign_in(staff, console, "new_staff", password)).status_code == 200
+        assert (await staff.get(f"/console/stores/{console.store_ids['B']}")).status_code == 200
+        user = await console.live["console_users"].find_one({"email": "new.staff@console.test"})
+        async with signed_in_client(console, "admin") as http:
+            removed = await http.post(f"/console/team/{user['_id']}/remove",
+                                      data={"csrf": await csrf_of(http)})
+            assert removed.status_code == 200 and "is removed" in removed.text
+        await console.live["console_sessions"].update_many(
+            {"user.userId": user["_id"]},
+            {"$set": {"tokens.accessExpiresAt": utcnow()}})
+        gone = await staff.get(f"/console/stores/{console.store_ids['B']}")
+        assert gone.status_code == 303 and gone.headers["location"].endswith("expired=1")
