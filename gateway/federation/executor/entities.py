@@ -242,6 +242,16 @@ def merge(target: dict[str, Any], source: dict[str, Any]) -> None:
             target[key] = value
 
 
+def merge_entities(entities: list[Any], targets: list[list[dict[str, Any]]]) -> None:
+    """Merge each ``_entities`` answer into every response object its representation stands
+    for (answers past the representations sent, or not objects, are ignored)."""
+    for index in range(min(len(entities), len(targets))):
+        entity = entities[index]
+        if isinstance(entity, dict):
+            for obj in targets[index]:
+                merge(obj, entity)
+
+
 def apply_renames(value: Any, renames: tuple[Rename, ...]) -> None:
     """Move aliased conflicting fields back to their response keys (deepest paths first)."""
     for rename in renames:

@@ -17,6 +17,7 @@ from .entities import (
     collect,
     context_batches,
     merge,
+    merge_entities,
     representations,
     response_paths,
 )
@@ -220,10 +221,7 @@ class _Run:
             return
         if fetch.renames:
             apply_renames(entities, fetch.renames)
-        for index, entity in enumerate(entities[: len(targets)]):
-            if isinstance(entity, dict):
-                for obj in targets[index]:
-                    merge(obj, entity)
+        merge_entities(entities, targets)
 
 
 def with_defaults(plan: QueryPlan, variables: Mapping[str, Any]) -> dict[str, Any]:
