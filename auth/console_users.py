@@ -151,6 +151,14 @@ class ConsoleUsers:
         doc = await self._users.find_one({"_id": user_id})
         return None if doc is None else ConsoleUser.from_document(doc)
 
+    async def find_by_email(self, email: str) -> ConsoleUser | None:
+        """The account of ``email`` (any case), None when there is none."""
+        try:
+            link = await self._emails.find_one({"_id": normalise_email(email)})
+        except ConsoleUserError:
+            return None
+        return None if link is None else await self.get(str(link["userId"]))
+
     async def list_for_partner(self, partner_id: str) -> list[ConsoleUser]:
         cursor = self._users.find({"partnerId": partner_id}).sort("_id", 1)
         return [ConsoleUser.from_document(doc) async for doc in cursor]
