@@ -10,8 +10,9 @@ and answer business failures as user errors, having changed nothing:
   an ``authorization_code`` app needs one; an app id of the ``app_`` form), or an app that
   cannot be rotated (public or revoked);
 - FORBIDDEN: a scope the partner may not grant (``grantableScopes``, :mod:`partners.registry`),
-  ``platform:admin`` ever, another partner's app, a live app touched by a sandbox token;
-- NOT_FOUND: no app with that id.
+  ``platform:admin`` ever, a live app touched by a sandbox token;
+- NOT_FOUND: no app with that id, or another partner's (as for webhook endpoints and
+  subgraphs: an id never tells a partner that another partner's app exists).
 
 New apps are confidential (they get a secret, shown once) and belong to the caller's partner;
 a sandbox token creates sandbox apps only. The registry lives in the live database whoever
@@ -175,10 +176,8 @@ async def _own_app(db: AsyncDatabase, principal: Principal,
     except InvalidId:
         return _fail(UserErrorCode.INVALID, f"{_shown(app_id)} is not an app id", "appId")
     app = await ClientRegistry(db).get(parsed)
-    if app is None:
+    if app is None or not principal.owns(app.partner_id):
         return _fail(UserErrorCode.NOT_FOUND, f"no app {parsed}", "appId")
-    if not principal.owns(app.partner_id):
-        return _fail(UserErrorCode.FORBIDDEN, f"app {parsed} is another partner's", "appId")
     if principal.sandbox and not app.sandbox:
         return _fail(UserErrorCode.FORBIDDEN, "a sandbox token changes sandbox apps only",
                      "appId")

@@ -119,7 +119,7 @@ async def test_platform_admin_is_never_granted_through_self_service(db: AsyncDat
     assert await _clients(db) == []
 
 
-async def test_another_partners_app_is_forbidden(db: AsyncDatabase) -> None:
+async def test_another_partners_app_is_not_found(db: AsyncDatabase) -> None:
     mine, theirs = await _partner(db), await _partner(db)
     their_app = (await data(db, CREATE, _manager(theirs), input={
         "name": "Theirs", "scopes": ["stores:read"]}))["createApp"]["app"]
@@ -127,7 +127,7 @@ async def test_another_partners_app_is_forbidden(db: AsyncDatabase) -> None:
     for mutation, name in ((ROTATE, "rotateAppSecret"), (REVOKE, "revokeApp")):
         out = (await data(db, mutation, _manager(mine), id=their_app["id"]))[name]
         assert [(e["code"], e["field"]) for e in out["userErrors"]] == [
-            ("FORBIDDEN", ["appId"])]
+            ("NOT_FOUND", ["appId"])]
         assert out["app"] is None and out["clientSecret"] is None
         missing = (await data(db, mutation, _manager(mine), id=new_id("app")))[name]
         assert [e["code"] for e in missing["userErrors"]] == ["NOT_FOUND"]
