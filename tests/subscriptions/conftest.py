@@ -9,6 +9,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
+from auth.tokens import AccessTokenIssuer
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.subscriptions import serve_subscriptions
@@ -82,6 +84,14 @@ class Served:
             {"_id": found.merchant, "name": f"Merchant {found.merchant[-4:]}",
              "type": "STORE_CHAIN"})
         return found, await self.auth.mint(scopes, partner_id=found.merchant)
+
+
+def short_lived(served: Served, token: MintedToken, seconds: int) -> str:
+    """A token like ``token`` that expires in ``seconds``, signed with the server's keys."""
+    auth = served.app.state.auth
+    issuer = AccessTokenIssuer(auth.keyring, auth.issuer, timedelta(seconds=seconds))
+    return issuer.issue(client_id=token.client_id, partner_id=token.partner_id,
+                        scope=" ".join(sorted(token.scopes)), member_id=None).token
 
 
 @pytest.fixture(scope="session")
