@@ -72,7 +72,8 @@ class ActualCost:
         """The cost as the operation returned ``data`` (None: nothing was returned)."""
         if self._root is None:
             return 0
-        total = self._walk.object(self._operation.selection_set, self._root, data or {})
+        total = self._walk.object(self._operation.selection_set, self._root,
+                                  data if isinstance(data, dict) else {})
         if self._operation.operation is OperationType.MUTATION:
             if self._surcharge is None:
                 self._surcharge = MUTATION_FIELD_COST * self._walk.estimate.field_count(
@@ -95,12 +96,12 @@ class _Actual:
         self._nodes: dict[tuple[int, str], _Node] = {}
 
     def object(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType,
-               value: Mapping[str, Any]) -> int:
+               value: dict[str, Any]) -> int:
         if selection_set is None:
             return 0
         return self._object(self._node(selection_set, parent), value)
 
-    def _object(self, node: _Node, value: Mapping[str, Any]) -> int:
+    def _object(self, node: _Node, value: dict[str, Any]) -> int:
         entries = node.entries
         if entries is None:
             entries = node.entries = self._flatten(node.selection_set, node.parent)
