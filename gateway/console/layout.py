@@ -19,7 +19,7 @@ from html import escape
 from starlette.responses import HTMLResponse
 
 from gateway.console.assets import asset_url
-from gateway.console.sessions import ConsoleSession
+from gateway.console.sessions import ConsoleSession, Flash
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; "
@@ -123,3 +123,12 @@ def forbidden_page(message: str, session: ConsoleSession | None = None) -> HTMLR
 def notice(text: str, *, error: bool = False) -> str:
     kind = "error" if error else "notice"
     return f'<p class="{kind}" role="{"alert" if error else "status"}">{esc(text)}</p>'
+
+
+def flash_html(flash: Flash) -> str:
+    """A kept message; a secret in it is shown in a box of its own, to copy."""
+    if flash.secret is None:
+        return notice(flash.text, error=flash.error)
+    return (f'<div class="notice" role="status"><p>{esc(flash.text)}</p>'
+            f'<output class="secret" id="new-secret" aria-label="{esc(flash.secret_label)}">'
+            f'{esc(flash.secret)}</output></div>')

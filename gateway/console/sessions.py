@@ -50,6 +50,21 @@ class Tokens:
 
 
 @dataclass(frozen=True, slots=True)
+class Flash:
+    """A message for the next page after a form (post, redirect, get: a reload re-posts
+    nothing); ``secret`` is a value shown once (a new client secret), gone once shown."""
+
+    text: str
+    error: bool = False
+    secret: str | None = None
+    secret_label: str | None = None
+
+    def document(self) -> dict[str, Any]:
+        return {"text": self.text, "error": self.error, "secret": self.secret,
+                "secretLabel": self.secret_label}
+
+
+@dataclass(frozen=True, slots=True)
 class ConsoleSession:
     """One browser's session; ``user`` and ``tokens`` are None while sign-in is pending."""
 
@@ -60,6 +75,7 @@ class ConsoleSession:
     verifier: str | None = None
     user: SignedIn | None = None
     tokens: Tokens | None = None
+    flash: tuple[Flash, ...] = ()
 
     @property
     def signed_in(self) -> bool:
@@ -77,7 +93,9 @@ class ConsoleSession:
                 frozenset(user["storeIds"]), frozenset(user["scopes"])),
             tokens=None if tokens is None else Tokens(
                 tokens["accessToken"], as_utc(tokens["accessExpiresAt"]),
-                tokens.get("refreshToken")))
+                tokens.get("refreshToken")),
+            flash=tuple(Flash(f["text"], f.get("error", False), f.get("secret"),
+                              f.get("secretLabel")) for f in doc.get("flash") or ()))
 
 
 def _user_document(user: SignedIn) -> dict[str, Any]:
@@ -134,6 +152,13 @@ class ConsoleSessions:
         await self._sessions.update_one({"_id": session.key},
                                         {"$set": {"tokens": _tokens_document(tokens)}})
         return replace(session, tokens=tokens)
+
+    async def add_flash(self, session: ConsoleSession, flash: Flash) -> None:
+        await self._sessions.update_one({"_id": session.key},
+                                        {"$push": {"flash": flash.document()}})
+
+    async def clear_flash(self, session: ConsoleSession) -> None:
+        await self._sessions.update_one({"_id": session.key}, {"$unset": {"flash": ""}})
 
     async def end(self, session: ConsoleSession) -> None:
         await self._sessions.delete_one({"_id": session.key})

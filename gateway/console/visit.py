@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 
 from auth.service import AuthService
 from gateway.console import oauth
 from gateway.console.csrf import posted_form
 from gateway.console.inprocess import post_json
-from gateway.console.sessions import ConsoleSession, ConsoleSessions, SignedIn, Tokens
+from gateway.console.layout import flash_html
+from gateway.console.sessions import ConsoleSession, ConsoleSessions, Flash, SignedIn, Tokens
 from gateway.federation import Supergraph
 from schema.kernel.time import utcnow
 
@@ -63,6 +65,20 @@ class Visit:
     def may_act_at(self, store_id: str) -> bool:
         """Staff act at their stores only; admins and developers are not store-bound."""
         return not self.user.store_ids or store_id in self.user.store_ids
+
+    async def flash(self, text: str, *, error: bool = False, secret: str | None = None,
+                    secret_label: str | None = None, to: str | None = None) -> Response:
+        """Keep a message for the next page and redirect there (303; default: this path)."""
+        await self.setup.sessions.add_flash(self.session, Flash(text, error, secret,
+                                                                secret_label))
+        return RedirectResponse(to or self.request.url.path, status_code=303)
+
+    async def take_flash(self) -> str:
+        """The kept messages as HTML, once: they are gone from the session after this."""
+        if not self.session.flash:
+            return ""
+        await self.setup.sessions.clear_flash(self.session)
+        return "".join(flash_html(flash) for flash in self.session.flash)
 
     async def form(self) -> dict[str, list[str]]:
         """The posted url-encoded form, every value of each field (the body is read once)."""

@@ -27,6 +27,7 @@ from schema.kernel.ids import new_id
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases
 from tests.auth.fixtures import serve_in_loop
+from tests.console.browser import browser, page, screenshots  # noqa: F401
 from tests.sandbox.test_isolation import UPSERT_STORE, store_input
 
 PASSWORD = "correct horse battery"

@@ -139,7 +139,8 @@ async def test_an_admin_adds_and_removes_a_person(console: ConsolePlatform) -> N
     async with signed_in_client(console, "admin") as http:
         csrf = await csrf_of(http)
         added = await http.post("/console/team", data={
-            "csrf": csrf, "email": "new.staff@console.test", "role": "staff", "stores": "CM-B"})
+            "csrf": csrf, "email": "new.staff@console.test", "role": "staff", "stores": "CM-B"},
+            follow_redirects=True)
         assert added.status_code == 200, added.text
         password = re.search(r'aria-label="One-time password">([^<]+)<', added.text).group(1)
         refused = await http.post("/console/team", data={
@@ -152,10 +153,24 @@ async def test_an_admin_adds_and_removes_a_person(console: ConsolePlatform) -> N
         user = await console.live["console_users"].find_one({"email": "new.staff@console.test"})
         async with signed_in_client(console, "admin") as http:
             removed = await http.post(f"/console/team/{user['_id']}/remove",
-                                      data={"csrf": await csrf_of(http)})
+                                      data={"csrf": await csrf_of(http)},
+                                      follow_redirects=True)
             assert removed.status_code == 200 and "is removed" in removed.text
         await console.live["console_sessions"].update_many(
             {"user.userId": user["_id"]},
             {"$set": {"tokens.accessExpiresAt": utcnow()}})
         gone = await staff.get(f"/console/stores/{console.store_ids['B']}")
         assert gone.status_code == 303 and gone.headers["location"].endswith("expired=1")
+
+
+async def test_the_schema_reference_groups_by_owning_subgraph(console: ConsolePlatform) -> None:
+    async with signed_in_client(console, "developer") as http:
+        text = (await http.get("/console/schema")).text
+    sections = dict(re.findall(r'<h2 id="domain-([a-z_-]+)">[^<]*</h2>(.*?)</section>', text,
+                               re.S))
+    assert {"stores", "orders", "marketing", "partners"} <= set(sections)
+    assert 'id="type-Order"' in sections["orders"] and "placeOrder" in sections["orders"]
+    assert 'id="type-Store"' in sections["stores"]
+    assert 'id="type-Store"' not in sections["maps"]   # maps only extends Store
+    assert "createWebhookEndpoint" in sections["partners"]
+    assert "The app&#x27;s id, also its OAuth client id." in sections["partners"]

@@ -14,7 +14,9 @@ _GAP = 4
 def day_bars(days: Sequence[dict[str, object]], label: str) -> str:
     """Requests per day as bars, errors as a red part of each; ``label`` names the chart for
     screen readers, which also get the numbers in each bar's title."""
-    peak = max((int(str(day["requests"])) for day in days), default=0) or 1
+    peak = max((int(str(day["requests"])) for day in days), default=0)
+    if peak == 0:
+        return '<span class="muted">no requests</span>'
     bars = []
     for index, day in enumerate(days):
         requests, errors = int(str(day["requests"])), int(str(day["errors"]))

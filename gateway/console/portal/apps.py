@@ -79,15 +79,12 @@ tokens act in the sandbox only)</label>
     return page("Apps", html, session=visit.session, current=PATH, status=status)
 
 
-def _secret_shown(name: str, client_id: str, secret: str) -> str:
-    return (f'<div class="notice" role="status"><p>The secret of <strong>{esc(name)}</strong> '
-            f'(<code>{esc(client_id)}</code>) is shown only this once: copy it now.</p>'
-            f'<output class="secret" id="new-secret" aria-label="New client secret">'
-            f'{esc(secret)}</output></div>')
-
-
 async def _list(visit: Visit) -> Response:
-    return await _render(visit)
+    return await _render(visit, await visit.take_flash())
+
+
+def _shown_once(name: str) -> str:
+    return f"The secret of {name} is shown only this once: copy it now."
 
 
 async def _create(visit: Visit) -> Response:
@@ -99,8 +96,9 @@ async def _create(visit: Visit) -> Response:
     if errors:
         return await _render(visit, "".join(notice(e, error=True) for e in errors), 400)
     created = answer["data"]["createApp"]
-    return await _render(visit, _secret_shown(created["app"]["name"], created["app"]["id"],
-                                              created["clientSecret"]))
+    return await visit.flash(_shown_once(created["app"]["name"]),
+                             secret=created["clientSecret"], secret_label="New client secret",
+                             to=PATH)
 
 
 async def _rotate(visit: Visit) -> Response:
@@ -109,9 +107,10 @@ async def _rotate(visit: Visit) -> Response:
     if errors:
         return await _render(visit, "".join(notice(e, error=True) for e in errors), 400)
     rotated = answer["data"]["rotateAppSecret"]
-    shown = _secret_shown(rotated["app"]["name"], rotated["app"]["id"], rotated["clientSecret"])
-    return await _render(visit, shown + notice("The previous secret keeps working for 24 "
-                                               "hours, so your servers can switch over."))
+    return await visit.flash(_shown_once(rotated["app"]["name"]) + " The previous secret "
+                             "keeps working for 24 hours, so your servers can switch over.",
+                             secret=rotated["clientSecret"], secret_label="New client secret",
+                             to=PATH)
 
 
 async def _revoke(visit: Visit) -> Response:
@@ -120,8 +119,8 @@ async def _revoke(visit: Visit) -> Response:
     if errors:
         return await _render(visit, "".join(notice(e, error=True) for e in errors), 400)
     name = answer["data"]["revokeApp"]["app"]["name"]
-    return await _render(visit, notice(f"{name} is revoked: its tokens stop working within "
-                                       "seconds."))
+    return await visit.flash(f"{name} is revoked: its tokens stop working within seconds.",
+                             to=PATH)
 
 
 def app_routes(setup: ConsoleSetup) -> list[Route]:

@@ -63,7 +63,7 @@ restart; a subgraph that does not compose is refused with the reasons.</p>
 
 
 async def _list(visit: Visit) -> Response:
-    return await _render(visit)
+    return await _render(visit, await visit.take_flash())
 
 
 async def _register(visit: Visit) -> Response:
@@ -74,7 +74,7 @@ async def _register(visit: Visit) -> Response:
     if errors:
         return await _render(visit, "".join(notice(e, error=True) for e in errors), 400)
     name = answer["data"]["registerSubgraph"]["subgraph"]["name"]
-    return await _render(visit, notice(f"{name} is registered and served."))
+    return await visit.flash(f"{name} is registered and served.", to=PATH)
 
 
 async def _remove(visit: Visit) -> Response:
@@ -82,7 +82,7 @@ async def _remove(visit: Visit) -> Response:
     errors = problems(answer, "removeSubgraph")
     if errors:
         return await _render(visit, "".join(notice(e, error=True) for e in errors), 400)
-    return await _render(visit, notice("Subgraph removed from the graph."))
+    return await visit.flash("Subgraph removed from the graph.", to=PATH)
 
 
 def subgraph_routes(setup: ConsoleSetup) -> list[Route]:

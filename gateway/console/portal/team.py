@@ -67,7 +67,7 @@ async def _render(visit: Visit, message: str = "", status: int = 200) -> Respons
 
 
 async def _list(visit: Visit) -> Response:
-    return await _render(visit)
+    return await _render(visit, await visit.take_flash())
 
 
 async def _add(visit: Visit) -> Response:
@@ -81,11 +81,9 @@ async def _add(visit: Visit) -> Response:
             created_by=visit.user.user_id)
     except ConsoleUserError as exc:
         return await _render(visit, notice(str(exc), error=True), 400)
-    shown = (f'<div class="notice" role="status"><p>{esc(user.email)} can now sign in as '
-             f'{esc(user.role)} with this password, shown only this once:</p>'
-             f'<output class="secret" aria-label="One-time password">{esc(password)}</output>'
-             f'</div>')
-    return await _render(visit, shown)
+    return await visit.flash(f"{user.email} can now sign in as {user.role} with this "
+                             "password, shown only this once:", secret=password,
+                             secret_label="One-time password", to=PATH)
 
 
 async def _remove(visit: Visit) -> Response:
@@ -98,7 +96,7 @@ async def _remove(visit: Visit) -> Response:
         return await _render(visit, notice("You cannot remove yourself.", error=True), 400)
     await auth.console_users.remove(user.id)
     await auth.refresh_tokens.revoke_member_client(user.id, CONSOLE_CLIENT_ID)
-    return await _render(visit, notice(f"{user.email} is removed; their sessions end now."))
+    return await visit.flash(f"{user.email} is removed; their sessions end now.", to=PATH)
 
 
 def team_routes(setup: ConsoleSetup) -> list[Route]:

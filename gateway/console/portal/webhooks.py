@@ -103,7 +103,7 @@ A replay sends the event again (receivers de-duplicate by event id).</caption>
 
 
 async def _list(visit: Visit) -> Response:
-    return await _render_list(visit)
+    return await _render_list(visit, await visit.take_flash())
 
 
 async def _create(visit: Visit) -> Response:
@@ -114,21 +114,21 @@ async def _create(visit: Visit) -> Response:
     if errors:
         return await _render_list(visit, _errors(errors), 400)
     made = answer["data"]["createWebhookEndpoint"]
-    shown = (f'<div class="notice" role="status"><p>Endpoint added. Its signing secret is '
-             f'shown only this once: copy it now.</p><output class="secret" '
-             f'aria-label="Signing secret">{esc(made["secret"])}</output></div>')
-    return await _render_list(visit, shown)
+    return await visit.flash("Endpoint added. Its signing secret is shown only this once: "
+                             "copy it now.", secret=made["secret"],
+                             secret_label="Signing secret", to=PATH)
 
 
 async def _delete(visit: Visit) -> Response:
     answer = await visit.graphql(_DELETE, {"id": visit.request.path_params["endpoint_id"]})
     errors = problems(answer, "deleteWebhookEndpoint")
-    return await _render_list(visit, _errors(errors) or notice("Endpoint deleted."),
-                              400 if errors else 200)
+    if errors:
+        return await _render_list(visit, _errors(errors), 400)
+    return await visit.flash("Endpoint deleted.", to=PATH)
 
 
 async def _log(visit: Visit) -> Response:
-    return await _render_log(visit)
+    return await _render_log(visit, await visit.take_flash())
 
 
 async def _replay(visit: Visit) -> Response:
@@ -140,8 +140,8 @@ async def _replay(visit: Visit) -> Response:
     if errors:
         return await _render_log(visit, _errors(errors), 400)
     replayed = answer["data"]["replayWebhookDeliveries"]["replayed"]
-    return await _render_log(visit, notice(f"Replayed {replayed} "
-                                           f"deliver{'y' if replayed == 1 else 'ies'}."))
+    return await visit.flash(f"Replayed {replayed} deliver{'y' if replayed == 1 else 'ies'}.",
+                             to=f"{PATH}/{visit.request.path_params['endpoint_id']}")
 
 
 def webhook_routes(setup: ConsoleSetup) -> list[Route]:
