@@ -38,7 +38,20 @@ async def go(page: Page, label: str) -> None:
         "link", name=label, exact=True).click()
 
 
+_UNLABELLED = """() => [...document.querySelectorAll(
+    "input:not([type=hidden]), select, textarea, button")]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label")
+               && !e.textContent.trim())
+  .map(e => e.outerHTML)"""
+
+
 async def shot(page: Page, folder: Path, name: str) -> None:
+    """A full-page screenshot, after checking the page's basics: a language, one h1, and a
+    label (or name) on every control."""
+    assert await page.get_attribute("html", "lang") == "en"
+    if await page.locator("#graphiql").count() == 0:
+        assert await page.locator("h1").count() == 1
+        assert await page.evaluate(_UNLABELLED) == []
     await page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
     assert (folder / f"{name}.png").stat().st_size > 1000
 
@@ -47,6 +60,10 @@ async def test_sign_in_create_an_app_and_rotate_its_secret(
         page: Page, console: ConsolePlatform, screenshots: Path) -> None:
     await sign_in(page, console, "admin")
     await expect(page.get_by_role("heading", name="Console Mart")).to_be_visible()
+    await page.keyboard.press("Tab")   # the first stop is the skip link, then the content
+    await expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("main")).to_be_focused()
     await shot(page, screenshots, "overview")
 
     await go(page, "Apps")

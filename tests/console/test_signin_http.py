@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import httpx
 
+from auth.hashing import token_hash
 from schema.kernel.time import utcnow
 from tests.console.conftest import PASSWORD, ConsolePlatform
 
@@ -174,3 +175,29 @@ async def test_the_schema_reference_groups_by_owning_subgraph(console: ConsolePl
     assert 'id="type-Store"' not in sections["maps"]   # maps only extends Store
     assert "createWebhookEndpoint" in sections["partners"]
     assert "The app&#x27;s id, also its OAuth client id." in sections["partners"]
+
+
+async def test_the_session_cookie_is_http_only_and_same_site(console: ConsolePlatform) -> None:
+    async with httpx.AsyncClient(base_url=console.base_url) as http:
+        start = await http.get("/console/signin/start")
+    assert start.status_code == 303 and start.headers["location"].startswith(
+        "/oauth/authorize?response_type=code&client_id=console")
+    assert "code_challenge_method=S256" in start.headers["location"]
+    cookie = start.headers["set-cookie"].lower()
+    assert "loopgate_console=" in cookie and "httponly" in cookie
+    assert "samesite=lax" in cookie and "path=/console" in cookie
+    assert "secure" not in cookie   # the test issuer is plain http on loopback
+
+
+async def test_a_token_near_expiry_is_refreshed_and_the_session_goes_on(
+        console: ConsolePlatform) -> None:
+    async with signed_in_client(console, "developer") as http:
+        key = token_hash(http.cookies["loopgate_console"])
+        before = await console.live["console_sessions"].find_one({"_id": key})
+        await console.live["console_sessions"].update_one(
+            {"_id": before["_id"]}, {"$set": {"tokens.accessExpiresAt": utcnow()}})
+        assert (await http.get("/console/webhooks")).status_code == 200
+        after = await console.live["console_sessions"].find_one({"_id": before["_id"]})
+        assert after["tokens"]["accessToken"] != before["tokens"]["accessToken"]
+        assert after["tokens"]["refreshToken"] != before["tokens"]["refreshToken"]
+        assert after["expiresAt"] == before["expiresAt"]
