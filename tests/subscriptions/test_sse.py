@@ -16,11 +16,13 @@ ORDER_STATUS = """subscription($order: ID, $store: ID, $after: ID) {
 SSE = {"Accept": "text/event-stream"}
 
 
-async def collect(served: Served, token: str, query: str, variables: dict[str, Any],
+async def collect(served: Served | str, token: str, query: str, variables: dict[str, Any],
                   count: int, *, within: float = 30) -> list[tuple[str, Any, str | None]]:
-    """The first ``count`` SSE events of a subscription (``complete`` ends it early)."""
+    """The first ``count`` SSE events of a subscription (``complete`` ends it early) from
+    ``served`` (or the server at that base URL)."""
     found: list[tuple[str, Any, str | None]] = []
-    async with httpx.AsyncClient(base_url=served.base_url, timeout=within) as http, \
+    base_url = served if isinstance(served, str) else served.base_url
+    async with httpx.AsyncClient(base_url=base_url, timeout=within) as http, \
             http.stream("POST", "/graphql/stream", json={"query": query, "variables": variables},
                         headers={**SSE, "Authorization": f"Bearer {token}"}) as response:
         assert response.status_code == 200, await response.aread()
