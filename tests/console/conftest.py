@@ -1,8 +1,8 @@
 """The console over the whole platform: ``create_app`` served in the test's loop, a partner
 with two stores, and console users of each role (created as ``loopgate users create`` does).
 
-Until the lead wires the console into ``create_app`` the fixture mounts it itself, the same
-call the wiring makes; once wired, it uses the app's own routes.
+Until the lead wires the console (and the subscriptions) into ``create_app`` the fixture
+mounts them itself, the same calls the wiring makes; once wired, it uses the app's own routes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.console.routes import console_routes
 from gateway.embedded.server import free_port
+from gateway.subscriptions.routes import serve_subscriptions
 from partners.demo import PLATFORM_SLUG, demo_partner_id
 from partners.urls import ALLOW_NETWORKS_ENV
 from schema.kernel.ids import new_id
@@ -94,6 +95,8 @@ async def console(mongo_client: Mongo) -> AsyncIterator[ConsolePlatform]:
                   uri=mongo_client.uri)
     databases = Databases.beside(mongo.db)
     app = create_app(Settings(issuer=base_url, port=port), mongo)
+    if not any(getattr(route, "path", None) == "/graphql/stream" for route in app.routes):
+        serve_subscriptions(app)
     if not _mounted(app):
         app.router.routes.extend(console_routes(
             app.state.auth, lambda: app.state.graphs.live.gateway.supergraph,
