@@ -49,6 +49,10 @@ def console_page(setup: ConsoleSetup, handler: Handler, *, roles: Iterable[str] 
         if request.method == "POST" and not await csrf.request_ok(request, session):
             return csrf.refused(session)
         visit = Visit(request, setup, session)
+        try:
+            await visit.access_token()   # a refresh reads the role and stores again
+        except SessionExpired:
+            return to_sign_in(expired=True)
         if visit.user.role not in allowed:
             return forbidden_page(f"This page is for {_who(allowed)}; you are signed in as "
                                   f"{_ROLE_NAMES[visit.user.role]}.", session)

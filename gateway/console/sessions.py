@@ -147,11 +147,12 @@ class ConsoleSessions:
             "user": _user_document(user), "tokens": _tokens_document(tokens)})
         return done
 
-    async def store_tokens(self, session: ConsoleSession, tokens: Tokens) -> ConsoleSession:
-        """Keep refreshed tokens (the session's lifetime does not move)."""
-        await self._sessions.update_one({"_id": session.key},
-                                        {"$set": {"tokens": _tokens_document(tokens)}})
-        return replace(session, tokens=tokens)
+    async def store_tokens(self, session: ConsoleSession, tokens: Tokens,
+                           user: SignedIn) -> ConsoleSession:
+        """Keep refreshed tokens and who they stand for now (the lifetime does not move)."""
+        await self._sessions.update_one({"_id": session.key}, {"$set": {
+            "tokens": _tokens_document(tokens), "user": _user_document(user)}})
+        return replace(session, tokens=tokens, user=user)
 
     async def add_flash(self, session: ConsoleSession, flash: Flash) -> None:
         await self._sessions.update_one({"_id": session.key},

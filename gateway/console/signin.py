@@ -17,14 +17,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from auth.console_client import CONSOLE_CLIENT_ID, ensure_console_client
-from auth.errors import AuthError
 from auth.metadata import REVOKE_PATH
-from auth.tokens import principal_from_claims
 from gateway.console import oauth
 from gateway.console.guard import SIGN_IN_PATH, console_page
 from gateway.console.inprocess import call
 from gateway.console.layout import esc, message_page, page
-from gateway.console.sessions import COOKIE, COOKIE_PATH, SignedIn, Tokens
+from gateway.console.people import person_of
+from gateway.console.sessions import COOKIE, COOKIE_PATH, Tokens
 from gateway.console.visit import ConsoleSetup, Visit
 
 START_PATH = "/console/signin/start"
@@ -75,19 +74,6 @@ def signin_routes(setup: ConsoleSetup) -> list[Route]:
                             secure=setup.secure_cookie)
         return response
 
-    async def signed_in(token: dict[str, object]) -> SignedIn | None:
-        """The console user a fresh token stands for, as the token says."""
-        try:
-            claims = await setup.auth.verifier.claims(str(token["access_token"]))
-        except AuthError:
-            return None
-        principal = principal_from_claims(claims)
-        user = await setup.auth.console_users.get(str(claims["sub"]))
-        if user is None or principal.partner_id != user.partner_id:
-            return None
-        return SignedIn(user.id, user.email, user.role, user.partner_id,
-                        principal.store_ids, principal.scopes)
-
     async def callback(request: Request) -> Response:
         params = request.query_params
         session = await setup.sessions.find(request.cookies.get(COOKIE))
@@ -102,7 +88,7 @@ def signin_routes(setup: ConsoleSetup) -> list[Route]:
                                               params.get("code", ""), session.verifier)
         except oauth.TokenRefused as exc:
             return _failed(f"The sign-in code was refused: {exc}.")
-        user = await signed_in(token)
+        user = await person_of(setup.auth, str(token["access_token"]))
         if user is None:
             return _failed("The account that signed in is not a console account.")
         tokens = Tokens(str(token["access_token"]), oauth.expires_at(token),

@@ -20,6 +20,7 @@ from gateway.console import oauth
 from gateway.console.csrf import posted_form
 from gateway.console.inprocess import post_json
 from gateway.console.layout import flash_html
+from gateway.console.people import person_of
 from gateway.console.sessions import ConsoleSession, ConsoleSessions, Flash, SignedIn, Tokens
 from gateway.federation import Supergraph
 from schema.kernel.time import utcnow
@@ -88,7 +89,8 @@ class Visit:
         return fields
 
     async def access_token(self) -> str:
-        """A valid access token of this session (refreshed when close to expiry)."""
+        """A valid access token of this session, refreshed when close to expiry: the person's
+        role, scopes and stores are then read again (an admin may have changed them)."""
         tokens = self.session.tokens
         if tokens is None:
             raise SessionExpired("not signed in")
@@ -103,7 +105,11 @@ class Visit:
             raise SessionExpired(str(exc)) from exc
         fresh = Tokens(str(answer["access_token"]), oauth.expires_at(answer),
                        str(answer.get("refresh_token") or tokens.refresh_token))
-        self.session = await self.setup.sessions.store_tokens(self.session, fresh)
+        person = await person_of(self.setup.auth, fresh.access_token)
+        if person is None:
+            await self.setup.sessions.end(self.session)
+            raise SessionExpired("the account is no longer a console account")
+        self.session = await self.setup.sessions.store_tokens(self.session, fresh, person)
         return fresh.access_token
 
     async def graphql(self, query: str, variables: dict[str, Any] | None = None,
