@@ -188,25 +188,27 @@ class Resilient:
         self._bounds_itself = getattr(inner, "bounds_itself", False) is True
 
     async def execute(self, request: SubgraphRequest) -> Mapping[str, Any]:
-        attempts = 1 + (self.policy.retries if is_query(request) else 0)
-        for attempt in range(attempts):
+        attempts = 0   # worked out at the first failure: most calls need no retry
+        attempt = 0
+        while True:
             try:
                 return await self._attempt(request)
             except SubgraphUnavailable as error:
+                if not attempts:
+                    attempts = 1 + (self.policy.retries if is_query(request) else 0)
                 pause = self._backoff(attempt)
                 if (attempt + 1 >= attempts or not is_retryable(error)
                         or not self._time_for(request, pause)):
                     raise
             await asyncio.sleep(pause)
             record_retry(self.subgraph)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+            attempt += 1
 
     async def _attempt(self, request: SubgraphRequest) -> Mapping[str, Any]:
         if not self.breaker.allow():
             raise CircuitOpen(self.subgraph, f"circuit open after repeated failures; next "
                                              f"probe in {self.breaker.retry_in():.1f} s")
-        bounded = self._bounded(request)
-        limit = bounded.remaining()
+        bounded, limit = self._bounded(request)
         healthy: bool | None = None   # None: the outcome says nothing about the subgraph
         try:
             if self._bounds_itself:
@@ -232,13 +234,15 @@ class Resilient:
             return None
         return False
 
-    def _bounded(self, request: SubgraphRequest) -> SubgraphRequest:
-        deadline = time.monotonic() + self.policy.timeout_s
+    def _bounded(self, request: SubgraphRequest) -> tuple[SubgraphRequest, float]:
+        """The request with its deadline no later than the policy's, and the seconds left."""
+        now = time.monotonic()
+        deadline = now + self.policy.timeout_s
         if request.deadline is not None and request.deadline <= deadline:
-            return request
+            return request, max(request.deadline - now, 0.001)
         return SubgraphRequest(request.subgraph, request.query, request.document,  # no
                                request.variables, request.operation_name,  # replace(): 3x
-                               request.context, deadline)  # slower, on every fetch
+                               request.context, deadline), self.policy.timeout_s  # slower
 
     def _backoff(self, attempt: int) -> float:
         return random.uniform(0, self.policy.backoff_s * 2 ** attempt)
