@@ -1,8 +1,9 @@
 """Pulling deliveries from a subscription's stream while watching the clock.
 
 The next delivery is awaited in a task, so the wait can stop without cancelling it: every
-``idle_s`` seconds without one yields None (the SSE keep-alive comment), and at the token's
-expiry the stream ends with an UNAUTHENTICATED :class:`Refused` even when no event comes.
+``idle_s`` seconds without one yields None (the SSE keep-alive comment), at the token's
+expiry the stream ends with an UNAUTHENTICATED :class:`Refused` even when no event comes, and
+every ``session.recheck_every_s`` the token is verified again (revoked: UNAUTHENTICATED).
 """
 
 import asyncio
@@ -20,19 +21,30 @@ IDLE_S = 15.0
 async def pump(stream: AsyncIterator[Delivery], session: Session,
                idle_s: float = IDLE_S) -> AsyncIterator[Delivery | None]:
     """The stream's deliveries, None after each ``idle_s`` without one; ends with the stream,
-    or raises :class:`Refused` (UNAUTHENTICATED) when the session's token expires."""
+    or raises :class:`Refused` (UNAUTHENTICATED) when the session's token expires or no
+    longer verifies."""
     pending: asyncio.Future[Delivery] | None = None
+    loop = asyncio.get_running_loop()
+    now = loop.time()
+    idle_until, recheck_at = now + idle_s, now + session.recheck_every_s
     try:
         while True:
             left = session.seconds_left()
             if left is not None and left <= 0:
                 raise Refused.of(UNAUTHENTICATED_EXPIRED, ErrorCode.UNAUTHENTICATED)
+            if session.recheck is not None and loop.time() >= recheck_at:
+                await session.recheck()
+                recheck_at = loop.time() + session.recheck_every_s
             if pending is None:
                 pending = asyncio.ensure_future(anext(stream))
-            wait = idle_s if left is None else min(idle_s, left)
-            done, _ = await asyncio.wait({pending}, timeout=wait)
+            wakes = [idle_until, *([recheck_at] if session.recheck is not None else [])]
+            wait = min(wakes) - loop.time()
+            if left is not None:
+                wait = min(wait, left)
+            done, _ = await asyncio.wait({pending}, timeout=max(wait, 0))
             if not done:
-                if left is None or left > idle_s:
+                if loop.time() >= idle_until:
+                    idle_until = loop.time() + idle_s
                     yield None
                 continue
             finished, pending = pending, None
@@ -40,6 +52,7 @@ async def pump(stream: AsyncIterator[Delivery], session: Session,
                 delivery = finished.result()
             except StopAsyncIteration:
                 return
+            idle_until = loop.time() + idle_s
             yield delivery
     finally:
         if pending is not None:

@@ -31,7 +31,8 @@ def subscription_routes(subscriptions: Subscriptions, *, stream_path: str = STRE
 
 
 def serve_subscriptions(app: Starlette, *, context_for: ContextFor | None = None,
-                        per_app: int = DEFAULT_PER_APP) -> Subscriptions:
+                        per_app: int = DEFAULT_PER_APP,
+                        recheck_every_s: float = 30.0) -> Subscriptions:
     """Add the subscription routes to ``app`` (built by ``create_app``: its ``state`` holds
     the graphs, the auth service, the databases and the settings). ``context_for``: the
     app's own (default: the same one built again: token verified, sandbox demo prepared)."""
@@ -46,6 +47,7 @@ def serve_subscriptions(app: Starlette, *, context_for: ContextFor | None = None
             principal_of(context)),
         caller_for=principal_caller,
         limits_for=limits_by_database(state.settings.limits, databases),
-        slots=SubscriptionSlots(per_app), max_body_bytes=state.settings.limits.body_bytes)
+        slots=SubscriptionSlots(per_app), max_body_bytes=state.settings.limits.body_bytes,
+        recheck_every_s=recheck_every_s)
     app.router.routes.extend(subscription_routes(subscriptions))
     return subscriptions

@@ -56,6 +56,7 @@ class Subscriptions:
     limits_for: LimitsFor | None = None
     slots: SubscriptionSlots | None = None
     max_body_bytes: int = 100_000
+    recheck_every_s: float = 30.0
 
     def __post_init__(self) -> None:
         if self.slots is None:
@@ -64,10 +65,23 @@ class Subscriptions:
     async def session(self, request: Request) -> Session:
         """The caller of ``request`` (its ``Authorization`` header);
         :class:`~gateway.http.errors.RequestRejected` for a bad token."""
+        context = await self._context(request)
+
+        async def recheck() -> None:
+            try:
+                await self._context(request)
+            except RequestRejected as exc:
+                raise Refused.of(f"the access token no longer verifies: {exc.message}",
+                                 ErrorCode.UNAUTHENTICATED) from exc
+
+        return session_of(context, request.headers.get("authorization"), recheck,
+                          self.recheck_every_s)
+
+    async def _context(self, request: Request) -> Mapping[str, Any]:
         context = self.context_for(request)
         if inspect.isawaitable(context):
             context = await context
-        return session_of(context, request.headers.get("authorization"))
+        return context
 
     async def start(self, request: Request, session: Session,
                     graphql_request: GraphQLRequest) -> Started:

@@ -5,12 +5,14 @@ A query is authorized per request; a subscription lives on, so it must end when 
 does. The token's ``exp`` is read (after the auth layer verified the token) and the
 subscription's pump (:mod:`gateway.subscriptions.pump`) ends it at that instant with an
 UNAUTHENTICATED error, on a timer, whether or not an event comes; the client subscribes again
-with a fresh token (``after`` the last event it saw, so nothing is missed).
+with a fresh token (``after`` the last event it saw, so nothing is missed). The token is
+also verified again every ``recheck_every_s`` (:meth:`Session.recheck`), so a revoked token
+or app ends its subscriptions within that time too, not only at expiry.
 """
 
 import base64
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +25,14 @@ from gateway.authorization.wiring import principal_of
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """The caller's context (as the endpoint's ``context_for`` built it) and when its token
-    expires (Unix seconds; None: no token, nothing to expire)."""
+    """The caller's context (as the endpoint's ``context_for`` built it), when its token
+    expires (Unix seconds; None: no token, nothing to expire), and how to verify it again
+    (raises :class:`~gateway.subscriptions.errors.Refused` once it no longer verifies)."""
 
     context: Mapping[str, Any]
     expires_at: float | None
+    recheck: Callable[[], Awaitable[None]] | None = None
+    recheck_every_s: float = 30.0
 
     def seconds_left(self) -> float | None:
         return None if self.expires_at is None else self.expires_at - time.time()
@@ -52,11 +57,14 @@ def token_expiry(authorization: str | None) -> float | None:
     return float(exp) if isinstance(exp, int | float) else None
 
 
-def session_of(context: Mapping[str, Any], authorization: str | None) -> Session:
-    """The session of a verified caller (an anonymous one has no expiry)."""
+def session_of(context: Mapping[str, Any], authorization: str | None,
+               recheck: Callable[[], Awaitable[None]] | None = None,
+               recheck_every_s: float = 30.0) -> Session:
+    """The session of a verified caller (an anonymous one has no expiry, nothing to
+    verify again)."""
     if principal_of(context) is None:
         return Session(context, None)
-    return Session(context, token_expiry(authorization))
+    return Session(context, token_expiry(authorization), recheck, recheck_every_s)
 
 
 def request_with(connection: HTTPConnection, authorization: str | None) -> Request:

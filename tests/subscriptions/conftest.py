@@ -28,6 +28,7 @@ from tests.auth.fixtures import AuthServer, MintedToken
 from tests.orders.helpers import World, stock, world
 
 PORTS = range(4820, 4840)
+RECHECK_S = 1.0
 
 
 def free_port(taken: set[int] | None = None) -> int:
@@ -101,7 +102,7 @@ async def served(mongo_client: Mongo) -> AsyncIterator[Served]:
     name = f"subs_{new_id('evt')[4:].lower()}"
     mongo = Mongo(client=mongo_client.client, db=mongo_client.client[name], uri=mongo_client.uri)
     app = create_app(Settings(issuer=base_url, port=port), mongo)
-    serve_subscriptions(app)
+    serve_subscriptions(app, recheck_every_s=RECHECK_S)
     async with serve(app, port):
         yield Served(base_url, AuthServer(base_url, app.state.auth), mongo, app)
     await mongo_client.client.drop_database(name)

@@ -188,3 +188,16 @@ async def test_an_expiring_token_ends_the_stream_unauthenticated(served: Served)
     assert [e[0] for e in events] == ["next", "complete"]
     assert events[0][1]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert 1.5 < took < 8      # on the token's timer, with no event at all
+
+
+async def test_a_revoked_app_ends_its_stream_unauthenticated(served: Served) -> None:
+    w, token = await served.merchant(MERCHANT)
+    listening = asyncio.create_task(collect(served, token.access_token, ORDER_STATUS,
+                                            {"store": w.stores["s1"]}, 5))
+    await asyncio.sleep(1.5)
+    await served.app.state.auth.clients.revoke(token.client_id)
+    events = await listening      # the app cache (5 s) and a recheck (1 s here) later
+    assert [e[0] for e in events] == ["next", "complete"]
+    error = events[0][1]["errors"][0]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "revoked" in error["message"]
