@@ -19,7 +19,7 @@ from inspect import isawaitable
 from typing import Any
 
 import pymongo.errors
-from graphql import ExecutionResult, subscribe, validate
+from graphql import ExecutionResult, GraphQLError, subscribe, validate
 
 from gateway.federation import execute_plan
 from gateway.service import Gateway
@@ -68,6 +68,8 @@ async def _deliveries(gateway: Gateway, prepared: Prepared, context: Mapping[str
     try:
         async for result in source:
             yield Delivery(await _response(gateway, prepared, context, result), tap.event_id)
+    except GraphQLError as exc:           # the subgraph ended its stream with an error
+        raise Refused([exc.formatted]) from exc
     except pymongo.errors.PyMongoError as exc:
         raise Refused.of(f"the event store could not be read: {exc}",
                          ErrorCode.SERVICE_UNAVAILABLE) from exc

@@ -1,6 +1,7 @@
 """Subscriptions over real SSE connections (graphql-sse, distinct connections mode)."""
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -201,3 +202,25 @@ async def test_a_revoked_app_ends_its_stream_unauthenticated(served: Served) -> 
     error = events[0][1]["errors"][0]
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
     assert "revoked" in error["message"]
+
+
+async def test_get_with_the_query_string_streams_too(served: Served) -> None:
+    w, token = await served.merchant(MERCHANT)
+    order = (await place(served.mongo.db, w.owner, order_input(
+        w, {"A": 1}, {"type": "PICKUP", "storeId": w.stores["s1"]})))["order"]
+
+    async def first_event() -> tuple[str, Any]:
+        params = {"query": ORDER_STATUS, "variables": json.dumps({"order": order["id"]})}
+        async with httpx.AsyncClient(base_url=served.base_url, timeout=30) as http, \
+                http.stream("GET", "/graphql/stream", params=params,
+                            headers={**SSE, **token.headers}) as response:
+            assert response.status_code == 200
+            async for kind, data, _ in sse_events(response):
+                return kind, data
+        raise AssertionError("the stream ended without an event")
+
+    listening = asyncio.create_task(first_event())
+    await asyncio.sleep(1.5)
+    await move(served.mongo.db, w.owner, order["id"], "PAID")
+    kind, data = await listening
+    assert (kind, data["data"]["orderStatusChanged"]["status"]) == ("next", "PAID")
