@@ -3,16 +3,19 @@
 Like GraphiQL's files (:mod:`gateway.http.graphiql`), each is read once and served from memory
 under a content-addressed URL, ``/console/static/<digest>/<name>``, cacheable for a year. No
 file comes from a CDN: the console works offline and no third-party script runs beside a
-session. Other console packages (the merchant pages) add their files to the same folder.
+session. A console subpackage with a ``static/`` folder of its own (``merchant/static/``) has
+its files served the same way; names are unique across the folders.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,14 +40,25 @@ class Asset:
         return f"{STATIC_PREFIX}/{self.digest[:16]}/{self.name}"
 
 
+def _static_files() -> Iterator[Traversable]:
+    root = files(__package__)
+    folders = [root.joinpath("static"),
+               *(child.joinpath("static") for child in root.iterdir() if child.is_dir())]
+    for folder in folders:
+        if folder.is_dir():
+            yield from folder.iterdir()
+
+
 @cache
 def assets() -> dict[str, Asset]:
-    """Every file of the static folder, by name."""
-    loaded = {}
-    for entry in files(__package__).joinpath("static").iterdir():
+    """Every file of the static folders, by name."""
+    loaded: dict[str, Asset] = {}
+    for entry in _static_files():
         suffix = "." + entry.name.rsplit(".", 1)[-1]
         if not entry.is_file() or suffix not in MEDIA_TYPES:
             continue
+        if entry.name in loaded:
+            raise ValueError(f"two console static files are named {entry.name}")
         body = entry.read_bytes()
         loaded[entry.name] = Asset(entry.name, MEDIA_TYPES[suffix], body,
                                    gzip.compress(body, mtime=0), hashlib.sha256(body).hexdigest())

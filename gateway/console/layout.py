@@ -5,7 +5,8 @@ value that did not come from this code goes through :func:`esc`. The frame gives
 ``lang``, a skip link, a labelled main navigation (entries by role), the signed-in person and a
 sign-out form, and headers that keep it out of frames and caches. Scripts load from Loopgate
 only (``script-src 'self'``, no inline script); a page that needs data in its script puts it in
-``data-`` attributes.
+``data-`` attributes, and a signed-in page carries the session's CSRF token in
+``<meta name="csrf-token">`` for scripts calling ``/console/graphql`` or ``/console/stream``.
 
 Other console packages add their navigation entries with :func:`add_nav`.
 """
@@ -86,6 +87,8 @@ def page(title: str, body: str, *, session: ConsoleSession | None = None, curren
     names of console static files or absolute paths served by Loopgate."""
     tags = "".join(f'<script src="{esc(s if s.startswith("/") else asset_url(s))}" defer>'
                    f'</script>' for s in scripts)
+    if session is not None and session.signed_in:
+        head = f'\n<meta name="csrf-token" content="{esc(session.csrf)}">{head}'
     html = f"""<!doctype html>
 <html lang="en">
 <head>
