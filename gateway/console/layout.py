@@ -86,7 +86,7 @@ def page(title: str, body: str, *, session: ConsoleSession | None = None, curren
     """A full console page; ``body`` is trusted HTML built with :func:`esc`; ``scripts`` are
     names of console static files or absolute paths served by Loopgate."""
     tags = "".join(f'<script src="{esc(s if s.startswith("/") else asset_url(s))}" defer>'
-                   f'</script>' for s in scripts)
+                   f'</script>' for s in ("console.js", *scripts))
     if session is not None and session.signed_in:
         head = f'\n<meta name="csrf-token" content="{esc(session.csrf)}">{head}'
     html = f"""<!doctype html>

@@ -88,6 +88,16 @@ async def test_sign_in_create_an_app_and_rotate_its_secret(
     await page.reload()
     assert await page.locator("output.secret").count() == 0   # shown once
 
+    revoke = page.get_by_role("button", name="Revoke Browser app")
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
+    await revoke.click()
+    await expect(revoke).to_be_visible()   # dismissed: nothing sent
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await revoke.click()
+    await expect(page.get_by_text("Browser app is revoked")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="Browser app")
+    await expect(row).to_contain_text("revoked")
+
     for path, name in (("/console/usage", "usage"), ("/console/team", "team"),
                        ("/console/subgraphs", "subgraphs"), ("/console/schema", "schema")):
         await page.goto(console.base_url + path)
@@ -145,6 +155,12 @@ async def test_replay_a_webhook_delivery(page: Page, console: ConsolePlatform,
         await row.get_by_role("button", name=f"Replay the delivery of event {event_id}").click()
         await expect(page.get_by_text("Replayed 1 delivery.")).to_be_visible()
         await _eventually(lambda: receiver.event_ids() == [event_id, event_id])
+        await page.get_by_label("Status").select_option("DEAD")
+        await page.get_by_role("button", name="Show").click()
+        await expect(page.get_by_text("No deliveries here.")).to_be_visible()
+        await page.get_by_label("Status").select_option("SUCCEEDED")
+        await page.get_by_role("button", name="Show").click()
+        await expect(page.get_by_role("row").filter(has_text=event_id)).to_be_visible()
     finally:
         await receiver.stop()
 

@@ -37,7 +37,8 @@ def _row(visit: Visit, app: dict[str, object]) -> str:
         f'<form class="inline" method="post" action="{PATH}/{esc(app["id"])}/rotate">'
         f'{csrf_field(visit.session)}<button type="submit" class="secondary" '
         f'aria-label="Rotate the secret of {esc(app["name"])}">Rotate secret</button></form> '
-        f'<form class="inline" method="post" action="{PATH}/{esc(app["id"])}/revoke">'
+        f'<form class="inline" method="post" action="{PATH}/{esc(app["id"])}/revoke" '
+        f'data-confirm="Revoke {esc(app["name"])} for good? Its tokens stop working.">'
         f'{csrf_field(visit.session)}<button type="submit" class="danger" '
         f'aria-label="Revoke {esc(app["name"])}">Revoke</button></form>')
     scopes = " ".join(f"<code>{esc(s)}</code>" for s in app["scopes"])  # type: ignore[attr-defined]

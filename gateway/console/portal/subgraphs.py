@@ -29,7 +29,8 @@ def _row(visit: Visit, subgraph: dict[str, Any]) -> str:
     errors_html = (f'<ul class="error">{errors}</ul>' if errors
                    else '<span class="muted">none</span>')
     remove = "" if subgraph["status"] == "REMOVED" else (
-        f'<form class="inline" method="post" action="{PATH}/{esc(subgraph["id"])}/remove">'
+        f'<form class="inline" method="post" action="{PATH}/{esc(subgraph["id"])}/remove" '
+        f'data-confirm="Remove {esc(subgraph["name"])} from the graph?">'
         f'{csrf_field(visit.session)}<button type="submit" class="danger" aria-label='
         f'"Remove the subgraph {esc(subgraph["name"])}">Remove</button></form>')
     version = subgraph["supergraphVersion"] if subgraph["supergraphVersion"] is not None else "—"

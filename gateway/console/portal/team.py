@@ -43,7 +43,8 @@ async def _render(visit: Visit, message: str = "", status: int = 200) -> Respons
     rows = []
     for user in users:
         remove = "<span class=\"muted\">you</span>" if user.id == visit.user.user_id else (
-            f'<form class="inline" method="post" action="{PATH}/{esc(user.id)}/remove">'
+            f'<form class="inline" method="post" action="{PATH}/{esc(user.id)}/remove" '
+            f'data-confirm="Remove {esc(user.email)}? Their sessions end at once.">'
             f'{csrf_field(visit.session)}<button type="submit" class="danger" '
             f'aria-label="Remove {esc(user.email)}">Remove</button></form>')
         stores = " ".join(f"<code>{esc(s)}</code>" for s in user.store_ids) or "all"

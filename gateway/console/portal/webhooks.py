@@ -4,6 +4,7 @@ endpoint's delivery log with a Replay button per delivery (admins and developers
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -18,9 +19,13 @@ PATH = "/console/webhooks"
 BUILDERS = ("admin", "developer")
 LOG_SIZE = 50
 _LIST = """{ webhookEndpoints { id url topics enabled disabledReason createdAt } }"""
-_LOG = """query($first: Int!) { webhookEndpoints { id url topics enabled disabledReason
-  deliveries(first: $first) { edges { node { id status attempts lastResponseCode lastLatencyMs
-    nextAttemptAt createdAt event { id topic resourceType resourceId occurredAt } } } } } }"""
+_LOG = """query($first: Int!, $after: String, $status: DeliveryStatus) { webhookEndpoints {
+  id url topics enabled disabledReason
+  deliveries(first: $first, after: $after, status: $status) {
+    edges { node { id status attempts lastResponseCode lastLatencyMs nextAttemptAt createdAt
+      event { id topic resourceType resourceId occurredAt } } }
+    pageInfo { hasNextPage endCursor } } } }"""
+STATUSES = ("PENDING", "SUCCEEDED", "FAILED", "DEAD")
 _CREATE = """mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
   endpoint { id url } secret userErrors { code field message } } }"""
 _DELETE = """mutation($id: ID!) { deleteWebhookEndpoint(endpointId: $id) {
@@ -40,7 +45,8 @@ def _endpoint_row(visit: Visit, endpoint: dict[str, Any]) -> str:
     topics = " ".join(f"<code>{esc(t)}</code>" for t in endpoint["topics"])
     return (f'<tr><td><a href="{PATH}/{esc(endpoint["id"])}">{esc(endpoint["url"])}</a></td>'
             f'<td>{topics}</td><td>{state}</td><td>'
-            f'<form class="inline" method="post" action="{PATH}/{esc(endpoint["id"])}/delete">'
+            f'<form class="inline" method="post" action="{PATH}/{esc(endpoint["id"])}/delete" '
+            f'data-confirm="Delete this endpoint and its delivery log?">'
             f'{csrf_field(visit.session)}<button type="submit" class="danger" aria-label='
             f'"Delete the endpoint {esc(endpoint["url"])}">Delete</button></form></td></tr>')
 
@@ -80,25 +86,42 @@ def _delivery_row(visit: Visit, endpoint_id: str, node: dict[str, Any]) -> str:
             f'"Replay the delivery of event {esc(event["id"])}">Replay</button></form></td></tr>')
 
 
+def _log_filters(endpoint_id: str, status: str | None) -> str:
+    options = "".join(f'<option value="{s}"{" selected" if s == status else ""}>{s.lower()}'
+                      f'</option>' for s in STATUSES)
+    return (f'<form method="get" action="{PATH}/{esc(endpoint_id)}"><label for="status">'
+            f'Status</label><select id="status" name="status"><option value="">any</option>'
+            f'{options}</select> <button type="submit" class="secondary">Show</button></form>')
+
+
 async def _render_log(visit: Visit, message: str = "", status: int = 200) -> Response:
     endpoint_id = visit.request.path_params["endpoint_id"]
-    body = await visit.graphql(_LOG, {"first": LOG_SIZE})
+    query = visit.request.query_params
+    wanted = query.get("status") if query.get("status") in STATUSES else None
+    body = await visit.graphql(_LOG, {"first": LOG_SIZE, "after": query.get("after") or None,
+                                      "status": wanted})
     endpoint = next((e for e in data(body, "webhookEndpoints", []) if e["id"] == endpoint_id),
                     None)
     if endpoint is None:
         return page("Webhook endpoint", f"<h1>Webhook endpoint</h1>{_errors(problems(body))}"
                     f"{notice('No such endpoint of your partner.', error=True)}",
                     session=visit.session, current=PATH, status=404)
+    deliveries = endpoint["deliveries"]
     rows = "".join(_delivery_row(visit, endpoint_id, edge["node"])
-                   for edge in endpoint["deliveries"]["edges"]) or \
-        '<tr><td colspan="7">No deliveries yet.</td></tr>'
+                   for edge in deliveries["edges"]) or \
+        '<tr><td colspan="7">No deliveries here.</td></tr>'
+    more = ""
+    if deliveries["pageInfo"]["hasNextPage"]:
+        after = urlencode({"after": deliveries["pageInfo"]["endCursor"], "status": wanted or ""})
+        more = f'<p><a href="{PATH}/{esc(endpoint_id)}?{esc(after)}">Newer deliveries</a></p>'
     html = f"""<p><a href="{PATH}">← All endpoints</a></p>
 <h1>Deliveries to <span class="mono">{esc(endpoint["url"])}</span></h1>{message}
-<div class="table-wrap"><table><caption class="muted">Oldest first, the first {LOG_SIZE}.
+{_log_filters(endpoint_id, wanted)}
+<div class="table-wrap"><table><caption class="muted">Oldest first, {LOG_SIZE} a page.
 A replay sends the event again (receivers de-duplicate by event id).</caption>
 <thead><tr><th scope="col">Event</th><th scope="col">Resource</th><th scope="col">Status</th>
 <th scope="col">Attempts</th><th scope="col">Last code</th><th scope="col">Created</th>
-<th scope="col">Replay</th></tr></thead><tbody>{rows}</tbody></table></div>"""
+<th scope="col">Replay</th></tr></thead><tbody>{rows}</tbody></table></div>{more}"""
     return page("Deliveries", html, session=visit.session, current=PATH, status=status)
 
 
