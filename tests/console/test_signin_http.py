@@ -201,3 +201,19 @@ async def test_a_token_near_expiry_is_refreshed_and_the_session_goes_on(
         assert after["tokens"]["accessToken"] != before["tokens"]["accessToken"]
         assert after["tokens"]["refreshToken"] != before["tokens"]["refreshToken"]
         assert after["expiresAt"] == before["expiresAt"]
+
+
+async def test_signing_out_ends_the_session_and_revokes_its_refresh_token(
+        console: ConsolePlatform) -> None:
+    async with signed_in_client(console, "developer") as http:
+        key = token_hash(http.cookies["loopgate_console"])
+        session = await console.live["console_sessions"].find_one({"_id": key})
+        out = await http.post("/console/signout", data={"csrf": await csrf_of(http)})
+        assert out.status_code == 303 and out.headers["location"].endswith("signed_out=1")
+        assert "You are signed out" in (await http.get(out.headers["location"])).text
+        assert await console.live["console_sessions"].find_one({"_id": key}) is None
+        assert (await http.get("/console")).status_code == 303
+        reuse = await http.post("/oauth/token", data={
+            "grant_type": "refresh_token", "client_id": "console",
+            "refresh_token": session["tokens"]["refreshToken"]})
+        assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
