@@ -13,8 +13,9 @@ selection like a query. The root fetch is served as a stream only by an in-proce
 clear error (no subscription callback or multipart protocol to partner subgraphs yet).
 """
 
+from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -27,6 +28,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from gateway.authorization import AuthShape, authorize_operation
+from gateway.federation import QueryPlanner, Supergraph
 from gateway.federation.errors import FederationError
 from gateway.federation.executor.run import with_defaults
 from gateway.federation.plan import Fetch, QueryPlan, Sequence
@@ -36,7 +38,21 @@ from gateway.subscriptions.errors import Refused
 from gateway.transports.in_process import InProcessTransport
 from schema.kernel.errors import ErrorCode
 
-_GUARDS: dict[int, tuple[Any, OperationGuard]] = {}
+_PLANS_KEPT = 256
+
+
+@dataclass
+class _Compiled:
+    """What a gateway's current supergraph gives subscriptions: its guard, its planner (which
+    plans subscriptions, unlike the gateway's own) and their plans by query and name."""
+
+    supergraph: Supergraph
+    guard: OperationGuard
+    planner: QueryPlanner
+    plans: OrderedDict[tuple[str, str | None], QueryPlan] = field(default_factory=OrderedDict)
+
+
+_COMPILED: dict[int, _Compiled] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,25 +68,27 @@ class Prepared:
     operation_name: str | None
 
 
-def guard_for(gateway: Gateway) -> OperationGuard:
-    """The operation guard of the gateway's current supergraph (one per supergraph)."""
+def compiled(gateway: Gateway) -> _Compiled:
+    """The guard, planner and plans of the gateway's current supergraph (built again when a
+    hot reload replaced it)."""
     supergraph = gateway.supergraph
-    known = _GUARDS.get(id(gateway))
-    if known is not None and known[0] is supergraph:
-        return known[1]
-    guard = OperationGuard(gateway.limits, supergraph)
-    _GUARDS[id(gateway)] = (supergraph, guard)
-    return guard
+    known = _COMPILED.get(id(gateway))
+    if known is None or known.supergraph is not supergraph:
+        known = _COMPILED[id(gateway)] = _Compiled(
+            supergraph, OperationGuard(gateway.limits, supergraph), QueryPlanner(supergraph))
+    return known
 
 
-def operation_kind(gateway: Gateway, request: GraphQLRequest) -> OperationType | None:
-    """The kind of operation ``request`` runs, None when it does not parse or name one
-    (the full checks then say why)."""
-    try:
-        document = guard_for(gateway).parse(request.query or "")
-        return _select(document, request.operation_name).operation
-    except (GraphQLError, LimitExceeded, Refused):
-        return None
+def _plan(found: _Compiled, query: str, document: DocumentNode, name: str | None) -> QueryPlan:
+    key = (query, name)
+    plan = found.plans.get(key)
+    if plan is None:
+        plan = found.plans[key] = found.planner.plan(document, name, subscription=True)
+        if len(found.plans) > _PLANS_KEPT:
+            found.plans.popitem(last=False)
+    else:
+        found.plans.move_to_end(key)
+    return plan
 
 
 def prepare(gateway: Gateway, request: GraphQLRequest, auth_shape: AuthShape | None) -> Prepared:
@@ -78,8 +96,8 @@ def prepare(gateway: Gateway, request: GraphQLRequest, auth_shape: AuthShape | N
     query = request.query
     if not isinstance(query, str) or not query.strip():
         raise Refused.of("the request has no GraphQL query", ErrorCode.BAD_USER_INPUT)
-    guard = guard_for(gateway)
-    supergraph = gateway.supergraph
+    found = compiled(gateway)
+    guard, supergraph = found.guard, found.supergraph
     try:
         guard.check_text(query)
         document = guard.parse(query)
@@ -111,7 +129,7 @@ def prepare(gateway: Gateway, request: GraphQLRequest, auth_shape: AuthShape | N
     except LimitExceeded as exc:
         raise Refused([{"message": exc.message, "extensions": exc.extensions}]) from exc
     try:
-        plan = gateway.plan(query, name, auth_shape)
+        plan = _plan(found, query, document, name)
     except FederationError as exc:
         raise Refused.of(f"subscription planning failed: {exc}",
                          ErrorCode.INTERNAL_SERVER_ERROR) from exc

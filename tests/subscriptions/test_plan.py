@@ -5,6 +5,7 @@ import pytest
 from graphql import parse
 
 from gateway.federation import QueryPlanner, Supergraph
+from gateway.federation.errors import PlanningError
 from gateway.federation.plan import Fetch, Flatten, Sequence
 from gateway.limits import OperationLimits
 from gateway.platform import compose_platform
@@ -25,7 +26,7 @@ def supergraph() -> Supergraph:
 
 def test_the_root_field_is_a_subscription_fetch_and_the_rest_entity_queries(
         supergraph: Supergraph) -> None:
-    plan = QueryPlanner(supergraph).plan(parse(SUBSCRIPTION), "Board")
+    plan = QueryPlanner(supergraph).plan(parse(SUBSCRIPTION), "Board", subscription=True)
     assert plan.operation_kind == "subscription"
     assert isinstance(plan.node, Sequence)
     root = root_fetch(plan)
@@ -36,6 +37,11 @@ def test_the_root_field_is_a_subscription_fetch_and_the_rest_entity_queries(
     assert all(isinstance(n, Fetch) and n.operation.startswith("query")
                for n in entity_fetches)
     assert all(isinstance(n, Flatten) for n in plan.node.nodes[1].nodes)  # type: ignore[union-attr]
+
+
+def test_request_response_callers_cannot_plan_a_subscription(supergraph: Supergraph) -> None:
+    with pytest.raises(PlanningError, match="POST /graphql/stream"):
+        QueryPlanner(supergraph).plan(parse(SUBSCRIPTION), "Board")
 
 
 def test_a_subscription_from_a_subgraph_not_in_process_is_refused(

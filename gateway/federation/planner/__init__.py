@@ -43,19 +43,24 @@ class QueryPlanner:
         operation_name: str | None = None,
         *,
         deadline: float | None = None,
+        subscription: bool = False,
     ) -> QueryPlan:
         """Plan an operation already validated against ``supergraph.api_schema``.
 
-        A subscription is planned as Apollo Router plans one: its root field is a
-        ``subscription`` fetch to the subgraph that owns it (the event stream, started by
-        :mod:`gateway.subscriptions`), and the rest of the plan resolves each event's
-        remaining selection through entity fetches, as for a query.
+        A subscription is planned (only with ``subscription=True``: the event-stream
+        endpoints of :mod:`gateway.subscriptions` ask; a request/response caller cannot run
+        one) as Apollo Router plans one: its root field is a ``subscription`` fetch to the
+        subgraph that owns it (the event stream), and the rest of the plan resolves each
+        event's remaining selection through entity fetches, as for a query.
 
         ``deadline`` (a ``time.monotonic()`` instant) stops an oversized operation cleanly
         with a :class:`PlanningError` instead of planning on and on.
         """
         operation = select_operation(document, operation_name)
         kind = operation.operation
+        if kind == OperationType.SUBSCRIPTION and not subscription:
+            raise PlanningError("subscriptions are served as event streams: POST /graphql/stream "
+                                "(SSE) or a graphql-transport-ws WebSocket at /graphql")
         root = self.supergraph.schema.get_root_type(kind)
         api_root = self.supergraph.api_schema.get_root_type(kind)
         if root is None or api_root is None:
