@@ -73,3 +73,21 @@ async def test_a_refresh_reads_the_role_as_it_stands_now(console: ConsolePlatfor
             {"user.userId": user.id}, {"$set": {"tokens.accessExpiresAt": utcnow()}})
         apps = await http.get("/console/apps")
         assert apps.status_code == 200 and re.search(r"admin</span>", apps.text)
+
+
+async def test_repeated_wrong_passwords_are_slowed_per_email(console: ConsolePlatform) -> None:
+    email = f"guessed-{new_id('evt')[-6:].lower()}@console.test"
+    await ConsoleUsers(console.live).create(partner_id=console.partner_id, email=email,
+                                            role="developer", password=PASSWORD)
+    async with httpx.AsyncClient(base_url=console.base_url, timeout=60) as http:
+        statuses = []
+        for _ in range(6):
+            answer = await http.post("/oauth/console-login", data={
+                "email": email, "password": "wrong guess", "next": "/oauth/consents"})
+            statuses.append(answer.status_code)
+        assert statuses == [401] * 5 + [429]
+        assert int(answer.headers["retry-after"]) > 0
+        assert "Too many failed sign-in attempts" in answer.text
+        right = await http.post("/oauth/console-login", data={
+            "email": email, "password": PASSWORD, "next": "/oauth/consents"})
+        assert right.status_code == 429   # even the right password waits

@@ -144,6 +144,7 @@ async def test_an_admin_adds_and_removes_a_person(console: ConsolePlatform) -> N
             follow_redirects=True)
         assert added.status_code == 200, added.text
         password = re.search(r'aria-label="One-time password">([^<]+)<', added.text).group(1)
+        assert "<td>staff</td><td><code>CM-B</code></td>" in added.text
         refused = await http.post("/console/team", data={
             "csrf": csrf, "email": "x@console.test", "role": "staff", "stores": "NOPE"})
         assert refused.status_code == 400 and "no store with code &#x27;NOPE&#x27;" in refused.text

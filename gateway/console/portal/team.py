@@ -38,6 +38,11 @@ async def resolve_store_codes(visit: Visit, text: str) -> list[str]:
     return found
 
 
+async def _store_code(visit: Visit, store_id: str) -> str:
+    store = await get_store(visit.setup.auth.db, store_id)
+    return str(store.get("code", store_id)) if store else store_id
+
+
 async def _render(visit: Visit, message: str = "", status: int = 200) -> Response:
     users = await visit.setup.auth.console_users.list_for_partner(visit.user.partner_id)
     rows = []
@@ -47,7 +52,8 @@ async def _render(visit: Visit, message: str = "", status: int = 200) -> Respons
             f'data-confirm="Remove {esc(user.email)}? Their sessions end at once.">'
             f'{csrf_field(visit.session)}<button type="submit" class="danger" '
             f'aria-label="Remove {esc(user.email)}">Remove</button></form>')
-        stores = " ".join(f"<code>{esc(s)}</code>" for s in user.store_ids) or "all"
+        stores = " ".join([f"<code>{esc(await _store_code(visit, s))}</code>"
+                           for s in user.store_ids]) or "all"
         rows.append(f"<tr><td>{esc(user.email)}</td><td>{esc(user.role)}</td>"
                     f"<td>{stores}</td><td>{remove}</td></tr>")
     options = "".join(f'<option value="{esc(role)}">{esc(role)}</option>' for role in ROLES)
