@@ -218,3 +218,13 @@ async def test_signing_out_ends_the_session_and_revokes_its_refresh_token(
             "grant_type": "refresh_token", "client_id": "console",
             "refresh_token": session["tokens"]["refreshToken"]})
         assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+
+
+async def test_a_refused_registration_shows_why_and_changes_nothing(
+        console: ConsolePlatform) -> None:
+    async with signed_in_client(console, "developer") as http:
+        answer = await http.post("/console/subgraphs", data={
+            "csrf": await csrf_of(http), "name": "ratings", "url": "http://10.1.2.3/graphql"})
+        assert answer.status_code == 400
+        assert 'class="error" role="alert"' in answer.text and "10.1.2.3" in answer.text
+        assert "No subgraphs registered." in answer.text
