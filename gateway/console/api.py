@@ -46,8 +46,10 @@ def api_routes(setup: ConsoleSetup) -> list[Route]:
         body = await request.body()
         if len(body) > MAX_BODY:
             return _refusal(413, "BAD_USER_INPUT", f"the request body is over {MAX_BODY} bytes")
+        visit = Visit(request, setup, session)
         try:
-            return await Visit(request, setup, session).access_token(), body
+            await visit.check_account()
+            return await visit.access_token(), body
         except SessionExpired:
             return _refusal(401, "UNAUTHENTICATED", "your console session has expired; reload "
                             "the page to sign in again")

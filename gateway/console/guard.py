@@ -2,8 +2,10 @@
 
 :func:`console_page` wraps a handler taking a :class:`~gateway.console.visit.Visit`:
 
-- no session, or an expired one → 303 to ``/console/signin`` (``?expired=1`` when the browser
-  still had a session cookie, so the page can say the session ended);
+- no session, or an expired one, or one whose account was removed → 303 to
+  ``/console/signin`` (``?expired=1`` when the browser still had a session cookie, so the page
+  can say the session ended); an account whose role or stores changed gets a fresh token
+  first (:meth:`~gateway.console.visit.Visit.check_account`);
 - a POST without the session's CSRF token → 403 (:mod:`gateway.console.csrf`);
 - a role not among ``roles`` → 403 saying who may;
 - with ``store_param``, a store the person may not act at (staff of other stores) → 403 naming
@@ -50,7 +52,8 @@ def console_page(setup: ConsoleSetup, handler: Handler, *, roles: Iterable[str] 
             return csrf.refused(session)
         visit = Visit(request, setup, session)
         try:
-            await visit.access_token()   # a refresh reads the role and stores again
+            await visit.check_account()
+            await visit.access_token()
         except SessionExpired:
             return to_sign_in(expired=True)
         if visit.user.role not in allowed:

@@ -88,13 +88,26 @@ class Visit:
             fields.setdefault(key, []).append(value)
         return fields
 
-    async def access_token(self) -> str:
-        """A valid access token of this session, refreshed when close to expiry: the person's
-        role, scopes and stores are then read again (an admin may have changed them)."""
+    async def check_account(self) -> None:
+        """End the session of a removed account; refresh the token of a changed one (role or
+        stores), so the token and the pages agree with the account as it stands now. One
+        ``_id`` read per request: a removed admin must not keep managing the team until their
+        token expires."""
+        account = await self.setup.auth.console_users.get(self.user.user_id)
+        if account is None:
+            await self.setup.sessions.end(self.session)
+            raise SessionExpired("the console account was removed")
+        if account.role != self.user.role or \
+                frozenset(account.store_ids) != self.user.store_ids:
+            await self.access_token(force_refresh=True)
+
+    async def access_token(self, *, force_refresh: bool = False) -> str:
+        """A valid access token of this session, refreshed when close to expiry (or when
+        forced): the person's role, scopes and stores are then read again."""
         tokens = self.session.tokens
         if tokens is None:
             raise SessionExpired("not signed in")
-        if tokens.access_expires_at - utcnow() > oauth.REFRESH_BEFORE:
+        if not force_refresh and tokens.access_expires_at - utcnow() > oauth.REFRESH_BEFORE:
             return tokens.access_token
         if tokens.refresh_token is None:
             raise SessionExpired("the session's token expired")
