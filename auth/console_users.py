@@ -29,12 +29,11 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-from ulid import ULID
 
 from auth.collections import CONSOLE_SIGNINS as SIGNINS
 from auth.collections import CONSOLE_USERS as USERS
 from auth.hashing import hash_password, token_hash, verify_password
-from schema.kernel.ids import InvalidId, parse_id
+from schema.kernel.ids import InvalidId, new_id, parse_id
 from schema.kernel.time import as_utc, utcnow
 
 EMAILS = "console_user_emails"
@@ -134,7 +133,7 @@ class ConsoleUsers:
         parse_id(partner_id, "ptn")
         address = normalise_email(email)
         stores = _checked(role, store_ids, password)
-        user_id = f"{USER_PREFIX}_{ULID()}"
+        user_id = new_id(USER_PREFIX)
         try:
             await self._emails.insert_one({"_id": address, "userId": user_id})
         except DuplicateKeyError as exc:

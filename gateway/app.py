@@ -22,6 +22,7 @@ from auth.service import AuthService
 from gateway.authorization.wiring import principal_context, principal_of
 from gateway.background import run_jobs_under_lease, run_under_lease
 from gateway.config import Settings
+from gateway.console.routes import console_routes
 from gateway.demo import sandbox_steps
 from gateway.federation import Supergraph
 from gateway.health import health_routes
@@ -45,6 +46,7 @@ from gateway.platform import (
     preparing_sandbox,
 )
 from gateway.service import Gateway
+from partners.demo import PLATFORM_SLUG, demo_partner_id
 from partners.usage import UsageRecorder, run_usage_flusher
 from partners.webhooks.dispatcher import Dispatcher, stop_within
 from schema.kernel.mongo import Mongo
@@ -132,6 +134,8 @@ def create_app(settings: Settings, mongo: Mongo, *, compose: Compose | None = No
         graphql_route(endpoint),
         *graphiql_routes(),
         *payment_notification_routes(databases),
+        *console_routes(auth, lambda: graphs.live.gateway.supergraph,
+                        demo_partner_id(PLATFORM_SLUG)),
     ]
     middleware = [cors_middleware(settings.cors_origins)] if settings.cors_origins else []
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -1,7 +1,9 @@
 """Who is calling, as the limits see it: a key per app and whether the caller authenticated.
 
 An app is its OAuth client id; an anonymous caller is its remote address (an IPv6 /64 counts
-as one, as for the OAuth rate limits), so anonymous callers cannot take an app's share.
+as one, as for the OAuth rate limits), so anonymous callers cannot take an app's share. The
+console is one first-party client for every partner's people, so there each partner is an app
+of its own: one partner's console users never spend another's budget.
 """
 
 from collections.abc import Callable, Mapping
@@ -11,6 +13,7 @@ from typing import Any
 from starlette.requests import Request
 
 from auth.callers import remote_address
+from auth.console_client import CONSOLE_CLIENT_ID
 from gateway.authorization.wiring import principal_of
 
 
@@ -33,4 +36,6 @@ def principal_caller(request: Request, context: Mapping[str, Any]) -> Caller:
     principal = principal_of(context)
     if principal is None:
         return Caller(f"address:{remote_address(request)}", authenticated=False)
+    if principal.client_id == CONSOLE_CLIENT_ID:
+        return Caller(f"client:{CONSOLE_CLIENT_ID}:{principal.partner_id}", authenticated=True)
     return Caller(f"client:{principal.client_id}", authenticated=True)

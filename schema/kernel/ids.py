@@ -11,7 +11,7 @@ from ulid import ULID
 
 PREFIXES: frozenset[str] = frozenset(
     ("ptn", "app", "sto", "prd", "ord", "mem", "pay", "ref", "dea", "vch", "cmp", "evt", "whk",
-     "sgr", "led", "opn")
+     "sgr", "led", "opn", "usr")
 )
 
 _ID_PATTERN = re.compile(r"^(?P<prefix>[a-z]{3})_(?P<ulid>[0-9A-HJKMNP-TV-Z]{26})$")

@@ -212,6 +212,10 @@ def test_an_app_is_its_client_id_and_an_anonymous_caller_its_address() -> None:
     assert principal_caller(request("198.51.100.7"), {PRINCIPAL: None}) == Caller(
         "address:198.51.100.7", authenticated=False)
     assert principal_caller(request("2001:db8:1:2:3::9"), {}).key == "address:2001:db8:1:2::/64"
+    console = [Principal(client_id="console", scopes=frozenset(), partner_id=partner)
+               for partner in ("ptn_a", "ptn_b")]
+    assert [principal_caller(request("198.51.100.7"), {PRINCIPAL: p}).key for p in console] == [
+        "client:console:ptn_a", "client:console:ptn_b"]
 
 
 async def test_at_the_deadline_the_resolver_is_cancelled_and_the_answer_is_gateway_timeout(
