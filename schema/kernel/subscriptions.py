@@ -3,9 +3,10 @@ follows the caller's partner feed and yields a resource each time one of its eve
 
 The relay appends every event to its partners' sequenced feeds (:mod:`schema.kernel.events`),
 in the database, so an event written by any process reaches the subscribers of every
-process. There are no change streams on FerretDB, so a subscription polls the feed: one point
-read of the feed document (its safe watermark) and point reads of new pages, every
-:data:`POLL_S` seconds, backing off to :data:`MAX_POLL_S` while nothing arrives. Entries are
+process. There are no change streams on FerretDB, so the feed is polled: one point read of
+the feed document (its safe watermark) and point reads of new pages, every :data:`POLL_S`
+seconds, backing off to :data:`MAX_POLL_S` while nothing arrives, by one poller per feed in a
+process however many subscriptions follow it (:mod:`schema.kernel.feed_watch`). Entries are
 served only below the watermark, so an event whose feed write finishes late is delivered
 after the ones before it, never skipped (:mod:`schema.kernel.feeds`).
 
@@ -34,6 +35,7 @@ from schema.kernel import feeds
 from schema.kernel.claims import WRITE_WITHIN
 from schema.kernel.errors import bad_user_input
 from schema.kernel.events import EVENTS, partner_feed, receivers
+from schema.kernel.feed_watch import watch
 from schema.kernel.reads import get_many
 from schema.kernel.time import as_utc
 
@@ -81,24 +83,43 @@ async def follow(db: AsyncDatabase, partner_id: str, match: Match, after: str | 
 async def _events(db: AsyncDatabase, key: str, position: int, match: Match,
                   after: str | None, poll_s: float, max_poll_s: float
                   ) -> AsyncIterator[Document]:
+    """Read the feed itself up to the shared watch's position, then take the watch's
+    entries; back to reading itself whenever the watch dropped it for lagging."""
     recent: OrderedDict[str, None] = OrderedDict()
     if after is not None:
         recent[after] = None
-    wait = poll_s
-    while True:
-        page = await feeds.read(db, key, position, _PAGE, match)
-        position = page.cursor
-        for entry in page.entries:
-            if entry["_id"] in recent:
+
+    def fresh(entries: list[Document]) -> list[Document]:
+        found = []
+        for entry in entries:
+            if entry["seq"] <= position or entry["_id"] in recent or not match(entry):
                 continue
             recent[entry["_id"]] = None
             if len(recent) > _RECENT:
                 recent.popitem(last=False)
-            yield {k: v for k, v in entry.items() if k != "seq"}
-        if page.more:
-            continue
-        wait = poll_s if page.entries else min(wait * 1.5, max_poll_s)
-        await asyncio.sleep(wait)
+            found.append({k: v for k, v in entry.items() if k != "seq"})
+        return found
+
+    while True:
+        shared = watch(db, key, poll_s, max_poll_s)
+        listener = await shared.join()
+        try:
+            while position < listener.start:
+                page = await feeds.read(db, key, position, _PAGE)
+                entries = [e for e in page.entries if e["seq"] <= listener.start]
+                for event in fresh(entries):
+                    yield event
+                position = min(page.cursor, listener.start)
+                if not page.more and position < listener.start:
+                    await asyncio.sleep(poll_s)   # the watermark never goes back: wait
+            while not listener.lagged:
+                entries = await listener.take()
+                events = fresh(entries)
+                position = max([position, *(e["seq"] for e in entries)])
+                for event in events:
+                    yield event
+        finally:
+            shared.leave(listener)
 
 
 async def start_position(db: AsyncDatabase, key: str, partner_id: str,

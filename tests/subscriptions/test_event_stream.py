@@ -10,7 +10,7 @@ import pytest
 from graphql import GraphQLError
 from pymongo.asynchronous.database import AsyncDatabase
 
-from schema.kernel import feeds
+from schema.kernel import feed_watch, feeds
 from schema.kernel.events import EVENTS, feed_events, make_event, partner_feed
 from schema.kernel.ids import new_id
 from schema.kernel.subscriptions import EVENT_TAP, EventTap, follow, record, start_position
@@ -106,3 +106,51 @@ def test_record_notes_the_event_in_the_tap() -> None:
     assert tap.event_id == "evt_1"
     record({}, {"_id": "evt_2"})          # no tap (a direct call): nothing to note
     assert tap.event_id == "evt_1"
+
+
+async def test_subscriptions_of_one_feed_share_one_poller(
+        db: AsyncDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    partner = new_id("ptn")
+    await written(db, partner, 1)
+    reads: list[str] = []
+    original = feeds.watermark
+
+    async def counted(database: AsyncDatabase, key: str) -> int:
+        reads.append(key)
+        return await original(database, key)
+
+    monkeypatch.setattr(feeds, "watermark", counted)
+    streams = [await follow(db, partner, lambda _: True, None, poll_s=0.1, max_poll_s=0.1)
+               for _ in range(10)]
+    waiting = [asyncio.ensure_future(anext(stream)) for stream in streams]
+    await asyncio.sleep(0.3)
+    reads.clear()
+    await asyncio.sleep(1.0)
+    assert len(reads) <= 13     # one poller at 0.1 s (ten pollers would make 100 reads)
+    assert len(feed_watch._WATCHES) == 1
+    [event] = await written(db, partner, 1)
+    assert [(await w)["_id"] for w in waiting] == [event["_id"]] * 10
+    for stream in streams:
+        await stream.aclose()
+    assert not feed_watch._WATCHES        # the last one out stopped it
+
+
+async def test_a_lagging_subscriber_reads_for_itself_and_misses_nothing(
+        db: AsyncDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feed_watch, "MAX_PENDING", 3)
+    partner = new_id("ptn")
+    await written(db, partner, 1)
+    slow = await follow(db, partner, lambda _: True, None, poll_s=0.05, max_poll_s=0.05)
+    fast = await follow(db, partner, lambda _: True, None, poll_s=0.05, max_poll_s=0.05)
+    first = asyncio.ensure_future(anext(slow))
+    events = await written(db, partner, 8)
+    assert (await first)["_id"] == events[0]["_id"]
+    assert await taken(fast, 8) == [e["_id"] for e in events]
+    await asyncio.sleep(0.3)                       # slow fell behind while not reading
+    [shared] = feed_watch._WATCHES.values()
+    assert len(shared.listeners) == 1              # the fast one's: slow's was dropped
+    assert await taken(slow, 7) == [e["_id"] for e in events[1:]]
+    later = await written(db, partner, 2)
+    assert await taken(slow, 2) == [e["_id"] for e in later]
+    await slow.aclose()
+    await fast.aclose()
