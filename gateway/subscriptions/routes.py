@@ -34,8 +34,9 @@ def serve_subscriptions(app: Starlette, *, context_for: ContextFor | None = None
                         per_app: int = DEFAULT_PER_APP,
                         recheck_every_s: float = 30.0) -> Subscriptions:
     """Add the subscription routes to ``app`` (built by ``create_app``: its ``state`` holds
-    the graphs, the auth service, the databases and the settings). ``context_for``: the
-    app's own (default: the same one built again: token verified, sandbox demo prepared)."""
+    the graphs, the auth service, the databases and the settings) and keep the service as
+    ``app.state.subscriptions``. ``context_for``: the app's own (default: the same one built
+    again: token verified, sandbox demo prepared)."""
     state = app.state
     graphs, databases = state.graphs, state.databases
     if context_for is None:
@@ -50,4 +51,5 @@ def serve_subscriptions(app: Starlette, *, context_for: ContextFor | None = None
         slots=SubscriptionSlots(per_app), max_body_bytes=state.settings.limits.body_bytes,
         recheck_every_s=recheck_every_s)
     app.router.routes.extend(subscription_routes(subscriptions))
+    app.state.subscriptions = subscriptions
     return subscriptions

@@ -102,7 +102,8 @@ async def served(mongo_client: Mongo) -> AsyncIterator[Served]:
     name = f"subs_{new_id('evt')[4:].lower()}"
     mongo = Mongo(client=mongo_client.client, db=mongo_client.client[name], uri=mongo_client.uri)
     app = create_app(Settings(issuer=base_url, port=port), mongo)
-    serve_subscriptions(app, recheck_every_s=RECHECK_S)
+    subscriptions = getattr(app.state, "subscriptions", None) or serve_subscriptions(app)
+    subscriptions.recheck_every_s = RECHECK_S
     async with serve(app, port):
         yield Served(base_url, AuthServer(base_url, app.state.auth), mongo, app)
     await mongo_client.client.drop_database(name)

@@ -15,5 +15,6 @@ def app() -> Starlette:
     settings = Settings()
     assert settings.mongodb_uri, "LOOPGATE_MONGODB_URI is required"
     served = create_app(settings, Mongo.open(settings.mongodb_uri, settings.db))
-    serve_subscriptions(served)
+    if getattr(served.state, "subscriptions", None) is None:   # not wired by create_app yet
+        serve_subscriptions(served)
     return served
