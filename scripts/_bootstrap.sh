@@ -1,5 +1,7 @@
 # Sourced by scripts/run and scripts/test: a virtualenv with Loopgate installed, refreshed
-# whenever pyproject.toml changes, and the embedded FerretDB binary built into the cache.
+# whenever pyproject.toml changes, the embedded FerretDB binary built into the cache, and the
+# gateway executor's hot modules compiled with mypyc (skipped while current; without a C
+# compiler the gateway runs them as Python).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,3 +23,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 .venv/bin/loopgate db build >&2
+.venv/bin/python -m gateway.native.build >&2 ||
+  echo "warning: the gateway's compiled hot path was not built; it runs as Python" >&2
