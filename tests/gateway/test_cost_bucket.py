@@ -104,7 +104,8 @@ class Served:
                                                                lambda _ctx: self.calls)})
         self.endpoint = GraphQLEndpoint(
             Gateway(supergraph(), router, limits=settings), caller_for=by_app_header,
-            context_for=_principal_from_header, persisted=persisted,
+            context_for=_principal_from_header,
+            persisted=None if persisted is None else lambda _context: persisted,
             limits=AppLimits.in_memory(settings, clock=self.clock))
         app = Starlette(routes=[graphql_route(self.endpoint)])
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(self._keep_state(app)),
