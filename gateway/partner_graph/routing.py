@@ -16,6 +16,8 @@ HTTP at its ``join__graph`` URL, and treated as untrusted:
 * It has its own timeout, ``LOOPGATE_PARTNER_SUBGRAPH_TIMEOUT_S`` (default 5 s; a
   per-subgraph ``timeout_s`` in ``LOOPGATE_SUBGRAPHS`` wins), with the resilience layer's
   query-only retries and circuit breaker (:mod:`gateway.transports.resilience`).
+* Its answers are read up to ``LOOPGATE_PARTNER_SUBGRAPH_MAX_RESPONSE_BYTES`` (default
+  8 MiB): a longer one is that subgraph's SUBGRAPH_UNAVAILABLE, never the process's memory.
 
 A hot reload builds a new router (:meth:`GraphRouters.router_for`) that reuses the
 process's in-process transports and the transports of partner subgraphs whose URL did not
@@ -52,11 +54,13 @@ CONNECT_TIMEOUT_S = 3.0
 
 class PartnerSubgraphSettings(BaseSettings):
     """``LOOPGATE_PARTNER_SUBGRAPH_TIMEOUT_S``: most time one call to a partner subgraph
-    may take (it may be less: what is left of the operation's budget)."""
+    may take (it may be less: what is left of the operation's budget);
+    ``LOOPGATE_PARTNER_SUBGRAPH_MAX_RESPONSE_BYTES``: the largest answer read from one."""
 
     model_config = SettingsConfigDict(env_prefix="LOOPGATE_PARTNER_SUBGRAPH_", extra="ignore")
 
     timeout_s: float = Field(default=5.0, gt=0, le=60)
+    max_response_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
 
 
 class RefusedCall(aiohttp.ClientError):
@@ -136,8 +140,9 @@ class PartnerTransports:
         except UnsafeUrl as exc:
             return RefusedSubgraph(subgraph, f"its URL is refused: {exc}")
         policy = self.policy(subgraph)
-        return Resilient(subgraph, HttpTransport(subgraph, url, session=self._guarded(),
-                                                 headers_for=self._headers), policy)
+        return Resilient(subgraph, HttpTransport(
+            subgraph, url, session=self._guarded(), headers_for=self._headers,
+            max_response_bytes=self._settings.max_response_bytes), policy)
 
     def _guarded(self) -> aiohttp.ClientSession:
         """The shared session; its total timeout is left to each call (the resilience layer

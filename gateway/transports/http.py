@@ -72,7 +72,9 @@ class HttpTransport:
     the transport opens its own on first use and closes it in :meth:`close`.
     ``headers_for`` adds per-request headers (the auth layer's signed context header).
     ``dedup`` shares one call among identical concurrent queries (see the module docstring);
-    ``dedup_ignored_headers`` (lower case) are left out of its key.
+    ``dedup_ignored_headers`` (lower case) are left out of its key. ``max_response_bytes``
+    bounds an answer's body (a subgraph we do not run, a partner's, must not fill the
+    gateway's memory): a longer one is SUBGRAPH_UNAVAILABLE; None reads any size.
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class HttpTransport:
         headers_for: HeadersFor | None = None,
         dedup: bool = True,
         dedup_ignored_headers: Iterable[str] = CORRELATION_HEADERS,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.subgraph = subgraph
         self.url = url
@@ -94,6 +97,7 @@ class HttpTransport:
         self._headers_for = headers_for
         self._in_flight: InFlight[Reply] | None = InFlight() if dedup else None
         self._ignored = frozenset(name.lower() for name in dedup_ignored_headers)
+        self._max_bytes = max_response_bytes
 
     bounds_itself = True
     """Each call ends at its request's deadline by itself (the client's total timeout, or a
@@ -131,13 +135,28 @@ class HttpTransport:
         try:
             async with self._session.post(self.url, data=body, headers=headers,
                                           timeout=self._timeout(request)) as reply:
-                return reply.status, reply.reason or "", await reply.read()
+                return reply.status, reply.reason or "", await self._read(reply)
         except TimeoutError as exc:
             raise self._unavailable(f"timed out waiting for {self.url}") from exc
         except aiohttp.ClientConnectorError as exc:
             raise self._unavailable(f"cannot connect to {self.url} ({exc.os_error})") from exc
         except aiohttp.ClientError as exc:
             raise self._unavailable(f"HTTP error at {self.url}: {exc!r}") from exc
+
+    async def _read(self, reply: aiohttp.ClientResponse) -> bytes:
+        """The whole body, or SUBGRAPH_UNAVAILABLE once it passes ``max_response_bytes``."""
+        if self._max_bytes is None:
+            return await reply.read()
+        if (reply.content_length or 0) > self._max_bytes:
+            raise self._unavailable(f"response larger than {self._max_bytes} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in reply.content.iter_any():
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise self._unavailable(f"response larger than {self._max_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _timeout(self, request: SubgraphRequest) -> aiohttp.ClientTimeout:
         """The session's timeouts, the total cut to what is left of the time budget."""

@@ -10,7 +10,7 @@ import pytest
 from graphql import parse
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from auth.context import ContextTokenSigner
@@ -149,4 +149,42 @@ def test_the_partner_timeout_comes_from_the_environment(
     assert PartnerSubgraphSettings().timeout_s == 0.75
     monkeypatch.setenv("LOOPGATE_PARTNER_SUBGRAPH_TIMEOUT_S", "0")
     with pytest.raises(ValueError, match="greater than 0"):
+        PartnerSubgraphSettings()
+
+
+async def test_an_answer_larger_than_the_bound_is_unavailable_not_read(
+        signer: ContextTokenSigner) -> None:
+    """A partner cannot fill the gateway's memory: past ``max_response_bytes`` the call is
+    that subgraph's SUBGRAPH_UNAVAILABLE, whether the size is announced or streamed."""
+    huge = b'{"data": {"partnerHello": "' + b"x" * 5000 + b'"}}'
+
+    async def announced(_request: Request) -> Response:
+        return Response(huge, media_type="application/json")
+
+    async def streamed(_request: Request) -> StreamingResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(huge), 512):
+                yield huge[start:start + 512]
+        return StreamingResponse(chunks(), media_type="application/json")
+
+    bounded = PartnerTransports(signer, network=LOOPBACK,
+                                settings=PartnerSubgraphSettings(max_response_bytes=4096))
+    app = Starlette(routes=[Route("/announced", announced, methods=["POST"]),
+                            Route("/streamed", streamed, methods=["POST"])])
+    try:
+        async with serving(app, REDIRECT_PORT) as base:
+            for path in ("announced", "streamed"):
+                router = GraphRouters(platform(), bounded).router_for(
+                    supergraph(reviews=f"{base}/{path}"))
+                with pytest.raises(SubgraphUnavailable, match="larger than 4096 bytes"):
+                    await router.fetch(request("reviews"))
+    finally:
+        await bounded.close()
+
+
+def test_the_response_bound_comes_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert PartnerSubgraphSettings().max_response_bytes == 8 * 1024 * 1024
+    monkeypatch.setenv("LOOPGATE_PARTNER_SUBGRAPH_MAX_RESPONSE_BYTES", "100")
+    with pytest.raises(ValueError, match="greater than or equal to 1024"):
         PartnerSubgraphSettings()
