@@ -30,6 +30,11 @@ async def written(db: AsyncDatabase, partner: str, count: int, *,
     return events
 
 
+def watches_of(partner: str) -> list[feed_watch.FeedWatch]:
+    """This process's watches of the partner's feed (other tests' servers have theirs)."""
+    return [w for key, w in feed_watch._WATCHES.items() if key[3] == partner_feed(partner)]
+
+
 async def taken(stream: AsyncIterator[dict], count: int) -> list[str]:
     async with asyncio.timeout(20):
         return [(await anext(stream))["_id"] for _ in range(count)]
@@ -127,12 +132,12 @@ async def test_subscriptions_of_one_feed_share_one_poller(
     reads.clear()
     await asyncio.sleep(1.0)
     assert len(reads) <= 13     # one poller at 0.1 s (ten pollers would make 100 reads)
-    assert len(feed_watch._WATCHES) == 1
+    assert len(watches_of(partner)) == 1
     [event] = await written(db, partner, 1)
     assert [(await w)["_id"] for w in waiting] == [event["_id"]] * 10
     for stream in streams:
         await stream.aclose()
-    assert not feed_watch._WATCHES        # the last one out stopped it
+    assert not watches_of(partner)        # the last one out stopped it
 
 
 async def test_a_lagging_subscriber_reads_for_itself_and_misses_nothing(
@@ -147,7 +152,7 @@ async def test_a_lagging_subscriber_reads_for_itself_and_misses_nothing(
     assert (await first)["_id"] == events[0]["_id"]
     assert await taken(fast, 8) == [e["_id"] for e in events]
     await asyncio.sleep(0.3)                       # slow fell behind while not reading
-    [shared] = feed_watch._WATCHES.values()
+    [shared] = watches_of(partner)
     assert len(shared.listeners) == 1              # the fast one's: slow's was dropped
     assert await taken(slow, 7) == [e["_id"] for e in events[1:]]
     later = await written(db, partner, 2)
