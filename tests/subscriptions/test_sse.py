@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.orders.helpers import move, order_input, place
+from schema.kernel.ids import new_id
+from tests.orders.helpers import app, move, order_input, place
 from tests.subscriptions.conftest import Served, short_lived, sse_events
 
 MERCHANT = "orders:read orders:write stores:read catalog:read inventory:read"
@@ -224,3 +225,21 @@ async def test_get_with_the_query_string_streams_too(served: Served) -> None:
     await move(served.mongo.db, w.owner, order["id"], "PAID")
     kind, data = await listening
     assert (kind, data["data"]["orderStatusChanged"]["status"]) == ("next", "PAID")
+
+
+async def test_the_placing_partner_follows_its_order_through_its_own_copy(
+        served: Served) -> None:
+    w, _ = await served.merchant(MERCHANT)
+    placer = new_id("ptn")
+    token = await served.auth.mint("orders:read orders:write", partner_id=placer)
+    order = (await place(served.mongo.db, app(placer), order_input(
+        w, {"A": 1}, {"type": "PICKUP", "storeId": w.stores["s1"]}, channel="PARTNER")))["order"]
+    status, errors = await refused(served, token.access_token, ORDER_STATUS,
+                                   {"store": w.stores["s1"]})   # not its store
+    assert (status, errors[0]["extensions"]["code"]) == (403, "FORBIDDEN")
+    listening = asyncio.create_task(collect(served, token.access_token, """subscription($o: ID)
+        { orderStatusChanged(orderId: $o) { id status } }""", {"o": order["id"]}, 1))
+    await asyncio.sleep(1.5)
+    await move(served.mongo.db, w.owner, order["id"], "PAID")
+    [(_, event, _)] = await listening
+    assert event["data"]["orderStatusChanged"] == {"id": order["id"], "status": "PAID"}
