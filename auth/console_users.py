@@ -45,12 +45,14 @@ EMAIL_MAX = 254
 READS = frozenset({"stores:read", "catalog:read", "inventory:read", "orders:read",
                    "members:read", "points:read", "payments:read", "vouchers:read"})
 ROLE_SCOPES: dict[str, frozenset[str]] = {
-    "admin": READS | {"apps:manage", "webhooks:manage", "subgraphs:manage"},
+    "admin": READS | {"apps:manage", "webhooks:manage", "subgraphs:manage", "orders:write"},
     "developer": READS | {"webhooks:manage", "subgraphs:manage"},
     "staff": frozenset({"stores:read", "orders:read", "orders:write", "vouchers:read",
                         "vouchers:redeem"}),
 }
-"""What each role's tokens may do; staff act only at their stores."""
+"""What each role's tokens may do; staff act only at their stores. Admins may also move
+orders (``orders:write``: the merchant console's order boards); redeeming vouchers stays with
+the store's own staff."""
 ROLES: tuple[str, ...] = tuple(ROLE_SCOPES)
 ALL_ROLE_SCOPES: frozenset[str] = frozenset().union(*ROLE_SCOPES.values())
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")

@@ -15,6 +15,7 @@ from auth.service import AuthService
 from gateway.console.api import api_routes
 from gateway.console.assets import asset_routes
 from gateway.console.home import home_routes
+from gateway.console.merchant.routes import merchant_routes
 from gateway.console.portal.apps import app_routes
 from gateway.console.portal.graphiql import graphiql_routes
 from gateway.console.portal.schema_reference import schema_routes
@@ -36,4 +37,4 @@ def console_routes(auth: AuthService, supergraph: Callable[[], Supergraph],
     return [*asset_routes(), *signin_routes(setup), *api_routes(setup), *home_routes(setup),
             *app_routes(setup), *webhook_routes(setup), *subgraph_routes(setup),
             *usage_routes(setup), *graphiql_routes(setup), *schema_routes(setup),
-            *team_routes(setup)]
+            *team_routes(setup), *merchant_routes(setup)]
