@@ -8,7 +8,7 @@ from schema.kernel.errors import ErrorCode
 
 _STATUS = {ErrorCode.UNAUTHENTICATED: 401, ErrorCode.FORBIDDEN: 403,
            ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE: 403, ErrorCode.RATE_LIMITED: 429,
-           ErrorCode.INTERNAL_SERVER_ERROR: 500}
+           ErrorCode.INTERNAL_SERVER_ERROR: 500, ErrorCode.SERVICE_UNAVAILABLE: 503}
 
 
 class Refused(Exception):
@@ -30,7 +30,8 @@ class Refused(Exception):
 
     @property
     def status(self) -> int:
-        """401 and 403 for auth, 429 over a limit, else 400 (a request the client must fix)."""
+        """401 and 403 for auth, 429 over a limit, 500/503 for the server's own failures,
+        else 400 (a request the client must fix)."""
         return _STATUS.get(ErrorCode(self.code) if self.code in ErrorCode.__members__ else
                            ErrorCode.BAD_USER_INPUT, 400)
 
