@@ -58,8 +58,17 @@ async def open_stream(gateway: Gateway, prepared: Prepared,
     if isawaitable(source):
         source = await source
     if isinstance(source, ExecutionResult):
-        raise Refused([error.formatted for error in source.errors or ()])
+        raise Refused([_coded(error.formatted) for error in source.errors or ()])
     return _deliveries(gateway, prepared, with_tap, tap, source)
+
+
+def _coded(error: dict[str, Any]) -> dict[str, Any]:
+    """A subgraph's refusal as it is; an error without a code (a failure, not a refusal)
+    gets INTERNAL_SERVER_ERROR."""
+    if (error.get("extensions") or {}).get("code"):
+        return error
+    return {**error, "extensions": {**(error.get("extensions") or {}),
+                                    "code": str(ErrorCode.INTERNAL_SERVER_ERROR)}}
 
 
 async def _deliveries(gateway: Gateway, prepared: Prepared, context: Mapping[str, Any],
