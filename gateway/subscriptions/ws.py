@@ -93,7 +93,12 @@ class _Connection:
             await self._handle(await self._receive())
 
     async def _receive(self) -> dict[str, Any]:
-        text = await self.websocket.receive_text()
+        received = await self.websocket.receive()
+        if received["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(received.get("code", 1000))
+        text = received.get("text")
+        if text is None:
+            raise ProtocolViolation(4400, "Invalid message received: not a text frame")
         try:
             message = orjson.loads(text)
         except orjson.JSONDecodeError as exc:

@@ -119,6 +119,9 @@ async def test_protocol_close_codes(served: Served) -> None:
     async with await opened(served, token.access_token) as ws:
         await ws.send(json.dumps({"type": "connection_init"}))
         assert await closed_with(ws) == 4429
+    async with await opened(served, token.access_token) as ws:
+        await ws.send(b"\x00binary")
+        assert await closed_with(ws) == 4400
     for bad in ({"type": "subscribe", "payload": {"query": "subscription { x }"}},
                 {"type": "subscribe", "id": "1", "payload": {"variables": {}}},
                 {"type": "subscribe", "id": "1", "payload": {"query": 3}},
