@@ -95,8 +95,8 @@ async def _redeem(visit: Visit) -> Response:
     if errors:
         error = errors[0]
         headline = REFUSALS.get(error["code"], "Not redeemed")
-        return await visit.flash(f"Not redeemed: {headline} (code {_tail(code)}; "
-                                 f"{error['code']}: {error['message']}).", error=True, to=here)
+        return await visit.flash(f"Not redeemed: {headline}. Loopgate says: {error['message']} "
+                                 f"(code {_tail(code)}, {error['code']}).", error=True, to=here)
     if not payload.get("voucher"):
         return await visit.flash("Not redeemed: the answer named no voucher; try again.",
                                  error=True, to=here)

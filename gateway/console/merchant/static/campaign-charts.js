@@ -12,7 +12,7 @@
     "after: $after) { " + fields + " } }";
   var READ = "query($id: ID!) { campaign(id: $id) { stats { " + fields + " } } }";
   var SVG = "http://www.w3.org/2000/svg";
-  var WIDTH = 320, ROW = 26, LABEL = 104, VALUE_ROOM = 92;
+  var WIDTH = 340, ROW = 26, LABEL = 92, VALUE_ROOM = 128;
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function money(m) {
@@ -84,8 +84,8 @@
          kind: "bar rate"}
       ], "Vouchers sold and redeemed, and the redemption rate"),
       channels: bars(stats.byChannel.map(function (c) {
-        return {label: c.channel, value: c.sold, text: c.sold + " sold, " + money(c.revenue)};
-      }), "Sales per channel"),
+        return {label: c.channel, value: c.sold, text: c.sold + " · " + money(c.revenue)};
+      }), "Sales per channel (vouchers sold · revenue)"),
       stores: bars(stats.topStores.map(function (s) {
         return {label: s.store.code || s.store.name || s.store.id, value: s.redeemed,
                 text: s.redeemed + " redeemed", kind: "bar alt"};

@@ -28,6 +28,7 @@
     return c.status;
   });
   var seen = {};   // order id -> changes (history length) of the newest state shown
+  var toldAbout = null;   // the order the message line speaks of
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function clock(iso) {
@@ -113,6 +114,7 @@
       list.insertBefore(shown, later || null);
     }
     counts();
+    if (announce && toldAbout === order.id) { message.textContent = ""; toldAbout = null; }
     if (announce) {
       news.textContent = "Order " + shortId(order.id) + " is now " +
         (names[order.status] || order.status).toLowerCase() + ".";
@@ -165,6 +167,7 @@
         return;
       }
       var shown = place(payload.order, true);
+      toldAbout = orderId;
       show("Order " + shortId(orderId) + " is now " +
            (names[payload.order.status] || payload.order.status).toLowerCase() + ".", false);
       var next = shown && shown.querySelector("button");
