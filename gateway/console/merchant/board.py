@@ -1,6 +1,7 @@
 """A store's live order board: ``/console/stores/{store_id}/orders`` (its staff, and admins).
 
-The page is drawn on the server with the store's open orders (oldest first per column); its
+The page is drawn on the server with the store's open orders (oldest placed first in each
+column, as the script inserts them); its
 script (``order-board.js``) then follows ``orderStatusChanged(storeId)`` through
 ``/console/stream`` so moves made anywhere (another till, the POS, a partner's app) appear
 without a reload, and sends the card buttons as ``transitionOrder`` through
@@ -65,7 +66,7 @@ async def _board(visit: Visit) -> Response:
     body = await visit.graphql(ORDERS, {"store": store_id, "statuses": list(BOARD_STATUSES),
                                         "first": MAX_ORDERS})
     found = data(body, "orders", {"edges": [], "pageInfo": {"hasNextPage": False}})
-    orders = [edge["node"] for edge in found["edges"]]
+    orders = sorted((edge["node"] for edge in found["edges"]), key=lambda o: o["createdAt"])
     more = notice(f"Only the first {MAX_ORDERS} open orders are shown.") \
         if found["pageInfo"]["hasNextPage"] else ""
     action = board_path(store_id)

@@ -8,10 +8,12 @@ import asyncio
 import contextlib
 import html as html_module
 import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from schema.kernel.time import utcnow
 from schema.marketing.codes import new_code
 from tests.console.merchant.conftest import Shop
 from tests.console.test_signin_http import csrf_of, signed_in_client
@@ -277,3 +279,51 @@ async def _buy(shop: Shop, deal_id: str) -> dict[str, Any]:
     bought = await marketing.purchase(shop.db, marketing.member_token(shop.member_id), deal_id,
                                       shop.member_id)
     return dict(bought["vouchers"][0])
+
+
+async def test_an_admin_moves_an_order_from_the_board_too(shop: Shop) -> None:
+    order_id = await shop.paid_order("s2")
+    async with signed_in_client(shop.console, "shop_admin") as http:
+        viewer = await http.post("/console/graphql", headers={"X-CSRF-Token": await csrf_of(
+            http)}, json={"query": "{ viewer { scopes } }"})
+        scopes = set(viewer.json()["data"]["viewer"]["scopes"])
+        assert "orders:write" in scopes and "vouchers:redeem" not in scopes
+        fields = form_of((await http.get(board(shop, "s2"))).text, order_id, "ACCEPTED")
+        assert (await http.post(board(shop, "s2"), data=fields)).status_code == 303
+    assert await shop.status(order_id) == "ACCEPTED"
+
+
+async def test_the_dashboard_follows_at_most_four_campaigns_at_once(shop: Shop) -> None:
+    owner = marketing.merchant(shop.world.merchant)
+    for _ in range(4):
+        await marketing.deal(shop.db, owner, campaignId=await marketing.campaign(shop.db, owner))
+    async with signed_in_client(shop.console, "shop_admin") as http:
+        page = (await http.get("/console/campaigns")).text
+        assert page.count('<section class="campaign"') == 4
+        assert "Live results follow at most 4 campaigns at once" in page
+        assert page.count('href="/console/campaigns?campaign=cmp_') == 5
+        one = (await http.get(f"/console/campaigns?campaign={shop.campaign_id}")).text
+        assert one.count('<section class="campaign"') == 1
+        assert f'data-campaign="{shop.campaign_id}"' in one
+
+
+async def test_an_expired_session_moves_and_redeems_nothing(shop: Shop) -> None:
+    order_id = await shop.paid_order("s1")
+    voucher_id, code = await shop.voucher()
+    async with signed_in_client(shop.console, "shop_staff") as http:
+        fields = form_of((await http.get(board(shop, "s1"))).text, order_id, "ACCEPTED")
+        redeem = redeem_form((await http.get(redeem_page(shop, "s1"))).text)
+        await shop.db["console_sessions"].update_many(
+            {"user.email": shop.console.emails["shop_staff"]},
+            {"$set": {"expiresAt": utcnow() - timedelta(seconds=1)}})
+        for path, data in ((board(shop, "s1"), fields),
+                           (redeem_page(shop, "s1"), {**redeem, "code": code})):
+            answer = await http.post(path, data=data)
+            assert answer.status_code == 303
+            assert answer.headers["location"] == "/console/signin?expired=1"
+        stream = await http.post("/console/stream", headers={"X-CSRF-Token": fields["csrf"]},
+                                 json={"query": CAMPAIGN_STREAM, "variables": {
+                                     "id": shop.campaign_id}})
+        assert stream.status_code == 401
+    assert await shop.status(order_id) == "PAID"
+    assert (await shop.db["vouchers"].find_one({"_id": voucher_id}))["status"] == "ISSUED"
