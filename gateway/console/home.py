@@ -51,8 +51,11 @@ async def _store(visit: Visit) -> Response:
     if store is None:
         html = f"<h1>Store</h1>{notice('No such store of your partner.', error=True)}"
         return page("Store", html, session=visit.session, status=404)
+    links = f'<p><a href="/console/stores/{esc(store["id"])}/orders">Order board</a>'
+    if visit.user.role == "staff":
+        links += f' · <a href="/console/stores/{esc(store["id"])}/redeem">Redeem vouchers</a>'
     html = (f'<h1>{esc(store["name"])}</h1><p>Store code <code>{esc(store["code"])}</code>, '
-            f'id <code>{esc(store["id"])}</code>.</p>')
+            f'id <code>{esc(store["id"])}</code>.</p>{links}</p>')
     return page(store["name"], html, session=visit.session)
 
 

@@ -129,11 +129,14 @@ async def test_staff_of_one_store_are_refused_another_store(console: ConsolePlat
     async with signed_in_client(console, "staff_a") as http:
         own = await http.get(f"/console/stores/{console.store_ids['A']}")
         assert own.status_code == 200 and "CM-A" in own.text
+        assert f"/console/stores/{console.store_ids['A']}/orders" in own.text
+        assert f"/console/stores/{console.store_ids['A']}/redeem" in own.text
         other = await http.get(f"/console/stores/{console.store_ids['B']}")
         assert other.status_code == 403
         assert f"Store {console.store_ids['B']} is not one of your stores" in other.text
     async with signed_in_client(console, "admin") as http:
-        assert (await http.get(f"/console/stores/{console.store_ids['B']}")).status_code == 200
+        theirs = await http.get(f"/console/stores/{console.store_ids['B']}")
+        assert theirs.status_code == 200 and "/redeem" not in theirs.text
 
 
 async def test_an_admin_adds_and_removes_a_person(console: ConsolePlatform) -> None:
