@@ -1,4 +1,5 @@
-"""Every userError's ``field`` path starts at the mutation's input (``["input", …]``).
+"""Every userError's ``field`` path starts at the mutation's input (``["input", …]``), or at
+its one argument for a mutation that takes an id instead of an input (``["appId"]``).
 
 Each mutation of the composed platform graph is driven through the gateway into the userErrors
 it can return cheaply (invalid values, missing or foreign stores, duplicates, a reused
@@ -109,7 +110,7 @@ async def _cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[d
     ]
     return (cases + await _points_cases(platform, graphql)
             + await _payment_cases(platform, graphql) + await _marketing_cases(platform, graphql)
-            + await _order_cases(platform, graphql))
+            + await _order_cases(platform, graphql) + await _partner_cases(platform, graphql))
 
 
 async def _points_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[dict]]]:
@@ -238,6 +239,55 @@ async def _order_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, 
     ]
 
 
+SELF_SERVICE_SCOPES = "apps:manage webhooks:manage subgraphs:manage"
+ID_MUTATIONS = {
+    "rotateAppSecret": "appId", "revokeApp": "appId", "deleteWebhookEndpoint": "endpointId",
+    "rotateWebhookSecret": "endpointId", "removeSubgraph": "subgraphId"}
+"""The self-service mutations that take one id, not an input, with that argument."""
+ENDPOINT = "endpoint { id } userErrors { code field message }"
+
+
+async def _by_id(graphql: GraphQL, mutation: str, payload: str, token: MintedToken,
+                 value: str) -> tuple[str, list[dict[str, Any]]]:
+    argument = ID_MUTATIONS[mutation]
+    answer = await graphql(f"mutation($v: ID!) {{ {mutation}({argument}: $v) {{ {payload} }} }}",
+                           {"v": value}, token=token)
+    assert "errors" not in answer, answer
+    return mutation, answer["data"][mutation]["userErrors"]
+
+
+async def _partner_cases(platform: Platform, graphql: GraphQL) -> list[tuple[str, list[dict]]]:
+    """The partners' self-service refusals: bad names, scopes, URLs and topics, ids that are
+    malformed or unknown, a replay naming neither a delivery nor a time."""
+    me = await platform.partner("Self Mart", SELF_SERVICE_SCOPES)
+    app = "app { id } clientSecret userErrors { code field message }"
+    subgraph = "subgraph { id } userErrors { code field message }"
+    return [
+        await _errors(graphql, f"""mutation($input: CreateAppInput!) {{
+            createApp(input: $input) {{ {app} }} }}""", me, name=" ", scopes=["nope:x"]),
+        await _by_id(graphql, "rotateAppSecret", app, me, '{"$gt": ""}'),
+        await _by_id(graphql, "revokeApp", app, me, new_id("app")),
+        await _errors(graphql, f"""mutation($input: CreateWebhookEndpointInput!) {{
+            createWebhookEndpoint(input: $input) {{ {ENDPOINT} }} }}""", me,
+                      url="http://10.0.0.1/hook", topics=["order.created"]),
+        await _errors(graphql, f"""mutation($input: CreateWebhookEndpointInput!) {{
+            createWebhookEndpoint(input: $input) {{ {ENDPOINT} }} }}""", me,
+                      url="https://example.com/hook", topics=["no.such.topic"]),
+        await _errors(graphql, f"""mutation($input: UpdateWebhookEndpointInput!) {{
+            updateWebhookEndpoint(input: $input) {{ {ENDPOINT} }} }}""", me,
+                      endpointId=new_id("whk"), enabled=False),
+        await _by_id(graphql, "deleteWebhookEndpoint", ENDPOINT, me, new_id("whk")),
+        await _by_id(graphql, "rotateWebhookSecret", ENDPOINT, me, "whk_nope"),
+        await _errors(graphql, """mutation($input: ReplayDeliveriesInput!) {
+            replayWebhookDeliveries(input: $input) { replayed userErrors { code field message }
+            } }""", me, endpointId=new_id("whk")),
+        await _errors(graphql, f"""mutation($input: RegisterSubgraphInput!) {{
+            registerSubgraph(input: $input) {{ {subgraph} }} }}""", me,
+                      name="Not A Name", url="https://example.com/graphql"),
+        await _by_id(graphql, "removeSubgraph", subgraph, me, new_id("sgr")),
+    ]
+
+
 async def _mutations(graphql: GraphQL, token: MintedToken) -> set[str]:
     answer = await graphql("{ __schema { mutationType { fields { name } } } }", token=token)
     return {f["name"] for f in answer["data"]["__schema"]["mutationType"]["fields"]}
@@ -253,5 +303,6 @@ async def test_every_user_error_field_starts_at_the_input(platform: Platform,
         "add userError cases for these mutations"
     paths = [(mutation, error["code"], error["field"]) for mutation, errors in cases
              for error in errors]
-    wrong = [path for path in paths if not path[2] or path[2][0] != "input"]
+    wrong = [path for path in paths
+             if not path[2] or path[2][0] != ID_MUTATIONS.get(path[0], "input")]
     assert wrong == [], f"userError fields not under input: {wrong}"
