@@ -10,8 +10,9 @@ signed with the auth service's keys.
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.applications import Starlette
@@ -19,6 +20,7 @@ from starlette.applications import Starlette
 from auth.context import ContextTokenSigner
 from auth.routes import oauth_routes
 from auth.service import AuthService
+from gateway.authorization.requirements import AuthShape
 from gateway.authorization.wiring import principal_context, principal_of
 from gateway.background import run_jobs_under_lease, run_under_lease
 from gateway.config import Settings
@@ -46,6 +48,7 @@ from gateway.platform import (
     preparing_sandbox,
 )
 from gateway.service import Gateway
+from gateway.subscriptions import Subscriptions, subscription_routes
 from partners.demo import PLATFORM_SLUG, demo_partner_id
 from partners.usage import UsageRecorder, run_usage_flusher
 from partners.webhooks.dispatcher import Dispatcher, stop_within
@@ -94,13 +97,20 @@ def create_app(settings: Settings, mongo: Mongo, *, compose: Compose | None = No
     live_persisted = persisted(lambda: graphs.live.gateway.supergraph.api_schema)
     sandbox_persisted = persisted(lambda: graphs.sandbox_gateway().supergraph.api_schema)
     usage = UsageRecorder()
+    limits_for = limits_by_database(settings.limits, databases)
+
+    def auth_shape_for(context: Mapping[str, Any]) -> AuthShape:
+        return graphs.gateway_for(context).authorization.shape(principal_of(context))
+
     endpoint = GraphQLEndpoint(
         graphs.live.gateway, usage=usage, context_for=context_for, gateway_for=graphs.gateway_for,
-        auth_shape_for=lambda context: graphs.gateway_for(context).authorization.shape(
-            principal_of(context)),
-        caller_for=principal_caller, limits=limits_by_database(settings.limits, databases),
+        auth_shape_for=auth_shape_for, caller_for=principal_caller, limits=limits_for,
         persisted=lambda context: sandbox_persisted if sandbox_caller(context)
         else live_persisted)
+    subscriptions = Subscriptions(
+        gateway_for=graphs.gateway_for, context_for=context_for, auth_shape_for=auth_shape_for,
+        caller_for=principal_caller, limits_for=limits_for,
+        max_body_bytes=settings.limits.body_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -132,6 +142,7 @@ def create_app(settings: Settings, mongo: Mongo, *, compose: Compose | None = No
         *health_routes({"database": mongo.ping}),
         *oauth_routes(auth),
         graphql_route(endpoint),
+        *subscription_routes(subscriptions),
         *graphiql_routes(),
         *payment_notification_routes(databases),
         *console_routes(auth, lambda: graphs.live.gateway.supergraph,
@@ -147,4 +158,5 @@ def create_app(settings: Settings, mongo: Mongo, *, compose: Compose | None = No
     app.state.gateway = graphs.live.gateway
     app.state.graphs = graphs
     app.state.usage = usage
+    app.state.subscriptions = subscriptions
     return app

@@ -278,6 +278,10 @@ class Gateway:
         if operation.operation is OperationType.MUTATION and not allow_mutations:
             return _failure(Outcome.MUTATION_NOT_ALLOWED,
                             "mutations must be sent with POST, not GET", ErrorCode.BAD_USER_INPUT)
+        if operation.operation is OperationType.SUBSCRIPTION:
+            return _failure(Outcome.BAD_REQUEST, "subscriptions are served as event streams: "
+                            "POST /graphql/stream (SSE) or a graphql-transport-ws WebSocket at "
+                            "/graphql", ErrorCode.BAD_USER_INPUT)
         try:
             state.guard.check_introspection(prepared.shapes[request.operation_name],
                                             authenticated)

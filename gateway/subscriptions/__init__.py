@@ -9,7 +9,7 @@ keep-alive), :mod:`.slots` (open subscriptions per app), :mod:`.service` (both t
 shared entry), :mod:`.sse`, :mod:`.ws`, :mod:`.routes`.
 """
 
-from gateway.subscriptions.routes import serve_subscriptions, subscription_routes
+from gateway.subscriptions.routes import subscription_routes
 from gateway.subscriptions.service import Subscriptions
 
-__all__ = ["Subscriptions", "serve_subscriptions", "subscription_routes"]
+__all__ = ["Subscriptions", "subscription_routes"]

@@ -53,7 +53,7 @@ async def open_stream(gateway: Gateway, prepared: Prepared,
         located = locate_input_errors(transport.schema, root.document, variables, errors)
         raise Refused([error.formatted for error in located])
     source = subscribe(transport.schema, root.document,
-                       context_value=transport._context_factory(with_tap),
+                       context_value=transport.context_factory(with_tap),
                        variable_values=variables, operation_name=root.operation_name)
     if isawaitable(source):
         source = await source

@@ -46,6 +46,12 @@ class InProcessTransport:
         self._context_factory = context_factory
         self._validated: OrderedDict[int, tuple[DocumentNode, list[GraphQLError]]] = OrderedDict()
 
+    @property
+    def context_factory(self) -> ContextFactory:
+        """How a request's gateway context becomes the subgraph's context (subscriptions
+        start the subgraph's stream with it)."""
+        return self._context_factory
+
     async def execute(self, request: SubgraphRequest) -> Mapping[str, Any]:
         errors = self._validation_errors(request.document)
         if errors:

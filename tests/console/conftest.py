@@ -1,9 +1,5 @@
 """The console over the whole platform: ``create_app`` served in the test's loop, a partner
-with two stores, and console users of each role (created as ``loopgate users create`` does).
-
-Until the lead wires the console (and the subscriptions) into ``create_app`` the fixture
-mounts them itself, the same calls the wiring makes; once wired, it uses the app's own routes.
-"""
+with two stores, and console users of each role (created as ``loopgate users create`` does)."""
 
 from __future__ import annotations
 
@@ -19,10 +15,7 @@ from starlette.applications import Starlette
 from auth.console_users import ConsoleUsers
 from gateway.app import create_app
 from gateway.config import Settings
-from gateway.console.routes import console_routes
 from gateway.embedded.server import free_port
-from gateway.subscriptions.routes import serve_subscriptions
-from partners.demo import PLATFORM_SLUG, demo_partner_id
 from partners.urls import ALLOW_NETWORKS_ENV
 from schema.kernel.ids import new_id
 from schema.kernel.mongo import Mongo
@@ -80,10 +73,6 @@ class ConsolePlatform:
         return answer.json()
 
 
-def _mounted(app: Starlette) -> bool:
-    return any(getattr(route, "path", None) == "/console/signin" for route in app.routes)
-
-
 @pytest.fixture(scope="module")
 async def console(mongo_client: Mongo) -> AsyncIterator[ConsolePlatform]:
     patch = pytest.MonkeyPatch()
@@ -95,12 +84,6 @@ async def console(mongo_client: Mongo) -> AsyncIterator[ConsolePlatform]:
                   uri=mongo_client.uri)
     databases = Databases.beside(mongo.db)
     app = create_app(Settings(issuer=base_url, port=port), mongo)
-    if not any(getattr(route, "path", None) == "/graphql/stream" for route in app.routes):
-        serve_subscriptions(app)
-    if not _mounted(app):
-        app.router.routes.extend(console_routes(
-            app.state.auth, lambda: app.state.graphs.live.gateway.supergraph,
-            demo_partner_id(PLATFORM_SLUG)))
     partner_id = new_id("ptn")
     await databases.live["partners"].insert_one(
         {"_id": partner_id, "name": "Console Mart", "type": "STORE_CHAIN"})

@@ -20,7 +20,6 @@ from starlette.applications import Starlette
 from auth.tokens import AccessTokenIssuer
 from gateway.app import create_app
 from gateway.config import Settings
-from gateway.subscriptions import serve_subscriptions
 from schema.kernel.ids import new_id
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import sandbox_name
@@ -102,8 +101,7 @@ async def served(mongo_client: Mongo) -> AsyncIterator[Served]:
     name = f"subs_{new_id('evt')[4:].lower()}"
     mongo = Mongo(client=mongo_client.client, db=mongo_client.client[name], uri=mongo_client.uri)
     app = create_app(Settings(issuer=base_url, port=port), mongo)
-    subscriptions = getattr(app.state, "subscriptions", None) or serve_subscriptions(app)
-    subscriptions.recheck_every_s = RECHECK_S
+    app.state.subscriptions.recheck_every_s = RECHECK_S
     async with serve(app, port):
         yield Served(base_url, AuthServer(base_url, app.state.auth), mongo, app)
     await mongo_client.client.drop_database(name)

@@ -1,4 +1,4 @@
-"""``create_app`` with the subscription routes, for uvicorn subprocesses
+"""``create_app`` (the subscription routes included), for uvicorn subprocesses
 (``uvicorn tests.subscriptions.served_app:app --factory``): the database and issuer from
 ``LOOPGATE_MONGODB_URI``, ``LOOPGATE_DB`` and ``LOOPGATE_ISSUER``, as ``loopgate serve``
 reads them."""
@@ -7,14 +7,10 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.config import Settings
-from gateway.subscriptions import serve_subscriptions
 from schema.kernel.mongo import Mongo
 
 
 def app() -> Starlette:
     settings = Settings()
     assert settings.mongodb_uri, "LOOPGATE_MONGODB_URI is required"
-    served = create_app(settings, Mongo.open(settings.mongodb_uri, settings.db))
-    if getattr(served.state, "subscriptions", None) is None:   # not wired by create_app yet
-        serve_subscriptions(served)
-    return served
+    return create_app(settings, Mongo.open(settings.mongodb_uri, settings.db))

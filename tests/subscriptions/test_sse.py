@@ -179,6 +179,14 @@ async def test_requests_that_cannot_start(served: Served) -> None:
     assert (status, errors[0]["extensions"]["code"]) == (400, "BAD_USER_INPUT")
     status, errors = await refused(served, token.access_token, "subscription { nope }", {})
     assert (status, errors[0]["extensions"]["code"]) == (400, "GRAPHQL_VALIDATION_FAILED")
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=30) as http:
+        as_query = await http.post("/graphql", json={
+            "query": ORDER_STATUS, "variables": {"store": w.stores["s1"]}},
+            headers={"Authorization": f"Bearer {token.access_token}"})
+    assert as_query.status_code == 400
+    [error] = as_query.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "POST /graphql/stream" in error["message"]
 
 
 async def test_an_expiring_token_ends_the_stream_unauthenticated(served: Served) -> None:
