@@ -9,35 +9,18 @@ its files served the same way; names are unique across the folders.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
+
+from gateway.http.static_files import StaticFile, static_route
 
 STATIC_PREFIX = "/console/static"
 MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                ".svg": "image/svg+xml"}
-_CACHE_FOREVER = "public, max-age=31536000, immutable"
-
-
-@dataclass(frozen=True, slots=True)
-class Asset:
-    name: str
-    media_type: str
-    body: bytes
-    gzipped: bytes
-    digest: str
-
-    @property
-    def url(self) -> str:
-        return f"{STATIC_PREFIX}/{self.digest[:16]}/{self.name}"
 
 
 def _static_files() -> Iterator[Traversable]:
@@ -50,18 +33,17 @@ def _static_files() -> Iterator[Traversable]:
 
 
 @cache
-def assets() -> dict[str, Asset]:
+def assets() -> dict[str, StaticFile]:
     """Every file of the static folders, by name."""
-    loaded: dict[str, Asset] = {}
+    loaded: dict[str, StaticFile] = {}
     for entry in _static_files():
         suffix = "." + entry.name.rsplit(".", 1)[-1]
         if not entry.is_file() or suffix not in MEDIA_TYPES:
             continue
         if entry.name in loaded:
             raise ValueError(f"two console static files are named {entry.name}")
-        body = entry.read_bytes()
-        loaded[entry.name] = Asset(entry.name, MEDIA_TYPES[suffix], body,
-                                   gzip.compress(body, mtime=0), hashlib.sha256(body).hexdigest())
+        loaded[entry.name] = StaticFile.of(STATIC_PREFIX, entry.name, MEDIA_TYPES[suffix],
+                                           entry.read_bytes())
     return loaded
 
 
@@ -70,17 +52,5 @@ def asset_url(name: str) -> str:
     return assets()[name].url
 
 
-async def _serve(request: Request) -> Response:
-    asset = assets().get(request.path_params["name"])
-    if asset is None or request.path_params["digest"] != asset.digest[:16]:
-        return Response("no such console file", status_code=404, media_type="text/plain")
-    headers = {"Cache-Control": _CACHE_FOREVER, "Vary": "Accept-Encoding",
-               "X-Content-Type-Options": "nosniff"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        return Response(asset.gzipped, media_type=asset.media_type,
-                        headers={**headers, "Content-Encoding": "gzip"})
-    return Response(asset.body, media_type=asset.media_type, headers=headers)
-
-
 def asset_routes() -> list[Route]:
-    return [Route(STATIC_PREFIX + "/{digest}/{name}", _serve, methods=["GET"])]
+    return [static_route(STATIC_PREFIX, assets, "no such console file")]

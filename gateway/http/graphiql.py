@@ -13,52 +13,28 @@ Each file is read once and served from memory under a content-addressed URL,
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
-from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway.http.static_files import StaticFile, static_route
+
 ASSET_PACKAGE = "graphene_django_graphiql_static"
+PREFIX = "/graphiql"
 ASSET_NAMES = {
     "graphiql.min.css": "text/css; charset=utf-8",
     "react.production.min.js": "text/javascript; charset=utf-8",
     "react-dom.production.min.js": "text/javascript; charset=utf-8",
     "graphiql.min.js": "text/javascript; charset=utf-8",
 }
-_CACHE_FOREVER = "public, max-age=31536000, immutable"
-
-
-@dataclass(frozen=True, slots=True)
-class Asset:
-    """One file the page loads: its bytes, gzipped bytes and content digest."""
-
-    name: str
-    media_type: str
-    body: bytes
-    gzipped: bytes
-    digest: str
-
-    @property
-    def path(self) -> str:
-        return f"/graphiql/{self.digest[:16]}/{self.name}"
-
-
 @cache
-def assets() -> dict[str, Asset]:
+def assets() -> dict[str, StaticFile]:
     """The GraphiQL and React files, by name, read from the installed wheel."""
     folder = files(ASSET_PACKAGE).joinpath("static", ASSET_PACKAGE)
-    loaded = {}
-    for name, media_type in ASSET_NAMES.items():
-        body = folder.joinpath(name).read_bytes()
-        loaded[name] = Asset(name, media_type, body, gzip.compress(body, mtime=0),
-                             hashlib.sha256(body).hexdigest())
-    return loaded
+    return {name: StaticFile.of(PREFIX, name, media_type, folder.joinpath(name).read_bytes())
+            for name, media_type in ASSET_NAMES.items()}
 
 
 @cache
@@ -71,21 +47,10 @@ def graphiql_page(endpoint: str) -> str:
     prefix = endpoint.rsplit("/", 1)[0]
     page = files(__package__).joinpath("graphiql.html").read_text(encoding="utf-8")
     for name, asset in assets().items():
-        page = page.replace(f"__{name}__", prefix + asset.path)
+        page = page.replace(f"__{name}__", prefix + asset.url)
     return page.replace("__ENDPOINT__", json.dumps(endpoint).replace("</", "<\\/"))
-
-
-async def _serve_asset(request: Request) -> Response:
-    asset = assets().get(request.path_params["name"])
-    if asset is None or request.path_params["digest"] != asset.digest[:16]:
-        return Response("no such GraphiQL file", status_code=404, media_type="text/plain")
-    headers = {"Cache-Control": _CACHE_FOREVER, "Vary": "Accept-Encoding"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        return Response(asset.gzipped, media_type=asset.media_type,
-                        headers={**headers, "Content-Encoding": "gzip"})
-    return Response(asset.body, media_type=asset.media_type, headers=headers)
 
 
 def graphiql_routes() -> list[Route]:
     """The route serving the page's files; mount it beside the GraphQL route."""
-    return [Route("/graphiql/{digest}/{name}", _serve_asset, methods=["GET"])]
+    return [static_route(PREFIX, assets, "no such GraphiQL file")]

@@ -19,13 +19,13 @@ _SCRIPTS = ("react.production.min.js", "react-dom.production.min.js", "graphiql.
 
 async def _graphiql(visit: Visit) -> Response:
     files = assets()
-    head = f'\n<link rel="stylesheet" href="{esc(files["graphiql.min.css"].path)}">'
+    head = f'\n<link rel="stylesheet" href="{esc(files["graphiql.min.css"].url)}">'
     html = (f'<h1>GraphiQL</h1><p>Queries run as you ({esc(visit.user.email)}, '
             f'{esc(visit.user.role)}), with your session\'s scopes.</p>'
             f'<div id="graphiql" data-endpoint="{API_PATH}" data-csrf="{esc(visit.csrf)}" '
             f'role="region" aria-label="GraphiQL editor">Loading GraphiQL…</div>')
     return page("GraphiQL", html, session=visit.session, current=PATH, head=head,
-                scripts=[*(files[name].path for name in _SCRIPTS), "console-graphiql.js"])
+                scripts=[*(files[name].url for name in _SCRIPTS), "console-graphiql.js"])
 
 
 def graphiql_routes(setup: ConsoleSetup) -> list[Route]:
