@@ -23,8 +23,8 @@ def test_unknown_prefix_is_refused() -> None:
 
 def test_every_documented_prefix_is_known() -> None:
     documented = "ptn app sto prd ord mem pay ref dea vch cmp evt whk sgr"
-    ledger_entries_and_operations = {"led", "opn"}
-    assert set(documented.split()) | ledger_entries_and_operations == PREFIXES
+    ledger_entries_operations_and_console_users = {"led", "opn", "usr"}
+    assert set(documented.split()) | ledger_entries_operations_and_console_users == PREFIXES
 
 
 def test_stable_id_is_deterministic_and_distinct() -> None:
