@@ -22,6 +22,7 @@ from auth.direct import client_credentials_token
 from auth.service import AuthService
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.embedded.server import free_port
 from gateway.partner_graph.graphs import Graphs
 from partners.urls import ALLOW_NETWORKS_ENV
 from schema.kernel.ids import new_id
@@ -35,10 +36,6 @@ from tests.gateway.partner_graph.partner import (
     serving,
 )
 
-APP_PORT = 4760
-RESTARTED_PORT = 4764
-RATING_PORT = 4761
-BADGE_PORT = 4762
 PARTNER_TIMEOUT_S = 2.0
 SCOPES = "stores:read stores:write"
 
@@ -98,8 +95,10 @@ class Partners:
 
 @asynccontextmanager
 async def running(mongo: Mongo, registrations: Registrations,
-                  port: int = APP_PORT) -> AsyncIterator[Running]:
-    """The serve app on ``port`` over ``mongo``, composing with ``registrations``."""
+                  port: int | None = None) -> AsyncIterator[Running]:
+    """The serve app on ``port`` (default: a free one) over ``mongo``, composing with
+    ``registrations``."""
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_app(Settings(issuer=base_url, port=port), mongo,
                      compose=registrations.compose)
@@ -120,8 +119,8 @@ def partner_env() -> AsyncIterator[None]:
 @pytest.fixture(scope="module")
 async def partners(partner_env: None) -> AsyncIterator[Partners]:
     rating, badge = PartnerState(), PartnerState()
-    async with serving(partner_app(rating), RATING_PORT) as rating_base, \
-            serving(partner_app(badge, badge=True), BADGE_PORT) as badge_base:
+    async with serving(partner_app(rating), free_port()) as rating_base, \
+            serving(partner_app(badge, badge=True), free_port()) as badge_base:
         yield Partners(rating, f"{rating_base}/graphql", badge, f"{badge_base}/graphql")
 
 

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from auth.context import ContextTokenSigner
 from gateway.compose import SubgraphSource, compose_supergraph
 from gateway.context_key import load_signing_key, new_key_file
+from gateway.embedded.server import free_port
 from gateway.federation import Supergraph
 from gateway.partner_graph.routing import (
     GraphRouters,
@@ -29,7 +30,6 @@ from gateway.transports.resilience import ResilienceSettings, Resilient
 from partners.urls import NetworkPolicy
 from tests.gateway.partner_graph.partner import partner_schema, serving
 
-REDIRECT_PORT = 4765
 LOOPBACK = NetworkPolicy.allowing("127.0.0.0/8")
 QUERY = "query { partnerHello }"
 
@@ -127,7 +127,7 @@ async def test_a_redirect_is_refused_not_followed(transports: PartnerTransports)
 
     app = Starlette(routes=[Route("/graphql", redirect, methods=["POST"]),
                             Route("/next", target, methods=["POST"])])
-    async with serving(app, REDIRECT_PORT) as base:
+    async with serving(app, free_port()) as base:
         router = GraphRouters(platform(), transports).router_for(
             supergraph(reviews=f"{base}/graphql"))
         with pytest.raises(SubgraphUnavailable, match="do not follow redirects"):
@@ -172,7 +172,7 @@ async def test_an_answer_larger_than_the_bound_is_unavailable_not_read(
     app = Starlette(routes=[Route("/announced", announced, methods=["POST"]),
                             Route("/streamed", streamed, methods=["POST"])])
     try:
-        async with serving(app, REDIRECT_PORT) as base:
+        async with serving(app, free_port()) as base:
             for path in ("announced", "streamed"):
                 router = GraphRouters(platform(), bounded).router_for(
                     supergraph(reviews=f"{base}/{path}"))

@@ -19,7 +19,6 @@ from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases
 from tests.gateway.partner_graph.conftest import (
     PARTNER_TIMEOUT_S,
-    RESTARTED_PORT,
     Partners,
     Running,
     eventually,
@@ -209,7 +208,7 @@ async def test_a_restart_keeps_the_partner_subgraphs(
         served: Running, served_mongo: Mongo, registrations: Registrations) -> None:
     live = served.graphs.live.db
     versions = [v.version for v in await SupergraphVersions(live).list()]
-    async with running(served_mongo, registrations, RESTARTED_PORT) as restarted:
+    async with running(served_mongo, registrations) as restarted:
         token, _ = await restarted.token()
         assert "errors" not in await restarted.graphql(STORES, token)   # from the first request
         assert "errors" not in await restarted.graphql(BADGES, token)
@@ -228,7 +227,7 @@ async def test_a_partner_set_that_no_longer_composes_falls_back_to_the_platform(
                     'type Store @key(fields: "id") { id: ID! name: String }',
                     partners.rating_url)
     with caplog.at_level(logging.ERROR, logger="loopgate.supergraph"):
-        async with running(served_mongo, broken, RESTARTED_PORT) as restarted:
+        async with running(served_mongo, broken) as restarted:
             token, _ = await restarted.token()
             assert codes(await restarted.graphql(STORES, token)) == [
                 "GRAPHQL_VALIDATION_FAILED"]

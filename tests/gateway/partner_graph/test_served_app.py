@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from gateway.config import Settings
+from gateway.embedded.server import free_port
 from gateway.supergraph_versions import SupergraphVersions
 from gateway.worker_app import served_app
 from partners.subgraphs.register import register_subgraph
@@ -19,8 +20,6 @@ from tests.auth.fixtures import serve_in_loop
 from tests.gateway.partner_graph.conftest import Partners, Running, eventually
 from tests.gateway.partner_graph.partner import HELLO, RATING
 
-SERVED_PORT = 4766
-RESTARTED_PORT = 4767
 STORES = "{ stores(first: 5) { edges { node { name partnerRating } } } }"
 
 
@@ -36,7 +35,7 @@ async def serving_app(mongo: Mongo, port: int) -> AsyncIterator[Running]:
 async def test_a_registered_subgraph_is_served_without_restart_and_after_one(
         served_mongo: Mongo, partners: Partners) -> None:
     databases = Databases.beside(served_mongo.db)
-    async with serving_app(served_mongo, SERVED_PORT) as served:
+    async with serving_app(served_mongo, free_port()) as served:
         for db in databases.each():
             [version] = await SupergraphVersions(db).list()
             assert version.source == "loopgate serve: platform"
@@ -62,7 +61,7 @@ async def test_a_registered_subgraph_is_served_without_restart_and_after_one(
             "partnerHello": HELLO}
         versions = [v.version for v in await SupergraphVersions(databases.live).list()]
 
-    async with serving_app(served_mongo, RESTARTED_PORT) as restarted:
+    async with serving_app(served_mongo, free_port()) as restarted:
         token, _ = await restarted.token()
         answer = await restarted.graphql(STORES, token)
         assert "errors" not in answer, answer
