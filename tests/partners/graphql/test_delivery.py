@@ -85,8 +85,12 @@ async def test_the_log_pages_by_cursor_and_filters_by_status(db: AsyncDatabase) 
         for n in range(5):
             await emit(db, PARTNER, f"thing-{n}")
         await relay_all(db)
+        async def all_recorded() -> bool:   # answered is not yet recorded
+            return len((await _log(db, status="SUCCEEDED"))["edges"]) == 5
+
         async with dispatching(db):
             await eventually(lambda: len(hook.answered) == 5)
+            await eventually(all_recorded)
         seen, after, pages = [], None, 0
         while True:
             page = await _log(db, first=2, after=after)
