@@ -49,6 +49,12 @@ async def test_a_store_change_is_delivered_signed_and_logged(db: AsyncDatabase) 
         await relay_all(db)
         async with dispatching(db):
             await eventually(lambda: len(ok.answered) == 1 and len(failing.received) >= 1)
+
+            async def recorded() -> bool:   # an answer is recorded a moment after it comes
+                edges = (await _log(db))["edges"]
+                return bool(edges) and edges[0]["node"]["status"] == "SUCCEEDED"
+
+            await eventually(recorded)
             page = await _log(db)
         got = ok.answered[0]
         assert verifies(got, secret) and not verifies(got, "whsec_not-it")
@@ -134,6 +140,12 @@ async def test_replay_of_one_and_of_all_since_a_time(db: AsyncDatabase) -> None:
                                                          "since": since})
             assert out["replayWebhookDeliveries"] == {"replayed": 3, "userErrors": []}
             await eventually(lambda: len(hook.answered) == 7)
+
+            async def third_recorded() -> bool:
+                node = (await _log(db, first=1))["edges"][0]["node"]
+                return node["attempts"] == 3 and node["status"] == "SUCCEEDED"
+
+            await eventually(third_recorded)
             again = (await _log(db, first=1))["edges"][0]["node"]
         counts = Counter(hook.event_ids())
         assert sorted(counts.values()) == [2, 2, 3] and counts[first["event"]["id"]] == 3
