@@ -3,7 +3,6 @@ with two stores, and console users of each role (created as ``loopgate users cre
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,18 +25,6 @@ from tests.sandbox.test_isolation import UPSERT_STORE, store_input
 
 PASSWORD = "correct horse battery"
 CC_SCOPES = "stores:read stores:write webhooks:manage apps:manage orders:read"
-
-
-def console_port() -> int:
-    """A free port of this suite's range (4840-4859), else any free one."""
-    for port in range(4840, 4860):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    return free_port()
 
 
 @dataclass
@@ -77,7 +64,7 @@ class ConsolePlatform:
 async def console(mongo_client: Mongo) -> AsyncIterator[ConsolePlatform]:
     patch = pytest.MonkeyPatch()
     patch.setenv(ALLOW_NETWORKS_ENV, "127.0.0.0/8")
-    port = console_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     mongo = Mongo(client=mongo_client.client,
                   db=mongo_client.client[f"con_{new_id('evt')[4:].lower()}"],

@@ -15,9 +15,10 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Page, expect
 
+from gateway.embedded.server import free_port
 from schema.kernel.time import utcnow
 from tests.console.browser import PHONE
-from tests.console.conftest import PASSWORD, ConsolePlatform, console_port
+from tests.console.conftest import PASSWORD, ConsolePlatform
 from tests.partners.webhooks.helpers import Receiver
 from tests.sandbox.test_isolation import UPSERT_STORE, store_input
 
@@ -134,7 +135,7 @@ async def _eventually(check: Callable[[], bool], timeout_s: float = 30.0) -> Non
 
 async def test_replay_a_webhook_delivery(page: Page, console: ConsolePlatform,
                                          screenshots: Path) -> None:
-    receiver = await Receiver(status=200, port=console_port()).start()
+    receiver = await Receiver(status=200, port=free_port()).start()
     try:
         await sign_in(page, console, "developer")
         await go(page, "Webhooks")

@@ -5,7 +5,6 @@ server's own OAuth endpoint. The relay runs in the server, as in ``loopgate serv
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,28 +19,15 @@ from starlette.applications import Starlette
 from auth.tokens import AccessTokenIssuer
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.embedded.server import free_port
 from schema.kernel.ids import new_id
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import sandbox_name
 from tests.auth.fixtures import AuthServer, MintedToken
 from tests.orders.helpers import World, stock, world
 
-PORTS = range(4820, 4840)
 RECHECK_S = 1.0
 
-
-def free_port(taken: set[int] | None = None) -> int:
-    """A port of :data:`PORTS` nobody listens on."""
-    for port in PORTS:
-        if taken and port in taken:
-            continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port in 4820-4839")
 
 
 @asynccontextmanager

@@ -16,12 +16,12 @@ import pytest
 from pymongo import MongoClient
 
 from auth.service import AuthService
+from gateway.embedded.server import free_port
 from schema.kernel.ids import new_id
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import sandbox_name
 from tests.auth.fixtures import AuthServer
 from tests.orders.helpers import order_input, place, stock, world
-from tests.subscriptions.conftest import free_port
 from tests.subscriptions.test_sse import ORDER_STATUS, collect
 
 MOVE = """mutation($input: TransitionOrderInput!) { transitionOrder(input: $input) {
@@ -63,11 +63,11 @@ def _wait_ready(process: subprocess.Popen[str], base: str, timeout_s: float = 90
 def processes(ferretdb: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Processes]:
     db = f"t_subs2_{new_id('evt')[4:].lower()}"
     state = tmp_path_factory.mktemp("subscriptions-two")
-    taken: set[int] = set()
-    ports = []
-    for _ in range(2):
-        ports.append(free_port(taken))
-        taken.add(ports[-1])
+    ports: list[int] = []
+    while len(ports) < 2:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
     issuer = f"http://127.0.0.1:{ports[0]}"
     started: list[subprocess.Popen[str]] = []
     try:

@@ -5,41 +5,15 @@ buy its vouchers, and console users (an admin, staff of store s1)."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-import tests.console.conftest as console_conftest
 from auth.console_users import ConsoleUsers
-from gateway.embedded.server import free_port
 from tests.console.conftest import PASSWORD, ConsolePlatform
 from tests.marketing import helpers as marketing
 from tests.orders.helpers import World, move, order_input, place, stock, world
-
-PORTS = range(4860, 4880)
-
-
-def merchant_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    return free_port()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _own_ports() -> Iterator[None]:
-    """Before the module's console platform starts: serve it on this suite's ports."""
-    patch = pytest.MonkeyPatch()
-    patch.setattr(console_conftest, "console_port", merchant_port)
-    yield
-    patch.undo()
 
 
 @dataclass

@@ -2,11 +2,11 @@
 this suite's ports (4720-4739) and database snapshots proving nothing changed."""
 
 import dataclasses
-import socket
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gateway.embedded.server import free_port
 from schema.kernel.ids import stable_id
 from schema.kernel.principal import Principal
 from tests.partners.helpers import data, run
@@ -48,17 +48,6 @@ def caller(partner_id: str = PARTNER, *scopes: str, sandbox: bool = False) -> Pr
 def in_sandbox(principal: Principal) -> Principal:
     return dataclasses.replace(principal, sandbox=True)
 
-
-def free_port() -> int:
-    """A free port of this suite's range."""
-    for port in range(4720, 4740):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 4720-4739")
 
 
 async def receiver(status: int = 200) -> Receiver:

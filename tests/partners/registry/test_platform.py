@@ -4,7 +4,6 @@ gateway. The app it creates gets tokens from the real token endpoint; once revok
 none, and its token stops working at the gateway within seconds."""
 
 import asyncio
-import socket
 import time
 
 import httpx
@@ -13,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from auth.clients import REVOKED_APPS_MAX_AGE_S
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.embedded.server import free_port
 from partners.registry import create_partner
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases
@@ -24,21 +24,10 @@ CREATE = """mutation($input: CreateAppInput!) { createApp(input: $input) {
 REVOKE = "mutation($id: ID!) { revokeApp(appId: $id) { app { revoked } userErrors { code } } }"
 
 
-def _free_port() -> int:
-    """A free port of this folder's range (4700-4719)."""
-    for port in range(4700, 4720):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 4700-4719")
-
 
 async def test_a_partner_manages_its_apps_through_the_gateway(
         mongo: Mongo, sandbox: AsyncDatabase) -> None:
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_app(Settings(issuer=base_url, port=port), mongo)
     async with serve_in_loop(app, port), httpx.AsyncClient(base_url=base_url,

@@ -7,12 +7,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.embedded.server import free_port
 from partners.registry import create_partner
 from partners.usage import usage_days
 from schema.kernel.mongo import Mongo
 from schema.kernel.sandbox import Databases
 from tests.auth.fixtures import AuthServer, serve_in_loop
-from tests.partners.registry.test_platform import _free_port
 from tests.sandbox.conftest import Platform
 
 VIEWER = {"query": "{ viewer { clientId } }"}
@@ -20,7 +20,7 @@ VIEWER = {"query": "{ viewer { clientId } }"}
 
 async def test_the_endpoint_counts_requests_and_errors_per_app(
         mongo: Mongo, sandbox: AsyncDatabase) -> None:
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_app(Settings(issuer=base_url, port=port), mongo)
     async with serve_in_loop(app, port), httpx.AsyncClient(base_url=base_url,

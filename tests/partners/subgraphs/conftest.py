@@ -1,8 +1,7 @@
-"""One server of partner subgraphs for the session (the first free port of 4741-4758);
+"""One server of partner subgraphs for the session (on a free port);
 loopback allowed as the operator would allow a network (LOOPGATE_ALLOW_NETWORKS), so plain
 http is accepted."""
 
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -13,25 +12,10 @@ from schema.kernel.sandbox import sandbox_name
 from tests.gateway.servers import serving
 from tests.partners.subgraphs.partner_apps import APP
 
-PORTS = range(4741, 4759)
-
-
-def free_port_in_range() -> int:
-    """A port of :data:`PORTS` nothing listens on now (another run of these tests may hold
-    the first ones)."""
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
-
 
 @pytest.fixture(scope="session")
 def partner_server() -> Iterator[str]:
-    with serving(APP, port=free_port_in_range()) as base:
+    with serving(APP) as base:
         yield base
 
 

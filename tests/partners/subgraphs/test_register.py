@@ -3,6 +3,7 @@ published when valid; refused with the reason, and nothing else changed, when no
 
 import pytest
 
+from gateway.embedded.server import free_port
 from gateway.supergraph_versions import SupergraphVersions
 from partners.subgraphs import GraphDoesNotCompose, Status, compose_graph, publish_graph
 from partners.subgraphs import fetch as fetch_module
@@ -10,7 +11,6 @@ from partners.subgraphs.records import SUBGRAPHS, get_subgraph, partner_subgraph
 from partners.subgraphs.register import register_subgraph, remove_subgraph
 from partners.urls import ALLOW_NETWORKS_ENV
 from schema.kernel.ids import new_id
-from tests.partners.subgraphs.conftest import free_port_in_range
 from tests.partners.subgraphs.partner_apps import SDLS, sdl_of
 
 RATING_V1 = sdl_of('type Store @key(fields: "id") { id: ID! partnerRating: Float }',
@@ -152,7 +152,7 @@ async def test_a_subgraph_that_fails_to_answer_is_refused_and_nothing_stored(
 
 
 async def test_unreachable_port_is_refused(db, base):
-    port = free_port_in_range()   # nothing listens there
+    port = free_port()   # nothing listens there
     outcome = await register_subgraph(db, new_id("ptn"), "acme", f"http://127.0.0.1:{port}/")
     assert "could not reach" in outcome.errors[0].message
 

@@ -13,12 +13,12 @@ import httpx
 from auth.direct import client_credentials_token
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.embedded.server import free_port
 from gateway.supergraph_versions import SupergraphVersions
 from partners.subgraphs import compose_graph
 from schema.kernel.ids import new_id
 from schema.kernel.mongo import Mongo
 from tests.auth.fixtures import serve_in_loop
-from tests.partners.subgraphs.conftest import free_port_in_range
 from tests.partners.subgraphs.partner_apps import SDLS, sdl_of
 
 SCOPES = "stores:read stores:write subgraphs:manage"
@@ -72,7 +72,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 15
 
 
 async def test_register_query_refuse_sandbox_and_remove_without_restart(mongo: Mongo, base):
-    port = free_port_in_range()
+    port = free_port()
     app = create_app(Settings(issuer=f"http://127.0.0.1:{port}", port=port), mongo,
                      compose=compose_graph)
     async with serve_in_loop(app, port) as url, \

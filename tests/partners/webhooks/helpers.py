@@ -4,7 +4,6 @@ HTTP receiver on 127.0.0.1 that can fail, hang or go away."""
 import asyncio
 import contextlib
 import json
-import socket
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gateway.embedded.server import free_port
 from partners.urls import NetworkPolicy
 from partners.webhooks.deliveries import RetryPolicy
 from partners.webhooks.dispatcher import DispatcherSettings, run_dispatcher_forever
@@ -73,17 +73,6 @@ async def dispatching(db: AsyncDatabase, **changes: Any) -> AsyncIterator[asynci
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-
-def free_port() -> int:
-    """A free port in the range these tests may use (4800-4899)."""
-    for port in range(4800, 4900):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 4800-4899")
 
 
 @dataclass
