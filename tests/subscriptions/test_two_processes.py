@@ -1,8 +1,10 @@
 """Two server processes on one database (uvicorn subprocesses, as replicas behind a proxy):
-a status change made through process A's /graphql reaches a subscriber of process B, since
-the partner feeds are in the database, and B's subscriber resumes on A with ``after``."""
+a status change made through process A's /graphql reaches subscribers of process B over SSE
+and over WebSocket, since the partner feeds are in the database, and B's SSE subscriber
+resumes on A with ``after``."""
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -10,10 +12,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from pymongo import MongoClient
+from websockets.asyncio.client import connect
 
 from auth.service import AuthService
 from gateway.embedded.server import free_port
@@ -23,9 +27,24 @@ from schema.kernel.sandbox import sandbox_name
 from tests.auth.fixtures import AuthServer
 from tests.orders.helpers import order_input, place, stock, world
 from tests.subscriptions.test_sse import ORDER_STATUS, collect
+from tests.subscriptions.test_websocket import PROTOCOL
 
 MOVE = """mutation($input: TransitionOrderInput!) { transitionOrder(input: $input) {
   order { id status } userErrors { code message } } }"""
+
+
+async def first_over_websocket(base: str, token: str,
+                               variables: dict[str, str]) -> dict[str, Any]:
+    """The first message of a graphql-transport-ws subscription on ``base``."""
+    async with connect(base.replace("http", "ws", 1) + "/graphql",
+                       subprotocols=[PROTOCOL]) as ws:
+        await ws.send(json.dumps({"type": "connection_init",
+                                  "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": ORDER_STATUS, "variables": variables}}))
+        async with asyncio.timeout(60):
+            return json.loads(await ws.recv())
 
 
 @dataclass
@@ -103,6 +122,8 @@ async def test_a_change_through_one_process_reaches_a_subscriber_of_the_other(
         w, {"A": 1}, {"type": "PICKUP", "storeId": w.stores["s1"]})))["order"]
     on_b = asyncio.create_task(collect(b, token.access_token, ORDER_STATUS,
                                        {"store": w.stores["s1"]}, 1, within=60))
+    on_b_ws = asyncio.create_task(first_over_websocket(b, token.access_token,
+                                                       {"store": w.stores["s1"]}))
     await asyncio.sleep(2)
     async with httpx.AsyncClient(base_url=a, timeout=30, headers=token.headers) as http:
         for status in ("PAID", "ACCEPTED"):
@@ -115,6 +136,9 @@ async def test_a_change_through_one_process_reaches_a_subscriber_of_the_other(
     changed = event["data"]["orderStatusChanged"]
     assert (changed["id"], changed["status"]) == (order["id"], "PAID")
     assert changed["merchant"]["name"] == "Two"
+    over_ws = await on_b_ws
+    assert (over_ws["type"], over_ws["id"]) == ("next", "1")
+    assert over_ws["payload"]["data"]["orderStatusChanged"] == changed
     on_a = await collect(a, token.access_token, ORDER_STATUS,
                          {"order": order["id"], "after": seen}, 1, within=60)
     assert on_a[0][1]["data"]["orderStatusChanged"]["status"] == "ACCEPTED"
